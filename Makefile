@@ -1,0 +1,41 @@
+# `make demo` and `make test` work on a fresh clone with only Python 3.11+ and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEB_PACKAGES := fonts-noto-cjk fonts-arphic-ukai poppler-utils openssh-client git
+
+.PHONY: demo test lint format bench deb install clean
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+deb:
+	@scripts/ensure-deb.sh $(DEB_PACKAGES)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: $(STAMP) deb lint
+	$(BIN)/python -m pytest -q
+
+demo: $(STAMP) deb
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/demo.sh
+
+bench: $(STAMP) deb
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/bench.sh
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -1,0 +1,61 @@
+"""Turn any error into one line for the user and keep the traceback in a log.
+
+Modelled on pre-commit's ``error_handler``: user mistakes (``ReportflowError``) print their
+message and exit with their code; anything unexpected prints where the log is, because a
+traceback helps the developer, not the drafter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reportflow.errors import ReportflowError
+
+
+def log_path() -> Path:
+    env = os.environ.get("REPORTFLOW_LOG")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "reportflow" / "reportflow.log"
+
+
+def _log(kind: str) -> Path | None:
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {datetime.now(UTC).isoformat()} {kind}: {' '.join(sys.argv)}\n")
+            fh.write(traceback.format_exc())
+    except OSError:
+        return None
+    return path
+
+
+@contextlib.contextmanager
+def error_handler() -> Iterator[None]:
+    try:
+        yield
+    except ReportflowError as exc:
+        _log("error")
+        print(f"reportflow: error: {exc}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        print("reportflow: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    except (SystemExit, GeneratorExit):
+        raise
+    except Exception as exc:
+        where = _log("internal error")
+        log_hint = f"; the traceback is in {where}" if where else ""
+        print(
+            f"reportflow: internal error: {type(exc).__name__}: {exc}{log_hint}",
+            file=sys.stderr,
+        )
+        raise SystemExit(3) from None

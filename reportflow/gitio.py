@@ -1,0 +1,138 @@
+"""Every git call reportflow makes goes through this module.
+
+One place to see what we ask of git, to turn its failures into ``GitError`` and to keep calls
+batched: status and audit must stay fast on repositories with thousands of commits, so we ask
+git once for a whole folder instead of once per file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import git
+from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+
+from reportflow.errors import GitError
+
+_SEP = "\x1f"
+
+
+@dataclass(frozen=True)
+class Change:
+    commit: str
+    author: str
+    email: str
+    date: str  # ISO 8601 with offset, as git prints it
+
+
+def find_repo(path: Path) -> git.Repo | None:
+    try:
+        return git.Repo(path, search_parent_directories=True)
+    except (InvalidGitRepositoryError, NoSuchPathError):
+        return None
+
+
+def require_repo(path: Path) -> git.Repo:
+    repo = find_repo(path)
+    if repo is None:
+        raise GitError(
+            "not inside a git repository", file=path, hint="run 'git init' or clone the reports"
+        )
+    return repo
+
+
+def relpath(repo: git.Repo, path: Path) -> str:
+    """Path of ``path`` inside the repository, with forward slashes."""
+    top = Path(repo.working_tree_dir or ".").resolve()
+    return PurePosixPath(path.resolve().relative_to(top)).as_posix()
+
+
+def run(repo: git.Repo, *args: str) -> str:
+    try:
+        return repo.git.execute(["git", *args], strip_newline_in_stdout=False)
+    except GitCommandError as exc:
+        stderr = (exc.stderr or "").strip().replace("\n", " ")
+        raise GitError(f"git {args[0]} failed: {stderr}") from None
+
+
+def last_changes(repo: git.Repo, folder: str, rev: str = "HEAD") -> dict[str, Change]:
+    """Last commit touching each file under ``folder`` (repo-relative), in one ``git log``."""
+    if not has_commits(repo):
+        return {}
+    out = run(
+        repo,
+        "log",
+        "--no-renames",
+        f"--format={_SEP}%H{_SEP}%an{_SEP}%ae{_SEP}%aI",
+        "--name-only",
+        rev,
+        "--",
+        folder,
+    )
+    result: dict[str, Change] = {}
+    current: Change | None = None
+    for line in out.splitlines():
+        if line.startswith(_SEP):
+            _, sha, name, email, date = line.split(_SEP)
+            current = Change(sha, name, email, date)
+        elif line and current is not None:
+            result.setdefault(line, current)
+    return result
+
+
+def has_commits(repo: git.Repo) -> bool:
+    try:
+        repo.head.commit  # noqa: B018 - raises when the branch has no commit yet
+    except ValueError:
+        return False
+    return True
+
+
+def dirty_paths(repo: git.Repo, folder: str) -> set[str]:
+    """Files under ``folder`` that differ from HEAD or are untracked."""
+    out = run(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", folder)
+    paths: set[str] = set()
+    entries = out.split("\0")
+    i = 0
+    while i < len(entries):
+        entry = entries[i]
+        if len(entry) > 3:
+            paths.add(entry[3:])
+            if entry[0] in "RC":
+                i += 1  # the rename source follows
+        i += 1
+    return paths
+
+
+def resolve(repo: git.Repo, rev: str) -> str:
+    try:
+        return repo.rev_parse(f"{rev}^{{commit}}").hexsha
+    except (git.BadName, ValueError, GitCommandError):
+        raise GitError(
+            f"unknown revision {rev!r}", hint="give a commit id, tag or branch"
+        ) from None
+
+
+def read_at(repo: git.Repo, commit: str, path: str) -> bytes | None:
+    """Bytes of ``path`` at ``commit``, or None where it does not exist."""
+    tree = repo.commit(commit).tree
+    try:
+        blob = tree / path
+    except KeyError:
+        return None
+    if blob.type != "blob":
+        return None
+    return blob.data_stream.read()
+
+
+def list_at(repo: git.Repo, commit: str, folder: str) -> list[str] | None:
+    """Names directly inside ``folder`` at ``commit``, or None where it does not exist."""
+    tree = repo.commit(commit).tree
+    try:
+        sub = tree / folder if folder not in ("", ".") else tree
+    except KeyError:
+        return None
+    if sub.type != "tree":
+        return None
+    return sorted(item.name for item in sub)

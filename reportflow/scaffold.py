@@ -1,0 +1,92 @@
+"""Write report folders: all files or none.
+
+Both ``import`` and ``new`` create a folder that did not exist; they build it beside its final
+place and rename it in one step, so an error halfway (a bad argument, a full disk) never leaves
+half a report for someone to commit.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reportflow import schema
+from reportflow.errors import ContentError, InputError
+from reportflow.model import REPORT_FILE, SECTIONS_DIR, SIGNOFFS_DIR
+
+
+@dataclass(frozen=True)
+class NewSection:
+    id: str
+    title: str
+    owner: str
+    body: str
+    show_heading: bool = True
+    co_authors: tuple[str, ...] = ()
+
+    def front_matter(self) -> dict[str, Any]:
+        meta: dict[str, Any] = {"id": self.id, "title": self.title, "owner": self.owner}
+        if self.co_authors:
+            meta["co_authors"] = list(self.co_authors)
+        if not self.show_heading:
+            meta["show_heading"] = False
+        return meta
+
+
+def dump_yaml(doc: Any) -> str:
+    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def section_text(section: NewSection) -> str:
+    body = section.body if section.body.endswith("\n") or not section.body else section.body + "\n"
+    return f"---\n{dump_yaml(section.front_matter())}---\n{body}"
+
+
+def file_name(index: int, section_id: str) -> str:
+    return f"{index:02d}-{section_id}.md"
+
+
+def check_id(value: str, what: str) -> str:
+    if not schema.ID_RE.match(value):
+        raise InputError(
+            f"{what} {value!r} is not allowed",
+            hint="use only lower-case letters a-z, digits 0-9 and '-' (no '/', '..' or spaces)",
+        )
+    return value
+
+
+def write_report(dest: Path, report_doc: Mapping[str, Any], sections: Sequence[NewSection]) -> Path:
+    """Create ``dest`` holding report.yaml and sections/; refuse if it already exists."""
+    if dest.exists() and any(dest.iterdir()):
+        raise ContentError(
+            "the report folder already exists and is not empty; nothing was written",
+            file=dest,
+            hint="choose another year or report id, or remove the folder first",
+        )
+    schema.validate(dict(report_doc), "report.schema.json", file=dest / REPORT_FILE)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        (staging / REPORT_FILE).write_text(dump_yaml(dict(report_doc)), encoding="utf-8")
+        (staging / SECTIONS_DIR).mkdir()
+        (staging / SIGNOFFS_DIR).mkdir()
+        (staging / SIGNOFFS_DIR / ".gitkeep").write_text("", encoding="utf-8")
+        # A preface printed without heading is 00, numbered sections count from 01.
+        start = 0 if sections and not sections[0].show_heading else 1
+        for offset, sec in enumerate(sections):
+            path = staging / SECTIONS_DIR / file_name(start + offset, sec.id)
+            path.write_text(section_text(sec), encoding="utf-8")
+        if dest.exists():
+            dest.rmdir()
+        os.replace(staging, dest)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return dest

@@ -1,0 +1,136 @@
+"""YAML parsing and JSON Schema validation that point at the offending line.
+
+jsonschema reports a path such as ``people/deputy-head/email``; drafters need a line number.
+We compose the YAML once more into nodes (PyYAML keeps their marks) and walk the path to find
+it, which no maintained library does for YAML + jsonschema together.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from reportflow.errors import SchemaError, YamlSyntaxError
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+#: Ids of reports, sections and people: safe as file names and git ref parts.
+ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader that keeps dates as strings so documents stay JSON-compatible."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_yaml(text: str, file: str | Path, line_offset: int = 0) -> Any:
+    try:
+        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise YamlSyntaxError(
+            f"YAML syntax error: {problem}",
+            file=file,
+            line=mark.line + 1 + line_offset if mark else None,
+            column=mark.column + 1 if mark else None,
+            hint="check indentation, colons and quotes on that line",
+        ) from None
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    with (SCHEMA_DIR / name).open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def node_line(text: str, path: Sequence[str | int]) -> int | None:
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+    line = node.start_mark.line if node is not None else None
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == key:
+                    line, node = k.start_mark.line, v
+                    break
+            else:
+                break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            if key >= len(node.value):
+                break
+            node = node.value[key]
+            line = node.start_mark.line
+        else:
+            break
+    return None if line is None else line + 1
+
+
+def _unexpected(error: jsonschema.ValidationError) -> list[str]:
+    allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+    return [k for k in error.instance if k not in allowed]
+
+
+def _allowed(error: jsonschema.ValidationError) -> str:
+    return ", ".join(error.schema.get("properties", {})) if isinstance(error.schema, dict) else ""
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+    if error.validator == "pattern" and isinstance(error.instance, str):
+        return (
+            f"{where}: {error.instance!r} is not allowed here; use only lower-case letters a-z, "
+            "digits 0-9 and '-' (no '/', '..' or spaces)"
+        )
+    if error.validator == "required":
+        return f"{where}: {error.message}"
+    if error.validator == "additionalProperties":
+        keys = ", ".join(repr(k) for k in _unexpected(error))
+        return f"{where}: unknown key {keys} (check its spelling; allowed: {_allowed(error)})"
+    return f"{where}: {error.message}"
+
+
+def validate(
+    document: Any,
+    schema_name: str,
+    *,
+    file: str | Path,
+    source: str | None = None,
+    line_offset: int = 0,
+) -> None:
+    """Raise ``SchemaError`` for the first (most relevant) violation of ``schema_name``."""
+    schema = load_schema(schema_name)
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is None:
+        return
+    line = None
+    if source is not None:
+        path = list(error.absolute_path)
+        if error.validator == "additionalProperties":
+            path += _unexpected(error)[:1]
+        found = node_line(source, path)
+        line = found + line_offset if found is not None else None
+    raise SchemaError(
+        f"schema violation at {_describe(error)}",
+        file=file,
+        line=line,
+        hint=f"see schemas/{schema_name}",
+    )
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

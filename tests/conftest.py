@@ -1,0 +1,113 @@
+"""Shared fixtures: real git repositories in tmp_path, and the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_TXT = ROOT / "samples" / "political-ecology-self-assessment-2022.txt"
+SAMPLE_REPORT = ROOT / "content" / "political-ecology" / "2022"
+
+PEOPLE = {
+    "office-director": ("区政府办公室主任", "office-director@example.gov.cn"),
+    "deputy-head-1": ("常务副区长", "deputy-head-1@example.gov.cn"),
+    "deputy-head-2": ("副区长", "deputy-head-2@example.gov.cn"),
+    "party-secretary": ("区政府党组书记", "party-secretary@example.gov.cn"),
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """No test reads the developer's git config or writes to their home."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("REPORTFLOW_LOG", str(home / "reportflow.log"))
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "PREFECT_API_URL"):
+        monkeypatch.delenv(var, raising=False)
+    set_author(monkeypatch, "office-director")
+
+
+def set_author(monkeypatch: pytest.MonkeyPatch, person: str) -> None:
+    name, email = PEOPLE.get(person, (person, f"{person}@example.gov.cn"))
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", name)
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", email)
+
+
+def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    return subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    ).stdout
+
+
+def author_env(person: str) -> dict[str, str]:
+    name, email = PEOPLE.get(person, (person, f"{person}@example.gov.cn"))
+    return {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
+
+
+def commit_all(repo: Path, message: str, person: str = "office-director") -> str:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message, env=author_env(person))
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    """Run the real ``reportflow`` command in a subprocess, as a user would."""
+
+    def run(*args: str | Path, cwd: Path | None = None) -> Result:
+        proc = subprocess.run(
+            [sys.executable, "-m", "reportflow.cli", *map(str, args)],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+        )
+        assert "Traceback" not in proc.stderr, proc.stderr
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A real git repository holding the sample report, committed by the office director."""
+    root = tmp_path / "reports"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    dest = root / "content" / "political-ecology" / "2022"
+    shutil.copytree(SAMPLE_REPORT, dest)
+    commit_all(root, "import the 2022 report")
+    return root
+
+
+@pytest.fixture
+def report_dir(repo: Path) -> Path:
+    return repo / "content" / "political-ecology" / "2022"

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import commit_all
+
+from reportflow import model
+
+
+def _edit(path: Path, extra: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+
+
+def test_status_json_lists_sections_with_last_git_change(cli, repo: Path, report_dir: Path):
+    _edit(report_dir / "sections" / "02-problems.md", "\n四是补充一点。\n")
+    commit_all(repo, "problems: add a point", person="deputy-head-1")
+    _edit(report_dir / "sections" / "03-measures.md", "\n未提交的修改。\n")
+
+    result = cli("status", report_dir, "--format", "json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    rows = {r["id"]: r for r in data["sections"]}
+    assert list(rows) == ["preface", "situation", "problems", "measures"]
+    assert rows["problems"]["last_change"]["author"] == "常务副区长"
+    assert rows["problems"]["last_change"]["email"] == "deputy-head-1@example.gov.cn"
+    assert rows["situation"]["last_change"]["author"] == "区政府办公室主任"
+    assert rows["measures"]["modified"] is True
+    assert rows["problems"]["modified"] is False
+    assert rows["preface"]["characters"] == 51  # escaped *** counts as three characters
+    assert rows["problems"]["title"] == "二、存在的问题"
+
+
+def test_status_table_outside_git(cli, tmp_path: Path, report_dir: Path) -> None:
+    result = cli("status", report_dir)
+    assert result.code == 0
+    assert "situation" in result.out and "office-director" in result.out
+
+
+def test_new_from_template(cli, tmp_path: Path) -> None:
+    result = cli(
+        "new",
+        "political-ecology",
+        "2024",
+        "--template",
+        "political-ecology-self-assessment",
+        "--into",
+        tmp_path,
+        "--title",
+        "区政府党组2024年政治生态自评情况报告",
+    )
+    assert result.code == 0, result.err
+    report = model.load_report(tmp_path / "political-ecology" / "2024")
+    assert [s.id for s in report.sections] == ["preface", "situation", "problems", "measures"]
+    assert report.sections[1].title == "一、政治生态建设情况"
+    assert report.sections[0].path == "sections/00-preface.md"
+    assert all(s.body == "" for s in report.sections)
+
+
+def test_new_from_last_year(cli, repo: Path, report_dir: Path) -> None:
+    (report_dir / "signoffs" / "x.json").write_text("{}", encoding="utf-8")
+    into = repo / "content"
+    result = cli("new", "political-ecology", "2023", "--from", report_dir, "--into", into)
+    assert result.code == 0, result.err
+    new = model.load_report(into / "political-ecology" / "2023")
+    old = model.load_report(report_dir)
+    assert new.year == 2023
+    assert new.title == "区政府党组2023年政治生态自评情况报告"
+    assert new.dates["due"] == "2024-01-10"
+    assert [(s.id, s.body) for s in new.sections] == [(s.id, s.body) for s in old.sections]
+    assert new.people == old.people
+    assert [p.name for p in (into / "political-ecology" / "2023" / "signoffs").iterdir()] == [
+        ".gitkeep"
+    ]
+
+
+def test_new_refuses_existing_folder_and_bad_ids(cli, repo: Path, report_dir: Path) -> None:
+    result = cli("new", "political-ecology", "2022", "--into", repo / "content")
+    assert result.code == 2 and "already exists" in result.err
+    result = cli("new", "../evil", "2023", "--into", repo / "content")
+    assert result.code == 2 and "'../evil'" in result.err
+    assert not (repo / "evil").exists()
