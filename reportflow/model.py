@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from reportflow import gitio, schema
+from reportflow import schema
 from reportflow.errors import ContentError
 from reportflow.textio import decode
 
@@ -299,9 +299,13 @@ class CommitSource:
         return f"{self.folder}/{rel}" if self.folder not in ("", ".") else rel
 
     def read(self, rel: str) -> bytes | None:
+        from reportflow import gitio  # GitPython costs start-up time; only commits need it
+
         return gitio.read_at(self.repo, self.commit, self._path(rel))
 
     def listdir(self, rel: str) -> list[str] | None:
+        from reportflow import gitio
+
         return gitio.list_at(self.repo, self.commit, self._path(rel))
 
     def display(self, rel: str) -> str:
@@ -310,6 +314,8 @@ class CommitSource:
 
 def load_report_at(path: Path | str, rev: str) -> Report:
     """Load the report folder ``path`` as it was at revision ``rev``."""
+    from reportflow import gitio
+
     root = Path(path)
     repo = gitio.require_repo(root if root.exists() else root.parent)
     commit = gitio.resolve(repo, rev)
