@@ -104,6 +104,60 @@ def status_cmd(
     status.run(path, fmt.value)
 
 
+class GateFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command("signoff")
+def signoff_cmd(
+    path: ReportDir,
+    person: Annotated[str, typer.Option("--as", help="person id in report.yaml people")],
+    section: Annotated[str | None, typer.Option(help="sign off this section id")] = None,
+    report: Annotated[bool, typer.Option("--report", help="the final approval")] = False,
+    roster: Annotated[
+        bool, typer.Option("--roster", help="a change to people, keys or policy")
+    ] = False,
+    key: Annotated[Path | None, typer.Option(help="SSH private key (ed25519)")] = None,
+    reject: Annotated[bool, typer.Option("--reject", help="reject instead of approve")] = False,
+    message: Annotated[str, typer.Option("-m", "--message", help="comment")] = "",
+) -> None:
+    """Sign off a section, the whole report or a roster change; writes and commits a record."""
+    from reportflow.commands import signoff
+    from reportflow.errors import InputError
+
+    if sum((section is not None, report, roster)) != 1:
+        raise InputError("give exactly one of --section <id>, --report or --roster")
+    scope = f"section:{section}" if section is not None else ("report" if report else "roster")
+    decision = "reject" if reject else "approve"
+    req = signoff.Request(scope, person, decision, message, key)
+    written = signoff.run(path, req)
+    typer.echo(f"{person} {decision}d {scope}: {written}")
+
+
+@app.command("gate")
+def gate_cmd(
+    path: ReportDir,
+    rev: Annotated[str, typer.Option(help="commit to evaluate")] = "HEAD",
+    fmt: Annotated[GateFormat, typer.Option("--format", help="text or json")] = GateFormat.text,
+) -> None:
+    """Exit 0 when the report is fully approved at the commit, else 1 and what is missing."""
+    from reportflow.commands import gate
+
+    raise typer.Exit(gate.run(path, rev, fmt.value))
+
+
+@app.command("owners")
+def owners_cmd(
+    path: ReportDir,
+    rev_range: Annotated[str, typer.Argument(help="git revision range, e.g. main..HEAD")] = "HEAD",
+) -> None:
+    """List commits in the range that changed a section their author does not own (exit 1)."""
+    from reportflow.commands import owners
+
+    raise typer.Exit(owners.run(path, rev_range))
+
+
 def main() -> None:
     with error_handler():
         app()

@@ -7,6 +7,7 @@ git once for a whole folder instead of once per file.
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -136,3 +137,141 @@ def list_at(repo: git.Repo, commit: str, folder: str) -> list[str] | None:
     if sub.type != "tree":
         return None
     return sorted(item.name for item in sub)
+
+
+# --- history for sign-offs and the approval gate ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One commit's change to one file: who authored it and the file's blob id after it."""
+
+    commit: str
+    author: str
+    email: str
+    blob: str  # all zeros when the commit deleted the file
+    path: str  # repository-relative
+
+
+def file_history(repo: git.Repo, rev: str, folder: str) -> dict[str, list[FileChange]]:
+    """Every change to every file under ``folder`` reachable from ``rev`` (a commit or a
+    range such as ``main..HEAD``), newest first per file, in ONE ``git log --raw``."""
+    if not has_commits(repo):
+        return {}
+    out = run(
+        repo,
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "--no-renames",
+        "--raw",
+        "--no-abbrev",
+        f"--format={_SEP}%H{_SEP}%an{_SEP}%ae",
+        rev,
+        "--",
+        folder,
+    )
+    result: dict[str, list[FileChange]] = {}
+    sha = name = email = ""
+    for line in out.splitlines():
+        if line.startswith(_SEP):
+            _, sha, name, email = line.split(_SEP)
+        elif line.startswith(":") and sha:
+            meta, _, path = line.partition("\t")
+            fields = meta.split()
+            result.setdefault(path, []).append(FileChange(sha, name, email, fields[3], path))
+    return result
+
+
+def blob_ids(repo: git.Repo, commit: str, folder: str) -> dict[str, str]:
+    """Blob id of every file under ``folder`` at ``commit``, by repository-relative path."""
+    out = run(
+        repo, "-c", "core.quotePath=false", "ls-tree", "-r", "--full-tree", commit, "--", folder
+    )
+    result: dict[str, str] = {}
+    for line in out.splitlines():
+        meta, _, path = line.partition("\t")
+        fields = meta.split()
+        if len(fields) == 3 and fields[1] == "blob":
+            result[path] = fields[2]
+    return result
+
+
+def read_blobs(repo: git.Repo, ids: list[str]) -> dict[str, bytes]:
+    """Contents of many blobs through one ``git cat-file --batch`` (not one process each)."""
+    if not ids:
+        return {}
+    top = repo.working_tree_dir or repo.git_dir
+    try:
+        proc = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=top,
+            input="".join(f"{i}\n" for i in ids).encode(),
+            capture_output=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise GitError(f"git cat-file failed: {exc}") from None
+    data = proc.stdout
+    result: dict[str, bytes] = {}
+    pos = 0
+    for blob in ids:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        pos = end + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        result[blob] = data[pos : pos + size]
+        pos += size + 1
+    return result
+
+
+@dataclass(frozen=True)
+class ReleaseTag:
+    name: str  # e.g. political-ecology/2022/v2
+    number: int
+    commit: str
+
+
+def release_tags(repo: git.Repo, prefix: str, rev: str) -> list[ReleaseTag]:
+    """Tags ``<prefix>/v<N>`` whose commit is ``rev`` or an ancestor of it."""
+    out = run(
+        repo,
+        "tag",
+        "--merged",
+        rev,
+        "--list",
+        f"{prefix}/v*",
+        "--format=%(refname:strip=2)%00%(*objectname)%00%(objectname)",
+    )
+    tags = []
+    for line in out.splitlines():
+        name, peeled, obj = line.split("\0")
+        number = name.rsplit("/v", 1)[-1]
+        if number.isdigit():
+            tags.append(ReleaseTag(name, int(number), peeled or obj))
+    return tags
+
+
+def path_commits(repo: git.Repo, rev: str, path: str) -> list[str]:
+    """Commits reachable from ``rev`` that changed ``path``, oldest first."""
+    out = run(repo, "log", "--reverse", "--format=%H", rev, "--", path)
+    return out.split()
+
+
+def cache_dir(repo: git.Repo) -> Path:
+    """``.git/reportflow/``: per-repository caches, shared by its worktrees, never committed."""
+    return Path(repo.common_dir) / "reportflow"
+
+
+def commit_path(repo: git.Repo, path: str, message: str, author: str) -> str:
+    """Commit exactly ``path`` (repository-relative), leaving whatever else the user has
+    staged staged and uncommitted; returns the new commit id."""
+    run(repo, "add", "--", path)
+    try:
+        run(repo, "commit", "-q", "--only", f"--author={author}", "-m", message, "--", path)
+    except GitError:
+        run(repo, "reset", "-q", "--", path)
+        raise
+    return repo.head.commit.hexsha

@@ -1,0 +1,214 @@
+"""The I/O edge of the approval gate: read a report, its records and its history from git at
+one commit, verify the signatures the decision needs, and ask ``gate.evaluate``.
+
+Everything is read from git objects at the commit, never from the working tree, so the answer
+for a commit is the same on every clone, and a release can re-check it years later from the
+records copied into its manifest (``evaluate_records``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from reportflow import gate, gitio, ledger, model, roster
+from reportflow.errors import ReportflowError
+from reportflow.gate import SectionVerdict
+from reportflow.ledger import SignoffRecord
+
+__all__ = ["Approval", "SectionVerdict", "evaluate_at", "evaluate_records"]
+
+
+@dataclass(frozen=True)
+class Approval:
+    passed: bool  # the whole report is approved at this commit
+    sections: Mapping[str, SectionVerdict]
+    report_status: str  # approved | pending | stale | rejected
+    missing: tuple[str, ...]  # human-readable lines: what is still needed
+    counted: tuple[SignoffRecord, ...]  # records that counted (sections + report + roster)
+    problems: tuple[str, ...]  # malformed/refused record files, named
+    report: SectionVerdict | None = None
+    roster_status: str = "unchanged"  # unchanged | approved | pending | rejected | missing
+    commit: str = ""
+    contributors: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+
+@dataclass
+class Context:
+    """What one decision needs, read once; ``signoff`` reuses it for its own checks."""
+
+    repo: Any
+    commit: str
+    folder: str  # repository-relative report folder
+    report: model.Report
+    facts: gate.Facts
+    records: list[SignoffRecord]
+    problems: list[str]
+    history: dict[str, list[gitio.FileChange]]  # section id -> changes, newest first
+    in_force: roster.Roster | None
+    candidate: roster.Roster | None
+    cache: ledger.VerifyCache
+
+    def gate_history(self) -> dict[str, list[gate.Change]]:
+        return {
+            sid: [gate.Change(c.commit, c.email, c.blob) for c in changes]
+            for sid, changes in self.history.items()
+        }
+
+
+def _join(folder: str, rel: str) -> str:
+    return f"{folder}/{rel}" if folder not in ("", ".") else rel
+
+
+def read_records_at(
+    repo: Any, commit: str, folder: str, shown: Path
+) -> tuple[list[SignoffRecord], list[str]]:
+    """Every record file in ``signoffs/`` at ``commit``, read in one ``git cat-file``."""
+    prefix = _join(folder, model.SIGNOFFS_DIR) + "/"
+    blobs = {
+        path: blob
+        for path, blob in gitio.blob_ids(repo, commit, prefix).items()
+        if path.startswith(prefix)
+    }
+    contents = gitio.read_blobs(repo, sorted(set(blobs.values())))
+    files = [
+        (str(shown / model.SIGNOFFS_DIR / path[len(prefix) :]), contents.get(blob, b""))
+        for path, blob in sorted(blobs.items())
+    ]
+    return ledger.load_files(files)
+
+
+def load_context(
+    report_dir: Path, rev: str = "HEAD", records: Sequence[SignoffRecord] | None = None
+) -> Context:
+    report_dir = Path(report_dir)
+    repo = gitio.require_repo(report_dir if report_dir.exists() else report_dir.parent)
+    commit = gitio.resolve(repo, rev)
+    folder = gitio.relpath(repo, report_dir)
+    report = model.load_report_at(report_dir, commit)
+    problems: list[str] = []
+    if records is None:
+        found, problems = read_records_at(repo, commit, folder, report_dir)
+    else:
+        found = list(records)
+    blobs = gitio.blob_ids(repo, commit, folder or ".")
+    sections = tuple(
+        gate.SectionFacts(s.id, s.title, blobs[_join(folder, s.path)]) for s in report.sections
+    )
+    fingerprint = ledger.report_fingerprint(
+        blobs[_join(folder, model.REPORT_FILE)], [(s.id, s.blob) for s in sections]
+    )
+    by_path = {_join(folder, s.path): s.id for s in report.sections}
+    history: dict[str, list[gitio.FileChange]] = {}
+    for path, changes in gitio.file_history(
+        repo, commit, _join(folder, model.SECTIONS_DIR)
+    ).items():
+        if path in by_path:
+            history[by_path[path]] = changes
+    mine: list[SignoffRecord] = []
+    for rec in found:
+        if rec.report != report.report or rec.year != report.year:
+            problems.append(
+                f"{rec.source}: record is for {rec.report}/{rec.year}, "
+                f"not {report.report}/{report.year} (ignored)"
+            )
+        else:
+            mine.append(rec)
+    return Context(
+        repo=repo,
+        commit=commit,
+        folder=folder,
+        report=report,
+        facts=gate.Facts(report.report, report.year, sections, fingerprint),
+        records=mine,
+        problems=problems,
+        history=history,
+        in_force=roster.in_force(repo, folder, report.report, report.year, commit),
+        candidate=roster.from_doc(report.raw, f"report.yaml at {commit[:10]}"),
+        cache=ledger.VerifyCache.load(gitio.cache_dir(repo) / "verified.json"),
+    )
+
+
+def _problems(ctx: Context, result: gate.GateResult, eff: roster.Roster | None) -> list[str]:
+    lines = list(ctx.problems)
+    for rec in result.invalid:
+        lines.append(
+            f"{rec.source}: signature does not verify with the keys listed for "
+            f"{rec.reviewer} (edited after signing, copied from another record, or a key not "
+            "listed for that person); not counted"
+        )
+    if eff is not None:
+        for rec in ctx.records:
+            if rec.reviewer not in eff.people:
+                lines.append(f"{rec.source}: {rec.reviewer} is not in the report's people")
+            elif rec.signature is None and eff.signature_required(rec.reviewer):
+                lines.append(
+                    f"{rec.source}: unsigned, but the policy requires {rec.reviewer} to sign; "
+                    "not counted"
+                )
+    return lines
+
+
+def contributors(ctx: Context) -> dict[str, tuple[str, ...]]:
+    """Per section, who changed it (people ids where the email is known), first one first."""
+    people = ctx.report.people
+    by_email = {p.email.lower(): pid for pid, p in people.items() if p.email}
+    result: dict[str, tuple[str, ...]] = {}
+    for sec in ctx.report.sections:
+        names: dict[str, None] = {}
+        for ch in reversed(ctx.history.get(sec.id, [])):
+            names.setdefault(by_email.get(ch.email.lower(), ch.author), None)
+        result[sec.id] = tuple(names)
+    return result
+
+
+def decide(ctx: Context) -> tuple[Approval, gate.GateResult]:
+    """Verify what the decision needs (cached), then evaluate."""
+    need = gate.roster_checks(ctx.in_force, ctx.candidate, ctx.records)
+    keys = ctx.in_force.keys_of() if ctx.in_force else {}
+    verified = ledger.verify_many(need, keys, ctx.cache)
+    rv = gate.effective_roster(ctx.in_force, ctx.candidate, ctx.records, verified)
+    history = ctx.gate_history()
+    if rv.roster is not None:
+        need = gate.checks(ctx.facts, rv.roster, ctx.records, history)
+        verified = {**verified, **ledger.verify_many(need, rv.roster.keys_of(), ctx.cache)}
+    ctx.cache.save()
+    result = gate.evaluate(ctx.facts, rv, ctx.records, history, verified)
+    approval = Approval(
+        passed=result.passed,
+        sections=result.sections,
+        report_status=result.report.status,
+        missing=result.missing,
+        counted=result.counted,
+        problems=tuple(_problems(ctx, result, rv.roster)),
+        report=result.report,
+        roster_status=rv.status,
+        commit=ctx.commit,
+        contributors=MappingProxyType(contributors(ctx)),
+    )
+    return approval, result
+
+
+def evaluate_at(report_dir: Path, rev: str = "HEAD") -> Approval:
+    """The decision at ``rev``, with the records in ``signoffs/`` at ``rev``."""
+    return decide(load_context(Path(report_dir), rev))[0]
+
+
+def evaluate_records(report_dir: Path, rev: str, records: Sequence[Mapping[str, Any]]) -> Approval:
+    """The same decision using exactly ``records`` (e.g. from a release manifest) instead of
+    ``signoffs/``; a malformed one is named in ``problems`` and otherwise ignored."""
+    parsed: list[SignoffRecord] = []
+    problems: list[str] = []
+    for i, data in enumerate(records, 1):
+        try:
+            parsed.append(ledger.parse_record(data, f"record {i}"))
+        except ReportflowError as exc:
+            problems.append(f"{exc} (ignored)")
+    ctx = load_context(Path(report_dir), rev, parsed)
+    ctx.problems[:0] = problems
+    return decide(ctx)[0]

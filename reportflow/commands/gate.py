@@ -1,0 +1,57 @@
+"""``reportflow gate``: exit 0 when the report is fully approved at a commit, 1 otherwise,
+listing what is still missing and naming any record file that was refused."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from reportflow import approval
+
+STATUS_ZH = {"approved": "已批准", "pending": "待审批", "stale": "已过期", "rejected": "已退回"}
+
+
+def as_json(result: approval.Approval) -> dict[str, Any]:
+    return {
+        "passed": result.passed,
+        "commit": result.commit,
+        "report_status": result.report_status,
+        "roster_status": result.roster_status,
+        "sections": {
+            sid: {k: v for k, v in asdict(verdict).items() if k != "counted"}
+            for sid, verdict in result.sections.items()
+        },
+        "missing": list(result.missing),
+        "problems": list(result.problems),
+        "counted": [r.to_dict() for r in result.counted],
+    }
+
+
+def render(result: approval.Approval, name: str) -> str:
+    head = "APPROVED (审批通过)" if result.passed else "NOT APPROVED (未通过)"
+    lines = [f"{name} at {result.commit[:10]}: {head}"]
+    verdicts = [*result.sections.values()]
+    if result.report is not None:
+        verdicts.append(result.report)
+    for v in verdicts:
+        who = ", ".join(v.approvers) if v.status == "approved" else v.still_needed
+        status = f"{v.status} {STATUS_ZH.get(v.status, '')}"
+        lines.append(f"  {v.scope:<24} {status:<14} {who}")
+    if result.missing:
+        lines.append("missing (尚缺):")
+        lines += [f"  - {m}" for m in result.missing]
+    if result.problems:
+        lines.append("problems (问题):")
+        lines += [f"  - {p}" for p in result.problems]
+    return "\n".join(lines)
+
+
+def run(report_dir: Path, rev: str = "HEAD", fmt: str = "text") -> int:
+    result = approval.evaluate_at(Path(report_dir), rev)
+    if fmt == "json":
+        print(json.dumps(as_json(result), ensure_ascii=False, indent=2))
+    else:
+        print(render(result, str(report_dir)))
+    return 0 if result.passed else 1

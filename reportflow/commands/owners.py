@@ -1,0 +1,56 @@
+"""``reportflow owners``: commits that changed a section their author does not own.
+
+For a pre-merge check of multi-author drafting: ``reportflow owners <dir> main..HEAD`` exits 1
+and lists each commit in the range that changed a section whose author (mapped to people by
+email) is neither its owner nor one of its co-authors in the front matter at the tip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportflow import gitio, model
+
+
+@dataclass(frozen=True)
+class Foreign:
+    commit: str
+    author: str  # person id, or "name <email>" when the email is not in people
+    section: str
+    owners: tuple[str, ...]
+
+
+def find(report_dir: Path, rev_range: str = "HEAD") -> list[Foreign]:
+    repo = gitio.require_repo(report_dir)
+    report = model.load_report(report_dir)
+    folder = gitio.relpath(repo, report_dir)
+    by_email = {p.email.lower(): pid for pid, p in report.people.items() if p.email}
+    prefix = f"{folder}/" if folder not in ("", ".") else ""
+    by_path = {prefix + s.path: s for s in report.sections}
+    found: list[Foreign] = []
+    history = gitio.file_history(repo, rev_range, prefix + model.SECTIONS_DIR)
+    for path, changes in history.items():
+        sec = by_path.get(path)
+        if sec is None:
+            continue
+        for ch in changes:
+            who = by_email.get(ch.email.lower())
+            if who not in sec.authors:
+                found.append(
+                    Foreign(ch.commit, who or f"{ch.author} <{ch.email}>", sec.id, sec.authors)
+                )
+    order = {s.id: i for i, s in enumerate(report.sections)}
+    return sorted(found, key=lambda f: (order[f.section], f.commit))
+
+
+def run(report_dir: Path, rev_range: str = "HEAD") -> int:
+    found = find(Path(report_dir), rev_range)
+    for f in found:
+        print(
+            f"{f.commit[:10]} {f.author} changed section {f.section}, "
+            f"owned by {', '.join(f.owners)} (非本人负责的部分)"
+        )
+    if not found:
+        print(f"every change in {rev_range} to a section is by its owner or a co-author")
+    return 1 if found else 0

@@ -1,0 +1,189 @@
+"""``reportflow signoff``: check that a person may sign this, then write the record and commit it.
+
+Every check happens before anything is written, so a refused sign-off leaves no file and no
+commit. The commit holds the record file only (the user's other staged changes stay staged),
+with the reviewer as its author, so ``git log signoffs/`` reads as the approval history.
+``build`` is also the entry point for other channels (the Prefect UI form).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportflow import approval, gate, gitio, ledger, model
+from reportflow.errors import Refused
+from reportflow.roster import Roster
+
+
+@dataclass(frozen=True)
+class Request:
+    scope: str  # section:<id> | report | roster
+    person: str
+    decision: str  # approve | reject
+    comment: str = ""
+    key: Path | None = None
+    channel: str = "cli"
+
+
+def _refuse(message: str, hint: str | None = None) -> Refused:
+    return Refused(message, hint=hint)
+
+
+def _dirty_check(ctx: approval.Context, paths: list[str]) -> None:
+    dirty = gitio.dirty_paths(ctx.repo, ctx.folder or ".")
+    touched = sorted(p for p in dirty if p in paths)
+    if touched:
+        raise _refuse(
+            f"uncommitted changes in {', '.join(touched)}: a sign-off is for the committed text "
+            "(有未提交的修改，签批针对已提交的版本)",
+            hint="commit or stash them first, then sign off",
+        )
+
+
+def _scope_roster(ctx: approval.Context, req: Request, eff: Roster) -> tuple[Roster, str]:
+    """The roster whose keys and policy judge this request, and the fingerprint signed."""
+    if req.scope == "roster":
+        if ctx.in_force is None or ctx.candidate is None:
+            raise _refuse("report.yaml has no policy, so there is no roster to sign off")
+        if ctx.candidate.digest == ctx.in_force.digest:
+            raise _refuse(
+                "people, keys and policy in report.yaml are the roster in force already "
+                f"({ctx.in_force.origin}): nothing to sign off"
+            )
+        if not ctx.in_force.may_approve_report(req.person):
+            raise _refuse(
+                f"{req.person} may not sign off a roster change: the roster in force "
+                f"({ctx.in_force.origin}) asks for {ctx.in_force.policy.report.describe()}"
+            )
+        return ctx.in_force, ctx.candidate.digest
+    if req.scope == "report":
+        if not eff.may_approve_report(req.person):
+            raise _refuse(
+                f"{req.person} may not sign off the whole report: the policy asks for "
+                f"{eff.policy.report.describe()}"
+            )
+        return eff, ctx.facts.report_fingerprint
+    sid = req.scope.split(":", 1)[1]
+    sec = next(s for s in ctx.facts.sections if s.id == sid)
+    if not eff.may_approve_section(sid, req.person):
+        raise _refuse(
+            f"{req.person} may not sign off section {sid}: the policy asks for "
+            f"{eff.policy.for_section(sid).describe()}"
+        )
+    return eff, sec.blob
+
+
+def _policy_checks(ctx: approval.Context, req: Request, result: gate.GateResult) -> None:
+    if req.decision != "approve":
+        return
+    eff = result.roster.roster
+    if req.scope.startswith("section:") and eff is not None:
+        sid = req.scope.split(":", 1)[1]
+        sec = next(s for s in ctx.facts.sections if s.id == sid)
+        who = eff.policy.for_section(sid)
+        mine = [r for r in ctx.records if r.scope == req.scope]
+        older = [
+            r
+            for r in mine
+            if r.decision == "approve"
+            and r.fingerprint != sec.blob
+            and eff.eligible(who, r.reviewer)
+        ]
+        verified = ledger.verify_many(older, eff.keys_of(), ctx.cache)
+        excluded = gate.sod_excluded(sec, eff, mine, ctx.gate_history(), verified)
+        if req.person in excluded:
+            raise _refuse(
+                f"{req.person} may not approve section {sid}: {excluded[req.person]} "
+                "(修改者不得审批本人修改的内容)",
+                hint="another reviewer must approve this section",
+            )
+    if req.scope == "report":
+        waiting = [sid for sid, v in result.sections.items() if v.status != "approved"]
+        if waiting:
+            raise _refuse(
+                "final approval is possible only once every section is approved; not yet: "
+                + ", ".join(f"{sid} ({result.sections[sid].status})" for sid in waiting)
+                + " (各部分审批完成后才能终审)"
+            )
+
+
+def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.SignoffRecord]:
+    """All checks, then the signed record; writes nothing."""
+    ctx = approval.load_context(report_dir, "HEAD")
+    if req.scope.startswith("section:"):
+        ctx.report.section(req.scope.split(":", 1)[1])  # ContentError for an unknown section
+    paths = [f"{ctx.folder}/{model.REPORT_FILE}" if ctx.folder else model.REPORT_FILE]
+    paths += [f"{ctx.folder}/{s.path}" if ctx.folder else s.path for s in ctx.report.sections]
+    _dirty_check(ctx, paths)
+    _, result = approval.decide(ctx)
+    eff = result.roster.roster
+    if eff is None:
+        raise _refuse(
+            "report.yaml has no policy: nobody can approve yet",
+            hint="add policy: (sections, report) to report.yaml and commit it",
+        )
+    judge = ctx.in_force if req.scope == "roster" and ctx.in_force else eff
+    if req.person not in judge.people:
+        raise _refuse(
+            f"{req.person!r} is not in the report's people (不在人员名单中)",
+            hint="people are: " + ", ".join(judge.people),
+        )
+    judge, fingerprint = _scope_roster(ctx, req, eff)
+    _policy_checks(ctx, req, result)
+    if req.key is not None:
+        pub = ledger.public_key(req.key)
+        listed = {ledger.key_core(k) for k in judge.people[req.person].keys}
+        if pub not in listed:
+            raise _refuse(
+                f"the key {req.key} is not listed for {req.person} in the roster in force "
+                f"({judge.origin}) (密钥未登记)",
+                hint="use the key whose public half is under people: in report.yaml",
+            )
+    elif judge.signature_required(req.person):
+        raise _refuse(
+            f"the policy requires {req.person} to sign: give --key <ssh private key>",
+            hint="the key's public half must be listed under people: in report.yaml",
+        )
+    record = ledger.SignoffRecord(
+        report=ctx.report.report,
+        year=ctx.report.year,
+        scope=req.scope,
+        fingerprint=fingerprint,
+        commit=ctx.commit,
+        reviewer=req.person,
+        decision=req.decision,
+        time=ledger.now_utc(),
+        channel=req.channel,
+        comment=req.comment,
+    )
+    if req.key is not None:
+        signed = ledger.SignoffRecord(
+            **{**record.to_dict(), "signature": ledger.sign(record.payload(), req.key)}
+        )
+        if ledger.verify(signed, judge.people[req.person].keys) != "valid":
+            raise _refuse(f"the signature made with {req.key} does not verify")
+        record = signed
+    return ctx, record
+
+
+def commit_record(ctx: approval.Context, report_dir: Path, record: ledger.SignoffRecord) -> Path:
+    """Write the record file and commit just that file, authored by the reviewer."""
+    person = ctx.report.people.get(record.reviewer)
+    name = person.name if person else record.reviewer
+    email = (person.email if person else None) or f"{record.reviewer}@reportflow.invalid"
+    path = ledger.write_record(report_dir / model.SIGNOFFS_DIR, record)
+    what = "approve" if record.decision == "approve" else "reject"
+    scope = record.scope.replace("section:", "section ")
+    message = f"signoff: {record.reviewer} {what}s {scope} of {record.report}/{record.year}"
+    try:
+        gitio.commit_path(ctx.repo, gitio.relpath(ctx.repo, path), message, f"{name} <{email}>")
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def run(report_dir: Path, req: Request) -> Path:
+    ctx, record = build(Path(report_dir), req)
+    return commit_record(ctx, Path(report_dir), record)

@@ -1,0 +1,378 @@
+"""The approval gate as pure functions: facts, records and history in, verdicts out.
+
+No I/O here: no files, no git, no ssh-keygen. Signatures are verified by the caller
+(``approval.py``), in two rounds because the roster decides whose keys count: first
+``roster_checks`` (roster records, verified against the roster in force), then ``checks``
+(section and report records, verified against the effective roster). Only the records a
+decision can depend on are listed for verification, so a ledger of thousands of stale records
+costs nothing. The verdict depends only on the *set* of records: they are ordered by
+(time, digest) here, never by how they were read.
+
+Statuses, per section and for the report:
+- approved: enough counted approvals of the current text, none rejected since;
+- rejected: the newest counted decision on the current text is a reject;
+- stale: someone approved an older text (informational: signatures of older texts are not
+  checked for this, a stale approval never counts);
+- pending: otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from reportflow.ledger import SignoffRecord, Verification
+from reportflow.roster import Roster, Who
+
+
+@dataclass(frozen=True)
+class SectionFacts:
+    id: str
+    title: str
+    blob: str  # git blob id of the section file at the reviewed commit
+
+
+@dataclass(frozen=True)
+class Facts:
+    report: str
+    year: int
+    sections: tuple[SectionFacts, ...]
+    report_fingerprint: str
+
+
+@dataclass(frozen=True)
+class Change:
+    commit: str
+    email: str
+    blob: str  # the file's blob id after this commit
+
+
+@dataclass(frozen=True)
+class SectionVerdict:
+    scope: str  # "section:<id>", "report" or "roster"
+    status: str  # approved | pending | stale | rejected
+    required: int
+    approvers: tuple[str, ...]  # whose approvals counted
+    still_needed: str  # "" when approved, else e.g. "1 more approval from role deputy-head"
+    notes: tuple[str, ...] = ()  # e.g. why someone's approval did not count
+    counted: tuple[SignoffRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class RosterVerdict:
+    roster: Roster | None  # the effective roster: in force, or the new one once signed off
+    status: str  # unchanged | approved | pending | rejected | missing
+    verdict: SectionVerdict | None = None
+
+
+@dataclass(frozen=True)
+class GateResult:
+    passed: bool
+    sections: Mapping[str, SectionVerdict]
+    report: SectionVerdict
+    roster: RosterVerdict
+    missing: tuple[str, ...]
+    counted: tuple[SignoffRecord, ...]
+    invalid: tuple[SignoffRecord, ...] = field(default=())  # checked and did not verify
+
+
+History = Mapping[str, Sequence[Change]]  # section id -> changes, newest first
+Verified = Mapping[str, Verification]  # record digest -> result
+
+
+def _scoped(records: Iterable[SignoffRecord], scope: str) -> list[SignoffRecord]:
+    return [r for r in records if r.scope == scope]
+
+
+def _counts(rec: SignoffRecord, roster: Roster, verified: Verified) -> bool:
+    result = verified.get(rec.digest)
+    if result == "valid":
+        return True
+    return result == "unsigned" and not roster.signature_required(rec.reviewer)
+
+
+def _tally(
+    records: Sequence[SignoffRecord],
+    fingerprint: str,
+    who: Who,
+    roster: Roster,
+    verified: Verified,
+    scope: str,
+    excluded: Mapping[str, str] = MappingProxyType({}),
+) -> SectionVerdict:
+    """Count the decisions on ``fingerprint``; ``excluded`` maps people to why they may not
+    approve (separation of duties)."""
+    current = sorted(
+        (
+            r
+            for r in records
+            if r.fingerprint == fingerprint
+            and roster.eligible(who, r.reviewer)
+            and _counts(r, roster, verified)
+        ),
+        key=lambda r: r.order,
+    )
+    notes: list[str] = []
+    rejects = [r for r in current if r.decision == "reject"]
+    last_reject = rejects[-1].order if rejects else None
+    counted: dict[str, SignoffRecord] = {}
+    for rec in current:
+        if rec.decision != "approve" or (last_reject is not None and rec.order < last_reject):
+            continue
+        if rec.reviewer in excluded:
+            notes.append(f"{rec.reviewer}'s approval does not count: {excluded[rec.reviewer]}")
+            continue
+        counted[rec.reviewer] = rec
+    if current and current[-1].decision == "reject":
+        rec = current[-1]
+        why = f": {rec.comment}" if rec.comment else ""
+        return SectionVerdict(
+            scope,
+            "rejected",
+            who.approvals,
+            (),
+            f"rejected by {rec.reviewer}{why}; needs a new approval from {who.describe()}",
+            tuple(notes),
+        )
+    if len(counted) >= who.approvals:
+        chosen = tuple(sorted(counted.values(), key=lambda r: r.order))
+        return SectionVerdict(
+            scope, "approved", who.approvals, tuple(r.reviewer for r in chosen), "", (), chosen
+        )
+    older = any(
+        r.decision == "approve"
+        and r.fingerprint != fingerprint
+        and roster.eligible(who, r.reviewer)
+        for r in records
+    )
+    short = who.approvals - len(counted)
+    needed = f"{short} more approval{'s' if short > 1 else ''} from {who.describe()}"
+    if excluded:
+        needed += f" (not {', '.join(sorted(excluded))})"
+    return SectionVerdict(
+        scope, "stale" if older else "pending", who.approvals, tuple(counted), needed, tuple(notes)
+    )
+
+
+# --- the roster -------------------------------------------------------------------------------
+
+
+def roster_checks(
+    in_force: Roster | None, candidate: Roster | None, records: Iterable[SignoffRecord]
+) -> tuple[SignoffRecord, ...]:
+    """Roster records to verify against ``in_force``'s keys."""
+    if in_force is None or candidate is None or candidate.digest == in_force.digest:
+        return ()
+    return tuple(
+        r
+        for r in _scoped(records, "roster")
+        if r.fingerprint == candidate.digest and in_force.may_approve_report(r.reviewer)
+    )
+
+
+def effective_roster(
+    in_force: Roster | None,
+    candidate: Roster | None,
+    records: Iterable[SignoffRecord],
+    verified: Verified,
+) -> RosterVerdict:
+    if in_force is None:
+        return RosterVerdict(candidate, "unchanged" if candidate else "missing")
+    if candidate is None or candidate.digest == in_force.digest:
+        return RosterVerdict(in_force, "unchanged")
+    verdict = _tally(
+        _scoped(records, "roster"),
+        candidate.digest,
+        in_force.policy.report,
+        in_force,
+        verified,
+        "roster",
+    )
+    if verdict.status == "approved":
+        return RosterVerdict(candidate, "approved", verdict)
+    return RosterVerdict(
+        in_force, "rejected" if verdict.status == "rejected" else "pending", verdict
+    )
+
+
+# --- sections and the report ------------------------------------------------------------------
+
+
+def _person(roster: Roster, email: str) -> str:
+    return roster.person_by_email(email) or f"<{email}>"
+
+
+def authors_since_approved(
+    changes: Sequence[Change],
+    approved_before: set[str],
+    roster: Roster,
+) -> dict[str, str]:
+    """People who authored a change since the newest change that produced an approved text;
+    maps each to the commit, for messages."""
+    authors: dict[str, str] = {}
+    for ch in changes:  # newest first
+        if ch.blob in approved_before:
+            break
+        authors.setdefault(_person(roster, ch.email), ch.commit)
+    return authors
+
+
+def _sod_needs_history(
+    sec: SectionFacts, records: Sequence[SignoffRecord], roster: Roster, history: History
+) -> bool:
+    """Whether any current approver ever changed this file: only then is the (verified)
+    last approved version needed, so usually no older record is verified at all."""
+    if not roster.policy.separation_of_duties:
+        return False
+    ever = {_person(roster, ch.email) for ch in history.get(sec.id, ())}
+    return any(
+        r.fingerprint == sec.blob and r.decision == "approve" and r.reviewer in ever
+        for r in records
+    )
+
+
+def _eligible_for(roster: Roster, sid: str) -> Callable[[str], bool]:
+    return lambda person: roster.may_approve_section(sid, person)
+
+
+def checks(
+    facts: Facts, roster: Roster, records: Iterable[SignoffRecord], history: History
+) -> tuple[SignoffRecord, ...]:
+    """Section and report records whose signatures the decision depends on."""
+    records = list(records)
+    needed: list[SignoffRecord] = []
+    for sec in facts.sections:
+        eligible = _eligible_for(roster, sec.id)
+        mine = [r for r in _scoped(records, f"section:{sec.id}") if eligible(r.reviewer)]
+        needed += [r for r in mine if r.fingerprint == sec.blob]
+        if _sod_needs_history(sec, mine, roster, history):
+            needed += [r for r in mine if r.fingerprint != sec.blob and r.decision == "approve"]
+    needed += [
+        r
+        for r in _scoped(records, "report")
+        if r.fingerprint == facts.report_fingerprint and roster.may_approve_report(r.reviewer)
+    ]
+    return tuple(needed)
+
+
+def sod_excluded(
+    sec: SectionFacts,
+    roster: Roster,
+    records: Sequence[SignoffRecord],
+    history: History,
+    verified: Verified,
+) -> dict[str, str]:
+    """People who may not approve ``sec`` now, with why: they authored a change since its
+    last approved version (a text that a verified, eligible approval approved)."""
+    if not roster.policy.separation_of_duties:
+        return {}
+    who = roster.policy.for_section(sec.id)
+    approved_before = {
+        r.fingerprint
+        for r in records
+        if r.scope == f"section:{sec.id}"
+        and r.decision == "approve"
+        and r.fingerprint != sec.blob
+        and roster.eligible(who, r.reviewer)
+        and _counts(r, roster, verified)
+    }
+    return {
+        person: f"authored commit {commit[:10]} since the last approved version "
+        "(separation of duties)"
+        for person, commit in authors_since_approved(
+            history.get(sec.id, ()), approved_before, roster
+        ).items()
+    }
+
+
+def _section(
+    sec: SectionFacts,
+    roster: Roster,
+    records: Sequence[SignoffRecord],
+    history: History,
+    verified: Verified,
+) -> SectionVerdict:
+    scope = f"section:{sec.id}"
+    mine = _scoped(records, scope)
+    excluded: dict[str, str] = {}
+    if _sod_needs_history(sec, mine, roster, history):
+        excluded = sod_excluded(sec, roster, mine, history, verified)
+    return _tally(
+        mine, sec.blob, roster.policy.for_section(sec.id), roster, verified, scope, excluded
+    )
+
+
+def evaluate(
+    facts: Facts,
+    roster_verdict: RosterVerdict,
+    records: Iterable[SignoffRecord],
+    history: History,
+    verified: Verified,
+) -> GateResult:
+    """The decision for the whole report at one commit."""
+    records = [r for r in records if r.report == facts.report and r.year == facts.year]
+    roster = roster_verdict.roster
+    if roster is None:
+        empty = SectionVerdict("report", "pending", 1, (), "a policy in report.yaml")
+        return GateResult(
+            False,
+            MappingProxyType({}),
+            empty,
+            roster_verdict,
+            (
+                "report.yaml has no policy: nobody can approve "
+                "(add policy: with sections and report)",
+            ),
+            (),
+        )
+    sections = {s.id: _section(s, roster, records, history, verified) for s in facts.sections}
+    missing: list[str] = []
+    for sec in facts.sections:
+        v = sections[sec.id]
+        if v.status != "approved":
+            missing.append(f"section {sec.id} ({sec.title}): {v.status}, {v.still_needed}")
+        missing += [f"section {sec.id}: {n}" for n in v.notes]
+    report = _tally(
+        _scoped(records, "report"),
+        facts.report_fingerprint,
+        roster.policy.report,
+        roster,
+        verified,
+        "report",
+    )
+    not_ready = [sid for sid, v in sections.items() if v.status != "approved"]
+    if not_ready and report.status == "approved":
+        report = SectionVerdict(
+            "report",
+            "pending",
+            report.required,
+            (),
+            f"final approval counts only once every section is approved ({', '.join(not_ready)})",
+        )
+    if report.status != "approved":
+        missing.append(f"report (final approval): {report.status}, {report.still_needed}")
+    if roster_verdict.status in ("pending", "rejected"):
+        who = roster_verdict.verdict.still_needed if roster_verdict.verdict else ""
+        missing.append(
+            "roster change (people, keys or policy in report.yaml differ from the roster in "
+            f"force, {roster.origin}): {roster_verdict.status}, {who}; "
+            "sign it off with: reportflow signoff <dir> --roster --as <person> --key <key>"
+        )
+    counted: list[SignoffRecord] = []
+    for v in sections.values():
+        counted += v.counted
+    counted += report.counted
+    if roster_verdict.verdict is not None:
+        counted += roster_verdict.verdict.counted
+    passed = report.status == "approved" and roster_verdict.status in ("unchanged", "approved")
+    invalid = tuple(r for r in records if verified.get(r.digest) == "invalid")
+    return GateResult(
+        passed,
+        MappingProxyType(sections),
+        report,
+        roster_verdict,
+        tuple(missing),
+        tuple(sorted(counted, key=lambda r: r.order)),
+        invalid,
+    )

@@ -1,0 +1,357 @@
+"""Sign-off records: canonical form, files, SSH signatures and their verification.
+
+A record is one decision (approve or reject) of one reviewer about one exact text: a section
+(its git blob id), the whole report, or the roster. Records are append-only files, one per
+sign-off, so two reviewers signing at once never touch the same file and git merges them
+without conflict.
+
+The signed payload is the canonical JSON of every field but ``signature``: sorted keys, UTF-8,
+no whitespace. Because report, year, scope, fingerprint, commit, reviewer, decision, time,
+channel and comment are all inside it, a signature copied onto another section, report or
+decision no longer verifies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from reportflow import schema
+from reportflow.errors import InputError, Refused, ReportflowError, SchemaError, ToolError
+
+NAMESPACE = "reportflow-signoff"
+SCHEMA = "signoff.schema.json"
+Verification = Literal["valid", "invalid", "unsigned"]
+
+
+def canonical(obj: Any) -> bytes:
+    """The one byte form we sign and hash: sorted keys, UTF-8 (not \\u-escaped), no spaces."""
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class SignoffRecord:
+    report: str
+    year: int
+    scope: str  # "section:<id>", "report" or "roster"
+    fingerprint: str
+    commit: str
+    reviewer: str
+    decision: str  # "approve" | "reject"
+    time: str  # UTC, e.g. 2024-01-05T08:30:12.345Z
+    channel: str = "cli"
+    comment: str = ""
+    signature: str | None = None
+    #: Where the record was read from (file name or "record 3"); not part of the record.
+    source: str = field(default="", compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["source"]
+        return data
+
+    def payload(self) -> bytes:
+        """The bytes the reviewer signs: the canonical record without its signature."""
+        data = self.to_dict()
+        del data["signature"]
+        return canonical(data)
+
+    @property
+    def digest(self) -> str:
+        """Content address of the whole record, signature included: the cache key."""
+        return sha256(canonical(self.to_dict()))
+
+    @property
+    def section_id(self) -> str | None:
+        return self.scope.split(":", 1)[1] if self.scope.startswith("section:") else None
+
+    @property
+    def order(self) -> tuple[str, str]:
+        """Total order independent of how records were read: time, then digest."""
+        return (self.time, self.digest)
+
+
+def section_scope(section_id: str) -> str:
+    return f"section:{section_id}"
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def file_name(record: SignoffRecord) -> str:
+    """``<time>-<reviewer>-<scope>.json``; the time first so that ``ls`` lists them in order."""
+    stamp = record.time.replace("-", "").replace(":", "").replace(".", "")
+    scope = record.scope.replace(":", "-")
+    return f"{stamp}-{record.reviewer}-{scope}.json"
+
+
+def parse_record(data: Mapping[str, Any], name: str) -> SignoffRecord:
+    """Check a record dict against the schema; ``name`` says where it came from in errors."""
+    if not isinstance(data, Mapping):
+        raise SchemaError("a sign-off record must be a JSON object", file=name)
+    schema.validate(dict(data), SCHEMA, file=name)
+    return SignoffRecord(
+        report=data["report"],
+        year=data["year"],
+        scope=data["scope"],
+        fingerprint=data["fingerprint"],
+        commit=data["commit"],
+        reviewer=data["reviewer"],
+        decision=data["decision"],
+        time=data["time"],
+        channel=data["channel"],
+        comment=data.get("comment", ""),
+        signature=data["signature"],
+        source=name,
+    )
+
+
+def parse_file(data: bytes, name: str) -> SignoffRecord:
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError("record file is not UTF-8", file=name) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", file=name, line=exc.lineno) from None
+    return parse_record(doc, name)
+
+
+def load_files(files: Iterable[tuple[str, bytes]]) -> tuple[list[SignoffRecord], list[str]]:
+    """Parse record files; a malformed one becomes a problem line naming it, never a crash."""
+    records: list[SignoffRecord] = []
+    problems: list[str] = []
+    for name, data in files:
+        base = name.rsplit("/", 1)[-1]
+        if base.startswith("."):
+            continue
+        if not base.endswith(".json"):
+            problems.append(f"{name}: not a .json sign-off record (ignored)")
+            continue
+        try:
+            records.append(parse_file(data, name))
+        except ReportflowError as exc:
+            problems.append(f"{exc} (ignored)")
+    return records, problems
+
+
+def to_json(record: SignoffRecord) -> str:
+    return json.dumps(record.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def write_record(signoffs_dir: Path, record: SignoffRecord) -> Path:
+    """Create the record file; never overwrite one (records are append-only)."""
+    signoffs_dir.mkdir(parents=True, exist_ok=True)
+    path = signoffs_dir / file_name(record)
+    try:
+        with path.open("x", encoding="utf-8") as fh:
+            fh.write(to_json(record))
+    except FileExistsError:
+        raise Refused(
+            "a sign-off record with this name exists already", file=path, hint="try again"
+        ) from None
+    return path
+
+
+# --- fingerprints -----------------------------------------------------------------------------
+
+
+def blob_id(data: bytes) -> str:
+    """git's blob id of ``data`` (what ``git hash-object`` prints), without calling git."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def report_fingerprint(report_yaml_blob: str, sections: Sequence[tuple[str, str]]) -> str:
+    """Digest over report.yaml and every section, in report order.
+
+    ``sha256`` of the UTF-8 text ``reportflow-report-v1\\n``, then ``report.yaml <blob>\\n``,
+    then ``<section id> <blob>\\n`` for each section in the order of ``sections:``. Any change
+    to report.yaml counts, even one that does not touch the text (dates, notify): report.yaml
+    also holds the title, organisation, order and people that the final approver vouches for,
+    and a rule that tries to tell relevant from irrelevant fields is one more thing to get wrong.
+    """
+    lines = ["reportflow-report-v1", f"report.yaml {report_yaml_blob}"]
+    lines += [f"{sid} {blob}" for sid, blob in sections]
+    return "sha256:" + sha256(("\n".join(lines) + "\n").encode())
+
+
+# --- signing and verifying --------------------------------------------------------------------
+
+
+def key_core(line: str) -> str:
+    """``type base64`` of an OpenSSH public key line, without its comment."""
+    return " ".join(line.split()[:2])
+
+
+def _ssh_keygen(args: list[str], data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["ssh-keygen", *args], input=data, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise ToolError(
+            "ssh-keygen not found", hint="install openssh-client (apt-get install openssh-client)"
+        ) from None
+
+
+def _key_problem(key: Path, stderr: bytes) -> ReportflowError:
+    text = stderr.decode(errors="replace")
+    if "UNPROTECTED PRIVATE KEY" in text:
+        return InputError(
+            "ssh-keygen refuses a private key that others can read",
+            file=key,
+            hint=f"chmod 600 '{key}'",
+        )
+    if "passphrase" in text.lower() or "incorrect" in text.lower():
+        return InputError("cannot use this private key: " + text.strip()[:200], file=key)
+    return InputError("not a usable SSH private key: " + text.strip()[:200], file=key)
+
+
+def public_key(key: Path) -> str:
+    """The public half of a private key file, ``type base64``."""
+    if not key.is_file():
+        raise InputError("no such private key file", file=key)
+    proc = _ssh_keygen(["-y", "-P", "", "-f", str(key)])
+    if proc.returncode != 0:
+        raise _key_problem(key, proc.stderr)
+    return key_core(proc.stdout.decode())
+
+
+def sign(payload: bytes, key: Path) -> str:
+    """``ssh-keygen -Y sign`` over ``payload`` (read from stdin, so nothing lands on disk)."""
+    proc = _ssh_keygen(["-Y", "sign", "-n", NAMESPACE, "-P", "", "-f", str(key)], payload)
+    if proc.returncode != 0:
+        raise _key_problem(key, proc.stderr)
+    return proc.stdout.decode()
+
+
+def verify_ssh_keygen(record: SignoffRecord, keys: Sequence[str]) -> Verification:
+    """The reference check: ``ssh-keygen -Y verify -I <reviewer>`` against an allowed-signers
+    file holding the reviewer's listed keys, restricted to our namespace."""
+    if record.signature is None:
+        return "unsigned"
+    if not keys:
+        return "invalid"
+    with tempfile.TemporaryDirectory(prefix="reportflow-verify-") as tmp:
+        allowed = Path(tmp) / "allowed_signers"
+        allowed.write_text(
+            "".join(f'{record.reviewer} namespaces="{NAMESPACE}" {key_core(k)}\n' for k in keys)
+        )
+        sig = Path(tmp) / "record.sig"
+        sig.write_text(record.signature)
+        args = ["-Y", "verify", "-f", str(allowed), "-I", record.reviewer, "-n", NAMESPACE]
+        proc = _ssh_keygen([*args, "-s", str(sig)], record.payload())
+    return "valid" if proc.returncode == 0 else "invalid"
+
+
+def verify_inprocess(record: SignoffRecord, keys: Sequence[str]) -> Verification | None:
+    """The same check with the ``sshsig`` library (about 100x faster than a process per
+    record); None for a key type it does not implement, where ssh-keygen decides."""
+    if record.signature is None:
+        return "unsigned"
+    import sshsig  # imported late: only a gate that has signatures to check pays for it
+
+    try:
+        allowed = [sshsig.PublicKey.from_openssh_str(key_core(k)) for k in keys]
+        sshsig.verify(record.payload(), record.signature, allowed, namespace=NAMESPACE)
+    except NotImplementedError:
+        return None
+    except (sshsig.InvalidSignature, ValueError):
+        return "invalid"
+    return "valid"
+
+
+def verify(record: SignoffRecord, keys: Sequence[str]) -> Verification:
+    """Verify ``record`` against the reviewer's listed keys.
+
+    ``REPORTFLOW_VERIFIER=ssh-keygen`` forces the ssh-keygen path everywhere (the tests check
+    that both agree on valid, edited, replayed and wrongly keyed records).
+    """
+    if os.environ.get("REPORTFLOW_VERIFIER") != "ssh-keygen":
+        result = verify_inprocess(record, keys)
+        if result is not None:
+            return result
+    return verify_ssh_keygen(record, keys)
+
+
+@dataclass
+class VerifyCache:
+    """Verification results by (record digest, reviewer keys): a record verified once is not
+    verified again until its content or the reviewer's keys change."""
+
+    path: Path | None
+    entries: dict[str, str] = field(default_factory=dict)
+    dirty: bool = False
+
+    @classmethod
+    def load(cls, path: Path | None) -> VerifyCache:
+        entries: dict[str, str] = {}
+        if path is not None and path.is_file():
+            try:
+                loaded = json.loads(path.read_text(encoding="utf-8"))
+                if isinstance(loaded, dict):
+                    entries = {k: v for k, v in loaded.items() if v in ("valid", "invalid")}
+            except (OSError, ValueError):
+                entries = {}  # a damaged cache is only a slower run
+        return cls(path, entries)
+
+    @staticmethod
+    def key(record: SignoffRecord, keys: Sequence[str]) -> str:
+        return sha256(
+            (record.digest + "\n" + "\n".join(sorted(key_core(k) for k in keys))).encode()
+        )
+
+    def save(self) -> None:
+        if self.path is None or not self.dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+            tmp.write_text(json.dumps(self.entries, separators=(",", ":")), encoding="utf-8")
+            os.replace(tmp, self.path)  # atomic: a concurrent reader sees old or new, not half
+        except OSError:
+            pass
+        self.dirty = False
+
+
+def verify_many(
+    records: Iterable[SignoffRecord],
+    keys_of: Mapping[str, Sequence[str]],
+    cache: VerifyCache | None = None,
+) -> dict[str, Verification]:
+    """Verify each record against ``keys_of[reviewer]``; results by record digest."""
+    cache = cache or VerifyCache(None)
+    results: dict[str, Verification] = {}
+    todo: list[tuple[str, SignoffRecord, Sequence[str]]] = []
+    for rec in records:
+        if rec.signature is None:
+            results[rec.digest] = "unsigned"
+            continue
+        keys = tuple(keys_of.get(rec.reviewer, ()))
+        ck = VerifyCache.key(rec, keys)
+        hit = cache.entries.get(ck)
+        if hit is not None:
+            results[rec.digest] = hit  # type: ignore[assignment]
+        else:
+            todo.append((ck, rec, keys))
+    if todo:
+        workers = min(8, len(todo), (os.cpu_count() or 2) * 2)
+        # Threads: the in-process verifier is C code in cryptography, ssh-keygen a subprocess.
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            found = list(pool.map(lambda t: verify(t[1], t[2]), todo))
+        for (ck, rec, _), result in zip(todo, found, strict=True):
+            results[rec.digest] = result
+            cache.entries[ck] = result
+        cache.dirty = True
+    return results

@@ -1,0 +1,192 @@
+"""The roster: people, their roles, emails and keys, and the policy that says who approves.
+
+The roster guards itself. If the gate trusted report.yaml as it is at the commit under review,
+an author could add their own key, give themselves a reviewer role and approve their own text.
+So the roster *in force* is the one of the last release (the newest ``<report>/<year>/v<N>``
+tag that is an ancestor of the reviewed commit), or before the first release the one of the
+first commit in which report.yaml has a policy (trust on first use). A different roster at the
+reviewed commit takes effect only once the final approvers of the roster in force have signed
+it off (scope ``roster``, fingerprint ``Roster.digest``); see ``gate.effective_roster``.
+
+The dataclasses and ``from_doc`` are pure; ``in_force`` is the I/O edge that reads git.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reportflow import ledger, schema
+
+DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class Who:
+    """N approvals from the union of some roles and some named people."""
+
+    approvals: int = 1
+    roles: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        parts = [f"role {r}" for r in self.roles] + list(self.people)
+        return " or ".join(parts) or "nobody"
+
+
+@dataclass(frozen=True)
+class Policy:
+    sections: Mapping[str, Who]
+    report: Who
+    separation_of_duties: bool = True
+    #: None means everyone must sign; otherwise (people, roles) who must.
+    signers: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+
+    def for_section(self, section_id: str) -> Who:
+        return self.sections.get(section_id) or self.sections[DEFAULT]
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    roles: tuple[str, ...]
+    email: str | None
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Roster:
+    people: Mapping[str, Member]
+    policy: Policy
+    digest: str  # "sha256:<hex>" over people (roles, email, keys) and policy
+    origin: str = ""  # where it comes from, for messages: "release v2", "first policy abc1234"
+
+    def eligible(self, who: Who, person: str) -> bool:
+        member = self.people.get(person)
+        if member is None:
+            return False
+        return person in who.people or any(r in who.roles for r in member.roles)
+
+    def may_approve_section(self, section_id: str, person: str) -> bool:
+        return self.eligible(self.policy.for_section(section_id), person)
+
+    def may_approve_report(self, person: str) -> bool:
+        return self.eligible(self.policy.report, person)
+
+    def signature_required(self, person: str) -> bool:
+        if self.policy.signers is None:
+            return True
+        people, roles = self.policy.signers
+        member = self.people.get(person)
+        return person in people or (member is not None and any(r in roles for r in member.roles))
+
+    def keys_of(self) -> dict[str, tuple[str, ...]]:
+        return {pid: m.keys for pid, m in self.people.items()}
+
+    def person_by_email(self, email: str) -> str | None:
+        wanted = email.strip().lower()
+        for pid, member in self.people.items():
+            if member.email and member.email.lower() == wanted:
+                return pid
+        return None
+
+
+def _who(doc: Mapping[str, Any]) -> Who:
+    return Who(
+        approvals=int(doc.get("approvals", 1)),
+        roles=tuple(doc.get("roles", ())),
+        people=tuple(doc.get("people", ())),
+    )
+
+
+def parse_policy(doc: Mapping[str, Any]) -> Policy:
+    required = doc.get("signatures", {}).get("required_for", "everyone")
+    signers = None
+    if isinstance(required, Mapping):
+        signers = (tuple(required.get("people", ())), tuple(required.get("roles", ())))
+    return Policy(
+        sections={sid: _who(w) for sid, w in doc["sections"].items()},
+        report=_who(doc["report"]),
+        separation_of_duties=bool(doc.get("separation_of_duties", True)),
+        signers=signers,
+    )
+
+
+def digest_of(doc: Mapping[str, Any]) -> str:
+    """Fingerprint of a roster: canonical JSON of what decides approvals.
+
+    Names and notification addresses are left out (renaming a person changes nobody's
+    rights); roles, email (separation of duties maps git authors by it), keys (comments
+    stripped) and the whole policy are in.
+    """
+    people = {
+        pid: {
+            "roles": sorted(p.get("roles", ())),
+            "email": (p.get("email") or "").lower(),
+            "keys": sorted(ledger.key_core(k) for k in p.get("keys", ())),
+        }
+        for pid, p in doc.get("people", {}).items()
+    }
+    body = {"people": people, "policy": doc.get("policy")}
+    return "sha256:" + ledger.sha256(ledger.canonical(body))
+
+
+def from_doc(doc: Mapping[str, Any], origin: str = "") -> Roster | None:
+    """The roster of a parsed report.yaml; None when it has no policy."""
+    if not isinstance(doc.get("policy"), Mapping) or not isinstance(doc.get("people"), Mapping):
+        return None
+    people = {
+        pid: Member(
+            id=pid,
+            roles=tuple(p.get("roles", ())),
+            email=p.get("email"),
+            keys=tuple(p.get("keys", ())),
+        )
+        for pid, p in doc["people"].items()
+    }
+    return Roster(people, parse_policy(doc["policy"]), digest_of(doc), origin)
+
+
+def from_yaml(data: bytes, shown: str, origin: str = "") -> Roster | None:
+    """Roster of a report.yaml's bytes; None if it has no policy or is not a valid report.yaml
+    (an old broken commit cannot have put a roster in force)."""
+    from reportflow.errors import ReportflowError
+    from reportflow.textio import decode
+
+    try:
+        text = decode(data, shown)
+        doc = schema.parse_yaml(text, shown)
+        if not isinstance(doc, dict):
+            return None
+        schema.validate(doc, "report.schema.json", file=shown, source=text)
+    except ReportflowError:
+        return None
+    return from_doc(doc, origin)
+
+
+_TAG_RE = re.compile(r"/v(\d+)$")
+
+
+def in_force(repo: Any, folder: str, report: str, year: int, commit: str) -> Roster | None:
+    """The roster in force for reviewing ``commit`` (see the module docstring)."""
+    from reportflow import gitio
+
+    yaml_path = f"{folder}/report.yaml" if folder not in ("", ".") else "report.yaml"
+    tags = [t for t in gitio.release_tags(repo, f"{report}/{year}", commit) if t.commit != commit]
+    if tags:
+        newest = max(tags, key=lambda t: t.number)
+        data = gitio.read_at(repo, newest.commit, yaml_path)
+        if data is not None:
+            found = from_yaml(data, f"{newest.name}:{yaml_path}", f"release {newest.name}")
+            if found is not None:
+                return found
+    for sha in gitio.path_commits(repo, commit, yaml_path):
+        data = gitio.read_at(repo, sha, yaml_path)
+        if data is None:
+            continue
+        found = from_yaml(data, f"{sha[:10]}:{yaml_path}", f"first policy, commit {sha[:10]}")
+        if found is not None:
+            return found
+    return None
