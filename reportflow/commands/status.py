@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from reportflow import approval as approval_mod
 from reportflow import gitio, model
 
 
@@ -19,9 +20,27 @@ class SectionStatus:
     path: str
     last_change: gitio.Change | None
     modified: bool  # differs from the last commit, or never committed
+    approval: str | None = None  # approved | pending | stale | rejected (at HEAD); None: no git
+    needed: str = ""  # who is still needed
+    contributors: tuple[str, ...] = ()  # people ids (or git names) who changed it, oldest first
 
 
-def collect(report: model.Report) -> list[SectionStatus]:
+def approval_at_head(report: model.Report) -> approval_mod.Approval | None:
+    """The gate's verdict at HEAD, or None where there is none (no git, not committed)."""
+    from reportflow.errors import ReportflowError
+
+    repo = gitio.find_repo(report.root)
+    if repo is None or not gitio.has_commits(repo):
+        return None
+    try:
+        return approval_mod.evaluate_at(report.root, "HEAD")
+    except ReportflowError:
+        return None  # e.g. the report folder is not committed yet
+
+
+def collect(
+    report: model.Report, verdict: approval_mod.Approval | None = None
+) -> list[SectionStatus]:
     repo = gitio.find_repo(report.root)
     changes: dict[str, gitio.Change] = {}
     dirty: set[str] = set()
@@ -33,6 +52,7 @@ def collect(report: model.Report) -> list[SectionStatus]:
     rows = []
     for sec in report.sections:
         key = f"{folder}/{sec.path}" if folder not in ("", ".") else sec.path
+        section_verdict = verdict.sections.get(sec.id) if verdict else None
         rows.append(
             SectionStatus(
                 id=sec.id,
@@ -42,36 +62,62 @@ def collect(report: model.Report) -> list[SectionStatus]:
                 path=sec.path,
                 last_change=changes.get(key),
                 modified=repo is None or key in dirty or key not in changes,
+                approval=section_verdict.status if section_verdict else None,
+                needed=section_verdict.still_needed if section_verdict else "",
+                contributors=verdict.contributors.get(sec.id, ()) if verdict else (),
             )
         )
     return rows
 
 
-def as_json(report: model.Report, rows: list[SectionStatus]) -> dict[str, Any]:
+def as_json(
+    report: model.Report, rows: list[SectionStatus], verdict: approval_mod.Approval | None = None
+) -> dict[str, Any]:
     return {
         "report": report.report,
         "year": report.year,
         "title": report.title,
         "sections": [asdict(r) for r in rows],
+        "approval": None
+        if verdict is None
+        else {
+            "passed": verdict.passed,
+            "commit": verdict.commit,
+            "report_status": verdict.report_status,
+            "roster_status": verdict.roster_status,
+            "missing": list(verdict.missing),
+            "problems": list(verdict.problems),
+        },
     }
 
 
 def run(path: Path, fmt: str = "table") -> None:
     report = model.load_report(path)
-    rows = collect(report)
+    verdict = approval_at_head(report)
+    rows = collect(report, verdict)
     if fmt == "json":
-        print(json.dumps(as_json(report, rows), ensure_ascii=False, indent=2))
+        print(json.dumps(as_json(report, rows, verdict), ensure_ascii=False, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"{report.title} ({report.report}/{report.year})")
-    for col in ("id", "title", "owner", "chars", "last change"):
+    for col in ("id", "title", "owner", "chars", "last change", "approval", "contributors"):
         table.add_column(col, justify="right" if col == "chars" else "left")
     for r in rows:
         change = r.last_change
         last = f"{change.author} {change.date[:10]}" if change else "never committed"
         if r.modified and change:
             last += " (modified)"
-        table.add_row(r.id, r.title, r.owner, str(r.characters), last)
-    Console().print(table)
+        state = r.approval or "-"
+        if r.approval and r.approval != "approved":
+            state += f": {r.needed}"
+        people = ", ".join(r.contributors)
+        table.add_row(r.id, r.title, r.owner, str(r.characters), last, state, people)
+    console = Console()
+    console.print(table)
+    if verdict is not None:
+        final = "approved" if verdict.passed else verdict.report_status
+        console.print(f"final approval at {verdict.commit[:10]} (HEAD): {final}", markup=False)
+        for line in verdict.problems:
+            console.print(f"problem: {line}", markup=False)
