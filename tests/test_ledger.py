@@ -1,0 +1,196 @@
+"""Records, signatures (both verifiers), the cache, fingerprints and the roster in force."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import commit_all, git
+from signoff_support import head, make_keys, make_repo, section_file
+
+from reportflow import approval, gitio, ledger, roster
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory: pytest.TempPathFactory):
+    return make_keys(tmp_path_factory.mktemp("keys"))
+
+
+def record(**changes) -> ledger.SignoffRecord:
+    base = ledger.SignoffRecord(
+        "political-ecology",
+        2022,
+        "section:problems",
+        "a" * 40,
+        "c" * 40,
+        "deputy-head-1",
+        "approve",
+        "2023-01-05T08:30:12.345Z",
+        comment="同意",
+    )
+    return ledger.SignoffRecord(**{**base.to_dict(), **changes})
+
+
+def signed(keys, person="deputy-head-1", **changes) -> ledger.SignoffRecord:
+    rec = record(reviewer=person, **changes)
+    sig = ledger.sign(rec.payload(), keys[person][0])
+    return ledger.SignoffRecord(**{**rec.to_dict(), "signature": sig})
+
+
+def test_payload_is_canonical_and_excludes_signature(keys) -> None:
+    rec = signed(keys)
+    payload = rec.payload()
+    assert b"signature" not in payload
+    assert "同意".encode() in payload  # UTF-8, not \\u escapes
+    assert payload.startswith(b'{"channel":"cli","comment":')
+    assert json.loads(payload) == {k: v for k, v in rec.to_dict().items() if k != "signature"}
+    assert rec.digest != record().digest
+
+
+def test_round_trip_through_dict_and_file(keys, tmp_path: Path) -> None:
+    rec = signed(keys)
+    assert ledger.parse_record(rec.to_dict(), "x") == rec
+    path = ledger.write_record(tmp_path, rec)
+    assert path.name == "20230105T083012345Z-deputy-head-1-section-problems.json"
+    assert ledger.parse_file(path.read_bytes(), str(path)) == rec
+    with pytest.raises(ledger.Refused):
+        ledger.write_record(tmp_path, rec)  # append-only: never overwritten
+
+
+@pytest.mark.parametrize("verifier", ["inprocess", "ssh-keygen"])
+def test_both_verifiers_agree(keys, verifier, monkeypatch) -> None:
+    if verifier == "ssh-keygen":
+        monkeypatch.setenv("REPORTFLOW_VERIFIER", "ssh-keygen")
+    mine = [keys["deputy-head-1"][1]]
+    good = signed(keys)
+    assert ledger.verify(good, mine) == "valid"
+    edited = ledger.SignoffRecord(**{**good.to_dict(), "comment": "改过"})
+    assert ledger.verify(edited, mine) == "invalid"
+    replayed = ledger.SignoffRecord(**{**good.to_dict(), "scope": "section:measures"})
+    assert ledger.verify(replayed, mine) == "invalid"
+    other_report = ledger.SignoffRecord(**{**good.to_dict(), "report": "annual-summary"})
+    assert ledger.verify(other_report, mine) == "invalid"
+    wrong_key = ledger.SignoffRecord(
+        **{**good.to_dict(), "signature": ledger.sign(good.payload(), keys["intruder"][0])}
+    )
+    assert ledger.verify(wrong_key, mine) == "invalid"
+    assert ledger.verify(good, []) == "invalid"
+    assert ledger.verify(record(), mine) == "unsigned"
+
+
+def test_cache_is_used_and_keyed_by_keys(keys, tmp_path: Path) -> None:
+    rec = signed(keys)
+    cache = ledger.VerifyCache.load(tmp_path / "verified.json")
+    mine = {"deputy-head-1": [keys["deputy-head-1"][1]]}
+    assert ledger.verify_many([rec], mine, cache) == {rec.digest: "valid"}
+    cache.save()
+    cached = ledger.VerifyCache.load(tmp_path / "verified.json")
+    assert len(cached.entries) == 1
+    # prove the second run reads the cache: poison the entry
+    cached.entries = {k: "invalid" for k in cached.entries}
+    assert ledger.verify_many([rec], mine, cached) == {rec.digest: "invalid"}
+    # other keys for the reviewer: another cache key, verified afresh
+    other = {"deputy-head-1": [keys["intruder"][1]]}
+    assert ledger.verify_many([rec], other, cached) == {rec.digest: "invalid"}
+    assert len(cached.entries) == 2
+
+
+def test_malformed_files_become_named_problems() -> None:
+    good = json.dumps(record().to_dict() | {"signature": None}).encode()
+    files = [
+        ("s/ok.json", good),
+        ("s/bad.json", b"{"),
+        ("s/gbk.json", "签批记录".encode("gb18030") + b"\xff"),
+        ("s/partial.json", b'{"report": "political-ecology"}'),
+        ("s/readme.txt", b"hi"),
+        ("s/.gitkeep", b""),
+    ]
+    records, problems = ledger.load_files(files)
+    assert [r.source for r in records] == ["s/ok.json"]
+    assert len(problems) == 4
+    for name, text in zip(
+        ["bad.json", "gbk.json", "partial.json", "readme.txt"],
+        ["not valid JSON", "not UTF-8", "schema violation", "not a .json"],
+        strict=True,
+    ):
+        assert any(name in p and text in p for p in problems), problems
+
+
+def test_blob_id_and_report_fingerprint(tmp_path: Path) -> None:
+    data = "---\nid: x\n---\n正文\n".encode()
+    (tmp_path / "f").write_bytes(data)
+    expected = subprocess.run(
+        ["git", "hash-object", str(tmp_path / "f")], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert ledger.blob_id(data) == expected
+    text = "reportflow-report-v1\nreport.yaml y\na 1\nb 2\n"
+    want = "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    assert ledger.report_fingerprint("y", [("a", "1"), ("b", "2")]) == want
+    assert ledger.report_fingerprint("y", [("b", "2"), ("a", "1")]) != want
+
+
+def test_roster_in_force_trust_on_first_use_and_release_tag(keys, tmp_path: Path) -> None:
+    rdir = make_repo(tmp_path / "reports", keys)
+    repo_path = rdir.parents[2]
+    first = head(repo_path)
+    repo = gitio.require_repo(rdir)
+    folder = "content/political-ecology/2022"
+    tofu = roster.in_force(repo, folder, "political-ecology", 2022, first)
+    assert tofu is not None and "first policy" in tofu.origin
+    yaml_path = rdir / "report.yaml"
+    yaml_path.write_text(
+        yaml_path.read_text(encoding="utf-8").replace(
+            "approvals: 1, roles: [deputy", "approvals: 2, roles: [deputy"
+        ),
+        encoding="utf-8",
+    )
+    second = commit_all(repo_path, "policy: two approvals per section")
+    assert roster.in_force(repo, folder, "political-ecology", 2022, second).digest == tofu.digest
+    git(repo_path, "tag", "-a", "-m", "v1", "political-ecology/2022/v1", second)
+    # at the tagged commit itself the previous roster is in force (the release being checked)
+    assert roster.in_force(repo, folder, "political-ecology", 2022, second).digest == tofu.digest
+    (repo_path / "x.txt").write_text("later\n")
+    third = commit_all(repo_path, "later work")
+    released = roster.in_force(repo, folder, "political-ecology", 2022, third)
+    assert released.origin == "release political-ecology/2022/v1"
+    assert released.policy.for_section("problems").approvals == 2
+
+
+def test_evaluate_records_round_trip(keys, tmp_path: Path) -> None:
+    rdir = make_repo(tmp_path / "reports", keys)
+    repo = rdir.parents[2]
+    blobs = {
+        sid: git(repo, "rev-parse", f"HEAD:{section_file(rdir, sid).relative_to(repo)}").strip()
+        for sid in ("preface", "situation", "problems", "measures")
+    }
+    commit = head(repo)
+    dicts = [
+        signed(
+            keys, "deputy-head-2", scope=f"section:{sid}", fingerprint=blob, commit=commit
+        ).to_dict()
+        for sid, blob in blobs.items()
+    ]
+    ctx = approval.load_context(rdir, "HEAD", [])
+    dicts.append(
+        signed(
+            keys,
+            "party-secretary",
+            scope="report",
+            fingerprint=ctx.facts.report_fingerprint,
+            commit=commit,
+        ).to_dict()
+    )
+    result = approval.evaluate_records(rdir, commit, dicts)
+    assert result.passed, result.missing
+    assert sorted(r.to_dict()["scope"] for r in result.counted) == sorted(d["scope"] for d in dicts)
+    assert [r.to_dict() for r in result.counted] == [
+        ledger.parse_record(r.to_dict(), "again").to_dict() for r in result.counted
+    ]
+    tampered = [*dicts[:-1], {**dicts[-1], "comment": "changed"}, {"nonsense": 1}]
+    result = approval.evaluate_records(rdir, commit, tampered)
+    assert not result.passed
+    assert any("record 5" in p and "does not verify" in p for p in result.problems)
+    assert any("record 6" in p for p in result.problems)
