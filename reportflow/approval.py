@@ -9,6 +9,7 @@ records copied into its manifest (``evaluate_records``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -65,22 +66,47 @@ def _join(folder: str, rel: str) -> str:
     return f"{folder}/{rel}" if folder not in ("", ".") else rel
 
 
-def read_records_at(
-    repo: Any, commit: str, folder: str, shown: Path
-) -> tuple[list[SignoffRecord], list[str]]:
-    """Every record file in ``signoffs/`` at ``commit``, read in one ``git cat-file``."""
-    prefix = _join(folder, model.SIGNOFFS_DIR) + "/"
+@dataclass(frozen=True)
+class TreeSource:
+    """A report folder at a commit, every file read up front in one ``git cat-file --batch``.
+
+    ``model.CommitSource`` asks git for each file on its own, which is right for one report
+    but costs most of the gate's time on a report with a hundred sections.
+    """
+
+    files: Mapping[str, bytes]  # path relative to the report folder -> contents
+    label: str  # e.g. "1a2b3c4d5e:content/x/2022"
+
+    def read(self, rel: str) -> bytes | None:
+        return self.files.get(rel)
+
+    def listdir(self, rel: str) -> list[str] | None:
+        prefix = rel.rstrip("/") + "/"
+        names = {p[len(prefix) :].split("/", 1)[0] for p in self.files if p.startswith(prefix)}
+        return sorted(names) if names else None
+
+    def display(self, rel: str) -> str:
+        return f"{self.label}/{rel}"
+
+
+def read_tree(repo: Any, commit: str, folder: str) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Blob ids and contents of every file under ``folder`` at ``commit``, relative paths."""
+    prefix = folder + "/" if folder not in ("", ".") else ""
     blobs = {
-        path: blob
-        for path, blob in gitio.blob_ids(repo, commit, prefix).items()
+        path[len(prefix) :]: blob
+        for path, blob in gitio.blob_ids(repo, commit, folder or ".").items()
         if path.startswith(prefix)
     }
     contents = gitio.read_blobs(repo, sorted(set(blobs.values())))
-    files = [
-        (str(shown / model.SIGNOFFS_DIR / path[len(prefix) :]), contents.get(blob, b""))
-        for path, blob in sorted(blobs.items())
-    ]
-    return ledger.load_files(files)
+    return blobs, {rel: contents.get(blob, b"") for rel, blob in blobs.items()}
+
+
+def records_in(files: Mapping[str, bytes], shown: Path) -> tuple[list[SignoffRecord], list[str]]:
+    """The record files in ``signoffs/`` among ``files`` (relative to the report folder)."""
+    prefix = model.SIGNOFFS_DIR + "/"
+    return ledger.load_files(
+        (str(shown / rel), data) for rel, data in sorted(files.items()) if rel.startswith(prefix)
+    )
 
 
 def load_context(
@@ -90,26 +116,30 @@ def load_context(
     repo = gitio.require_repo(report_dir if report_dir.exists() else report_dir.parent)
     commit = gitio.resolve(repo, rev)
     folder = gitio.relpath(repo, report_dir)
-    report = model.load_report_at(report_dir, commit)
-    problems: list[str] = []
-    if records is None:
-        found, problems = read_records_at(repo, commit, folder, report_dir)
-    else:
-        found = list(records)
-    blobs = gitio.blob_ids(repo, commit, folder or ".")
-    sections = tuple(
-        gate.SectionFacts(s.id, s.title, blobs[_join(folder, s.path)]) for s in report.sections
-    )
+    yaml_path = _join(folder, model.REPORT_FILE)
+    # The history walk is the slowest step: git runs it on the other core while we parse.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        walk = pool.submit(
+            gitio.file_history, repo, commit, _join(folder, model.SECTIONS_DIR), yaml_path
+        )
+        blobs, files = read_tree(repo, commit, folder)
+        if model.REPORT_FILE not in files:
+            model.load_report_at(report_dir, commit)  # raises the usual "not found" error
+        label = f"{commit[:10]}:{folder}" if folder not in ("", ".") else commit[:10]
+        report = model.load_from(TreeSource(files, label), report_dir)
+        problems: list[str] = []
+        if records is None:
+            found, problems = records_in(files, report_dir)
+        else:
+            found = list(records)
+        changes = walk.result()
+    sections = tuple(gate.SectionFacts(s.id, s.title, blobs[s.path]) for s in report.sections)
     fingerprint = ledger.report_fingerprint(
-        blobs[_join(folder, model.REPORT_FILE)], [(s.id, s.blob) for s in sections]
+        blobs[model.REPORT_FILE], [(s.id, s.blob) for s in sections]
     )
     by_path = {_join(folder, s.path): s.id for s in report.sections}
-    history: dict[str, list[gitio.FileChange]] = {}
-    for path, changes in gitio.file_history(
-        repo, commit, _join(folder, model.SECTIONS_DIR)
-    ).items():
-        if path in by_path:
-            history[by_path[path]] = changes
+    history = {by_path[p]: c for p, c in changes.items() if p in by_path}
+    yaml_commits = [c.commit for c in reversed(changes.get(yaml_path, []))]
     mine: list[SignoffRecord] = []
     for rec in found:
         if rec.report != report.report or rec.year != report.year:
@@ -128,7 +158,7 @@ def load_context(
         records=mine,
         problems=problems,
         history=history,
-        in_force=roster.in_force(repo, folder, report.report, report.year, commit),
+        in_force=roster.in_force(repo, folder, report.report, report.year, commit, yaml_commits),
         candidate=roster.from_doc(report.raw, f"report.yaml at {commit[:10]}"),
         cache=ledger.VerifyCache.load(gitio.cache_dir(repo) / "verified.json"),
     )

@@ -153,8 +153,8 @@ class FileChange:
     path: str  # repository-relative
 
 
-def file_history(repo: git.Repo, rev: str, folder: str) -> dict[str, list[FileChange]]:
-    """Every change to every file under ``folder`` reachable from ``rev`` (a commit or a
+def file_history(repo: git.Repo, rev: str, *paths: str) -> dict[str, list[FileChange]]:
+    """Every change to every file under ``paths`` reachable from ``rev`` (a commit or a
     range such as ``main..HEAD``), newest first per file, in ONE ``git log --raw``."""
     if not has_commits(repo):
         return {}
@@ -169,7 +169,7 @@ def file_history(repo: git.Repo, rev: str, folder: str) -> dict[str, list[FileCh
         f"--format={_SEP}%H{_SEP}%an{_SEP}%ae",
         rev,
         "--",
-        folder,
+        *paths,
     )
     result: dict[str, list[FileChange]] = {}
     sha = name = email = ""

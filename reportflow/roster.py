@@ -13,6 +13,7 @@ The dataclasses and ``from_doc`` are pure; ``in_force`` is the I/O edge that rea
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -86,11 +87,11 @@ class Roster:
         return {pid: m.keys for pid, m in self.people.items()}
 
     def person_by_email(self, email: str) -> str | None:
-        wanted = email.strip().lower()
-        for pid, member in self.people.items():
-            if member.email and member.email.lower() == wanted:
-                return pid
-        return None
+        return self._by_email.get(email.strip().lower())
+
+    @functools.cached_property
+    def _by_email(self) -> dict[str, str]:
+        return {m.email.lower(): pid for pid, m in self.people.items() if m.email}
 
 
 def _who(doc: Mapping[str, Any]) -> Who:
@@ -169,8 +170,18 @@ def from_yaml(data: bytes, shown: str, origin: str = "") -> Roster | None:
 _TAG_RE = re.compile(r"/v(\d+)$")
 
 
-def in_force(repo: Any, folder: str, report: str, year: int, commit: str) -> Roster | None:
-    """The roster in force for reviewing ``commit`` (see the module docstring)."""
+def in_force(
+    repo: Any,
+    folder: str,
+    report: str,
+    year: int,
+    commit: str,
+    yaml_commits: list[str] | None = None,
+) -> Roster | None:
+    """The roster in force for reviewing ``commit`` (see the module docstring).
+
+    ``yaml_commits``: the commits that changed report.yaml, oldest first, when the caller has
+    them from its own history walk (saves walking the history once more)."""
     from reportflow import gitio
 
     yaml_path = f"{folder}/report.yaml" if folder not in ("", ".") else "report.yaml"
@@ -182,7 +193,9 @@ def in_force(repo: Any, folder: str, report: str, year: int, commit: str) -> Ros
             found = from_yaml(data, f"{newest.name}:{yaml_path}", f"release {newest.name}")
             if found is not None:
                 return found
-    for sha in gitio.path_commits(repo, commit, yaml_path):
+    if yaml_commits is None:
+        yaml_commits = gitio.path_commits(repo, commit, yaml_path)
+    for sha in yaml_commits:
         data = gitio.read_at(repo, sha, yaml_path)
         if data is None:
             continue

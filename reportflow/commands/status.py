@@ -103,7 +103,13 @@ def run(path: Path, fmt: str = "table") -> None:
 
     table = Table(title=f"{report.title} ({report.report}/{report.year})")
     for col in ("id", "title", "owner", "chars", "last change", "approval", "contributors"):
-        table.add_column(col, justify="right" if col == "chars" else "left")
+        # ids are what people type next: never cut them; the prose columns wrap instead
+        table.add_column(
+            col,
+            justify="right" if col == "chars" else "left",
+            no_wrap=col in ("id", "owner", "chars"),
+            overflow="fold",
+        )
     for r in rows:
         change = r.last_change
         last = f"{change.author} {change.date[:10]}" if change else "never committed"

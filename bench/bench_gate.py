@@ -1,0 +1,208 @@
+"""Benchmark: ``reportflow gate`` on a large synthetic report vs ``git log --name-only``.
+
+Builds (with ``git fast-import``, in a temporary folder) a report of 100 sections whose history
+has 5,000 commits: 4,000 edits by drafters and 1,000 commits each adding one SSH-signed
+sign-off record (ssh-keygen, ed25519). 899 records approve texts that were edited later
+(stale), 100 approve each section's current text, one is the final approval. Then times, each
+the median of 3 runs in a fresh process:
+- ``git log --name-only`` over the whole repository (the baseline);
+- ``reportflow gate`` cold (verification cache deleted before each run) and warm;
+- cold with ``REPORTFLOW_VERIFIER=ssh-keygen`` (one ssh-keygen process per checked record).
+Goal: gate <= 1 s cold and <= 3x the git log.
+
+Run: ``python bench/bench_gate.py`` (``make bench`` runs every benchmark).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from reportflow import ledger  # noqa: E402
+
+SECTIONS = 100
+EDITS = 4000
+RECORDS = 1000
+REPORT, YEAR = "bench", 2022
+FOLDER = f"content/{REPORT}/{YEAR}"
+DRAFTERS = [f"drafter-{i}" for i in range(8)]
+REVIEWERS = ["deputy-head-1", "deputy-head-2"]
+PEOPLE = [*DRAFTERS, *REVIEWERS, "party-secretary"]
+
+
+def make_keys(folder: Path) -> dict[str, tuple[Path, str]]:
+    keys = {}
+    for person in [*REVIEWERS, "party-secretary"]:
+        path = folder / person
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", person, "-f", str(path)],
+            check=True,
+        )
+        keys[person] = (path, " ".join(path.with_suffix(".pub").read_text().split()[:2]))
+    return keys
+
+
+def report_yaml(keys: dict[str, tuple[Path, str]]) -> bytes:
+    lines = [
+        f"report: {REPORT}",
+        f"year: {YEAR}",
+        "title: 基准测试报告",
+        "organisation: 基准单位",
+        "sections:",
+        *[f"- s{i:03d}" for i in range(SECTIONS)],
+        "people:",
+    ]
+    for person in PEOPLE:
+        role = "deputy-head" if person in REVIEWERS else person.split("-")[0]
+        role = "party-secretary" if person == "party-secretary" else role
+        lines += [f"  {person}:", f"    name: {person}", f"    roles: [{role}]"]
+        lines.append(f"    email: {person}@example.gov.cn")
+        if person in keys:
+            lines.append(f"    keys: [{keys[person][1]}]")
+    lines += [
+        "policy:",
+        "  sections:",
+        "    default: {approvals: 1, roles: [deputy-head]}",
+        "  report: {approvals: 1, roles: [party-secretary]}",
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def section_text(i: int, edits: int) -> bytes:
+    body = "".join(f"第{n}次修改：一是加强组织领导，二是压实工作责任。\n" for n in range(edits))
+    return f"---\nid: s{i:03d}\ntitle: 第{i}部分\nowner: drafter-{i % 8}\n---\n{body}".encode()
+
+
+def data(payload: bytes) -> bytes:
+    return b"data %d\n" % len(payload) + payload + b"\n"
+
+
+def commit(mark: int, who: str, when: int, message: str, files: dict[str, bytes]) -> bytes:
+    out = [b"commit refs/heads/main\n", b"mark :%d\n" % mark]
+    out.append(f"author {who} <{who}@example.gov.cn> {when} +0800\n".encode())
+    out.append(f"committer {who} <{who}@example.gov.cn> {when} +0800\n".encode())
+    out.append(data(message.encode()))
+    if mark > 1:
+        out.append(b"from :%d\n" % (mark - 1))
+    for path, content in files.items():
+        out.append(f"M 100644 inline {path}\n".encode() + data(content))
+    return b"".join(out)
+
+
+def build(repo: Path, keys: dict[str, tuple[Path, str]]) -> None:
+    rnd = random.Random(4)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    edits = [0] * SECTIONS
+    when = 1_660_000_000
+    first = {f"{FOLDER}/report.yaml": report_yaml(keys)}
+    first |= {f"{FOLDER}/sections/{i:03d}-s{i:03d}.md": section_text(i, 0) for i in range(SECTIONS)}
+    stream = [commit(1, "drafter-0", when, "import", first)]
+    history: list[tuple[int, int, str]] = []  # (mark, section, blob) after each edit
+    for mark in range(2, EDITS + 1):
+        i = rnd.randrange(SECTIONS)
+        edits[i] += 1
+        text = section_text(i, edits[i])
+        when += 60
+        path = f"{FOLDER}/sections/{i:03d}-s{i:03d}.md"
+        stream.append(commit(mark, rnd.choice(DRAFTERS), when, f"s{i:03d}: edit", {path: text}))
+        history.append((mark, i, ledger.blob_id(text)))
+    current = {i: ledger.blob_id(section_text(i, edits[i])) for i in range(SECTIONS)}
+    stale = [h for h in rnd.sample(history, RECORDS * 2) if h[2] != current[h[1]]]
+    plan = [(f"section:s{i:03d}", b, rnd.choice(REVIEWERS)) for _, i, b in stale]
+    plan = plan[: RECORDS - SECTIONS - 1]
+    plan += [(f"section:s{i:03d}", current[i], rnd.choice(REVIEWERS)) for i in range(SECTIONS)]
+    yaml_blob = ledger.blob_id(report_yaml(keys))
+    order = [(f"s{i:03d}", current[i]) for i in range(SECTIONS)]
+    plan.append(("report", ledger.report_fingerprint(yaml_blob, order), "party-secretary"))
+    commit_id = "0" * 40  # informational in a record; the gate reads the fingerprint
+
+    def make(n_item: tuple[int, tuple[str, str, str]]) -> ledger.SignoffRecord:
+        n, (scope, fp, who) = n_item
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(when + 60 * (n + 1)))
+        rec = ledger.SignoffRecord(
+            REPORT, YEAR, scope, fp, commit_id, who, "approve", f"{stamp}.000Z"
+        )
+        return ledger.SignoffRecord(
+            **{**rec.to_dict(), "signature": ledger.sign(rec.payload(), keys[who][0])}
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        records = list(pool.map(make, enumerate(plan)))
+    for n, rec in enumerate(records):
+        mark = EDITS + 1 + n
+        path = f"{FOLDER}/signoffs/{ledger.file_name(rec)}"
+        stream.append(
+            commit(
+                mark,
+                rec.reviewer,
+                when + 60 * (n + 1),
+                "signoff",
+                {path: ledger.to_json(rec).encode()},
+            )
+        )
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True)
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=repo, check=True)
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str], before=None, runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        if before:
+            before()
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True)
+        times.append(time.perf_counter() - start)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"{cmd} failed: {proc.stderr.decode()}")
+    return statistics.median(times)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="reportflow-bench-") as tmp:
+        tmp_path = Path(tmp)
+        (tmp_path / "keys").mkdir()
+        keys = make_keys(tmp_path / "keys")
+        repo = tmp_path / "repo"
+        start = time.perf_counter()
+        build(repo, keys)
+        built = time.perf_counter() - start
+        count = subprocess.run(
+            ["git", "rev-list", "--count", "HEAD"], cwd=repo, capture_output=True, text=True
+        ).stdout.strip()
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        cache = repo / ".git" / "reportflow" / "verified.json"
+        gate = [sys.executable, "-m", "reportflow.cli", "gate", FOLDER]
+        check = subprocess.run(gate, cwd=repo, env=env, capture_output=True, text=True)
+        passed = check.returncode == 0
+        git_log = timed(["git", "log", "--name-only"], repo, env)
+        cold = timed(gate, repo, env, before=lambda: cache.unlink(missing_ok=True))
+        warm = timed(gate, repo, env)
+        env_sk = {**env, "REPORTFLOW_VERIFIER": "ssh-keygen"}
+        cold_sk = timed(gate, repo, env_sk, before=lambda: cache.unlink(missing_ok=True), runs=1)
+        py = timed([sys.executable, "-c", "import reportflow.cli"], repo, env)
+        print(
+            f"repo: {SECTIONS} sections, {count} commits, {RECORDS} signed records "
+            f"(built in {built:.1f} s)"
+        )
+        print(f"gate verdict: {'approved' if passed else 'NOT approved'} (exit {check.returncode})")
+        print(f"git log --name-only            {git_log:6.3f} s   (baseline)")
+        print(f"reportflow gate, cold          {cold:6.3f} s   ratio {cold / git_log:5.2f}x")
+        print(f"reportflow gate, warm cache    {warm:6.3f} s   ratio {warm / git_log:5.2f}x")
+        print(f"gate cold, ssh-keygen verifier {cold_sk:6.3f} s   ratio {cold_sk / git_log:5.2f}x")
+        print(f"python -c 'import reportflow.cli' {py:6.3f} s (interpreter start-up floor)")
+        goal = cold <= 1.0 and cold <= 3 * git_log
+        print(f"goal (cold <= 1 s and <= 3x git log): {'met' if goal else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
