@@ -12,12 +12,14 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from reportflow.errors import SchemaError, YamlSyntaxError
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 #: Ids of reports, sections and people: safe as file names and git ref parts.
@@ -103,6 +105,39 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return f"{where}: {error.message}"
 
 
+_NEWER_KEYWORDS = re.compile(
+    r'"(prefixItems|dependentRequired|dependentSchemas|unevaluatedItems|unevaluatedProperties|'
+    r'\$dynamicRef|\$dynamicAnchor|\$recursiveRef|minContains|maxContains)"'
+)
+
+
+@cache
+def _fast_check(schema_name: str) -> Any:
+    """The same schema compiled by fastjsonschema: the gate validates a thousand sign-off
+    records and a hundred sections per run, ~30x faster than jsonschema. It only says yes
+    or no; a document it refuses goes through jsonschema, whose errors we explain. None
+    when the schema cannot be compiled (then jsonschema decides alone)."""
+    import fastjsonschema
+
+    if _NEWER_KEYWORDS.search(json.dumps(load_schema(schema_name))):
+        return None  # draft 2019/2020 keywords it would silently ignore
+    doc = dict(load_schema(schema_name))
+    doc["$schema"] = "http://json-schema.org/draft-07/schema#"  # it knows drafts up to 7
+    try:
+        compiled = fastjsonschema.compile(doc)
+    except fastjsonschema.JsonSchemaDefinitionException:
+        return None
+
+    def check(document: Any) -> bool:
+        try:
+            compiled(document)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+    return check
+
+
 def validate(
     document: Any,
     schema_name: str,
@@ -112,6 +147,11 @@ def validate(
     line_offset: int = 0,
 ) -> None:
     """Raise ``SchemaError`` for the first (most relevant) violation of ``schema_name``."""
+    check = _fast_check(schema_name)
+    if check is not None and check(document):
+        return
+    import jsonschema  # only a document that fails pays for importing it (~0.1 s)
+
     schema = load_schema(schema_name)
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
