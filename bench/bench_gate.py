@@ -200,6 +200,7 @@ def main() -> None:
         print(f"reportflow gate, warm cache    {warm:6.3f} s   ratio {warm / git_log:5.2f}x")
         print(f"gate cold, ssh-keygen verifier {cold_sk:6.3f} s   ratio {cold_sk / git_log:5.2f}x")
         print(f"python -c 'import reportflow.cli' {py:6.3f} s (interpreter start-up floor)")
+        print(f"load average during the run: {os.getloadavg()[0]:.2f} (2 cores)")
         goal = cold <= 1.0 and cold <= 3 * git_log
         print(f"goal (cold <= 1 s and <= 3x git log): {'met' if goal else 'NOT met'}")
 

@@ -85,6 +85,14 @@ def _scoped(records: Iterable[SignoffRecord], scope: str) -> list[SignoffRecord]
     return [r for r in records if r.scope == scope]
 
 
+def _by_scope(records: Iterable[SignoffRecord]) -> dict[str, list[SignoffRecord]]:
+    """Records grouped by scope once, not scanned once per section."""
+    groups: dict[str, list[SignoffRecord]] = {}
+    for rec in records:
+        groups.setdefault(rec.scope, []).append(rec)
+    return groups
+
+
 def _counts(rec: SignoffRecord, roster: Roster, verified: Verified) -> bool:
     result = verified.get(rec.digest)
     if result == "valid":
@@ -240,17 +248,17 @@ def checks(
     facts: Facts, roster: Roster, records: Iterable[SignoffRecord], history: History
 ) -> tuple[SignoffRecord, ...]:
     """Section and report records whose signatures the decision depends on."""
-    records = list(records)
+    groups = _by_scope(records)
     needed: list[SignoffRecord] = []
     for sec in facts.sections:
         eligible = _eligible_for(roster, sec.id)
-        mine = [r for r in _scoped(records, f"section:{sec.id}") if eligible(r.reviewer)]
+        mine = [r for r in groups.get(f"section:{sec.id}", []) if eligible(r.reviewer)]
         needed += [r for r in mine if r.fingerprint == sec.blob]
         if _sod_needs_history(sec, mine, roster, history):
             needed += [r for r in mine if r.fingerprint != sec.blob and r.decision == "approve"]
     needed += [
         r
-        for r in _scoped(records, "report")
+        for r in groups.get("report", [])
         if r.fingerprint == facts.report_fingerprint and roster.may_approve_report(r.reviewer)
     ]
     return tuple(needed)
@@ -294,7 +302,7 @@ def _section(
     verified: Verified,
 ) -> SectionVerdict:
     scope = f"section:{sec.id}"
-    mine = _scoped(records, scope)
+    mine = list(records)
     excluded: dict[str, str] = {}
     if _sod_needs_history(sec, mine, roster, history):
         excluded = sod_excluded(sec, roster, mine, history, verified)
@@ -326,7 +334,11 @@ def evaluate(
             ),
             (),
         )
-    sections = {s.id: _section(s, roster, records, history, verified) for s in facts.sections}
+    groups = _by_scope(records)
+    sections = {
+        s.id: _section(s, roster, groups.get(f"section:{s.id}", []), history, verified)
+        for s in facts.sections
+    }
     missing: list[str] = []
     for sec in facts.sections:
         v = sections[sec.id]
@@ -334,7 +346,7 @@ def evaluate(
             missing.append(f"section {sec.id} ({sec.title}): {v.status}, {v.still_needed}")
         missing += [f"section {sec.id}: {n}" for n in v.notes]
     report = _tally(
-        _scoped(records, "report"),
+        groups.get("report", []),
         facts.report_fingerprint,
         roster.policy.report,
         roster,
