@@ -187,6 +187,13 @@ def main() -> None:
         git_log = timed(["git", "log", "--name-only"], repo, env)
         cold = timed(gate, repo, env, before=lambda: cache.unlink(missing_ok=True))
         warm = timed(gate, repo, env)
+        lib = [
+            sys.executable,
+            "-c",
+            "import sys; from reportflow import approval; "
+            f"sys.exit(0 if approval.evaluate_at('{FOLDER}').passed else 1)",
+        ]
+        lib_cold = timed(lib, repo, env, before=lambda: cache.unlink(missing_ok=True))
         env_sk = {**env, "REPORTFLOW_VERIFIER": "ssh-keygen"}
         cold_sk = timed(gate, repo, env_sk, before=lambda: cache.unlink(missing_ok=True), runs=1)
         py = timed([sys.executable, "-c", "import reportflow.cli"], repo, env)
@@ -198,6 +205,9 @@ def main() -> None:
         print(f"git log --name-only            {git_log:6.3f} s   (baseline)")
         print(f"reportflow gate, cold          {cold:6.3f} s   ratio {cold / git_log:5.2f}x")
         print(f"reportflow gate, warm cache    {warm:6.3f} s   ratio {warm / git_log:5.2f}x")
+        print(
+            f"approval.evaluate_at, cold     {lib_cold:6.3f} s   ratio {lib_cold / git_log:5.2f}x"
+        )
         print(f"gate cold, ssh-keygen verifier {cold_sk:6.3f} s   ratio {cold_sk / git_log:5.2f}x")
         print(f"python -c 'import reportflow.cli' {py:6.3f} s (interpreter start-up floor)")
         print(f"load average during the run: {os.getloadavg()[0]:.2f} (2 cores)")
