@@ -53,6 +53,7 @@ class Context:
     history: dict[str, list[gitio.FileChange]]  # section id -> changes, newest first
     in_force: roster.Roster | None
     candidate: roster.Roster | None
+    roster_steps: list[roster.Roster]  # later rosters in report.yaml, oldest first
     cache: ledger.VerifyCache
 
     def gate_history(self) -> dict[str, list[gate.Change]]:
@@ -149,6 +150,12 @@ def load_context(
             )
         else:
             mine.append(rec)
+    in_force = roster.in_force(repo, folder, report.report, report.year, commit, yaml_commits)
+    steps = (
+        roster.later_versions(repo, in_force, commit, yaml_path, yaml_commits)
+        if in_force is not None
+        else []
+    )
     return Context(
         repo=repo,
         commit=commit,
@@ -158,8 +165,9 @@ def load_context(
         records=mine,
         problems=problems,
         history=history,
-        in_force=roster.in_force(repo, folder, report.report, report.year, commit, yaml_commits),
-        candidate=roster.from_doc(report.raw, f"report.yaml at {commit[:10]}"),
+        in_force=in_force,
+        candidate=roster.from_doc(report.raw, f"report.yaml at {commit[:10]}", commit),
+        roster_steps=steps,
         cache=ledger.VerifyCache.load(gitio.cache_dir(repo) / "verified.json"),
     )
 
@@ -197,12 +205,28 @@ def contributors(ctx: Context) -> dict[str, tuple[str, ...]]:
     return result
 
 
+def effective_roster(ctx: Context) -> tuple[gate.RosterVerdict, dict[str, ledger.Verification]]:
+    """Walk the roster changes since the roster in force: each one signed off by the final
+    approvers of the roster before it (verified with that roster's keys) takes effect."""
+    verified: dict[str, ledger.Verification] = {}
+    base, approved = ctx.in_force, None
+    for step in [*ctx.roster_steps, ctx.candidate]:
+        if base is None or step is None:
+            break
+        need = gate.roster_checks(base, step, ctx.records)
+        verified |= ledger.verify_many(need, base.keys_of(), ctx.cache)
+        rv = gate.effective_roster(base, step, ctx.records, verified)
+        if rv.status == "approved":
+            base, approved = rv.roster, rv
+    rv = gate.effective_roster(base, ctx.candidate, ctx.records, verified)
+    if rv.status == "unchanged" and approved is not None:
+        rv = approved  # the roster at the commit took effect through sign-offs
+    return rv, verified
+
+
 def decide(ctx: Context) -> tuple[Approval, gate.GateResult]:
     """Verify what the decision needs (cached), then evaluate."""
-    need = gate.roster_checks(ctx.in_force, ctx.candidate, ctx.records)
-    keys = ctx.in_force.keys_of() if ctx.in_force else {}
-    verified = ledger.verify_many(need, keys, ctx.cache)
-    rv = gate.effective_roster(ctx.in_force, ctx.candidate, ctx.records, verified)
+    rv, verified = effective_roster(ctx)
     history = ctx.gate_history()
     if rv.roster is not None:
         need = gate.checks(ctx.facts, rv.roster, ctx.records, history)

@@ -6,7 +6,8 @@ So the roster *in force* is the one of the last release (the newest ``<report>/<
 tag that is an ancestor of the reviewed commit), or before the first release the one of the
 first commit in which report.yaml has a policy (trust on first use). A different roster at the
 reviewed commit takes effect only once the final approvers of the roster in force have signed
-it off (scope ``roster``, fingerprint ``Roster.digest``); see ``gate.effective_roster``.
+it off (scope ``roster``, fingerprint ``Roster.digest``); later changes chain the same way
+(``later_versions``, ``approval.effective_roster``, ``gate.effective_roster``).
 
 The dataclasses and ``from_doc`` are pure; ``in_force`` is the I/O edge that reads git.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reportflow import ledger, schema
@@ -63,6 +64,7 @@ class Roster:
     policy: Policy
     digest: str  # "sha256:<hex>" over people (roles, email, keys) and policy
     origin: str = ""  # where it comes from, for messages: "release v2", "first policy abc1234"
+    commit: str = ""  # the commit whose report.yaml it is
 
     def eligible(self, who: Who, person: str) -> bool:
         member = self.people.get(person)
@@ -134,7 +136,7 @@ def digest_of(doc: Mapping[str, Any]) -> str:
     return "sha256:" + ledger.sha256(ledger.canonical(body))
 
 
-def from_doc(doc: Mapping[str, Any], origin: str = "") -> Roster | None:
+def from_doc(doc: Mapping[str, Any], origin: str = "", commit: str = "") -> Roster | None:
     """The roster of a parsed report.yaml; None when it has no policy."""
     if not isinstance(doc.get("policy"), Mapping) or not isinstance(doc.get("people"), Mapping):
         return None
@@ -147,10 +149,10 @@ def from_doc(doc: Mapping[str, Any], origin: str = "") -> Roster | None:
         )
         for pid, p in doc["people"].items()
     }
-    return Roster(people, parse_policy(doc["policy"]), digest_of(doc), origin)
+    return Roster(people, parse_policy(doc["policy"]), digest_of(doc), origin, commit)
 
 
-def from_yaml(data: bytes, shown: str, origin: str = "") -> Roster | None:
+def from_yaml(data: bytes, shown: str, origin: str = "", commit: str = "") -> Roster | None:
     """Roster of a report.yaml's bytes; None if it has no policy or is not a valid report.yaml
     (an old broken commit cannot have put a roster in force)."""
     from reportflow.errors import ReportflowError
@@ -164,7 +166,7 @@ def from_yaml(data: bytes, shown: str, origin: str = "") -> Roster | None:
         schema.validate(doc, "report.schema.json", file=shown, source=text)
     except ReportflowError:
         return None
-    return from_doc(doc, origin)
+    return from_doc(doc, origin, commit)
 
 
 _TAG_RE = re.compile(r"/v(\d+)$")
@@ -190,7 +192,9 @@ def in_force(
         newest = max(tags, key=lambda t: t.number)
         data = gitio.read_at(repo, newest.commit, yaml_path)
         if data is not None:
-            found = from_yaml(data, f"{newest.name}:{yaml_path}", f"release {newest.name}")
+            found = from_yaml(
+                data, f"{newest.name}:{yaml_path}", f"release {newest.name}", newest.commit
+            )
             if found is not None:
                 return found
     if yaml_commits is None:
@@ -199,7 +203,31 @@ def in_force(
         data = gitio.read_at(repo, sha, yaml_path)
         if data is None:
             continue
-        found = from_yaml(data, f"{sha[:10]}:{yaml_path}", f"first policy, commit {sha[:10]}")
+        found = from_yaml(data, f"{sha[:10]}:{yaml_path}", f"first policy, commit {sha[:10]}", sha)
         if found is not None:
             return found
     return None
+
+
+def later_versions(
+    repo: Any, base: Roster, commit: str, yaml_path: str, yaml_commits: list[str]
+) -> list[Roster]:
+    """Rosters of report.yaml after ``base`` up to ``commit``, oldest first, one per change
+    of roster: each takes effect once the roster before it in force signs it off, so a key
+    can be rotated and then used to sign off the next change."""
+    from reportflow import gitio
+
+    if base.commit in yaml_commits:
+        later = yaml_commits[yaml_commits.index(base.commit) + 1 :]
+    else:
+        later = gitio.path_commits(repo, f"{base.commit}..{commit}", yaml_path)
+    contents = gitio.read_blobs(repo, [f"{sha}:{yaml_path}" for sha in later])
+    steps: list[Roster] = []
+    last = base.digest
+    for sha in later:
+        data = contents.get(f"{sha}:{yaml_path}")
+        found = None if data is None else from_yaml(data, f"{sha[:10]}:{yaml_path}", "", sha)
+        if found is not None and found.digest != last:
+            steps.append(replace(found, origin=f"roster signed off at commit {sha[:10]}"))
+            last = found.digest
+    return steps

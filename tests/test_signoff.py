@@ -302,3 +302,39 @@ def test_owners_lists_foreign_changes(cli, rdir: Path) -> None:
     rows = {r["id"]: r for r in status["sections"]}
     assert rows["situation"]["contributors"] == ["office-director", "deputy-head-2"]
     assert rows["situation"]["approval"] == "pending"
+
+
+def test_roster_changes_chain_so_a_rotated_key_signs_the_next_change(
+    cli, keys, rdir: Path, tmp_path: Path
+) -> None:
+    repo = repo_of(rdir)
+    new_key = make_keys(tmp_path / "rotated")["party-secretary"]
+    yaml_path = rdir / "report.yaml"
+    yaml_path.write_text(
+        yaml_path.read_text(encoding="utf-8").replace(keys["party-secretary"][1], new_key[1]),
+        encoding="utf-8",
+    )
+    commit_all(repo, "people: the party secretary's new key")
+    old_key = keys["party-secretary"][0]
+    refused = cli("signoff", rdir, "--roster", "--as", "party-secretary", "--key", new_key[0])
+    _refused(refused, 1, "is not listed for party-secretary")
+    ok = cli("signoff", rdir, "--roster", "--as", "party-secretary", "--key", old_key)
+    assert ok.code == 0, ok.err
+    text = yaml_path.read_text(encoding="utf-8").replace(
+        "approvals: 1, roles: [deputy", "approvals: 2, roles: [deputy"
+    )
+    yaml_path.write_text(text, encoding="utf-8")
+    commit_all(repo, "policy: two approvals per section")
+    data = json.loads(cli("gate", rdir, "--format", "json").out)
+    assert data["roster_status"] == "pending"
+    assert data["sections"]["problems"]["required"] == 1  # the new policy is not in force yet
+    _refused(
+        cli("signoff", rdir, "--roster", "--as", "party-secretary", "--key", old_key),
+        1,
+        "is not listed",
+    )
+    ok = cli("signoff", rdir, "--roster", "--as", "party-secretary", "--key", new_key[0])
+    assert ok.code == 0, ok.err
+    data = json.loads(cli("gate", rdir, "--format", "json").out)
+    assert data["roster_status"] == "approved"
+    assert data["sections"]["problems"]["required"] == 2

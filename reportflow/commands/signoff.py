@@ -46,17 +46,17 @@ def _scope_roster(ctx: approval.Context, req: Request, eff: Roster) -> tuple[Ros
     if req.scope == "roster":
         if ctx.in_force is None or ctx.candidate is None:
             raise _refuse("report.yaml has no policy, so there is no roster to sign off")
-        if ctx.candidate.digest == ctx.in_force.digest:
+        if ctx.candidate.digest == eff.digest:
             raise _refuse(
                 "people, keys and policy in report.yaml are the roster in force already "
-                f"({ctx.in_force.origin}): nothing to sign off"
+                f"({eff.origin}): nothing to sign off"
             )
-        if not ctx.in_force.may_approve_report(req.person):
+        if not eff.may_approve_report(req.person):
             raise _refuse(
                 f"{req.person} may not sign off a roster change: the roster in force "
-                f"({ctx.in_force.origin}) asks for {ctx.in_force.policy.report.describe()}"
+                f"({eff.origin}) asks for {eff.policy.report.describe()}"
             )
-        return ctx.in_force, ctx.candidate.digest
+        return eff, ctx.candidate.digest
     if req.scope == "report":
         if not eff.may_approve_report(req.person):
             raise _refuse(
@@ -123,7 +123,7 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
             "report.yaml has no policy: nobody can approve yet",
             hint="add policy: (sections, report) to report.yaml and commit it",
         )
-    judge = ctx.in_force if req.scope == "roster" and ctx.in_force else eff
+    judge = eff
     if req.person not in judge.people:
         raise _refuse(
             f"{req.person!r} is not in the report's people (不在人员名单中)",
