@@ -190,7 +190,9 @@ def in_force(
     tags = [t for t in gitio.release_tags(repo, f"{report}/{year}", commit) if t.commit != commit]
     if tags:
         newest = max(tags, key=lambda t: t.number)
-        data = gitio.read_at(repo, newest.commit, yaml_path)
+        data = gitio.read_blobs(repo, [f"{newest.commit}:{yaml_path}"]).get(
+            f"{newest.commit}:{yaml_path}"
+        )
         if data is not None:
             found = from_yaml(
                 data, f"{newest.name}:{yaml_path}", f"release {newest.name}", newest.commit
@@ -199,8 +201,9 @@ def in_force(
                 return found
     if yaml_commits is None:
         yaml_commits = gitio.path_commits(repo, commit, yaml_path)
+    contents = gitio.read_blobs(repo, [f"{sha}:{yaml_path}" for sha in yaml_commits])
     for sha in yaml_commits:
-        data = gitio.read_at(repo, sha, yaml_path)
+        data = contents.get(f"{sha}:{yaml_path}")
         if data is None:
             continue
         found = from_yaml(data, f"{sha[:10]}:{yaml_path}", f"first policy, commit {sha[:10]}", sha)
