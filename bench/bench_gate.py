@@ -4,9 +4,10 @@ Builds (with ``git fast-import``, in a temporary folder) a report of 100 section
 has 5,000 commits: 4,000 edits by drafters and 1,000 commits each adding one SSH-signed
 sign-off record (ssh-keygen, ed25519). 899 records approve texts that were edited later
 (stale), 100 approve each section's current text, one is the final approval. Then times, each
-the median of 3 runs in a fresh process:
+the median of 5 rounds (the cases interleaved within a round), every run a fresh process:
 - ``git log --name-only`` over the whole repository (the baseline);
 - ``reportflow gate`` cold (verification cache deleted before each run) and warm;
+- ``approval.evaluate_at`` from ``python -c``, cold (the library without the CLI's start-up);
 - cold with ``REPORTFLOW_VERIFIER=ssh-keygen`` (one ssh-keygen process per checked record).
 Goal: gate <= 1 s cold and <= 3x the git log.
 
@@ -154,17 +155,25 @@ def build(repo: Path, keys: dict[str, tuple[Path, str]]) -> None:
     subprocess.run(["git", "checkout", "-q", "main"], cwd=repo, check=True)
 
 
-def timed(cmd: list[str], cwd: Path, env: dict[str, str], before=None, runs: int = 3) -> float:
-    times = []
-    for _ in range(runs):
-        if before:
-            before()
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True)
-        times.append(time.perf_counter() - start)
-        if proc.returncode not in (0, 1):
-            raise SystemExit(f"{cmd} failed: {proc.stderr.decode()}")
-    return statistics.median(times)
+def once(cmd: list[str], cwd: Path, env: dict[str, str], before=None) -> float:
+    if before:
+        before()
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{cmd} failed: {proc.stderr.decode()}")
+    return elapsed
+
+
+def rounds(cases: dict[str, tuple], cwd: Path, count: int = 5) -> dict[str, float]:
+    """Median per case over ``count`` rounds, the cases interleaved within each round so that
+    a busy moment of the machine hits all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(count):
+        for name, (cmd, env, before) in cases.items():
+            times[name].append(once(cmd, cwd, env, before))
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main() -> None:
@@ -184,19 +193,30 @@ def main() -> None:
         gate = [sys.executable, "-m", "reportflow.cli", "gate", FOLDER]
         check = subprocess.run(gate, cwd=repo, env=env, capture_output=True, text=True)
         passed = check.returncode == 0
-        git_log = timed(["git", "log", "--name-only"], repo, env)
-        cold = timed(gate, repo, env, before=lambda: cache.unlink(missing_ok=True))
-        warm = timed(gate, repo, env)
         lib = [
             sys.executable,
             "-c",
             "import sys; from reportflow import approval; "
             f"sys.exit(0 if approval.evaluate_at('{FOLDER}').passed else 1)",
         ]
-        lib_cold = timed(lib, repo, env, before=lambda: cache.unlink(missing_ok=True))
         env_sk = {**env, "REPORTFLOW_VERIFIER": "ssh-keygen"}
-        cold_sk = timed(gate, repo, env_sk, before=lambda: cache.unlink(missing_ok=True), runs=1)
-        py = timed([sys.executable, "-c", "import reportflow.cli"], repo, env)
+
+        def drop() -> None:
+            cache.unlink(missing_ok=True)
+
+        got = rounds(
+            {
+                "git_log": (["git", "log", "--name-only"], env, None),
+                "cold": (gate, env, drop),
+                "warm": (gate, env, None),
+                "lib_cold": (lib, env, drop),
+                "cold_sk": (gate, env_sk, drop),
+                "py": ([sys.executable, "-c", "import reportflow.cli"], env, None),
+            },
+            repo,
+        )
+        git_log, cold, warm = got["git_log"], got["cold"], got["warm"]
+        lib_cold, cold_sk, py = got["lib_cold"], got["cold_sk"], got["py"]
         print(
             f"repo: {SECTIONS} sections, {count} commits, {RECORDS} signed records "
             f"(built in {built:.1f} s)"
