@@ -194,3 +194,11 @@ def test_evaluate_records_round_trip(keys, tmp_path: Path) -> None:
     assert not result.passed
     assert any("record 5" in p and "does not verify" in p for p in result.problems)
     assert any("record 6" in p for p in result.problems)
+
+
+def test_damaged_signature_is_invalid_not_a_crash(keys) -> None:
+    good = signed(keys)
+    body = good.signature.splitlines()
+    damaged = "\n".join([body[0], body[1][:20], body[-1]]) + "\n"
+    rec = ledger.SignoffRecord(**{**good.to_dict(), "signature": damaged})
+    assert ledger.verify(rec, [keys["deputy-head-1"][1]]) == "invalid"
