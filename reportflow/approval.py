@@ -180,6 +180,10 @@ def _problems(ctx: Context, result: gate.GateResult, eff: roster.Roster | None) 
             f"{rec.reviewer} (edited after signing, copied from another record, or a key not "
             "listed for that person); not counted"
         )
+    known = {s.id for s in ctx.facts.sections}
+    for rec in ctx.records:
+        if rec.section_id is not None and rec.section_id not in known:
+            lines.append(f"{rec.source}: no section {rec.section_id!r} in this report (ignored)")
     if eff is not None:
         for rec in ctx.records:
             if rec.reviewer not in eff.people:

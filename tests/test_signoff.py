@@ -338,3 +338,16 @@ def test_roster_changes_chain_so_a_rotated_key_signs_the_next_change(
     data = json.loads(cli("gate", rdir, "--format", "json").out)
     assert data["roster_status"] == "approved"
     assert data["sections"]["problems"]["required"] == 2
+
+
+def test_gate_at_an_older_revision_and_unknown_section_record(cli, sign, rdir: Path) -> None:
+    first = head(repo_of(rdir))
+    approve_all_sections(sign, rdir)
+    assert sign(rdir, "party-secretary", "--report").code == 0
+    assert cli("gate", rdir).code == 0
+    assert cli("gate", rdir, "--rev", first).code == 1  # no records existed at that commit
+    record = json.loads(record_files(rdir)[0].read_text(encoding="utf-8"))
+    _commit_record(rdir, "x-section-nope.json", {**record, "scope": "section:nope"})
+    gate = cli("gate", rdir)
+    assert gate.code == 0  # still approved; the stray record is named, not counted
+    assert "x-section-nope.json: no section 'nope'" in gate.out
