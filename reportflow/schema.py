@@ -111,6 +111,21 @@ _NEWER_KEYWORDS = re.compile(
 )
 
 
+_ANNOTATIONS = {"$ref", "description", "title", "$comment", "default", "examples"}
+
+
+def _ref_with_siblings(node: Any) -> bool:
+    """Whether a ``$ref`` sits next to a validation keyword: since 2019-09 both apply, while
+    draft 7 (fastjsonschema) lets the ``$ref`` override them."""
+    if isinstance(node, dict):
+        if "$ref" in node and set(node) - _ANNOTATIONS:
+            return True
+        return any(_ref_with_siblings(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_ref_with_siblings(v) for v in node)
+    return False
+
+
 @cache
 def _fast_check(schema_name: str) -> Any:
     """The same schema compiled by fastjsonschema: the gate validates a thousand sign-off
@@ -119,8 +134,10 @@ def _fast_check(schema_name: str) -> Any:
     when the schema cannot be compiled (then jsonschema decides alone)."""
     import fastjsonschema
 
-    if _NEWER_KEYWORDS.search(json.dumps(load_schema(schema_name))):
-        return None  # draft 2019/2020 keywords it would silently ignore
+    if _NEWER_KEYWORDS.search(json.dumps(load_schema(schema_name))) or _ref_with_siblings(
+        load_schema(schema_name)
+    ):
+        return None  # draft 2019/2020 rules it would silently ignore
     doc = dict(load_schema(schema_name))
     doc["$schema"] = "http://json-schema.org/draft-07/schema#"  # it knows drafts up to 7
     try:

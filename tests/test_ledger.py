@@ -202,3 +202,33 @@ def test_damaged_signature_is_invalid_not_a_crash(keys) -> None:
     damaged = "\n".join([body[0], body[1][:20], body[-1]]) + "\n"
     rec = ledger.SignoffRecord(**{**good.to_dict(), "signature": damaged})
     assert ledger.verify(rec, [keys["deputy-head-1"][1]]) == "invalid"
+
+
+def test_policy_schema_errors_name_the_field(tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import SAMPLE_REPORT
+
+    from reportflow import model, schema
+    from reportflow.errors import SchemaError
+
+    dest = tmp_path / "r"
+    shutil.copytree(SAMPLE_REPORT, dest)
+    yaml_path = dest / "report.yaml"
+    text = yaml_path.read_text(encoding="utf-8")
+    yaml_path.write_text(
+        text.replace(
+            "{approvals: 1, roles: [deputy-head]}", "{approvals: 0, roles: [deputy-head]}"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(SchemaError) as err:
+        model.load_report(dest)
+    assert "policy/sections/default/approvals" in str(err.value)
+    assert err.value.line is not None
+    assert schema._fast_check("report.schema.json") is not None  # the fast path is in use
+    yaml_path.write_text(
+        text.replace("separation_of_duties: true", "separation_of_duty: true"), encoding="utf-8"
+    )
+    with pytest.raises(SchemaError, match="separation_of_duty"):
+        model.load_report(dest)
