@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -214,17 +214,22 @@ def effective_roster(ctx: Context) -> tuple[gate.RosterVerdict, dict[str, ledger
     approvers of the roster before it (verified with that roster's keys) takes effect."""
     verified: dict[str, ledger.Verification] = {}
     base, approved = ctx.in_force, None
+    chain: list[SignoffRecord] = []  # every step's counted records: a manifest needs them all
     for step in [*ctx.roster_steps, ctx.candidate]:
         if base is None or step is None:
             break
         need = gate.roster_checks(base, step, ctx.records)
         verified |= ledger.verify_many(need, base.keys_of(), ctx.cache)
         rv = gate.effective_roster(base, step, ctx.records, verified)
-        if rv.status == "approved":
+        if rv.status == "approved" and rv.verdict is not None:
             base, approved = rv.roster, rv
+            chain += [r for r in rv.verdict.counted if r not in chain]
     rv = gate.effective_roster(base, ctx.candidate, ctx.records, verified)
     if rv.status == "unchanged" and approved is not None:
         rv = approved  # the roster at the commit took effect through sign-offs
+    if rv.verdict is not None and chain:
+        extra = tuple(r for r in rv.verdict.counted if r not in chain)
+        rv = replace(rv, verdict=replace(rv.verdict, counted=(*chain, *extra)))
     return rv, verified
 
 

@@ -338,6 +338,10 @@ def test_roster_changes_chain_so_a_rotated_key_signs_the_next_change(
     data = json.loads(cli("gate", rdir, "--format", "json").out)
     assert data["roster_status"] == "approved"
     assert data["sections"]["problems"]["required"] == 2
+    from reportflow import approval
+
+    counted = [r for r in approval.evaluate_at(rdir).counted if r.scope == "roster"]
+    assert len(counted) == 2  # both steps of the chain, so a manifest can re-check it
 
 
 def test_gate_at_an_older_revision_and_unknown_section_record(cli, sign, rdir: Path) -> None:
@@ -351,3 +355,36 @@ def test_gate_at_an_older_revision_and_unknown_section_record(cli, sign, rdir: P
     gate = cli("gate", rdir)
     assert gate.code == 0  # still approved; the stray record is named, not counted
     assert "x-section-nope.json: no section 'nope'" in gate.out
+
+
+def test_unsigned_ui_signoff_counts_only_where_policy_allows(cli, keys, rdir: Path) -> None:
+    from reportflow.commands import signoff
+    from reportflow.errors import InputError, Refused
+
+    with pytest.raises(Refused, match="须用密钥签名"):
+        signoff.record(rdir, person="deputy-head-1", scope="section:problems", channel="prefect-ui")
+    with pytest.raises(InputError, match="unknown scope"):
+        signoff.record(rdir, person="deputy-head-1", scope="problems", channel="prefect-ui")
+    assert record_files(rdir) == []
+    yaml_path = rdir / "report.yaml"
+    text = yaml_path.read_text(encoding="utf-8").replace(
+        "signatures: {required_for: everyone}",
+        "signatures: {required_for: {roles: [party-secretary]}}",
+    )
+    yaml_path.write_text(text, encoding="utf-8")
+    commit_all(repo_of(rdir), "policy: deputy heads may sign off in the Prefect UI")
+    ok = cli(
+        "signoff", rdir, "--roster", "--as", "party-secretary", "--key", keys["party-secretary"][0]
+    )
+    assert ok.code == 0, ok.err
+    path = signoff.record(
+        rdir, person="deputy-head-1", scope="section:problems", comment="同意", channel="prefect-ui"
+    )
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["signature"] is None and data["channel"] == "prefect-ui"
+    verdict = json.loads(cli("gate", rdir, "--format", "json").out)
+    assert verdict["sections"]["problems"]["status"] == "approved"
+    with pytest.raises(Refused, match="须用密钥签名"):
+        signoff.record(
+            rdir, person="party-secretary", scope="report", reject=True, channel="prefect-ui"
+        )

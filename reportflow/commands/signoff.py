@@ -8,12 +8,15 @@ with the reviewer as its author, so ``git log signoffs/`` reads as the approval 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from reportflow import approval, gate, gitio, ledger, model
-from reportflow.errors import Refused
+from reportflow.errors import InputError, Refused
 from reportflow.roster import Roster
+
+SCOPE_RE = re.compile(r"^(report|roster|section:[a-z0-9]+(-[a-z0-9]+)*)$")
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,13 @@ def _policy_checks(ctx: approval.Context, req: Request, result: gate.GateResult)
 
 def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.SignoffRecord]:
     """All checks, then the signed record; writes nothing."""
+    if not SCOPE_RE.match(req.scope):
+        raise InputError(
+            f"unknown scope {req.scope!r}",
+            hint="use section:<id>, report or roster (审批范围: 部分、全文或人员名单)",
+        )
+    if req.decision not in ("approve", "reject"):
+        raise InputError(f"unknown decision {req.decision!r}", hint="approve or reject")
     ctx = approval.load_context(report_dir, "HEAD")
     if req.scope.startswith("section:"):
         ctx.report.section(req.scope.split(":", 1)[1])  # ContentError for an unknown section
@@ -142,8 +152,10 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
             )
     elif judge.signature_required(req.person):
         raise _refuse(
-            f"the policy requires {req.person} to sign: give --key <ssh private key>",
-            hint="the key's public half must be listed under people: in report.yaml",
+            f"the policy requires {req.person} to sign with an SSH key (须用密钥签名)",
+            hint="reportflow signoff ... --key <ssh private key>, whose public half is listed "
+            "under people: in report.yaml; unsigned sign-offs (e.g. the Prefect UI) count only "
+            "for people outside policy.signatures.required_for",
         )
     record = ledger.SignoffRecord(
         report=ctx.report.report,
@@ -187,3 +199,19 @@ def commit_record(ctx: approval.Context, report_dir: Path, record: ledger.Signof
 def run(report_dir: Path, req: Request) -> Path:
     ctx, record = build(Path(report_dir), req)
     return commit_record(ctx, Path(report_dir), record)
+
+
+def record(
+    report_dir: Path,
+    *,
+    person: str,
+    scope: str,
+    reject: bool = False,
+    comment: str = "",
+    key: Path | None = None,
+    channel: str = "cli",
+) -> Path:
+    """One sign-off from any channel (the CLI, the Prefect UI form): all checks, then the
+    record file committed; raises ``Refused``/``InputError`` and writes nothing otherwise."""
+    decision = "reject" if reject else "approve"
+    return run(Path(report_dir), Request(scope, person, decision, comment, key, channel))
