@@ -104,6 +104,42 @@ def status_cmd(
     status.run(path, fmt.value)
 
 
+@app.command("release")
+def release_cmd(
+    path: ReportDir,
+    commit: Annotated[str, typer.Option(help="the commit to release")] = "HEAD",
+) -> None:
+    """Tag and archive the approved version (needs a passing gate and no validation errors)."""
+    from reportflow.commands import release
+
+    release.run(path, commit)
+
+
+@app.command("verify")
+def verify_cmd(
+    path: ReportDir,
+    version: Annotated[int | None, typer.Option(help="check this version")] = None,
+    all_versions: Annotated[bool, typer.Option("--all", help="check every version")] = False,
+) -> None:
+    """Recompute every check of a released version (default: the latest)."""
+    from reportflow.commands import verify
+
+    raise typer.Exit(verify.run(path, version, all_versions))
+
+
+@app.command("versions")
+def versions_cmd(
+    path: ReportDir,
+    fmt: Annotated[StatusFormat, typer.Option("--format", help="table or json")] = (
+        StatusFormat.table
+    ),
+) -> None:
+    """List the released versions with date, commit and approvers."""
+    from reportflow.commands import versions
+
+    versions.run(path, fmt.value)
+
+
 def main() -> None:
     with error_handler():
         app()

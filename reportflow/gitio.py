@@ -136,3 +136,78 @@ def list_at(repo: git.Repo, commit: str, folder: str) -> list[str] | None:
     if sub.type != "tree":
         return None
     return sorted(item.name for item in sub)
+
+
+# --- releases: annotated tags <report>/<year>/v<N>, source archives, trees ---------------------
+
+_RS = "\x1e"
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    annotated: bool
+    commit: str  # the commit the tag (peeled) points at
+    message: str
+    tagger: str
+    date: str
+
+
+def tags_under(repo: git.Repo, prefix: str) -> list[Tag]:
+    """All tags named ``<prefix>...``, with their peeled commit, in one ``for-each-ref``."""
+    fmt = _SEP.join(
+        [
+            "%(refname:strip=2)",
+            "%(objecttype)",
+            "%(objectname)",
+            "%(*objectname)",
+            "%(taggername) %(taggeremail)",
+            "%(taggerdate:iso-strict)",
+            "%(contents)",
+        ]
+    )
+    out = run(repo, "for-each-ref", f"--format={fmt}{_RS}", f"refs/tags/{prefix}")
+    tags = []
+    for record in out.split(_RS):
+        record = record.lstrip("\n")
+        if not record:
+            continue
+        name, kind, obj, peeled, tagger, date, message = record.split(_SEP, 6)
+        annotated = kind == "tag"
+        tags.append(Tag(name, annotated, peeled if annotated else obj, message, tagger, date))
+    return tags
+
+
+def create_tag(repo: git.Repo, name: str, commit: str, message: str) -> None:
+    """Create an annotated tag; fails (GitError) if it exists: tags are never moved."""
+    run(repo, "tag", "-a", name, commit, "-m", message)
+
+
+def delete_tag(repo: git.Repo, name: str) -> None:
+    run(repo, "tag", "-d", name)
+
+
+def archive_folder(repo: git.Repo, commit: str, folder: str, out: Path) -> None:
+    """``git archive`` of one folder at a commit, as tar.gz (paths stay repository-relative)."""
+    run(repo, "archive", "--format=tar.gz", "-o", str(out), commit, "--", folder)
+
+
+def tree_blobs(repo: git.Repo, commit: str, folder: str) -> dict[str, str]:
+    """Blob id of every file under ``folder`` at ``commit``."""
+    out = run(repo, "ls-tree", "-r", "--full-tree", "-z", commit, "--", folder)
+    blobs = {}
+    for entry in out.split("\0"):
+        if entry:
+            meta, path = entry.split("\t", 1)
+            _mode, kind, sha = meta.split()
+            if kind == "blob":
+                blobs[path] = sha
+    return blobs
+
+
+def version() -> str:
+    return git.Git().version().removeprefix("git version ").strip()
+
+
+def git_dir(repo: git.Repo) -> Path:
+    return Path(repo.git_dir)
