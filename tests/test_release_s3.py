@@ -15,7 +15,7 @@ from reportflow.archive import ArchiveStore
 def s3_archive(monkeypatch: pytest.MonkeyPatch):
     from moto.server import ThreadedMotoServer
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
