@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import json
+import shutil
 import stat
+import tempfile
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 from conftest import ROOT, commit_all
 
-DEMO_KEYS = ROOT / "demo" / "keys"
 SECTIONS = ("preface", "situation", "problems", "measures")
+
+
+@cache
+def demo_key(person: str) -> Path:
+    """A private copy of a demo key: ssh-keygen refuses keys others can read, and git checks
+    files out world-readable."""
+    folder = Path(tempfile.mkdtemp(prefix="reportflow-keys-"))
+    key = folder / person
+    shutil.copy(ROOT / "demo" / "keys" / person, key)
+    key.chmod(0o600)
+    return key
 
 
 def fill_figures(report_dir: Path) -> None:
