@@ -36,7 +36,7 @@ def fill_figures(report_dir: Path) -> None:
 def approve_all(cli: Callable, report_dir: Path, reviewer: str = "deputy-head-1") -> None:
     for sid in SECTIONS:
         done = cli(
-            "signoff", report_dir, "--section", sid, "--as", reviewer, "--key", DEMO_KEYS / reviewer
+            "signoff", report_dir, "--section", sid, "--as", reviewer, "--key", demo_key(reviewer)
         )
         assert done.code == 0, done.err
     done = cli(
@@ -46,7 +46,7 @@ def approve_all(cli: Callable, report_dir: Path, reviewer: str = "deputy-head-1"
         "--as",
         "party-secretary",
         "--key",
-        DEMO_KEYS / "party-secretary",
+        demo_key("party-secretary"),
     )
     assert done.code == 0, done.err
 
