@@ -5,7 +5,7 @@ must never fire on correct text, so a candidate must: start and end with the phr
 and last characters (a different last character is usually a different, correct phrase:
 中央八项规定及其实施细则精神); be 1 substitution away (2 from 8 characters on) or double one
 character (see ``edits``); not be a canonical or allowed phrase nor overlap an exact occurrence
-of one; and not differ only in numerals (十九大/二十大) or in quotes and 、. Speed: candidates
+of one (``_masks``); and not differ only in numerals (十九大/二十大) or in quotes and 、. Speed: candidates
 are found with ``str.find`` on the first character and a check of the last, so the comparison
 runs on a handful of windows per paragraph.
 """
@@ -109,6 +109,16 @@ def _exact_spans(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
     return spans
 
 
+def _masks(a: int, b: int, start: int, end: int, size: int) -> bool:
+    """Does the exact phrase at [a, b) make the window [start, end) correct text?
+
+    Yes if it overlaps the window, unless it is a shorter phrase wholly inside it
+    (党风廉政建设 inside a misspelt 党风廉政建设和反腐败工作)."""
+    overlaps = a < end and start < b
+    inside = start <= a and b <= end and b - a < size
+    return overlaps and not inside
+
+
 def find(text: str, dic: Dictionary | None = None) -> list[tuple[int, int, str, str]]:
     """(start, end, rule, canonical) for every near-miss and known variant in ``text``."""
     dic = dic or dictionary()
@@ -139,7 +149,7 @@ def find(text: str, dic: Dictionary | None = None) -> list[tuple[int, int, str, 
                     continue
                 if exact is None:
                     exact = _exact_spans(text, dic.exact)
-                if any(a < end and i < b for a, b in exact):
+                if any(_masks(a, b, i, end, size) for a, b in exact):
                     continue
                 hits.append((i, end, "formulations.near-miss", p.text))
             i = text.find(first, i + 1)
