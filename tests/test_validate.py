@@ -146,4 +146,6 @@ def test_formulations_catch_one_wrong_character_in_every_long_phrase() -> None:
             continue
         middle = len(p.text) // 2
         wrong = p.text[:middle] + "囧" + p.text[middle + 1 :]
-        assert find(f"认真{wrong}。", dic) == [(2, 2 + len(wrong), "formulations.near-miss", p.text)]
+        assert find(f"认真{wrong}。", dic) == [
+            (2, 2 + len(wrong), "formulations.near-miss", p.text)
+        ]

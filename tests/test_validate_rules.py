@@ -83,7 +83,10 @@ def test_empty_section_is_an_error(tmp_path: Path) -> None:
 
 
 def test_columns_count_characters_inside_lists_quotes_and_tables(tmp_path: Path) -> None:
-    body = "- 列表项，含\\*\\*\\*人\n\n> 引用***段落***\n\n| 项目 | 数量 |\n|---|---|\n| 会议 | \\*\\*\\* |\n"
+    body = (
+        "- 列表项，含\\*\\*\\*人\n\n> 引用***段落***\n\n"
+        "| 项目 | 数量 |\n|---|---|\n| 会议 | \\*\\*\\* |\n"
+    )
     assert where(findings_for(tmp_path, body), "placeholders.asterisks") == [
         (L, 8),
         (L + 2, 5),
@@ -139,7 +142,12 @@ def test_carryover_from_last_year_same_series(tmp_path: Path) -> None:
     changed = para.replace("强化", "增强")
     folder = write_report(
         tmp_path / "demo" / "2022",
-        {"a": ("一、情况", f"{para}\n\n{changed}\n\n全新的段落，内容与上一年完全不同，写的是今年的新情况新做法。")},
+        {
+            "a": (
+                "一、情况",
+                f"{para}\n\n{changed}\n\n全新的段落，内容与上一年完全不同，写的是今年的新情况新做法。",
+            )
+        },
     )
     found = [f for f in check(load_report(folder)).findings if f.rule == "carryover.paragraph"]
     assert [(f.line, f.column, f.severity) for f in found] == [

@@ -41,7 +41,9 @@ def write_report(
 
 
 def findings_for(tmp_path: Path, body: str, **kw) -> list[Finding]:
-    folder = write_report(tmp_path / "demo" / str(kw.pop("year", 2022)), {"a": ("一、情况", body)}, **kw)
+    folder = write_report(
+        tmp_path / "demo" / str(kw.pop("year", 2022)), {"a": ("一、情况", body)}, **kw
+    )
     return list(check(load_report(folder)).findings)
 
 

@@ -5,9 +5,9 @@ must never fire on correct text, so a candidate must: start and end with the phr
 and last characters (a different last character is usually a different, correct phrase:
 中央八项规定及其实施细则精神); be 1 substitution away (2 from 8 characters on) or double one
 character (see ``edits``); not be a canonical or allowed phrase nor overlap an exact occurrence
-of one (``_masks``); and not differ only in numerals (十九大/二十大) or in quotes and 、. Speed: candidates
-are found with ``str.find`` on the first character and a check of the last, so the comparison
-runs on a handful of windows per paragraph.
+of one (``_masks``); and not differ only in numerals (十九大/二十大) or in quotes and 、.
+Speed: one regex per phrase finds windows with the right first and last characters
+(``Phrase.candidates``), so the comparison runs on a handful of windows per paragraph.
 """
 
 from __future__ import annotations
@@ -41,6 +41,20 @@ _QUIET = re.compile(r"[“”‘’\"'「」、\s]")
 class Phrase:
     text: str
     k: int  # edits allowed; 0 = variants only
+
+    @property
+    def candidates(self) -> re.Pattern[str]:
+        """Starts of windows that begin with the first character and end with the last one
+        (same length, or one longer), other than the exact phrase: the regex engine scans
+        in C, so Python only sees real candidates."""
+        return _candidates(self.text)
+
+
+@cache
+def _candidates(text: str) -> re.Pattern[str]:
+    first, last, size = re.escape(text[0]), re.escape(text[-1]), len(text)
+    rest = re.escape(text[1:])
+    return re.compile(f"{first}(?!{rest})(?=.{{{size - 2}}}{last}|.{{{size - 1}}}{last})", re.S)
 
 
 @dataclass(frozen=True)
@@ -134,14 +148,16 @@ def find(text: str, dic: Dictionary | None = None) -> list[tuple[int, int, str, 
         if p.k == 0:
             continue
         first, last, size = p.text[0], p.text[-1], len(p.text)
-        i = text.find(first)
-        while i >= 0:
+        if first not in text or last not in text:
+            continue
+        for m in p.candidates.finditer(text):
+            i = m.start()
             for width in (size, size + 1):
                 end = i + width
                 if end > n or text[end - 1] != last:
                     continue
                 window = text[i:end]
-                if window == p.text or edits(window, p.text, p.k) > p.k:
+                if edits(window, p.text, p.k) > p.k:
                     continue
                 if _NUMERALS.sub("", window) == _NUMERALS.sub("", p.text):
                     continue
@@ -152,7 +168,6 @@ def find(text: str, dic: Dictionary | None = None) -> list[tuple[int, int, str, 
                 if any(_masks(a, b, i, end, size) for a, b in exact):
                     continue
                 hits.append((i, end, "formulations.near-miss", p.text))
-            i = text.find(first, i + 1)
     # One finding per stretch of text: the longest phrase wins (variants first).
     hits.sort(key=lambda h: (h[2] != "formulations.known-variant", -(h[1] - h[0]), h[0]))
     kept: list[tuple[int, int, str, str]] = []

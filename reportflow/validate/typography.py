@@ -82,8 +82,12 @@ def _between(text: str) -> list[int]:
 
 
 _FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+# What autocorrect (space rules off) can change: ASCII letters or punctuation, spaces,
+# full-width letters and digits. Paragraphs without any are not handed to it.
+_AUTOCORRECT_CAN_CHANGE = re.compile(r"[A-Za-z!-$&-)+-.:-@\[-`{-~\s\uff10-\uff5a]")
 _PAIRS = {"“": "”", "《": "》", "（": "）", "【": "】", "‘": "’"}
 _CLOSERS = {v: k for k, v in _PAIRS.items()}
+_PAIR_MARKS = re.compile("[“”《》（）【】‘’]")
 _AUTOCORRECT_RULES = {
     "space-word": 0,
     "space-punctuation": 0,
@@ -116,6 +120,8 @@ def _classify(old: str, new: str) -> str:
 
 def _autocorrected(ctx: Context, d: Doc, block: Any, seen: set[int]) -> None:
     text = block.text
+    if not _AUTOCORRECT_CAN_CHANGE.search(text):
+        return
     new = _autocorrect().format_for(text, "txt")
     if new == text:
         return
@@ -132,8 +138,8 @@ def _autocorrected(ctx: Context, d: Doc, block: Any, seen: set[int]) -> None:
 
 def _balance(ctx: Context, d: Doc, block: Any) -> None:
     stack: list[tuple[str, int]] = []
-    text = block.text
-    for i, ch in enumerate(text):
+    for m in _PAIR_MARKS.finditer(block.text):
+        i, ch = m.start(), m.group()
         if ch in _PAIRS:
             stack.append((ch, i))
         elif ch in _CLOSERS:
