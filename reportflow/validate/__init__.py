@@ -13,7 +13,7 @@ from pathlib import Path
 
 from reportflow.errors import ReportflowError
 from reportflow.markdown import parse
-from reportflow.model import REPORT_FILE, Report, Section, load_report
+from reportflow.model import REPORT_FILE, Report, load_report
 from reportflow.templates import load_template
 from reportflow.validate.findings import ERROR, WARNING, Finding, ValidationResult
 from reportflow.validate.registry import Context, Doc, all_rules, families, resolve_levels
@@ -39,16 +39,6 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _title_line(report: Report, section: Section) -> int:
-    text = _read(Path(report.root) / section.path)
-    if text is None:
-        return 2
-    for i, line in enumerate(text.split("\n")[: max(section.body_line - 1, 1)], 1):
-        if line.startswith("title:"):
-            return i
-    return 2
-
-
 def check(report: Report, previous: Report | None = None) -> ValidationResult:
     """Validate ``report``; ``previous`` defaults to last year's folder of the same series."""
     template = load_template(report.template or "generic")
@@ -58,8 +48,7 @@ def check(report: Report, previous: Report | None = None) -> ValidationResult:
         s["id"]: s for s in template.get("sections") or [] if isinstance(s, dict) and "id" in s
     }
     docs = [
-        Doc(sec, parse(sec.body, sec.body_line), by_id.get(sec.id, {}), _title_line(report, sec))
-        for sec in report.sections
+        Doc(sec, parse(sec.body, sec.body_line), by_id.get(sec.id, {})) for sec in report.sections
     ]
     rules = all_rules()
     ctx = Context(

@@ -17,7 +17,13 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def as_json(result: ValidationResult) -> str:
-    return json.dumps(result.to_json(), ensure_ascii=False, indent=2)
+    """One finding per line: readable, and json's C encoder (``indent`` would use the pure
+    Python one, 10x slower on thousands of findings)."""
+    doc = result.to_json()
+    rows = ",\n    ".join(json.dumps(f, ensure_ascii=False) for f in doc["findings"])
+    findings = f"[\n    {rows}\n  ]" if rows else "[]"
+    summary = json.dumps(doc["summary"])
+    return f'{{\n  "findings": {findings},\n  "summary": {summary}\n}}'
 
 
 def _repo_root(path: Path) -> Path | None:

@@ -33,7 +33,6 @@ class Doc:
     section: Section
     doc: Document
     settings: Mapping[str, Any]  # the template's entry for this section ({} if none)
-    title_line: int = 2  # file line of ``title:`` in the front matter
 
 
 def normalise_level(value: Any) -> str | None:
@@ -57,6 +56,18 @@ class Context:
     rules: Mapping[str, Rule]
     yaml_text: str | None = None  # report.yaml, to point findings at its lines
     findings: list[Finding] = field(default_factory=list)
+
+    def title_line(self, section: Section) -> int:
+        """File line of ``title:`` in the section's front matter (read only when needed)."""
+        path = self.report.root / section.path
+        try:
+            lines = path.read_text(encoding="utf-8-sig").split("\n")
+        except (OSError, UnicodeDecodeError):
+            return 2
+        for i, line in enumerate(lines[: max(section.body_line - 1, 1)], 1):
+            if line.startswith("title:"):
+                return i
+        return 2
 
     def yaml_line(self, path: list[str | int]) -> int:
         if self.yaml_text is None:

@@ -121,7 +121,7 @@ def _titles(ctx: Context) -> None:
             ctx.emit(
                 "structure.heading-numbering",
                 d.section.path,
-                d.title_line,
+                ctx.title_line(d.section),
                 1,
                 f"章节序号不连续：应为“{cn_numeral(expect)}、”，实为“{m.group(1)}、” "
                 "/ section numbering skips or repeats",
@@ -175,7 +175,7 @@ def _points(ctx: Context, d: Doc) -> None:
         ctx.emit(
             "structure.point-count",
             d.section.path,
-            d.title_line,
+            ctx.title_line(d.section),
             1,
             f"模板要求本节有{want}个要点（一是……），实有{total}个 / expected {want} points",
         )
