@@ -26,6 +26,12 @@ app = typer.Typer(
 ReportDir = Annotated[Path, typer.Argument(help="report folder: content/<report>/<year>")]
 
 
+class ValidateFormat(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
 class StatusFormat(StrEnum):
     table = "table"
     json = "json"
@@ -138,6 +144,21 @@ def versions_cmd(
     from reportflow.commands import versions
 
     versions.run(path, fmt.value)
+
+
+@app.command("validate")
+def validate_cmd(
+    paths: Annotated[
+        list[Path], typer.Argument(help="report folder(s), or files inside them (pre-commit)")
+    ],
+    fmt: Annotated[ValidateFormat, typer.Option("--format", help="text, json or sarif")] = (
+        ValidateFormat.text
+    ),
+) -> None:
+    """Check the report against its template and the rules; exit 1 if there are errors."""
+    from reportflow.commands import validate
+
+    raise typer.Exit(validate.run(paths, fmt.value))
 
 
 def main() -> None:
