@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -48,5 +49,8 @@ def notify_people(report_dir: Path, who: str, title: str, body: str) -> list[str
     report = model.load_report(report_dir)
     people = list(report.people)
     if who == "needed":
-        people = [p for p in people if any(p in line for line in body.splitlines())] or people
+        words = set(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", body))
+        people = [
+            pid for pid, person in report.people.items() if {pid, *person.roles} & words
+        ] or people
     return [f"{d.person}: {d.detail}" for d in notify.send(report, people, title, body)]

@@ -48,16 +48,15 @@ def evaluate_gate(report_dir: Path) -> dict[str, Any]:
 def record_signoff(report_dir: Path, form: SignoffForm) -> str:
     from reportflow.commands import signoff
 
-    path = signoff.record(
-        report_dir,
-        person=form.reviewer,
+    request = signoff.Request(
         scope=form.scope,
-        reject=form.decision == "reject",
+        person=form.reviewer,
+        decision=form.decision,
         comment=form.comment,
-        key=None,
+        key=None,  # the UI cannot sign: counts only where the policy accepts unsigned sign-offs
         channel="prefect-ui",
     )
-    return str(path)
+    return str(signoff.run(report_dir, request))
 
 
 @task(name="release version")
