@@ -95,7 +95,7 @@ def read_tree(repo: Any, commit: str, folder: str) -> tuple[dict[str, str], dict
     prefix = folder + "/" if folder not in ("", ".") else ""
     blobs = {
         path[len(prefix) :]: blob
-        for path, blob in gitio.blob_ids(repo, commit, folder or ".").items()
+        for path, blob in gitio.tree_blobs(repo, commit, folder or ".").items()
         if path.startswith(prefix)
     }
     contents = gitio.read_blobs(repo, sorted(set(blobs.values())))

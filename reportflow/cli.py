@@ -26,6 +26,12 @@ app = typer.Typer(
 ReportDir = Annotated[Path, typer.Argument(help="report folder: content/<report>/<year>")]
 
 
+class ValidateFormat(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
 class StatusFormat(StrEnum):
     table = "table"
     json = "json"
@@ -156,6 +162,57 @@ def owners_cmd(
     from reportflow.commands import owners
 
     raise typer.Exit(owners.run(path, rev_range))
+
+
+@app.command("release")
+def release_cmd(
+    path: ReportDir,
+    commit: Annotated[str, typer.Option(help="the commit to release")] = "HEAD",
+) -> None:
+    """Tag and archive the approved version (needs a passing gate and no validation errors)."""
+    from reportflow.commands import release
+
+    release.run(path, commit)
+
+
+@app.command("verify")
+def verify_cmd(
+    path: ReportDir,
+    version: Annotated[int | None, typer.Option(help="check this version")] = None,
+    all_versions: Annotated[bool, typer.Option("--all", help="check every version")] = False,
+) -> None:
+    """Recompute every check of a released version (default: the latest)."""
+    from reportflow.commands import verify
+
+    raise typer.Exit(verify.run(path, version, all_versions))
+
+
+@app.command("versions")
+def versions_cmd(
+    path: ReportDir,
+    fmt: Annotated[StatusFormat, typer.Option("--format", help="table or json")] = (
+        StatusFormat.table
+    ),
+) -> None:
+    """List the released versions with date, commit and approvers."""
+    from reportflow.commands import versions
+
+    versions.run(path, fmt.value)
+
+
+@app.command("validate")
+def validate_cmd(
+    paths: Annotated[
+        list[Path], typer.Argument(help="report folder(s), or files inside them (pre-commit)")
+    ],
+    fmt: Annotated[ValidateFormat, typer.Option("--format", help="text, json or sarif")] = (
+        ValidateFormat.text
+    ),
+) -> None:
+    """Check the report against its template and the rules; exit 1 if there are errors."""
+    from reportflow.commands import validate
+
+    raise typer.Exit(validate.run(paths, fmt.value))
 
 
 def main() -> None:

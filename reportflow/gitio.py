@@ -183,20 +183,6 @@ def file_history(repo: git.Repo, rev: str, *paths: str) -> dict[str, list[FileCh
     return result
 
 
-def blob_ids(repo: git.Repo, commit: str, folder: str) -> dict[str, str]:
-    """Blob id of every file under ``folder`` at ``commit``, by repository-relative path."""
-    out = run(
-        repo, "-c", "core.quotePath=false", "ls-tree", "-r", "--full-tree", commit, "--", folder
-    )
-    result: dict[str, str] = {}
-    for line in out.splitlines():
-        meta, _, path = line.partition("\t")
-        fields = meta.split()
-        if len(fields) == 3 and fields[1] == "blob":
-            result[path] = fields[2]
-    return result
-
-
 def read_blobs(repo: git.Repo, ids: list[str]) -> dict[str, bytes]:
     """Contents of many blobs through one ``git cat-file --batch`` (not one process each)."""
     if not ids:
@@ -275,3 +261,78 @@ def commit_path(repo: git.Repo, path: str, message: str, author: str) -> str:
         run(repo, "reset", "-q", "--", path)
         raise
     return repo.head.commit.hexsha
+
+
+# --- releases: annotated tags <report>/<year>/v<N>, source archives, trees ---------------------
+
+_RS = "\x1e"
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    annotated: bool
+    commit: str  # the commit the tag (peeled) points at
+    message: str
+    tagger: str
+    date: str
+
+
+def tags_under(repo: git.Repo, prefix: str) -> list[Tag]:
+    """All tags named ``<prefix>...``, with their peeled commit, in one ``for-each-ref``."""
+    fmt = _SEP.join(
+        [
+            "%(refname:strip=2)",
+            "%(objecttype)",
+            "%(objectname)",
+            "%(*objectname)",
+            "%(taggername) %(taggeremail)",
+            "%(taggerdate:iso-strict)",
+            "%(contents)",
+        ]
+    )
+    out = run(repo, "for-each-ref", f"--format={fmt}{_RS}", f"refs/tags/{prefix}")
+    tags = []
+    for record in out.split(_RS):
+        record = record.lstrip("\n")
+        if not record:
+            continue
+        name, kind, obj, peeled, tagger, date, message = record.split(_SEP, 6)
+        annotated = kind == "tag"
+        tags.append(Tag(name, annotated, peeled if annotated else obj, message, tagger, date))
+    return tags
+
+
+def create_tag(repo: git.Repo, name: str, commit: str, message: str) -> None:
+    """Create an annotated tag; fails (GitError) if it exists: tags are never moved."""
+    run(repo, "tag", "-a", name, commit, "-m", message)
+
+
+def delete_tag(repo: git.Repo, name: str) -> None:
+    run(repo, "tag", "-d", name)
+
+
+def archive_folder(repo: git.Repo, commit: str, folder: str, out: Path) -> None:
+    """``git archive`` of one folder at a commit, as tar.gz (paths stay repository-relative)."""
+    run(repo, "archive", "--format=tar.gz", "-o", str(out), commit, "--", folder)
+
+
+def tree_blobs(repo: git.Repo, commit: str, folder: str) -> dict[str, str]:
+    """Blob id of every file under ``folder`` at ``commit``."""
+    out = run(repo, "ls-tree", "-r", "--full-tree", "-z", commit, "--", folder)
+    blobs = {}
+    for entry in out.split("\0"):
+        if entry:
+            meta, path = entry.split("\t", 1)
+            _mode, kind, sha = meta.split()
+            if kind == "blob":
+                blobs[path] = sha
+    return blobs
+
+
+def version() -> str:
+    return git.Git().version().removeprefix("git version ").strip()
+
+
+def git_dir(repo: git.Repo) -> Path:
+    return Path(repo.git_dir)

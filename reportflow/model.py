@@ -59,6 +59,7 @@ class Person:
     roles: tuple[str, ...] = ()
     email: str | None = None
     keys: tuple[str, ...] = ()
+    notify: tuple[str, ...] = ()  # apprise URLs
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ def _load_people(doc: Mapping[str, Any]) -> dict[str, Person]:
             roles=tuple(p.get("roles", ())),
             email=p.get("email"),
             keys=tuple(p.get("keys", ())),
+            notify=tuple(p.get("notify", ())),
         )
         for pid, p in doc["people"].items()
     }

@@ -91,3 +91,9 @@ def stringify(node: Any) -> str:
     if kind in ("Link", "Image", "Span", "Quoted", "Cite"):
         return stringify(content[-2] if kind in ("Link", "Image") else content[-1])
     return stringify(content)
+
+
+def version() -> str:
+    import pypandoc
+
+    return str(pypandoc.get_pandoc_version())

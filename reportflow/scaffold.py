@@ -19,7 +19,7 @@ import yaml
 
 from reportflow import schema
 from reportflow.errors import ContentError, InputError
-from reportflow.model import REPORT_FILE, SECTIONS_DIR, SIGNOFFS_DIR
+from reportflow.model import REPORT_FILE, SECTIONS_DIR, SIGNOFFS_DIR, Report
 
 
 @dataclass(frozen=True)
@@ -90,3 +90,33 @@ def write_report(dest: Path, report_doc: Mapping[str, Any], sections: Sequence[N
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return dest
+
+
+def _shift_date(value: str, years: int) -> str:
+    year, rest = value.split("-", 1)
+    if rest == "02-29":
+        rest = "02-28"
+    return f"{int(year) + years:04d}-{rest}"
+
+
+def carry_over(old: Report, year: int) -> tuple[dict[str, Any], list[NewSection]]:
+    """Next year starts from this year's text: people, policy, rules and sections carry over;
+    the year in the title and the dates move forward; sign-offs stay behind."""
+    shift = year - old.year
+    doc = dict(old.raw)
+    doc["year"] = year
+    doc["title"] = old.title.replace(str(old.year), str(year))
+    if old.dates:
+        doc["dates"] = {k: _shift_date(v, shift) for k, v in old.dates.items()}
+    sections = [
+        NewSection(
+            id=s.id,
+            title=s.title,
+            owner=s.owner,
+            body=s.body,
+            show_heading=s.show_heading,
+            co_authors=s.co_authors,
+        )
+        for s in old.sections
+    ]
+    return doc, sections

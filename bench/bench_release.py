@@ -1,0 +1,151 @@
+"""Release overhead and verify speed.
+
+1. Release of the sample report against the sum of its parts run directly in the same run:
+   `reportflow render` (docx, pdf, html) + `git archive` + `git tag -a`. Goal: ratio <= 1.2.
+2. `reportflow verify --all` over 50 released versions. Goal: <= 5 s.
+
+Run: .venv/bin/python bench/bench_release.py [--versions 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYS = ROOT / "demo" / "keys"
+PEOPLE = {
+    "office-director": ("区政府办公室主任", "office-director@example.gov.cn"),
+    "deputy-head-1": ("常务副区长", "deputy-head-1@example.gov.cn"),
+    "deputy-head-2": ("副区长", "deputy-head-2@example.gov.cn"),
+    "party-secretary": ("区政府党组书记", "party-secretary@example.gov.cn"),
+}
+SECTIONS = ("preface", "situation", "problems", "measures")
+
+
+def env_for(person: str) -> dict[str, str]:
+    name, email = PEOPLE[person]
+    return {
+        **os.environ,
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
+
+
+def sh(*args: str, cwd: Path, person: str = "office-director") -> float:
+    start = time.perf_counter()
+    subprocess.run(args, cwd=cwd, check=True, env=env_for(person), capture_output=True)
+    return time.perf_counter() - start
+
+
+def rf(*args: str, cwd: Path, person: str = "office-director") -> float:
+    return sh(sys.executable, "-m", "reportflow.cli", *args, cwd=cwd, person=person)
+
+
+def setup(work: Path) -> Path:
+    sh("git", "init", "-q", "-b", "main", ".", cwd=work)
+    report = work / "content" / "political-ecology" / "2022"
+    shutil.copytree(ROOT / "content" / "political-ecology" / "2022", report)
+    for path in (report / "sections").glob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(r"\*\*\*", "12").replace(r"\*\*", "某"), encoding="utf-8")
+    sh("git", "add", "-A", cwd=work)
+    sh("git", "commit", "-qm", "report", cwd=work)
+    return report
+
+
+def approve(report: Path, work: Path, reviewer: str) -> None:
+    for sid in SECTIONS:
+        rf(
+            "signoff",
+            str(report),
+            "--section",
+            sid,
+            "--as",
+            reviewer,
+            "--key",
+            str(KEYS / reviewer),
+            cwd=work,
+            person=reviewer,
+        )
+    rf(
+        "signoff",
+        str(report),
+        "--report",
+        "--as",
+        "party-secretary",
+        "--key",
+        str(KEYS / "party-secretary"),
+        cwd=work,
+        person="party-secretary",
+    )
+
+
+def overhead(work: Path) -> None:
+    report = setup(work)
+    approve(report, work, "deputy-head-1")
+    out = work / "parts"
+    parts = {
+        "render": rf("render", str(report), "--to", "docx,pdf,html", "--out", str(out), cwd=work),
+        "git archive": sh(
+            "git",
+            "archive",
+            "--format=tar.gz",
+            "-o",
+            str(out / "s.tar.gz"),
+            "HEAD",
+            "--",
+            "content/political-ecology/2022",
+            cwd=work,
+        ),
+        "git tag": sh("git", "tag", "-a", "bench-tag", "-m", "x", "HEAD", cwd=work),
+    }
+    sh("git", "tag", "-d", "bench-tag", cwd=work)
+    total = sum(parts.values())
+    released = rf("release", str(report), cwd=work)
+    for name, seconds in parts.items():
+        print(f"  part {name:12s} {seconds:6.2f} s")
+    print(f"  sum of parts      {total:6.2f} s")
+    print(f"  reportflow release {released:5.2f} s   ratio {released / total:.2f} (goal <= 1.2)")
+
+
+def many_versions(work: Path, count: int) -> None:
+    report = setup(work)
+    section = report / "sections" / "02-problems.md"
+    for number in range(1, count + 1):
+        if number > 1:
+            section.write_text(section.read_text(encoding="utf-8") + f"\n补充{number}。\n", "utf-8")
+            sh("git", "commit", "-qam", f"edit {number}", cwd=work)
+        approve(report, work, "deputy-head-1" if number % 2 else "deputy-head-2")
+        rf("release", str(report), cwd=work)
+    seconds = rf("verify", str(report), "--all", cwd=work)
+    log = sh("git", "log", "--name-only", cwd=work)
+    print(
+        f"  verify --all over {count} versions: {seconds:.2f} s (goal <= 5 s); "
+        f"git log --name-only {log:.3f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--versions", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        print("release overhead (sample report):")
+        (Path(tmp) / "a").mkdir()
+        overhead(Path(tmp) / "a")
+        print(f"verify over {args.versions} versions:")
+        (Path(tmp) / "b").mkdir()
+        many_versions(Path(tmp) / "b", args.versions)
+
+
+if __name__ == "__main__":
+    main()

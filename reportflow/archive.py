@@ -1,0 +1,126 @@
+"""Write-once archive storage for released versions, through fsspec.
+
+An archive entry ``<archive>/<report>/<year>/v<N>/`` becomes visible in one step: on a local
+disk by renaming a finished staging folder into place (atomic, and refused when the target
+exists); on object stores, which have no rename, by uploading ``manifest.json`` last, since an
+entry counts as present only when its manifest is. Nothing here ever overwrites an entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import stat
+import uuid
+from pathlib import Path
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+from reportflow.errors import Refused, ToolError
+
+MANIFEST = "manifest.json"
+_VERSION_DIR = re.compile(r"^v([1-9][0-9]*)$")
+
+
+class ArchiveStore:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            self.fs, self.root = fsspec.core.url_to_fs(url)
+        except (ImportError, ValueError) as exc:
+            raise ToolError(f"cannot open archive {url!r}: {exc}") from None
+        self.root = self.root.rstrip("/")
+        self.local = isinstance(self.fs, LocalFileSystem)
+
+    def entry(self, report: str, year: int, version: int) -> str:
+        return f"{self.root}/{report}/{year}/v{version}"
+
+    def display(self, report: str, year: int, version: int) -> str:
+        entry = self.entry(report, year, version)
+        return entry if self.local else self.fs.unstrip_protocol(entry)
+
+    def versions(self, report: str, year: int) -> list[int]:
+        """Versions whose entry is complete (has a manifest), ascending."""
+        base = f"{self.root}/{report}/{year}"
+        try:
+            names = [p.rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(base, detail=False)]
+        except FileNotFoundError:
+            return []
+        found = []
+        for name in names:
+            match = _VERSION_DIR.match(name)
+            if match and self.fs.exists(f"{base}/{name}/{MANIFEST}"):
+                found.append(int(match[1]))
+        return sorted(found)
+
+    def occupied(self, report: str, year: int, version: int) -> bool:
+        """True if anything at all is at the entry's place, complete or not."""
+        return bool(self.fs.exists(self.entry(report, year, version)))
+
+    def read(self, report: str, year: int, version: int, name: str) -> bytes:
+        return self.fs.cat_file(f"{self.entry(report, year, version)}/{name}")
+
+    def files(self, report: str, year: int, version: int) -> list[str]:
+        entry = self.entry(report, year, version)
+        return sorted(
+            p.rstrip("/").rsplit("/", 1)[-1]
+            for p in self.fs.ls(entry, detail=False)
+            if not self.fs.isdir(p)
+        )
+
+    def publish(self, staged: Path, report: str, year: int, version: int) -> str:
+        """Make the finished folder ``staged`` the entry v<version>; refuse if it exists."""
+        final = self.entry(report, year, version)
+        if self.occupied(report, year, version):
+            raise Refused(
+                f"archive entry {final} already exists; archives are write-once",
+                hint="an existing version is never overwritten",
+            )
+        if self.local:
+            self._publish_local(staged, Path(final))
+        else:
+            self._publish_remote(staged, final)
+        return final
+
+    def _publish_local(self, staged: Path, final: Path) -> None:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        stage = final.parent / f".staging-{final.name}-{uuid.uuid4().hex[:8]}"
+        try:
+            shutil.copytree(staged, stage)
+            for path in stage.iterdir():
+                path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            # rename() onto an existing non-empty folder fails: the second writer loses.
+            os.rename(stage, final)
+        except OSError as exc:
+            shutil.rmtree(stage, ignore_errors=True)
+            if final.exists():
+                raise Refused(
+                    f"archive entry {final} already exists; archives are write-once"
+                ) from None
+            raise ToolError(f"cannot write the archive entry {final}: {exc}") from None
+
+    def _publish_remote(self, staged: Path, final: str) -> None:
+        names = sorted(p.name for p in staged.iterdir())
+        ordered = [n for n in names if n != MANIFEST] + [MANIFEST]
+        try:
+            for name in ordered:
+                self.fs.put_file(str(staged / name), f"{final}/{name}")
+        except Exception as exc:
+            self._remove(final)
+            raise ToolError(f"cannot upload the archive entry {final}: {exc}") from None
+
+    def withdraw(self, report: str, year: int, version: int) -> None:
+        """Remove an entry this process has just published, when a later step failed."""
+        self._remove(self.entry(report, year, version))
+
+    def _remove(self, path: str) -> None:
+        if self.local:
+            target = Path(path)
+            if target.exists():
+                shutil.rmtree(target, ignore_errors=True)
+            return
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.rm(path, recursive=True)

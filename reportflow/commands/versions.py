@@ -1,0 +1,51 @@
+"""``reportflow versions``: the released versions of a report, from their manifests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from reportflow.verify import Verifier
+
+
+def collect(path: Path) -> list[dict[str, Any]]:
+    verifier = Verifier(path)
+    rows = []
+    for number in verifier.known_versions():
+        raw = verifier.manifest_bytes(number)
+        manifest = json.loads(raw) if raw else {}
+        tag = verifier.tags.get(number)
+        rows.append(
+            {
+                "version": number,
+                "tag": tag.name if tag else None,
+                "created": manifest.get("created") or (tag.date if tag else None),
+                "commit": manifest.get("commit") or (tag.commit if tag else None),
+                "approvers": manifest.get("approvers", []),
+                "archived": raw is not None,
+            }
+        )
+    return rows
+
+
+def run(path: Path, fmt: str = "table") -> None:
+    rows = collect(path)
+    if fmt == "json":
+        print(json.dumps({"versions": rows}, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    for col in ("version", "date", "commit", "approvers", "archived"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            f"v{r['version']}",
+            str(r["created"] or "?"),
+            (r["commit"] or "?")[:10],
+            ", ".join(r["approvers"]),
+            "yes" if r["archived"] else "MISSING",
+        )
+    Console().print(table if rows else "no released version yet")

@@ -1,0 +1,299 @@
+"""Release an approved version: render, archive with a manifest, tag. All or nothing.
+
+Order matters for "nothing half-written": everything is built in a private temporary folder,
+then the archive entry appears in one step, and the annotated tag is created last. If tagging
+fails, the entry just published is withdrawn, so a failure at any step leaves neither a tag
+nor a visible entry, and a rerun starts clean. A per-report lock in the git directory makes two
+simultaneous releases of one report end with exactly one winner.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from reportflow import __version__, gitio, model
+from reportflow.archive import MANIFEST, ArchiveStore
+from reportflow.errors import Refused
+
+FORMATS = ("docx", "pdf", "html")
+SOURCES = "sources.tar.gz"
+MANIFEST_FORMAT = "reportflow-manifest/1"
+#: The steps, in order; ``on_step`` is called with each before it runs (progress, and tests
+#: inject a fault at any of them).
+STEPS = ("check", "render", "sources", "manifest", "publish", "tag")
+
+StepHook = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Released:
+    version: int
+    tag: str
+    commit: str
+    entry: str
+    manifest_sha256: str
+    already: bool = False  # this commit had been released before: nothing was done
+
+
+def tag_prefix(report: str, year: int) -> str:
+    return f"{report}/{year}/v"
+
+
+def tag_name(report: str, year: int, version: int) -> str:
+    return f"{tag_prefix(report, year)}{version}"
+
+
+def release_tags(repo: Any, report: str, year: int) -> dict[int, gitio.Tag]:
+    prefix = tag_prefix(report, year)
+    found = {}
+    for tag in gitio.tags_under(repo, f"{report}/{year}/"):
+        number = tag.name.removeprefix(prefix)
+        if tag.name.startswith(prefix) and number.isdigit() and not number.startswith("0"):
+            found[int(number)] = tag
+    return found
+
+
+def archive_location(repo: Any, report: model.Report) -> str:
+    """REPORTFLOW_ARCHIVE, else report.yaml ``archive:``, else ``archive/`` at the repo root."""
+    top = Path(repo.working_tree_dir)
+    configured = os.environ.get("REPORTFLOW_ARCHIVE") or report.archive
+    if not configured:
+        return str(top / "archive")
+    if "://" in configured:
+        return configured
+    return str((top / configured).resolve())
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
+    return (json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode()
+
+
+def tools() -> dict[str, str]:
+    from reportflow import pandoc
+
+    found = {"reportflow": __version__, "python": platform.python_version(), "git": gitio.version()}
+    found["pandoc"] = pandoc.version()
+    for dist in ("typst", "python-docx", "pypandoc-binary"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[dist] = metadata.version(dist)
+    return found
+
+
+def tag_message(manifest: Mapping[str, Any], digest: str, entry: str) -> str:
+    lines = [
+        f"{manifest['report']} {manifest['year']} v{manifest['version']}: {manifest['title']}",
+        "",
+        f"manifest-sha256: {digest}",
+        f"archive: {entry}",
+        "approved-by:",
+    ]
+    for rec in manifest["signoffs"]:
+        lines.append(f"  {rec.get('scope')} {rec.get('reviewer')} {rec.get('time')}")
+    return "\n".join(lines) + "\n"
+
+
+def digest_in_message(message: str) -> str | None:
+    for line in message.splitlines():
+        if line.startswith("manifest-sha256: "):
+            return line.removeprefix("manifest-sha256: ").strip()
+    return None
+
+
+@contextlib.contextmanager
+def release_lock(repo: Any, report: str, year: int) -> Iterator[None]:
+    """An exclusive lock file in the git directory; a lock left by a dead process is taken over."""
+    folder = gitio.git_dir(repo) / "reportflow"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"release-{report}-{year}.lock"
+    for _attempt in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            holder = _lock_holder(path)
+            if holder is not None and _alive(holder):
+                raise Refused(
+                    f"another release of {report}/{year} is running (pid {holder})",
+                    file=path,
+                    hint="wait for it to finish; nothing was written",
+                ) from None
+            path.unlink(missing_ok=True)  # left by a process that died
+    else:
+        raise Refused(f"cannot take the release lock {path}")
+    try:
+        os.write(fd, f"{os.getpid()}\n".encode())
+        os.close(fd)
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _lock_holder(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip() or "0") or None
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _check(report_dir: Path, report: model.Report, commit: str) -> tuple[Any, Any]:
+    from reportflow import approval, validate
+
+    result = validate.check(report)
+    if result.errors:
+        raise Refused(
+            f"validation finds {result.errors} error(s) at {commit[:10]}; nothing was released",
+            file=report_dir,
+            hint=f"run 'reportflow validate {report_dir}' and fix them",
+        )
+    verdict = approval.evaluate_at(report_dir, commit)
+    if not verdict.passed:
+        missing = "; ".join(verdict.missing) or verdict.report_status
+        raise Refused(
+            f"the report is not approved at {commit[:10]}: {missing}",
+            file=report_dir,
+            hint=f"see 'reportflow gate {report_dir}'",
+        )
+    return result, verdict
+
+
+def build_manifest(
+    report: model.Report,
+    *,
+    version: int,
+    commit: str,
+    staged: Path,
+    signoffs: list[dict[str, Any]],
+    validation: Mapping[str, int],
+    previous: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    files = [
+        {"name": p.name, "size": p.stat().st_size, "sha256": sha256_file(p)}
+        for p in sorted(staged.iterdir())
+        if p.name != MANIFEST
+    ]
+    return {
+        "format": MANIFEST_FORMAT,
+        "report": report.report,
+        "year": report.year,
+        "version": version,
+        "title": report.title,
+        "organisation": report.organisation,
+        "commit": commit,
+        "tag": tag_name(report.report, report.year, version),
+        "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "released_by": os.environ.get("GIT_COMMITTER_NAME") or os.environ.get("USER", ""),
+        "files": files,
+        "signoffs": signoffs,
+        "approvers": sorted({str(s.get("reviewer")) for s in signoffs}),
+        "validation": dict(validation),
+        "tools": tools(),
+        "previous": dict(previous) if previous else None,
+    }
+
+
+def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = None) -> Released:
+    step = on_step or (lambda _name: None)
+    step("check")
+    repo = gitio.require_repo(report_dir)
+    commit = gitio.resolve(repo, rev)
+    folder = gitio.relpath(repo, report_dir)
+    dirty = sorted(gitio.dirty_paths(repo, folder))
+    if dirty:
+        raise Refused(
+            f"the report folder has uncommitted changes ({', '.join(dirty[:3])}"
+            f"{', …' if len(dirty) > 3 else ''}); nothing was released",
+            file=report_dir,
+            hint="commit or stash them first",
+        )
+    report = model.load_report_at(report_dir, commit)
+    store = ArchiveStore(archive_location(repo, report))
+    with release_lock(repo, report.report, report.year):
+        tags = release_tags(repo, report.report, report.year)
+        for number, tag in sorted(tags.items()):
+            if tag.commit == commit:
+                digest = digest_in_message(tag.message) or ""
+                entry = store.display(report.report, report.year, number)
+                return Released(number, tag.name, commit, entry, digest, already=True)
+        result, verdict = _check(report_dir, report, commit)
+        version = max([0, *tags, *store.versions(report.report, report.year)]) + 1
+        name = tag_name(report.report, report.year, version)
+        if store.occupied(report.report, report.year, version):
+            raise Refused(
+                f"archive entry {store.display(report.report, report.year, version)} exists "
+                f"but tag {name} does not",
+                hint="an earlier release was interrupted or the archive was changed by hand; "
+                "run 'reportflow verify --all' and resolve it before releasing",
+            )
+        previous = None
+        if version > 1:
+            prev_bytes = store.read(report.report, report.year, version - 1, MANIFEST)
+            previous = {"version": version - 1, "manifest_sha256": sha256_bytes(prev_bytes)}
+        signoffs = [rec.to_dict() for rec in verdict.counted]
+        with tempfile.TemporaryDirectory(prefix="reportflow-release-") as tmp:
+            staged = Path(tmp) / f"v{version}"
+            staged.mkdir()
+            step("render")
+            from reportflow import render
+
+            render.render_report(
+                report, FORMATS, staged, draft=False, commit=commit, version=f"v{version}"
+            )
+            step("sources")
+            gitio.archive_folder(repo, commit, folder, staged / SOURCES)
+            step("manifest")
+            manifest = build_manifest(
+                report,
+                version=version,
+                commit=commit,
+                staged=staged,
+                signoffs=signoffs,
+                validation=result.summary(),
+                previous=previous,
+            )
+            data = manifest_bytes(manifest)
+            (staged / MANIFEST).write_bytes(data)
+            digest = sha256_bytes(data)
+            step("publish")
+            entry = store.publish(staged, report.report, report.year, version)
+        try:
+            step("tag")
+            gitio.create_tag(repo, name, commit, tag_message(manifest, digest, entry))
+        except BaseException:
+            store.withdraw(report.report, report.year, version)
+            raise
+    return Released(
+        version, name, commit, store.display(report.report, report.year, version), digest
+    )

@@ -1,0 +1,107 @@
+"""Figures: percentages that cannot exceed 100, negative counts, years after the report year.
+
+Each check looks at the clause around a number (plain text up to the nearest punctuation), since
+"增长150%" is fine while "完成率150%" is not; a check fires only where the words make the figure
+impossible, so a clean report stays clean.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reportflow.validate.registry import Context, Rule
+
+RULES = (
+    Rule(
+        "figures.percent-over-100",
+        "error",
+        "a rate or share (…率, 占…, 比重, 覆盖) or a decrease above 100%",
+        "办复率为105%；经费下降120%",
+    ),
+    Rule(
+        "figures.negative",
+        "error",
+        "a negative count of people, items, meetings (-3人, 负5个)",
+        "新增就业-30人",
+    ),
+    Rule(
+        "figures.year-range",
+        "error",
+        "a year later than the report year + 1, unless it is a target (到2035年, 2021—2025年)",
+        "2022年报告中写“2025年召开党组会议12次”",
+    ),
+)
+
+_PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*[%％]")
+_NEGATIVE = re.compile(
+    r"(?:(?<![0-9A-Za-z.])[-−－]|负)\s*(\d+(?:\.\d+)?)\s*(?:万|千|百)?(?:人次|人|个|件|次|项|家|所|户|名|座|台|场|批|期|篇|条)"
+)
+_YEAR = re.compile(r"(?<!\d)([12]\d{3})\s*年")
+_CLAUSE_END = re.compile(r"[，。；！？、：,;!?:\n]")
+_SHARE = re.compile(r"率|占|比重|比例|覆盖|达标|合格|满意度|知晓|完成")
+_GROWTH = re.compile(r"增长|增加|提高|提升|上升|增幅|同比|环比|超过|超出|翻|倍|多")
+_DECREASE = re.compile(r"下降|减少|降低|压减|压缩|缩减|降幅")
+_TARGET_BEFORE = re.compile(
+    r"(?:到|至|前|—|–|－|-|~|～|计划|预计|力争|争取|将于|展望|目标|规划)\s*$"
+)
+_TARGET_AFTER = re.compile(r"^\s*年?(?:前|底前|以前|之前|目标|远景|规划|愿景|左右|—|－|-|～)")
+
+
+def _clause_before(text: str, start: int, limit: int = 20) -> str:
+    head = text[max(0, start - limit) : start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(head)), default=0)
+    return head[cut:]
+
+
+def run(ctx: Context) -> None:
+    year = ctx.report.year
+    want_pct = ctx.enabled("figures.percent-over-100")
+    want_neg = ctx.enabled("figures.negative")
+    want_year = ctx.enabled("figures.year-range")
+    for d in ctx.docs:
+        for block in d.doc.prose():
+            text = block.text
+            if want_pct and ("%" in text or "％" in text):
+                for m in _PERCENT.finditer(text):
+                    value = float(m.group(1))
+                    if value <= 100:
+                        continue
+                    before = _clause_before(text, m.start())
+                    decrease = _DECREASE.search(before)
+                    share = _SHARE.search(before) and not _GROWTH.search(before)
+                    if decrease or share:
+                        what = "降幅" if decrease else "比率或占比"
+                        ctx.at(
+                            "figures.percent-over-100",
+                            d,
+                            block,
+                            m.start(),
+                            f"{what}不能超过100%：“{before}{m.group()}” / cannot exceed 100%",
+                        )
+            if want_neg:
+                for m in _NEGATIVE.finditer(text):
+                    ctx.at(
+                        "figures.negative",
+                        d,
+                        block,
+                        m.start(),
+                        f"数量不能为负：“{m.group()}” / a count cannot be negative",
+                        m.group().lstrip("-−－负 "),
+                    )
+            if want_year and "年" in text:
+                for m in _YEAR.finditer(text):
+                    value = int(m.group(1))
+                    if value <= year + 1:
+                        continue
+                    before = text[max(0, m.start() - 6) : m.start()]
+                    after = text[m.end() : m.end() + 4]
+                    if _TARGET_BEFORE.search(before) or _TARGET_AFTER.search(after):
+                        continue
+                    ctx.at(
+                        "figures.year-range",
+                        d,
+                        block,
+                        m.start(),
+                        f"年份{value}晚于报告年度{year}的次年 / year {value} is after {year + 1}",
+                        f"{year}年",
+                    )

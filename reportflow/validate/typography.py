@@ -1,0 +1,230 @@
+"""Typography of Chinese official text: full-width punctuation, quotes, balanced pairs.
+
+autocorrect-py does the general work (half-width ``,.!?:`` near Chinese, full-width digits,
+spaces next to full-width marks) with its ``space-*`` rules OFF: official documents put no
+space between Chinese and Latin letters or digits. It does not convert ``;`` between Chinese,
+half-width ``()`` or ASCII quotes, so those are checked here on the plain text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import cache
+from typing import Any
+
+from reportflow.validate.registry import Context, Doc, Rule
+
+RULES = (
+    Rule(
+        "typography.halfwidth-punct",
+        "warning",
+        "half-width `,` `;` `:` `?` `!` `(` `)` in Chinese text (should be full-width)",
+        "认真贯彻(试行)办法,严格落实",
+    ),
+    Rule(
+        "typography.ascii-quote",
+        "warning",
+        "ASCII quotes `\"` `'` next to Chinese (should be “” or ‘’)",
+        '落实"三会一课"制度',
+    ),
+    Rule(
+        "typography.mixed-quotes",
+        "warning",
+        "a section mixes quote styles “” and 「」",
+        "“两个维护”……「四个意识」",
+    ),
+    Rule(
+        "typography.unbalanced",
+        "warning",
+        "unbalanced “” 《》 （） 【】 in a paragraph",
+        "认真贯彻《准则，……",
+    ),
+    Rule(
+        "typography.fullwidth-alnum",
+        "warning",
+        "full-width digits or letters (２０２２) where half-width are standard",
+        "２０２２年",
+    ),
+    Rule(
+        "typography.space",
+        "warning",
+        "spaces next to full-width punctuation",
+        "第一句。 第二句",
+    ),
+)
+
+_MARKS = re.compile(r"[,;:?!()]")
+_QUOTES = re.compile("[\"']")
+
+
+def is_cjk(ch: str) -> bool:
+    """A Chinese character (a range test: a regex class over these ranges costs ms to compile,
+    and ``reportflow validate`` must start fast)."""
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF
+
+
+def _neighbours(text: str, i: int) -> tuple[bool, bool]:
+    before = i > 0 and is_cjk(text[i - 1])
+    after = i + 1 < len(text) and is_cjk(text[i + 1])
+    return before, after
+
+
+def _between(text: str) -> list[int]:
+    """Half-width marks with Chinese on both sides; parentheses with Chinese on either side."""
+    out = []
+    for m in _MARKS.finditer(text):
+        before, after = _neighbours(text, m.start())
+        if (before and after) or (m.group() in "()" and (before or after)):
+            out.append(m.start())
+    return out
+
+
+_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+# What autocorrect (space rules off) can change: ASCII letters or punctuation, spaces,
+# full-width letters and digits. Paragraphs without any are not handed to it.
+_AUTOCORRECT_CAN_CHANGE = re.compile(r"[A-Za-z!-$&-)+-.:-@\[-`{-~\s\uff10-\uff5a]")
+_PAIRS = {"“": "”", "《": "》", "（": "）", "【": "】", "‘": "’"}
+_CLOSERS = {v: k for k, v in _PAIRS.items()}
+_PAIR_MARKS = re.compile("[“”《》（）【】‘’]")
+_AUTOCORRECT_RULES = {
+    "space-word": 0,
+    "space-punctuation": 0,
+    "space-bracket": 0,
+    "space-backticks": 0,
+    "space-dash": 0,
+    "spellcheck": 0,
+}
+
+
+@cache
+def _autocorrect() -> Any:
+    import json
+
+    import autocorrect_py
+
+    autocorrect_py.load_config(json.dumps({"rules": _AUTOCORRECT_RULES}))
+    return autocorrect_py
+
+
+def _classify(old: str, new: str) -> str:
+    if old.strip() == "" and new == "":
+        return "typography.space"
+    if any("０" <= c <= "９" or "Ａ" <= c <= "ｚ" for c in old):
+        return "typography.fullwidth-alnum"
+    if old.strip() != old and old.strip() == new:
+        return "typography.space"
+    return "typography.halfwidth-punct"
+
+
+def _autocorrected(ctx: Context, d: Doc, block: Any, seen: set[int]) -> None:
+    text = block.text
+    if not _AUTOCORRECT_CAN_CHANGE.search(text):
+        return
+    new = _autocorrect().format_for(text, "txt")
+    if new == text:
+        return
+    ops = difflib.SequenceMatcher(None, text, new, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == "equal" or i1 in seen or (block.span.code and block.span.in_code(i1)):
+            continue
+        old_piece, new_piece = text[i1:i2], new[j1:j2]
+        rule = _classify(old_piece, new_piece)
+        seen.add(i1)
+        shown_old = old_piece.replace(" ", "␣")
+        ctx.at(rule, d, block, i1, f"“{shown_old}”应为“{new_piece}” / use “{new_piece}”", new_piece)
+
+
+def _balance(ctx: Context, d: Doc, block: Any) -> None:
+    stack: list[tuple[str, int]] = []
+    for m in _PAIR_MARKS.finditer(block.text):
+        i, ch = m.start(), m.group()
+        if ch in _PAIRS:
+            stack.append((ch, i))
+        elif ch in _CLOSERS:
+            if stack and stack[-1][0] == _CLOSERS[ch]:
+                stack.pop()
+            else:
+                ctx.at(
+                    "typography.unbalanced",
+                    d,
+                    block,
+                    i,
+                    f"“{ch}”没有对应的“{_CLOSERS[ch]}” / unmatched closing mark",
+                )
+                return
+    if stack:
+        ch, i = stack[0]
+        ctx.at(
+            "typography.unbalanced",
+            d,
+            block,
+            i,
+            f"“{ch}”没有对应的“{_PAIRS[ch]}” / unclosed mark",
+            _PAIRS[ch],
+        )
+
+
+def run(ctx: Context) -> None:
+    auto = any(
+        ctx.enabled(r)
+        for r in ("typography.halfwidth-punct", "typography.fullwidth-alnum", "typography.space")
+    )
+    for d in ctx.docs:
+        curly: tuple[int, Any] | None = None
+        corner: tuple[int, Any] | None = None
+        counts = [0, 0]
+        for block in d.doc.prose():
+            text = block.text
+            seen: set[int] = set()
+            for pos in _between(text):
+                if block.span.code and block.span.in_code(pos):
+                    continue
+                seen.add(pos)
+                mark = text[pos]
+                ctx.at(
+                    "typography.halfwidth-punct",
+                    d,
+                    block,
+                    pos,
+                    f"中文中使用了半角“{mark}”，应为“{_FULL[mark]}” / use full-width",
+                    _FULL[mark],
+                )
+            if auto:
+                _autocorrected(ctx, d, block, seen)
+            opened = False
+            for m in _QUOTES.finditer(text):
+                if not any(_neighbours(text, m.start())):
+                    continue
+                if block.span.code and block.span.in_code(m.start()):
+                    continue
+                fix = ("‘’" if m.group() == "'" else "“”")[1 if opened else 0]
+                opened = not opened
+                ctx.at(
+                    "typography.ascii-quote",
+                    d,
+                    block,
+                    m.start(),
+                    f"中文中使用了英文引号 {m.group()}，应为“”或‘’ / use Chinese quotes",
+                    fix,
+                )
+            _balance(ctx, d, block)
+            for k, mark in enumerate(("“", "「")):
+                pos = text.find(mark)
+                if pos >= 0:
+                    counts[k] += text.count(mark)
+                    if k == 0 and curly is None:
+                        curly = (pos, block)
+                    if k == 1 and corner is None:
+                        corner = (pos, block)
+        if curly and corner:
+            pos, block = corner if counts[1] <= counts[0] else curly
+            ctx.at(
+                "typography.mixed-quotes",
+                d,
+                block,
+                pos,
+                "同一节中混用了“”和「」两种引号 / mixed quote styles in one section",
+                "“" if counts[1] <= counts[0] else "「",
+            )

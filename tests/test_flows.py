@@ -1,0 +1,185 @@
+"""The Prefect flows against a real (test-harness) Prefect server: pause, resume, release."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, SAMPLE_REPORT, commit_all, git
+from releasing import demo_key, fill_figures
+
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="reportflow-prefect-"))
+os.environ.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
+
+
+@pytest.fixture(scope="module")
+def prefect_server():
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(), temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+def _repo_with_ui_signoffs(root: Path) -> Path:
+    """The sample, figures filled in, with a policy that lets the party secretary approve
+    unsigned through the Prefect UI (deputy heads must still sign)."""
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    report_dir = root / "content" / "political-ecology" / "2022"
+    shutil.copytree(SAMPLE_REPORT, report_dir)
+    doc = yaml.safe_load((report_dir / "report.yaml").read_text(encoding="utf-8"))
+    doc["policy"]["signatures"] = {"required_for": {"roles": ["deputy-head"]}}
+    (report_dir / "report.yaml").write_text(
+        yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    fill_figures(report_dir)
+    commit_all(root, "the 2022 report, figures filled in")
+    return report_dir
+
+
+def _paused_run(name: str, timeout: float = 90):
+    """The flow run called ``name`` once it is paused (waiting for a sign-off)."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterName,
+        FlowRunFilterState,
+    )
+    from prefect.client.schemas.filters import FlowRunFilterStateType as StateTypeFilter
+    from prefect.client.schemas.objects import StateType
+
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    name=FlowRunFilterName(any_=[name]),
+                    state=FlowRunFilterState(type=StateTypeFilter(any_=[StateType.PAUSED])),
+                )
+            )
+            if runs:
+                return runs[0]
+            time.sleep(0.2)
+    raise AssertionError("the flow did not pause")
+
+
+def test_validate_flow_reports_the_placeholders(prefect_server, report_dir: Path) -> None:
+    from flows.validate import validate_flow
+
+    summary = validate_flow(str(report_dir))
+    assert summary["errors"] > 0  # the sample's *** figures
+
+
+def test_release_flow_waits_for_signoffs_then_releases(prefect_server, cli, tmp_path: Path) -> None:
+    from prefect.flow_runs import resume_flow_run
+
+    from flows.release import release_flow
+
+    report_dir = _repo_with_ui_signoffs(tmp_path / "reports")
+    repo = report_dir.parents[2]
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = release_flow.with_options(flow_run_name="waits")(
+                str(report_dir), poll_interval=1, pause_timeout=120
+            )
+        except BaseException as exc:  # reported by the assertion below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    first = _paused_run("waits")
+
+    # meanwhile the deputy heads sign with the CLI; an empty form makes the flow look again
+    for sid in ("preface", "situation", "problems", "measures"):
+        done = cli(
+            "signoff",
+            report_dir,
+            "--section",
+            sid,
+            "--as",
+            "deputy-head-1",
+            "--key",
+            demo_key("deputy-head-1"),
+        )
+        assert done.code == 0, done.err
+    resume_flow_run(first.id, run_input={})
+    second = _paused_run("waits")
+    assert second.id == first.id  # the same run, paused again for the final approval
+
+    # the party secretary approves in the UI form: unsigned, channel prefect-ui
+    resume_flow_run(second.id, run_input={"reviewer": "party-secretary", "scope": "report"})
+    thread.join(timeout=180)
+    assert not thread.is_alive()
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["result"]["tag"] == "political-ecology/2022/v1"
+    log = git(repo, "log", "--format=%an|%s", "-3")
+    assert "区政府党组书记|signoff: party-secretary approves report" in log
+    verified = cli("verify", report_dir)
+    assert verified.code == 0, verified.out
+
+
+def test_release_flow_rejects_a_refused_ui_signoff_and_keeps_waiting(
+    prefect_server, cli, tmp_path: Path
+) -> None:
+    from prefect.flow_runs import resume_flow_run
+
+    from flows.release import release_flow
+
+    report_dir = _repo_with_ui_signoffs(tmp_path / "reports")
+    for sid in ("preface", "situation", "problems", "measures"):
+        assert (
+            cli(
+                "signoff",
+                report_dir,
+                "--section",
+                sid,
+                "--as",
+                "deputy-head-2",
+                "--key",
+                demo_key("deputy-head-2"),
+            ).code
+            == 0
+        )
+    outcome: dict = {}
+    thread = threading.Thread(
+        target=lambda: outcome.update(
+            result=release_flow.with_options(flow_run_name="refused")(
+                str(report_dir), poll_interval=1, pause_timeout=120
+            )
+        )
+    )
+    thread.start()
+    run = _paused_run("refused")
+    # a deputy head may not approve unsigned: refused, nothing recorded, the run pauses again
+    resume_flow_run(run.id, run_input={"reviewer": "deputy-head-1", "scope": "report"})
+    again = _paused_run("refused")
+    assert again.id == run.id
+    assert not list((report_dir / "signoffs").glob("*deputy-head-1*"))
+    resume_flow_run(again.id, run_input={"reviewer": "party-secretary", "scope": "report"})
+    thread.join(timeout=180)
+    assert outcome["result"]["version"] == 1
+
+
+def test_deployments_in_prefect_yaml_point_at_flows_with_valid_schedules() -> None:
+    from prefect import Flow
+    from prefect.client.schemas.schedules import CronSchedule
+
+    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    names = set()
+    for deployment in spec["deployments"]:
+        module, func = deployment["entrypoint"].removesuffix(".py").replace("/", ".").split(":")
+        assert isinstance(getattr(importlib.import_module(module), func), Flow)
+        for schedule in deployment.get("schedules", []):
+            CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])
+        names.add(deployment["name"])
+    assert {"open-cycle", "reminders"} <= names

@@ -1,0 +1,242 @@
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE_REPORT, Result, commit_all, git, isolate
+from releasing import (
+    approve_all,
+    entry,
+    fill_figures,
+    ready_to_release,
+    tamper_bytes,
+    tamper_json,
+)
+
+from reportflow import release
+from reportflow.archive import ArchiveStore
+
+
+def _tags(repo: Path) -> list[str]:
+    return git(repo, "tag", "--list").split()
+
+
+def _nothing_released(repo: Path) -> None:
+    assert _tags(repo) == []
+    assert ArchiveStore(str(repo / "archive")).versions("political-ecology", 2022) == []
+    assert not entry(repo, 1).exists()
+
+
+def test_release_refuses_a_report_with_validation_errors(cli, repo: Path, report_dir: Path):
+    approve_all(cli, report_dir)  # approved, but the *** figures are still missing
+    result = cli("release", report_dir)
+    assert result.code == 1
+    assert "validation finds" in result.err
+    _nothing_released(repo)
+
+
+def test_release_refuses_an_unapproved_report(cli, repo: Path, report_dir: Path) -> None:
+    fill_figures(report_dir)
+    commit_all(repo, "fill in the figures")
+    result = cli("release", report_dir)
+    assert result.code == 1
+    assert "not approved" in result.err
+    _nothing_released(repo)
+
+
+def test_release_refuses_uncommitted_changes(cli, repo: Path, report_dir: Path) -> None:
+    ready_to_release(cli, repo, report_dir)
+    (report_dir / "sections" / "01-situation.md").write_text("---\n", encoding="utf-8")
+    result = cli("release", report_dir)
+    assert result.code == 1
+    assert "uncommitted changes" in result.err and "01-situation.md" in result.err
+    _nothing_released(repo)
+
+
+def test_release_archives_tags_and_verifies(cli, repo: Path, report_dir: Path) -> None:
+    ready_to_release(cli, repo, report_dir)
+    head = git(repo, "rev-parse", "HEAD").strip()
+    result = cli("release", report_dir)
+    assert result.code == 0, result.err
+    assert "released political-ecology/2022/v1" in result.out
+
+    v1 = entry(repo, 1)
+    assert sorted(p.name for p in v1.iterdir()) == [
+        "manifest.json",
+        "report.docx",
+        "report.html",
+        "report.pdf",
+        "sources.tar.gz",
+    ]
+    manifest = json.loads((v1 / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["commit"] == head and manifest["version"] == 1
+    assert manifest["previous"] is None
+    assert manifest["approvers"] == ["deputy-head-1", "party-secretary"]
+    assert {s["scope"] for s in manifest["signoffs"]} >= {"report", "section:situation"}
+    assert manifest["validation"]["errors"] == 0
+    digest = release.sha256_bytes((v1 / "manifest.json").read_bytes())
+    tag_message = git(repo, "tag", "-l", "--format=%(contents)", "political-ecology/2022/v1")
+    assert f"manifest-sha256: {digest}" in tag_message
+    assert git(repo, "rev-parse", "political-ecology/2022/v1^{commit}").strip() == head
+
+    verified = cli("verify", report_dir)
+    assert verified.code == 0, verified.out
+    assert "✗" not in verified.out and "all" in verified.out
+
+    versions = json.loads(cli("versions", report_dir, "--format", "json").out)["versions"]
+    assert [(v["version"], v["commit"]) for v in versions] == [(1, head)]
+
+    again = cli("release", report_dir)  # safe to rerun: the same commit is not released twice
+    assert again.code == 0 and "already released as political-ecology/2022/v1" in again.out
+    assert _tags(repo) == ["political-ecology/2022/v1"]
+
+
+@pytest.mark.parametrize("step", release.STEPS)
+def test_a_fault_at_any_step_leaves_nothing_and_a_rerun_succeeds(
+    cli, repo: Path, report_dir: Path, step: str
+) -> None:
+    ready_to_release(cli, repo, report_dir)
+
+    def fail_at(name: str) -> None:
+        if name == step:
+            raise OSError(f"injected fault at {name}")
+
+    with pytest.raises(OSError, match="injected"):
+        release.release(report_dir, on_step=fail_at)
+    _nothing_released(repo)
+    assert [p.name for p in entry(repo, 1).parent.glob("*")] in ([], [])
+    done = release.release(report_dir)
+    assert done.version == 1 and not done.already
+    assert cli("verify", report_dir).code == 0
+
+
+def _release_v2(cli, repo: Path, report_dir: Path) -> None:
+    ready_to_release(cli, repo, report_dir)
+    assert cli("release", report_dir).code == 0
+    section = report_dir / "sections" / "02-problems.md"
+    section.write_text(section.read_text(encoding="utf-8") + "\n四是补充问题。\n", "utf-8")
+    commit_all(repo, "problems: a fourth point")
+    approve_all(cli, report_dir, reviewer="deputy-head-2")
+    done = cli("release", report_dir)
+    assert done.code == 0, done.err
+
+
+def test_amend_reapprove_release_v2_and_verify_all(cli, repo: Path, report_dir: Path) -> None:
+    _release_v2(cli, repo, report_dir)
+    v1 = (entry(repo, 1) / "manifest.json").read_bytes()
+    v2 = json.loads((entry(repo, 2) / "manifest.json").read_bytes())
+    assert v2["previous"] == {"version": 1, "manifest_sha256": release.sha256_bytes(v1)}
+    assert "deputy-head-2" in v2["approvers"]
+    result = cli("verify", report_dir, "--all")
+    assert result.code == 0, result.out
+    assert "v1" in result.out and "v2" in result.out and "chain to v1's manifest" in result.out
+
+
+def _swap_a_source_file(repo: Path) -> None:
+    """Replace sources.tar.gz with a well-formed archive whose section text differs."""
+    path = entry(repo, 2) / "sources.tar.gz"
+    out = io.BytesIO()
+    with (
+        tarfile.open(fileobj=io.BytesIO(path.read_bytes()), mode="r:gz") as src,
+        tarfile.open(fileobj=out, mode="w:gz") as dst,
+    ):
+        for member in src.getmembers():
+            data = src.extractfile(member).read() if member.isfile() else None
+            if member.name.endswith("02-problems.md"):
+                data = data.replace("问题".encode(), "成绩".encode())
+                member.size = len(data)
+            dst.addfile(member, io.BytesIO(data) if data is not None else None)
+    tamper_bytes(path, lambda _old: out.getvalue())
+
+
+TAMPERING = {
+    "a byte of the PDF": (
+        lambda repo: tamper_bytes(entry(repo, 2) / "report.pdf", lambda b: b[:-10] + b"X" + b[-9:]),
+        "file report.pdf",
+    ),
+    "the manifest": (
+        lambda repo: tamper_json(entry(repo, 2) / "manifest.json", lambda m: m.update(title="改")),
+        "tag message carries the manifest's SHA-256",
+    ),
+    "a sign-off record": (
+        lambda repo: tamper_json(
+            entry(repo, 2) / "manifest.json",
+            lambda m: m["signoffs"][0].update(comment="edited after signing"),
+        ),
+        "sign-off",
+    ),
+    "the chain": (
+        lambda repo: tamper_json(
+            entry(repo, 1) / "manifest.json", lambda m: m.update(released_by="someone else")
+        ),
+        "chain to v1's manifest",
+    ),
+    "the tag": (
+        lambda repo: git(repo, "tag", "-f", "-a", "political-ecology/2022/v2", "HEAD~1", "-m", "x"),
+        "tag points at the manifest's commit",
+    ),
+    "the sources": (_swap_a_source_file, "sources match the tagged tree"),
+}
+
+
+@pytest.fixture(scope="module")
+def released_twice(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repository with v1 and v2 released, built once; each tampering test gets a copy."""
+    root = tmp_path_factory.mktemp("released") / "reports"
+    root.mkdir()
+
+    def cli(*args: str | Path) -> Result:
+        proc = subprocess.run(
+            [sys.executable, "-m", "reportflow.cli", *map(str, args)],
+            capture_output=True,
+            text=True,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    with pytest.MonkeyPatch.context() as mp:
+        isolate(mp, tmp_path_factory.mktemp("home"))
+        git(root, "init", "-q", "-b", "main")
+        report_dir = root / "content" / "political-ecology" / "2022"
+        shutil.copytree(SAMPLE_REPORT, report_dir)
+        commit_all(root, "import the 2022 report")
+        _release_v2(cli, root, report_dir)
+        assert cli("verify", report_dir, "--all").code == 0
+    return root
+
+
+@pytest.mark.parametrize("what", sorted(TAMPERING))
+def test_verify_names_what_was_tampered_with(cli, tmp_path: Path, released_twice: Path, what):
+    repo = tmp_path / "reports"
+    shutil.copytree(released_twice, repo, symlinks=True)
+    report_dir = repo / "content" / "political-ecology" / "2022"
+    tamper, check = TAMPERING[what]
+    tamper(repo)
+    result = cli("verify", report_dir, "--all")
+    assert result.code == 1
+    failed = [ln for ln in result.out.splitlines() if "✗" in ln]
+    assert failed, result.out
+    assert any(check in ln for ln in failed), result.out
+
+
+def test_two_releases_at_once_exactly_one_wins(cli, repo: Path, report_dir: Path) -> None:
+    ready_to_release(cli, repo, report_dir)
+    cmd = [sys.executable, "-m", "reportflow.cli", "release", str(report_dir)]
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outcomes = [(p.wait(), *p.communicate()) for p in procs]
+    released = [o for o in outcomes if o[0] == 0 and "released political-ecology" in o[1]]
+    assert len(released) == 1, outcomes
+    loser = next(o for o in outcomes if o is not released[0])
+    assert "Traceback" not in loser[2]
+    assert (loser[0] == 1 and "another release" in loser[2]) or "already released" in loser[1]
+    assert _tags(repo) == ["political-ecology/2022/v1"]
+    assert not entry(repo, 2).exists()
+    assert cli("verify", report_dir).code == 0
