@@ -136,3 +136,9 @@ def list_at(repo: git.Repo, commit: str, folder: str) -> list[str] | None:
     if sub.type != "tree":
         return None
     return sorted(item.name for item in sub)
+
+
+def tags_at(repo: git.Repo, commit: str) -> list[str]:
+    """Names of the tags pointing at ``commit`` (annotated or lightweight), in one git call."""
+    out = run(repo, "tag", "--points-at", commit)
+    return sorted(line.strip() for line in out.splitlines() if line.strip())

@@ -6,6 +6,7 @@ pypandoc is imported lazily: it costs start-up time that ``reportflow validate``
 from __future__ import annotations
 
 import json
+import logging
 import re
 from functools import cache
 from typing import Any
@@ -16,6 +17,12 @@ from reportflow.errors import ToolError
 #: HTML that would silently vanish (shared/reference/gongwen.md, pitfalls 3 and 4).
 MARKDOWN_IN = "markdown-citations-raw_html"
 
+#: How the renderer reads the assembled report: MARKDOWN_IN without raw blocks either.
+#: ```` ```{=typst} ```` or `` `...`{=openxml} `` would pass report text straight into the typst
+#: program or the Word XML (a field such as INCLUDETEXT reads local files when Word opens the
+#: document), and ``\input{...}`` would be kept as raw TeX: with these off they are plain text.
+RENDER_IN = MARKDOWN_IN + "-raw_attribute-raw_tex"
+
 #: How we write Markdown: without ``smart`` the writer keeps “ ” and … as typed instead of
 #: turning them back into ASCII quotes, which would be half-width marks in Chinese text.
 MARKDOWN_OUT = "markdown-smart-citations-raw_html"
@@ -25,14 +32,51 @@ MARKDOWN_OUT = "markdown-smart-citations-raw_html"
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 
 
-def convert(text: str, to: str, fmt: str, extra: list[str] | None = None) -> str:
+def convert(
+    text: str, to: str, fmt: str, extra: list[str] | None = None, outputfile: str | None = None
+) -> str:
+    """Run pandoc once. ``verify_format=False``: pypandoc would otherwise run pandoc twice more
+    on every call to list its formats, and our formats are constants."""
     import pypandoc
 
+    _quiet_known_warnings()
     try:
-        return pypandoc.convert_text(text, to, format=fmt, extra_args=extra or [])
+        return pypandoc.convert_text(
+            text, to, format=fmt, extra_args=extra or [], outputfile=outputfile, verify_format=False
+        )
     except (RuntimeError, OSError) as exc:
         message = str(exc).strip().splitlines()
         raise ToolError(f"pandoc failed: {message[-1] if message else exc}") from None
+
+
+class _KnownWarnings(logging.Filter):
+    """pandoc has no Chinese translation file for its few generated words (Abstract, Figure):
+    it warns on every run with ``lang: zh-CN`` although reports use none of them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        return not ("translations" in text or "has no translation defined" in text)
+
+
+@cache
+def _quiet_known_warnings() -> None:
+    logging.getLogger("pypandoc").addFilter(_KnownWarnings())
+
+
+def default_data_file(name: str) -> bytes:
+    """A file pandoc ships (``--print-default-data-file``), e.g. its reference.docx."""
+    import subprocess
+
+    import pypandoc
+
+    try:
+        return subprocess.run(
+            [pypandoc.get_pandoc_path(), "--print-default-data-file", name],
+            check=True,
+            capture_output=True,
+        ).stdout
+    except (subprocess.CalledProcessError, OSError) as exc:
+        raise ToolError(f"pandoc could not print its data file {name}: {exc}") from None
 
 
 @cache
