@@ -86,6 +86,11 @@ def typst_fonts() -> Any:
         return _fonts
 
 
+def prewarm() -> None:
+    """Start the font scan in the background, so that it overlaps loading the report."""
+    threading.Thread(target=typst_fonts, name="font-scan", daemon=True).start()
+
+
 def choose(available: set[str], configured: Mapping[str, str] | None = None) -> FontRoles:
     """Pick a family per role; ``configured`` (report.yaml ``render.fonts``) wins if present."""
     configured = configured or {}

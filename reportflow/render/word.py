@@ -3,8 +3,8 @@
 The reference document is generated (``scripts/make_reference_docx.py``) from pandoc's own
 default one, so it carries every style pandoc writes, with fonts, sizes, indents, line grid,
 page and footers changed to GB/T 9704. What varies per render (draft mark, signature, bold
-level 3, core properties) is applied to the rendered file afterwards with python-docx, so that
-one committed reference document serves every report.
+level 3, core properties) is applied to the rendered file afterwards, so that
+one committed reference document serves every report (``ooxml.finish``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from reportflow import pandoc
 from reportflow.render import layout as L
+from reportflow.render import ooxml
 from reportflow.render.doc import RenderDoc
 
 REFERENCE_DOCX = Path(__file__).resolve().parents[2] / "schemas" / "render" / "reference.docx"
@@ -154,6 +155,10 @@ def _page_setup(document: Any) -> None:
         for p in list(footer.paragraphs):
             p._p.getparent().remove(p._p)
         _page_number(footer.add_paragraph(), odd)
+    # Empty headers, so that pandoc carries them into every render and a draft can fill them.
+    for header in (section.header, section.even_page_header):
+        header.is_linked_to_previous = False
+        header.paragraphs[0].style = "Header"
 
 
 def build_reference(out: Path) -> Path:
@@ -204,47 +209,7 @@ def layout_values(path: Path) -> dict[str, Any]:
     return values
 
 
-def _header_mark(document: Any, mark: str) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import RGBColor
-
-    section = document.sections[0]
-    for header in (section.header, section.even_page_header):
-        header.is_linked_to_previous = False
-        paragraph = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
-        paragraph.style = "Header"
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        run = paragraph.add_run(mark)
-        run.font.color.rgb = RGBColor(0xC0, 0, 0)
-
-
-def _no_indent(paragraph: Any) -> None:
-    """First-line indent 0, in characters too: Word prefers the style's ``firstLineChars``."""
-    from docx.shared import Twips
-
-    paragraph.paragraph_format.first_line_indent = Twips(0)
-    paragraph._p.get_or_add_pPr().get_or_add_ind().set(_qn("w:firstLineChars"), "0")
-
-
-def _signature(document: Any, organisation: str, date: str) -> None:
-    """7.3.5.2 without seal: one empty line, then the signature and the date."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Twips
-
-    char = L.FIRST_LINE_INDENT_TW / 2
-    document.add_paragraph("", style="Body Text")
-    sig_right, date_right = L.signature_indents(organisation, date)
-    for text, right in ((organisation, sig_right), (date, date_right)):
-        if text:
-            line = document.add_paragraph(text, style="Body Text")
-            line.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            _no_indent(line)
-            line.paragraph_format.right_indent = Twips(round(right * char))
-
-
 def render(doc: RenderDoc, out: Path, reference: Path = REFERENCE_DOCX) -> Path:
-    import docx
-
     args = [
         "--sandbox",
         "--wrap=none",
@@ -253,19 +218,5 @@ def render(doc: RenderDoc, out: Path, reference: Path = REFERENCE_DOCX) -> Path:
         f"--metadata=lang:{doc.lang}",
     ]
     pandoc.convert(doc.markdown, "docx", pandoc.RENDER_IN, args, outputfile=str(out))
-    document = docx.Document(str(out))
-    if doc.bold_level3:
-        document.styles["Heading 3"].font.bold = True
-    if doc.draft_mark:
-        _header_mark(document, doc.draft_mark)
-    if doc.organisation:
-        _signature(document, doc.organisation, doc.date)
-    props = document.core_properties
-    props.title = doc.title
-    props.version = doc.version or ("草稿" if doc.draft_mark else "")
-    props.identifier = doc.commit or ""
-    props.subject = doc.organisation
-    props.language = doc.lang
-    props.keywords = doc.draft_mark
-    document.save(str(out))
+    ooxml.finish(out, doc)
     return out
