@@ -8,8 +8,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from reportflow.errors import ToolError
 
@@ -49,6 +53,49 @@ def convert(
         raise ToolError(f"pandoc failed: {message[-1] if message else exc}") from None
 
 
+@dataclass
+class Running:
+    """A pandoc process started by ``start``: its output file is complete after ``wait``."""
+
+    proc: subprocess.Popen[bytes]
+    output: Path
+    stderr: IO[bytes]
+
+    def wait(self) -> Path:
+        code = self.proc.wait()
+        self.stderr.seek(0)
+        errors = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
+        self.stderr.close()
+        if code != 0:
+            raise ToolError(f"pandoc failed: {errors[-1] if errors else f'exit code {code}'}")
+        return self.output
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.stderr.close()
+
+
+def start(source: Path, to: str, fmt: str, extra: list[str], output: Path) -> Running:
+    """Start pandoc on the file ``source`` without waiting, so several can run at once.
+
+    pypandoc only runs pandoc to completion; we take pandoc's path from it and start the
+    process ourselves. Output goes to a file, never a pipe that could fill up and stall.
+    """
+    import pypandoc
+
+    args = [pypandoc.get_pandoc_path(), f"--from={fmt}", f"--to={to}", *extra]
+    args += [f"--output={output}", str(source)]
+    stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by Running.wait/kill
+    try:
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr)
+    except OSError as exc:
+        stderr.close()
+        raise ToolError(f"pandoc could not be started: {exc}") from None
+    return Running(proc, output, stderr)
+
+
 class _KnownWarnings(logging.Filter):
     """pandoc has no Chinese translation file for its few generated words (Abstract, Figure):
     it warns on every run with ``lang: zh-CN`` although reports use none of them."""
@@ -65,8 +112,6 @@ def _quiet_known_warnings() -> None:
 
 def default_data_file(name: str) -> bytes:
     """A file pandoc ships (``--print-default-data-file``), e.g. its reference.docx."""
-    import subprocess
-
     import pypandoc
 
     try:

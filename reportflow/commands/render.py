@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportflow import gitio, model
-from reportflow.render import check_formats, fonts, render_report
+from reportflow.render import check_formats, render_report
 from reportflow.render.layout import DIRTY_SUFFIX
 
 
@@ -49,8 +49,6 @@ def run(path: Path, to: str, out: Path | None, rev: str | None) -> dict[str, Pat
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     formats = check_formats(to.split(","))
-    if "pdf" in formats:
-        fonts.prewarm()
     report = model.load_report_at(path, rev) if rev else model.load_report(path)
     prov = provenance(path, report, rev)
     target = out if out is not None else default_out(report)

@@ -13,7 +13,7 @@ TEMPLATE = RENDER_DIR / "gongwen.html"
 STYLESHEET = RENDER_DIR / "gongwen.css"
 
 
-def render(doc: RenderDoc, out: Path) -> Path:
+def pandoc_args(doc: RenderDoc) -> list[str]:
     sig_right, date_right = L.signature_indents(doc.organisation, doc.date)
     # Report text goes in as --metadata (escaped by pandoc's writer); only our own stylesheet
     # and numbers go in as --variable, which pandoc inserts verbatim.
@@ -40,6 +40,12 @@ def render(doc: RenderDoc, out: Path) -> Path:
     args += [f"--metadata={k}:{v}" for k, v in meta.items() if v]
     if doc.bold_level3:
         args.append("--variable=bold-level3:true")
-    text = pandoc.convert(doc.markdown, "html5", pandoc.RENDER_IN, args)
-    out.write_text(text, encoding="utf-8")
-    return out
+    return args
+
+
+def start(doc: RenderDoc, source: Path, work: Path) -> pandoc.Running:
+    return pandoc.start(source, "html5", pandoc.RENDER_IN, pandoc_args(doc), work / "report.html")
+
+
+def finish(doc: RenderDoc, produced: Path) -> Path:
+    return produced

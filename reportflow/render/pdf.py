@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from reportflow import pandoc
@@ -23,9 +22,12 @@ TEMPLATE = Path(__file__).resolve().parents[2] / "schemas" / "render" / "gongwen
 MAIN = '#import "/gongwen.typ": *\n#show: gongwen\n\n'
 
 
+# --wrap=none: a line break between two Chinese characters would be a space in typst.
+PANDOC_ARGS = ["--sandbox", "--wrap=none"]
+
+
 def typst_body(doc: RenderDoc) -> str:
-    # --wrap=none: a line break between two Chinese characters would be a space in typst.
-    return pandoc.convert(doc.markdown, "typst", pandoc.RENDER_IN, ["--sandbox", "--wrap=none"])
+    return pandoc.convert(doc.markdown, "typst", pandoc.RENDER_IN, PANDOC_ARGS)
 
 
 def sys_inputs(doc: RenderDoc, roles: fontmod.FontRoles) -> dict[str, str]:
@@ -79,11 +81,10 @@ def compile_pdf(body: str, out: Path, inputs: dict[str, str]) -> Path:
     return out
 
 
-def render(
-    doc: RenderDoc,
-    out: Path,
-    roles: Callable[[], fontmod.FontRoles] | None = None,
-) -> Path:
-    body = typst_body(doc)
-    picked = roles() if roles is not None else fontmod.roles_for(doc.fonts)
-    return compile_pdf(body, out, sys_inputs(doc, picked))
+def start(doc: RenderDoc, source: Path, work: Path) -> pandoc.Running:
+    return pandoc.start(source, "typst", pandoc.RENDER_IN, PANDOC_ARGS, work / "body.typ")
+
+
+def finish(doc: RenderDoc, produced: Path, roles: fontmod.FontRoles) -> Path:
+    body = produced.read_text(encoding="utf-8")
+    return compile_pdf(body, produced.with_name("report.pdf"), sys_inputs(doc, roles))

@@ -209,14 +209,20 @@ def layout_values(path: Path) -> dict[str, Any]:
     return values
 
 
-def render(doc: RenderDoc, out: Path, reference: Path = REFERENCE_DOCX) -> Path:
-    args = [
+def pandoc_args(doc: RenderDoc, reference: Path = REFERENCE_DOCX) -> list[str]:
+    return [
         "--sandbox",
         "--wrap=none",
         f"--reference-doc={reference}",
         f"--metadata=title:{doc.title}",
         f"--metadata=lang:{doc.lang}",
     ]
-    pandoc.convert(doc.markdown, "docx", pandoc.RENDER_IN, args, outputfile=str(out))
-    ooxml.finish(out, doc)
-    return out
+
+
+def start(doc: RenderDoc, source: Path, work: Path) -> pandoc.Running:
+    return pandoc.start(source, "docx", pandoc.RENDER_IN, pandoc_args(doc), work / "report.docx")
+
+
+def finish(doc: RenderDoc, produced: Path) -> Path:
+    ooxml.finish(produced, doc)
+    return produced
