@@ -19,7 +19,12 @@ from reportflow.render.doc import RenderDoc
 def sample(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("render")
     report = load_report(copy_sample(out / "report"))
-    paths = render_report(report, ["pdf", "html"], out / "build", draft=True, commit=SHA)
+    done: list[str] = []
+    paths = render_report(
+        report, ["pdf", "html"], out / "build", draft=True, commit=SHA, progress=done.append
+    )
+    assert sorted(done) == ["html", "pdf"]
+    assert sorted(p.name for p in (out / "build").iterdir()) == ["report.html", "report.pdf"]
     return paths, report
 
 

@@ -66,5 +66,5 @@ def test_image_of_a_local_file_is_never_embedded(tmp_path: Path) -> None:
     assert SECRET not in _docx_text(paths["docx"])
     assert SECRET not in paths["html"].read_text(encoding="utf-8")
     with pytest.raises(InputError, match="images and included files are not supported"):
-        render_report(report, ["pdf"], tmp_path / "pdf", draft=True, commit=SHA)
-    assert not (tmp_path / "pdf" / "report.pdf").exists()
+        render_report(report, ["docx", "pdf", "html"], tmp_path / "all", draft=True, commit=SHA)
+    assert list((tmp_path / "all").iterdir()) == []  # all or nothing, no work files left
