@@ -81,7 +81,9 @@ def test_release_render_has_no_draft_mark(tmp_path: Path) -> None:
     flat = re.sub(r"\s+", "", tool("pdftotext", paths["pdf"], "-"))
     assert "草稿" not in flat
     assert "区政府党组2023年1月10日" in flat  # signature and date (7.3.5.2)
-    assert "草稿" not in paths["html"].read_text(encoding="utf-8")
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "draft-mark" in html  # the stylesheet knows the mark ...
+    assert '<div class="draft-mark"' not in html and 'class="draft"' not in html  # ... unused
 
 
 def test_no_cjk_font_is_a_clear_error() -> None:
