@@ -77,15 +77,23 @@ class Running:
         self.stderr.close()
 
 
+@cache
+def executable() -> str:
+    """The pandoc that pypandoc-binary bundles (the version pyproject pins), else pypandoc's
+    choice; pypandoc's own lookup starts by running ``pandoc --version`` on PATH."""
+    import pypandoc
+
+    bundled = Path(pypandoc.__file__).parent / "files" / "pandoc"
+    return str(bundled) if bundled.is_file() else pypandoc.get_pandoc_path()
+
+
 def start(source: Path, to: str, fmt: str, extra: list[str], output: Path) -> Running:
     """Start pandoc on the file ``source`` without waiting, so several can run at once.
 
     pypandoc only runs pandoc to completion; we take pandoc's path from it and start the
     process ourselves. Output goes to a file, never a pipe that could fill up and stall.
     """
-    import pypandoc
-
-    args = [pypandoc.get_pandoc_path(), f"--from={fmt}", f"--to={to}", *extra]
+    args = [executable(), f"--from={fmt}", f"--to={to}", *extra]
     args += [f"--output={output}", str(source)]
     stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by Running.wait/kill
     try:
