@@ -27,6 +27,7 @@ def test_reference_docx_carries_gbt9704_figures() -> None:
     assert v["margins"] == (2098, 1984, 1587, 1474)  # 37, 35, 28, 26 mm
     assert v["grid"] == {"type": "linesAndChars", "linePitch": "579", "charSpace": "-841"}
     assert v["odd_even"] is True
+    assert v["normal_flow"] == {"widowControl": "0", "autoSpaceDE": "0", "autoSpaceDN": "0"}
     assert all(f.startswith("— ") and f.endswith(" —") for f in v["footers"])  # "— 1 —"
     expect = {
         "Body Text": ("仿宋_GB2312", 16.0, 640),

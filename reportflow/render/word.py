@@ -98,6 +98,7 @@ def _style_paragraphs(document: Any) -> None:
         ind.set(_qn("w:firstLineChars"), "200" if indent else "0")
         if name.startswith("Heading") or name == "Title":
             fmt.keep_with_next = True
+    _normal_flow(document.styles["Normal"].element.get_or_add_pPr())
     # Linked character styles (``Heading 1 Char``) carry theme fonts of their own.
     for style in document.styles:
         if style.type == WD_STYLE_TYPE.CHARACTER and style.name.endswith(" Char"):
@@ -105,6 +106,26 @@ def _style_paragraphs(document: Any) -> None:
             role = next((r for n, r, *_ in STYLES if n == base), "fangsong")
             _set_fonts(style.element.get_or_add_rPr(), L.WORD_FONTS[role])
             style.font.color.rgb = RGBColor(0, 0, 0)
+
+
+_PPR_AFTER_AUTOSPACE = ("w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind")
+_PPR_AFTER_WIDOW = ("w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs")
+
+
+def _normal_flow(ppr: Any) -> None:
+    """As the PDF: no extra space between Chinese and Latin/digits (official documents use
+    none), and no widow/orphan control, so every page is filled to its 22 lines."""
+    from docx.oxml import OxmlElement
+
+    for tag, successors in (
+        ("w:widowControl", (*_PPR_AFTER_WIDOW, "w:autoSpaceDE", *_PPR_AFTER_AUTOSPACE)),
+        ("w:autoSpaceDE", ("w:autoSpaceDN", *_PPR_AFTER_AUTOSPACE)),
+        ("w:autoSpaceDN", _PPR_AFTER_AUTOSPACE),
+    ):
+        if ppr.find(_qn(tag)) is None:
+            node = OxmlElement(tag)
+            node.set(_qn("w:val"), "0")
+            ppr.insert_element_before(node, *successors)
 
 
 def _page_number(paragraph: Any, odd: bool) -> None:
@@ -192,6 +213,11 @@ def layout_values(path: Path) -> dict[str, Any]:
         "grid": {k: grid.get(_qn(f"w:{k}")) for k in ("type", "linePitch", "charSpace")},
         "odd_even": document.settings.odd_and_even_pages_header_footer,
         "footers": (section.footer.paragraphs[0].text, section.even_page_footer.paragraphs[0].text),
+        "normal_flow": {
+            tag: node.get(_qn("w:val"))
+            for tag in ("widowControl", "autoSpaceDE", "autoSpaceDN")
+            if (node := document.styles["Normal"].element.pPr.find(_qn(f"w:{tag}"))) is not None
+        },
     }
     for name, *_ in STYLES:
         style = document.styles[name]
