@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 deb:
 	@scripts/ensure-deb.sh $(DEB_PACKAGES)
+	@scripts/ensure-fandol.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -26,10 +26,12 @@ _VERSION_DIR = re.compile(r"^v([1-9][0-9]*)$")
 
 
 class ArchiveStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, **storage_options: object) -> None:
+        """``storage_options`` go to fsspec; without them fsspec reads its ``FSSPEC_*``
+        environment variables (e.g. FSSPEC_S3_ENDPOINT_URL) when it is first imported."""
         self.url = url
         try:
-            self.fs, self.root = fsspec.core.url_to_fs(url)
+            self.fs, self.root = fsspec.core.url_to_fs(url, **storage_options)
         except (ImportError, ValueError) as exc:
             raise ToolError(f"cannot open archive {url!r}: {exc}") from None
         self.root = self.root.rstrip("/")

@@ -215,6 +215,26 @@ def validate_cmd(
     raise typer.Exit(validate.run(paths, fmt.value))
 
 
+@app.command("render")
+def render_cmd(
+    path: ReportDir,
+    to: Annotated[str, typer.Option(help="formats, comma-separated: docx,pdf,html")] = (
+        "docx,pdf,html"
+    ),
+    out: Annotated[
+        Path | None, typer.Option(help="output folder (default build/<report>/<year>)")
+    ] = None,
+    commit: Annotated[
+        str | None, typer.Option(help="render the report as it was at this commit or tag")
+    ] = None,
+) -> None:
+    """Render DOCX, PDF and HTML in GB/T 9704 layout; unreleased renders carry a 草稿 mark."""
+    from reportflow.commands import render
+
+    for fmt, written in render.run(path, to, out, commit).items():
+        typer.echo(f"{fmt}: {written}")
+
+
 def main() -> None:
     with error_handler():
         app()

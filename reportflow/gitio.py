@@ -336,3 +336,9 @@ def version() -> str:
 
 def git_dir(repo: git.Repo) -> Path:
     return Path(repo.git_dir)
+
+
+def tags_at(repo: git.Repo, commit: str) -> list[str]:
+    """Names of the tags pointing at ``commit`` (annotated or lightweight), in one git call."""
+    out = run(repo, "tag", "--points-at", commit)
+    return sorted(line.strip() for line in out.splitlines() if line.strip())

@@ -6,15 +6,26 @@ pypandoc is imported lazily: it costs start-up time that ``reportflow validate``
 from __future__ import annotations
 
 import json
+import logging
 import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from reportflow.errors import ToolError
 
 #: How we read section Markdown: ``@word`` is not a citation and ``<word>`` is text, not raw
 #: HTML that would silently vanish (shared/reference/gongwen.md, pitfalls 3 and 4).
 MARKDOWN_IN = "markdown-citations-raw_html"
+
+#: How the renderer reads the assembled report: MARKDOWN_IN without raw blocks either.
+#: ```` ```{=typst} ```` or `` `...`{=openxml} `` would pass report text straight into the typst
+#: program or the Word XML (a field such as INCLUDETEXT reads local files when Word opens the
+#: document), and ``\input{...}`` would be kept as raw TeX: with these off they are plain text.
+RENDER_IN = MARKDOWN_IN + "-raw_attribute-raw_tex"
 
 #: How we write Markdown: without ``smart`` the writer keeps “ ” and … as typed instead of
 #: turning them back into ASCII quotes, which would be half-width marks in Chinese text.
@@ -25,14 +36,100 @@ MARKDOWN_OUT = "markdown-smart-citations-raw_html"
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 
 
-def convert(text: str, to: str, fmt: str, extra: list[str] | None = None) -> str:
+def convert(
+    text: str, to: str, fmt: str, extra: list[str] | None = None, outputfile: str | None = None
+) -> str:
+    """Run pandoc once. ``verify_format=False``: pypandoc would otherwise run pandoc twice more
+    on every call to list its formats, and our formats are constants."""
     import pypandoc
 
+    _quiet_known_warnings()
     try:
-        return pypandoc.convert_text(text, to, format=fmt, extra_args=extra or [])
+        return pypandoc.convert_text(
+            text, to, format=fmt, extra_args=extra or [], outputfile=outputfile, verify_format=False
+        )
     except (RuntimeError, OSError) as exc:
         message = str(exc).strip().splitlines()
         raise ToolError(f"pandoc failed: {message[-1] if message else exc}") from None
+
+
+@dataclass
+class Running:
+    """A pandoc process started by ``start``: its output file is complete after ``wait``."""
+
+    proc: subprocess.Popen[bytes]
+    output: Path
+    stderr: IO[bytes]
+
+    def wait(self) -> Path:
+        code = self.proc.wait()
+        self.stderr.seek(0)
+        errors = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
+        self.stderr.close()
+        if code != 0:
+            raise ToolError(f"pandoc failed: {errors[-1] if errors else f'exit code {code}'}")
+        return self.output
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.stderr.close()
+
+
+@cache
+def executable() -> str:
+    """The pandoc that pypandoc-binary bundles (the version pyproject pins), else pypandoc's
+    choice; pypandoc's own lookup starts by running ``pandoc --version`` on PATH."""
+    import pypandoc
+
+    bundled = Path(pypandoc.__file__).parent / "files" / "pandoc"
+    return str(bundled) if bundled.is_file() else pypandoc.get_pandoc_path()
+
+
+def start(source: Path, to: str, fmt: str, extra: list[str], output: Path) -> Running:
+    """Start pandoc on the file ``source`` without waiting, so several can run at once.
+
+    pypandoc only runs pandoc to completion; we take pandoc's path from it and start the
+    process ourselves. Output goes to a file, never a pipe that could fill up and stall.
+    """
+    args = [executable(), f"--from={fmt}", f"--to={to}", *extra]
+    args += [f"--output={output}", str(source)]
+    stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by Running.wait/kill
+    try:
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr)
+    except OSError as exc:
+        stderr.close()
+        raise ToolError(f"pandoc could not be started: {exc}") from None
+    return Running(proc, output, stderr)
+
+
+class _KnownWarnings(logging.Filter):
+    """pandoc has no Chinese translation file for its few generated words (Abstract, Figure):
+    it warns on every run with ``lang: zh-CN`` although reports use none of them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        return not ("translations" in text or "has no translation defined" in text)
+
+
+@cache
+def _quiet_known_warnings() -> None:
+    logging.getLogger("pypandoc").addFilter(_KnownWarnings())
+
+
+def default_data_file(name: str) -> bytes:
+    """A file pandoc ships (``--print-default-data-file``), e.g. its reference.docx."""
+    import pypandoc
+
+    try:
+        return subprocess.run(
+            [pypandoc.get_pandoc_path(), "--print-default-data-file", name],
+            check=True,
+            capture_output=True,
+        ).stdout
+    except (subprocess.CalledProcessError, OSError) as exc:
+        raise ToolError(f"pandoc could not print its data file {name}: {exc}") from None
 
 
 @cache

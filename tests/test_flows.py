@@ -177,7 +177,8 @@ def test_deployments_in_prefect_yaml_point_at_flows_with_valid_schedules() -> No
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     names = set()
     for deployment in spec["deployments"]:
-        module, func = deployment["entrypoint"].removesuffix(".py").replace("/", ".").split(":")
+        path, func = deployment["entrypoint"].split(":")
+        module = path.removesuffix(".py").replace("/", ".")
         assert isinstance(getattr(importlib.import_module(module), func), Flow)
         for schedule in deployment.get("schedules", []):
             CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])

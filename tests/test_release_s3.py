@@ -30,7 +30,8 @@ def s3_archive(monkeypatch: pytest.MonkeyPatch):
     import boto3
 
     boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="records")
-    yield ArchiveStore("s3://records/annual-reports")
+    # this process imported fsspec before the variables were set: pass the endpoint directly
+    yield ArchiveStore("s3://records/annual-reports", endpoint_url=endpoint)
     server.stop()
 
 

@@ -1,0 +1,76 @@
+"""``reportflow render``: DOCX, PDF and HTML of a report, from the folder or from a commit.
+
+Anything not released is a draft: the render is "released" only when its commit carries the
+report's release tag ``<report>/<year>/v<N>`` and the folder has no uncommitted change.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from reportflow import gitio, model
+from reportflow.render import check_formats, render_report
+from reportflow.render.layout import DIRTY_SUFFIX
+
+
+@dataclass(frozen=True)
+class Provenance:
+    commit: str | None  # full id, with "-dirty" when the folder differs from it
+    version: str | None  # "v<N>" of a release tag at the commit
+    draft: bool
+
+
+def release_version(tags: list[str], report: str, year: int) -> str | None:
+    pattern = re.compile(rf"^{re.escape(report)}/{year}/(v[1-9][0-9]*)$")
+    versions = [m[1] for t in tags if (m := pattern.match(t))]
+    return max(versions, key=lambda v: int(v[1:])) if versions else None
+
+
+def provenance(path: Path, report: model.Report, rev: str | None) -> Provenance:
+    repo = gitio.find_repo(path if path.exists() else path.parent)
+    if repo is None or not gitio.has_commits(repo):
+        if rev is not None:
+            gitio.require_repo(path)
+        return Provenance(None, None, True)
+    commit = gitio.resolve(repo, rev or "HEAD")
+    if rev is None and gitio.dirty_paths(repo, gitio.relpath(repo, path) or "."):
+        return Provenance(commit + DIRTY_SUFFIX, None, True)
+    version = release_version(gitio.tags_at(repo, commit), report.report, report.year)
+    return Provenance(commit, version, version is None)
+
+
+def default_out(report: model.Report) -> Path:
+    return Path("build") / report.report / str(report.year)
+
+
+def run(path: Path, to: str, out: Path | None, rev: str | None) -> dict[str, Path]:
+    formats = check_formats(to.split(","))
+    report = model.load_report_at(path, rev) if rev else model.load_report(path)
+    prov = provenance(path, report, rev)
+    target = out if out is not None else default_out(report)
+    render = partial(
+        render_report,
+        report,
+        formats,
+        target,
+        draft=prov.draft,
+        commit=prov.commit,
+        version=prov.version,
+    )
+    if not sys.stderr.isatty():  # no one to show a bar to: skip importing rich for it
+        return render()
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("渲染 rendering " + ", ".join(formats), total=len(formats))
+
+        def done(fmt: str) -> None:
+            bar.update(task, advance=1, description=f"{fmt} ✓")
+
+        return render(progress=done)

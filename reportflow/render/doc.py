@@ -1,0 +1,51 @@
+"""What every renderer gets: the one assembled document and the few facts around it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from reportflow import assemble
+from reportflow.model import Report
+from reportflow.render.layout import draft_label
+
+
+def cn_date(iso: str) -> str:
+    """GB/T 9704 7.3.5.4: Arabic numerals without leading zeros, 2023年1月10日."""
+    d = dt.date.fromisoformat(iso)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+@dataclass(frozen=True)
+class RenderDoc:
+    markdown: str  # assemble.body_markdown: headings and paragraphs, no title
+    title: str
+    organisation: str  # printed as the signature at the end; "" to leave it out
+    date: str  # 成文日期 as printed, "" for none
+    lang: str
+    draft_mark: str  # "" for a release render
+    commit: str | None
+    version: str | None
+    bold_level3: bool = False
+    fonts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @classmethod
+    def of(
+        cls, report: Report, *, draft: bool, commit: str | None, version: str | None
+    ) -> RenderDoc:
+        opts = report.render
+        meta = assemble.metadata(report)
+        return cls(
+            markdown=assemble.body_markdown(report),
+            title=meta["title"],
+            organisation=meta["organisation"] if opts.get("signature", True) else "",
+            date=cn_date(opts["date"]) if opts.get("date") else "",
+            lang=meta["lang"],
+            draft_mark=draft_label(commit) if draft else "",
+            commit=commit,
+            version=version,
+            bold_level3=bool(opts.get("bold_level3", False)),
+            fonts=MappingProxyType(dict(opts.get("fonts", {}))),
+        )

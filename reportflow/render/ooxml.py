@@ -1,0 +1,141 @@
+"""Per-render touches to the DOCX pandoc wrote: draft mark, signature, bold level 3, properties.
+
+Hand-written over lxml rather than python-docx on purpose: importing python-docx costs about
+0.2 s and its object model more again, which is more than pandoc's whole DOCX run for the
+sample report; these four edits need only lxml (which python-docx itself is built on). The
+tests read the result back with python-docx.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from reportflow.render import layout as L
+from reportflow.render.doc import RenderDoc
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+DC = "http://purl.org/dc/elements/1.1/"
+
+
+def _w(tag: str) -> str:
+    return f"{{{W}}}{tag}"
+
+
+def _el(parent: Any, tag: str, **attrs: str) -> Any:
+    from lxml import etree
+
+    node = etree.SubElement(parent, _w(tag))
+    for key, value in attrs.items():
+        node.set(_w(key), value)
+    return node
+
+
+def _paragraph(style: str, text: str, *, right_tw: int = 0, color: str | None = None) -> Any:
+    """A paragraph in ``style``; with ``right_tw`` right-aligned, unindented, that far in."""
+    from lxml import etree
+
+    p = etree.Element(_w("p"), nsmap={"w": W})
+    ppr = _el(p, "pPr")
+    _el(ppr, "pStyle", val=style)
+    if right_tw:
+        _el(ppr, "ind", right=str(right_tw), firstLine="0", firstLineChars="0")
+    if right_tw or color:
+        _el(ppr, "jc", val="right")
+    if text:
+        run = _el(p, "r")
+        if color:
+            _el(_el(run, "rPr"), "color", val=color)
+        _el(run, "t").text = text
+    return p
+
+
+def _signature(document: Any, doc: RenderDoc) -> None:
+    """7.3.5.2 without seal: one empty line below the text, then signature and date."""
+    body = document.find(_w("body"))
+    sect = body.find(_w("sectPr"))
+    char = L.FIRST_LINE_INDENT_TW / 2
+    sig_right, date_right = L.signature_indents(doc.organisation, doc.date)
+    lines = [_paragraph("BodyText", "")]
+    lines.append(_paragraph("BodyText", doc.organisation, right_tw=round(sig_right * char)))
+    if doc.date:
+        lines.append(_paragraph("BodyText", doc.date, right_tw=max(1, round(date_right * char))))
+    for line in lines:
+        sect.addprevious(line) if sect is not None else body.append(line)
+
+
+def _bold_level3(styles: Any) -> None:
+    for style in styles.iter(_w("style")):
+        if style.get(_w("styleId")) == "Heading3":
+            rpr = style.find(_w("rPr"))
+            for tag in ("b", "bCs"):
+                node = rpr.find(_w(tag))
+                if node is None:
+                    node = _el(rpr, tag)
+                node.set(_w("val"), "1")
+
+
+def _header_targets(document: Any, rels: Any) -> list[str]:
+    ids = [ref.get(f"{{{R}}}id") for ref in document.iter(_w("headerReference"))]
+    by_id = {rel.get("Id"): rel.get("Target") for rel in rels}
+    return [f"word/{by_id[i]}" for i in ids if i in by_id]
+
+
+def _draft_header(header: Any, mark: str) -> None:
+    for child in list(header):
+        header.remove(child)
+    header.append(_paragraph("Header", mark, color="C00000"))
+
+
+def _core(core: Any, doc: RenderDoc) -> None:
+    from lxml import etree
+
+    values = {
+        f"{{{DC}}}title": doc.title,
+        f"{{{CP}}}version": doc.version or ("草稿" if doc.draft_mark else ""),
+        f"{{{DC}}}identifier": doc.commit or "",
+        f"{{{DC}}}subject": doc.organisation,
+        f"{{{CP}}}keywords": doc.draft_mark,
+    }
+    for tag, value in values.items():
+        node = core.find(tag)
+        if node is None:
+            node = etree.SubElement(core, tag)
+        node.text = value
+
+
+def finish(path: Path, doc: RenderDoc) -> None:
+    """Rewrite the DOCX at ``path`` in place with this render's touches."""
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        parts = {info.filename: (info, z.read(info)) for info in z.infolist()}
+
+    def edit(name: str, change: Callable[[Any], None]) -> Any:
+        root = etree.fromstring(parts[name][1])
+        change(root)
+        parts[name] = (
+            parts[name][0],
+            etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True),
+        )
+        return root
+
+    document = edit("word/document.xml", lambda d: _signature(d, doc) if doc.organisation else None)
+    if doc.bold_level3:
+        edit("word/styles.xml", _bold_level3)
+    if doc.draft_mark:
+        rels = etree.fromstring(parts["word/_rels/document.xml.rels"][1])
+        for target in _header_targets(document, rels):
+            edit(target, lambda h: _draft_header(h, doc.draft_mark))
+    edit("docProps/core.xml", lambda c: _core(c, doc))
+    tmp = path.with_name(path.name + ".z")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts.values():
+            z.writestr(info, data)
+    os.replace(tmp, path)

@@ -1,0 +1,90 @@
+"""PDF: pandoc writes the body as typst markup, the typst package lays it out with gongwen.typ.
+
+typst runs with an empty, private project root holding only the template and the body, so
+nothing in the report (an image path, a ``read``) can reach files on this machine; the
+report's own facts reach the template as ``sys.inputs`` strings, never as typst code.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from reportflow import pandoc
+from reportflow.errors import InputError, ToolError
+from reportflow.render import fonts as fontmod
+from reportflow.render import layout as L
+from reportflow.render.doc import RenderDoc
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "schemas" / "render" / "gongwen.typ"
+MAIN = '#import "/gongwen.typ": *\n#show: gongwen\n\n'
+
+
+# --wrap=none: a line break between two Chinese characters would be a space in typst.
+PANDOC_ARGS = ["--sandbox", "--wrap=none"]
+
+
+def typst_body(doc: RenderDoc) -> str:
+    return pandoc.convert(doc.markdown, "typst", pandoc.RENDER_IN, PANDOC_ARGS)
+
+
+def sys_inputs(doc: RenderDoc, roles: fontmod.FontRoles) -> dict[str, str]:
+    sig_right, date_right = L.signature_indents(doc.organisation, doc.date)
+    return {
+        "title": doc.title,
+        "organisation": doc.organisation,
+        "date": doc.date,
+        "signature-right": str(sig_right),
+        "date-right": str(date_right),
+        "draft": doc.draft_mark,
+        "bold-level3": "true" if doc.bold_level3 else "false",
+        "fonts": json.dumps(roles.as_typst(), ensure_ascii=False),
+        "title-weight": roles.title_weight,
+        "line-pitch": f"{L.LINE_PITCH_PT:.2f}",
+        "tracking": str(L.TRACKING_PT),
+    }
+
+
+def _fail(exc: Exception) -> ToolError | InputError:
+    message = getattr(exc, "message", None) or str(exc).strip().splitlines()[0]
+    if "file not found" in message or "failed to load file" in message:
+        return InputError(
+            f"the report refers to a file, which rendering does not read ({message})",
+            hint="images and included files are not supported in reports: remove them",
+        )
+    return ToolError(f"typst failed: {message}")
+
+
+def compile_pdf(body: str, out: Path, inputs: dict[str, str]) -> Path:
+    import typst
+
+    with tempfile.TemporaryDirectory(prefix="reportflow-typst-") as tmp:
+        root = Path(tmp)
+        shutil.copyfile(TEMPLATE, root / "gongwen.typ")
+        (root / "main.typ").write_text(MAIN + body, encoding="utf-8")
+        compiler = typst.Compiler(
+            str(root / "main.typ"), root=str(root), font_paths=fontmod.typst_fonts()
+        )
+        try:
+            _, warnings = compiler.compile_with_warnings(
+                output=str(out), format="pdf", sys_inputs=inputs
+            )
+        except typst.TypstError as exc:
+            raise _fail(exc) from None
+    for warning in warnings:
+        text = getattr(warning, "message", str(warning))
+        if "unknown font family" in text:
+            out.unlink(missing_ok=True)
+            raise ToolError(f"typst could not find a font: {text}", hint=fontmod.NO_CJK_HINT)
+    return out
+
+
+def start(doc: RenderDoc, source: Path, work: Path) -> pandoc.Running:
+    return pandoc.start(source, "typst", pandoc.RENDER_IN, PANDOC_ARGS, work / "body.typ")
+
+
+def finish(doc: RenderDoc, produced: Path, roles: fontmod.FontRoles) -> Path:
+    body = produced.read_text(encoding="utf-8")
+    return compile_pdf(body, produced.with_name("report.pdf"), sys_inputs(doc, roles))

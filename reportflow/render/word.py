@@ -1,0 +1,254 @@
+"""DOCX: the GB/T 9704 reference document, and rendering through pandoc with it.
+
+The reference document is generated (``scripts/make_reference_docx.py``) from pandoc's own
+default one, so it carries every style pandoc writes, with fonts, sizes, indents, line grid,
+page and footers changed to GB/T 9704. What varies per render (draft mark, signature, bold
+level 3, core properties) is applied to the rendered file afterwards, so that
+one committed reference document serves every report (``ooxml.finish``).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from reportflow import pandoc
+from reportflow.render import layout as L
+from reportflow.render import ooxml
+from reportflow.render.doc import RenderDoc
+
+REFERENCE_DOCX = Path(__file__).resolve().parents[2] / "schemas" / "render" / "reference.docx"
+
+# (style, font role, size pt, centred, first-line indent): 7.3.1 title, 7.3.3 heading levels.
+STYLES: tuple[tuple[str, str, float, bool, bool], ...] = (
+    ("Normal", "fangsong", L.BODY_PT, False, True),
+    ("Body Text", "fangsong", L.BODY_PT, False, True),
+    ("First Paragraph", "fangsong", L.BODY_PT, False, True),
+    ("Compact", "fangsong", L.BODY_PT, False, True),
+    ("Block Text", "fangsong", L.BODY_PT, False, True),
+    ("Title", "title", L.TITLE_PT, True, False),
+    ("Subtitle", "kaiti", L.BODY_PT, True, False),
+    ("Heading 1", "heiti", L.BODY_PT, False, True),
+    ("Heading 2", "kaiti", L.BODY_PT, False, True),
+    ("Heading 3", "fangsong", L.BODY_PT, False, True),
+    ("Heading 4", "fangsong", L.BODY_PT, False, True),
+    ("Heading 5", "fangsong", L.BODY_PT, False, True),
+    ("Footer", "songti", L.PAGE_NUMBER_PT, False, False),
+    ("Header", "heiti", 12.0, False, False),
+)
+_THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
+
+
+def _qn(tag: str) -> str:
+    from docx.oxml.ns import qn
+
+    return qn(tag)
+
+
+def _set_fonts(rpr: Any, name: str) -> None:
+    """All four font slots, theme fonts removed: a theme font would win over the name."""
+    rfonts = rpr.get_or_add_rFonts()
+    for attr in _THEME_ATTRS:
+        rfonts.attrib.pop(_qn(f"w:{attr}"), None)
+    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
+        rfonts.set(_qn(f"w:{attr}"), name)
+
+
+def _style_paragraphs(document: Any) -> None:
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.shared import Pt, RGBColor, Twips
+
+    defaults = document.styles.element.find(_qn("w:docDefaults"))
+    rpr = defaults.find(_qn("w:rPrDefault")).find(_qn("w:rPr"))
+    _set_fonts(rpr, L.WORD_FONTS["fangsong"])
+    # The character grid's pitch is counted from the default size: 三号 there too, else Word
+    # and LibreOffice lay 16 pt characters over two 12 pt grid cells each.
+    half_points = str(round(L.BODY_PT * 2))
+    for tag in ("w:sz", "w:szCs"):
+        rpr.find(_qn(tag)).set(_qn("w:val"), half_points)
+    spacing = defaults.find(_qn("w:pPrDefault")).find(_qn("w:pPr")).find(_qn("w:spacing"))
+    spacing.set(_qn("w:after"), "0")
+    names = {s.name for s in document.styles}
+    for name, role, size, centred, indent in STYLES:
+        if name not in names:
+            document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH).base_style = document.styles[
+                "Normal"
+            ]
+        style = document.styles[name]
+        _set_fonts(style.element.get_or_add_rPr(), L.WORD_FONTS[role])
+        font = style.font
+        font.size = Pt(size)
+        font.bold = False
+        font.italic = False
+        font.color.rgb = RGBColor(0, 0, 0)
+        fmt = style.paragraph_format
+        fmt.space_before = Pt(0)
+        fmt.space_after = Twips(L.LINE_PITCH_TW) if name == "Title" else Pt(0)
+        if name in ("Footer", "Header"):
+            fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        else:
+            fmt.line_spacing = Twips(L.LINE_PITCH_TW)
+            fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.JUSTIFY
+        fmt.first_line_indent = Twips(L.FIRST_LINE_INDENT_TW) if indent else Twips(0)
+        ind = style.element.get_or_add_pPr().get_or_add_ind()
+        # In characters too, so the indent follows the character grid in Word.
+        ind.set(_qn("w:firstLineChars"), "200" if indent else "0")
+        if name.startswith("Heading") or name == "Title":
+            fmt.keep_with_next = True
+    _normal_flow(document.styles["Normal"].element.get_or_add_pPr())
+    # Linked character styles (``Heading 1 Char``) carry theme fonts of their own.
+    for style in document.styles:
+        if style.type == WD_STYLE_TYPE.CHARACTER and style.name.endswith(" Char"):
+            base = style.name.removesuffix(" Char")
+            role = next((r for n, r, *_ in STYLES if n == base), "fangsong")
+            _set_fonts(style.element.get_or_add_rPr(), L.WORD_FONTS[role])
+            style.font.color.rgb = RGBColor(0, 0, 0)
+
+
+_PPR_AFTER_AUTOSPACE = ("w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind")
+_PPR_AFTER_WIDOW = ("w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs")
+
+
+def _normal_flow(ppr: Any) -> None:
+    """As the PDF: no extra space between Chinese and Latin/digits (official documents use
+    none), and no widow/orphan control, so every page is filled to its 22 lines."""
+    from docx.oxml import OxmlElement
+
+    for tag, successors in (
+        ("w:widowControl", (*_PPR_AFTER_WIDOW, "w:autoSpaceDE", *_PPR_AFTER_AUTOSPACE)),
+        ("w:autoSpaceDE", ("w:autoSpaceDN", *_PPR_AFTER_AUTOSPACE)),
+        ("w:autoSpaceDN", _PPR_AFTER_AUTOSPACE),
+    ):
+        if ppr.find(_qn(tag)) is None:
+            node = OxmlElement(tag)
+            node.set(_qn("w:val"), "0")
+            ppr.insert_element_before(node, *successors)
+
+
+def _page_number(paragraph: Any, odd: bool) -> None:
+    """7.5: "— 1 —", odd pages right and even pages left, one character in from the edge."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.shared import Twips
+
+    paragraph.style = "Footer"
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT
+    fmt = paragraph.paragraph_format
+    fmt.right_indent = Twips(L.PAGE_NUMBER_INDENT_TW if odd else 0)
+    fmt.left_indent = Twips(0 if odd else L.PAGE_NUMBER_INDENT_TW)
+    paragraph.add_run(f"{L.PAGE_NUMBER_DASH} ")
+    field = OxmlElement("w:fldSimple")
+    field.set(_qn("w:instr"), " PAGE ")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+    paragraph.add_run(f" {L.PAGE_NUMBER_DASH}")
+
+
+def _page_setup(document: Any) -> None:
+    from docx.oxml import OxmlElement
+    from docx.shared import Twips
+
+    section = document.sections[0]
+    section.page_width, section.page_height = Twips(L.PAGE_W_TW), Twips(L.PAGE_H_TW)
+    section.top_margin, section.bottom_margin = Twips(L.MARGIN_TOP_TW), Twips(L.MARGIN_BOTTOM_TW)
+    section.left_margin, section.right_margin = Twips(L.MARGIN_LEFT_TW), Twips(L.MARGIN_RIGHT_TW)
+    section.footer_distance = Twips(L.FOOTER_DISTANCE_TW)
+    section.header_distance = Twips(L.mm_to_twips(20))
+    section.gutter = Twips(0)
+    grid = section._sectPr.find(_qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        section._sectPr.append(grid)
+    # 5.2.3: 22 lines of 28 characters.
+    grid.set(_qn("w:type"), "linesAndChars")
+    grid.set(_qn("w:linePitch"), str(L.LINE_PITCH_TW))
+    grid.set(_qn("w:charSpace"), str(L.DOC_GRID_CHAR_SPACE))
+    document.settings.odd_and_even_pages_header_footer = True
+    for footer, odd in ((section.footer, True), (section.even_page_footer, False)):
+        footer.is_linked_to_previous = False
+        for p in list(footer.paragraphs):
+            p._p.getparent().remove(p._p)
+        _page_number(footer.add_paragraph(), odd)
+    # Empty headers, so that pandoc carries them into every render and a draft can fill them.
+    for header in (section.header, section.even_page_header):
+        header.is_linked_to_previous = False
+        header.paragraphs[0].style = "Header"
+
+
+def build_reference(out: Path) -> Path:
+    """Write the GB/T 9704 reference.docx (used by scripts/make_reference_docx.py)."""
+    import docx
+
+    document = docx.Document(io.BytesIO(pandoc.default_data_file("reference.docx")))
+    _style_paragraphs(document)
+    _page_setup(document)
+    props = document.core_properties
+    props.title, props.author, props.comments = "", "reportflow", "GB/T 9704-2012 reference"
+    props.language = "zh-CN"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(out))
+    return out
+
+
+def layout_values(path: Path) -> dict[str, Any]:
+    """The layout a reference (or rendered) document carries, for comparing two of them."""
+    import docx
+
+    document = docx.Document(str(path))
+    section = document.sections[0]
+    grid = section._sectPr.find(_qn("w:docGrid"))
+    values: dict[str, Any] = {
+        "page": (section.page_width.twips, section.page_height.twips),
+        "margins": tuple(
+            getattr(section, f"{m}_margin").twips for m in ("top", "bottom", "left", "right")
+        ),
+        "footer_distance": section.footer_distance.twips,
+        "grid": {k: grid.get(_qn(f"w:{k}")) for k in ("type", "linePitch", "charSpace")},
+        "odd_even": document.settings.odd_and_even_pages_header_footer,
+        "footers": (section.footer.paragraphs[0].text, section.even_page_footer.paragraphs[0].text),
+        "normal_flow": {
+            tag: node.get(_qn("w:val"))
+            for tag in ("widowControl", "autoSpaceDE", "autoSpaceDN")
+            if (node := document.styles["Normal"].element.pPr.find(_qn(f"w:{tag}"))) is not None
+        },
+    }
+    for name, *_ in STYLES:
+        style = document.styles[name]
+        fmt = style.paragraph_format
+        rfonts = style.element.rPr.rFonts
+        values[name] = {
+            "east_asia": rfonts.get(_qn("w:eastAsia")),
+            "ascii": rfonts.get(_qn("w:ascii")),
+            "size_pt": style.font.size.pt if style.font.size else None,
+            "bold": style.font.bold,
+            "alignment": str(fmt.alignment),
+            "line": fmt.line_spacing.twips if hasattr(fmt.line_spacing, "twips") else None,
+            "first_line": fmt.first_line_indent.twips if fmt.first_line_indent else 0,
+        }
+    return values
+
+
+def pandoc_args(doc: RenderDoc, reference: Path = REFERENCE_DOCX) -> list[str]:
+    return [
+        "--sandbox",
+        "--wrap=none",
+        f"--reference-doc={reference}",
+        f"--metadata=title:{doc.title}",
+        f"--metadata=lang:{doc.lang}",
+    ]
+
+
+def start(doc: RenderDoc, source: Path, work: Path) -> pandoc.Running:
+    return pandoc.start(source, "docx", pandoc.RENDER_IN, pandoc_args(doc), work / "report.docx")
+
+
+def finish(doc: RenderDoc, produced: Path) -> Path:
+    ooxml.finish(produced, doc)
+    return produced
