@@ -9,7 +9,7 @@ rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
 git init -q -b main .
-export REPORTFLOW_LOG="$work/reportflow.log"
+export REPORTFLOW_LOG="$work/reportflow.log" COLUMNS=${COLUMNS:-140}
 export PREFECT_HOME="$work/prefect" PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
 as() {  # run a command as one of the report's people (git author and committer)
   local who=$1; shift
