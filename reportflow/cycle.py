@@ -30,8 +30,6 @@ def years(series_dir: Path) -> list[int]:
 
 def open_next(series_dir: Path, year: int | None = None) -> Opened:
     """Create ``<series>/<year>`` (default: the latest year + 1) from the latest year."""
-    from reportflow.release import release_tags
-
     found = years(series_dir) if series_dir.is_dir() else []
     if not found:
         raise ContentError(
@@ -46,7 +44,7 @@ def open_next(series_dir: Path, year: int | None = None) -> Opened:
     src_dir = series_dir / str(last)
     current = model.load_report(src_dir)
     repo = gitio.find_repo(src_dir)
-    tags = release_tags(repo, current.report, current.year) if repo else {}
+    tags = gitio.release_tags(repo, current.report, current.year) if repo else {}
     if tags:
         newest = max(tags)
         old = model.load_report_at(src_dir, tags[newest].commit)

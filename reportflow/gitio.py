@@ -213,33 +213,6 @@ def read_blobs(repo: git.Repo, ids: list[str]) -> dict[str, bytes]:
     return result
 
 
-@dataclass(frozen=True)
-class ReleaseTag:
-    name: str  # e.g. political-ecology/2022/v2
-    number: int
-    commit: str
-
-
-def release_tags(repo: git.Repo, prefix: str, rev: str) -> list[ReleaseTag]:
-    """Tags ``<prefix>/v<N>`` whose commit is ``rev`` or an ancestor of it."""
-    out = run(
-        repo,
-        "tag",
-        "--merged",
-        rev,
-        "--list",
-        f"{prefix}/v*",
-        "--format=%(refname:strip=2)%00%(*objectname)%00%(objectname)",
-    )
-    tags = []
-    for line in out.splitlines():
-        name, peeled, obj = line.split("\0")
-        number = name.rsplit("/v", 1)[-1]
-        if number.isdigit():
-            tags.append(ReleaseTag(name, int(number), peeled or obj))
-    return tags
-
-
 def path_commits(repo: git.Repo, rev: str, path: str) -> list[str]:
     """Commits reachable from ``rev`` that changed ``path``, oldest first."""
     out = run(repo, "log", "--reverse", "--format=%H", rev, "--", path)
@@ -278,8 +251,11 @@ class Tag:
     date: str
 
 
-def tags_under(repo: git.Repo, prefix: str) -> list[Tag]:
-    """All tags named ``<prefix>...``, with their peeled commit, in one ``for-each-ref``."""
+def tags_under(
+    repo: git.Repo, prefix: str, *, merged: str | None = None, points_at: str | None = None
+) -> list[Tag]:
+    """All tags named ``<prefix>...``, with their peeled commit, in one ``for-each-ref``;
+    ``merged``: only those reachable from that commit; ``points_at``: only those on it."""
     fmt = _SEP.join(
         [
             "%(refname:strip=2)",
@@ -291,7 +267,9 @@ def tags_under(repo: git.Repo, prefix: str) -> list[Tag]:
             "%(contents)",
         ]
     )
-    out = run(repo, "for-each-ref", f"--format={fmt}{_RS}", f"refs/tags/{prefix}")
+    filters = [f"--merged={merged}"] if merged else []
+    filters += [f"--points-at={points_at}"] if points_at else []
+    out = run(repo, "for-each-ref", f"--format={fmt}{_RS}", *filters, f"refs/tags/{prefix}")
     tags = []
     for record in out.split(_RS):
         record = record.lstrip("\n")
@@ -301,6 +279,29 @@ def tags_under(repo: git.Repo, prefix: str) -> list[Tag]:
         annotated = kind == "tag"
         tags.append(Tag(name, annotated, peeled if annotated else obj, message, tagger, date))
     return tags
+
+
+def release_tags(
+    repo: git.Repo,
+    report: str,
+    year: int,
+    *,
+    merged: str | None = None,
+    points_at: str | None = None,
+) -> dict[int, Tag]:
+    """The release tags ``<report>/<year>/v<N>`` by N (written without leading zeros); the
+    one place that knows how a release tag is named, for release, verify, roster and render."""
+    prefix = f"{report}/{year}/v"
+    found = {}
+    for tag in tags_under(repo, f"{report}/{year}/", merged=merged, points_at=points_at):
+        number = tag.name.removeprefix(prefix)
+        if tag.name.startswith(prefix) and number.isdigit() and not number.startswith("0"):
+            found[int(number)] = tag
+    return found
+
+
+def release_tag_name(report: str, year: int, version: int) -> str:
+    return f"{report}/{year}/v{version}"
 
 
 def create_tag(repo: git.Repo, name: str, commit: str, message: str) -> None:
@@ -336,9 +337,3 @@ def version() -> str:
 
 def git_dir(repo: git.Repo) -> Path:
     return Path(repo.git_dir)
-
-
-def tags_at(repo: git.Repo, commit: str) -> list[str]:
-    """Names of the tags pointing at ``commit`` (annotated or lightweight), in one git call."""
-    out = run(repo, "tag", "--points-at", commit)
-    return sorted(line.strip() for line in out.splitlines() if line.strip())

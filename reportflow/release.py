@@ -46,22 +46,8 @@ class Released:
     already: bool = False  # this commit had been released before: nothing was done
 
 
-def tag_prefix(report: str, year: int) -> str:
-    return f"{report}/{year}/v"
-
-
 def tag_name(report: str, year: int, version: int) -> str:
-    return f"{tag_prefix(report, year)}{version}"
-
-
-def release_tags(repo: Any, report: str, year: int) -> dict[int, gitio.Tag]:
-    prefix = tag_prefix(report, year)
-    found = {}
-    for tag in gitio.tags_under(repo, f"{report}/{year}/"):
-        number = tag.name.removeprefix(prefix)
-        if tag.name.startswith(prefix) and number.isdigit() and not number.startswith("0"):
-            found[int(number)] = tag
-    return found
+    return gitio.release_tag_name(report, year, version)
 
 
 def archive_location(repo: Any, report: model.Report) -> str:
@@ -241,7 +227,7 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
     report = model.load_report_at(report_dir, commit)
     store = ArchiveStore(archive_location(repo, report))
     with release_lock(repo, report.report, report.year):
-        tags = release_tags(repo, report.report, report.year)
+        tags = gitio.release_tags(repo, report.report, report.year)
         for number, tag in sorted(tags.items()):
             if tag.commit == commit:
                 digest = digest_in_message(tag.message) or ""

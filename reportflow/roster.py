@@ -187,9 +187,13 @@ def in_force(
     from reportflow import gitio
 
     yaml_path = f"{folder}/report.yaml" if folder not in ("", ".") else "report.yaml"
-    tags = [t for t in gitio.release_tags(repo, f"{report}/{year}", commit) if t.commit != commit]
+    tags = {
+        n: t
+        for n, t in gitio.release_tags(repo, report, year, merged=commit).items()
+        if t.commit != commit
+    }
     if tags:
-        newest = max(tags, key=lambda t: t.number)
+        newest = tags[max(tags)]
         data = gitio.read_blobs(repo, [f"{newest.commit}:{yaml_path}"]).get(
             f"{newest.commit}:{yaml_path}"
         )

@@ -25,7 +25,6 @@ from reportflow.release import (
     SOURCES,
     archive_location,
     digest_in_message,
-    release_tags,
     sha256_bytes,
 )
 
@@ -67,7 +66,7 @@ class Verifier:
         report = model.load_report(report_dir)
         self.report, self.year = report.report, report.year
         self.store = ArchiveStore(archive_location(self.repo, report))
-        self.tags = release_tags(self.repo, self.report, self.year)
+        self.tags = gitio.release_tags(self.repo, self.report, self.year)
         self.archived = self.store.versions(self.report, self.year)
         self._manifests: dict[int, bytes | None] = {}
 

@@ -7,8 +7,6 @@ from pathlib import Path
 import docx
 from conftest import commit_all, git
 
-from reportflow.commands.render import release_version
-
 
 def _header(path: Path) -> str:
     return docx.Document(str(path)).sections[0].header.paragraphs[0].text
@@ -54,13 +52,11 @@ def test_tagged_release_renders_without_draft_mark(
     assert document.sections[0].header.paragraphs[0].text == ""
     assert document.core_properties.version == "v1"
     git(repo, "tag", "other/2022/v2")  # another report's tag does not release this one
-    assert release_version(["other/2022/v2"], "political-ecology", 2022) is None
-    assert (
-        release_version(
-            ["political-ecology/2022/v1", "political-ecology/2022/v10"], "political-ecology", 2022
-        )
-        == "v10"
-    )
+    git(repo, "tag", "-a", "political-ecology/2022/v10", "-m", "release v10")
+    git(repo, "tag", "political-ecology/2022/v011")  # not a release tag: leading zero
+    result = cli("render", report_dir, "--commit", "HEAD", "--out", tmp_path, "--to", "docx")
+    assert result.code == 0, result.err
+    assert docx.Document(str(tmp_path / "report.docx")).core_properties.version == "v10"
 
 
 def test_render_errors_are_one_line(cli, report_dir: Path, tmp_path: Path) -> None:

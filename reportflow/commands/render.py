@@ -6,7 +6,6 @@ report's release tag ``<report>/<year>/v<N>`` and the folder has no uncommitted 
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass
 from functools import partial
@@ -24,12 +23,6 @@ class Provenance:
     draft: bool
 
 
-def release_version(tags: list[str], report: str, year: int) -> str | None:
-    pattern = re.compile(rf"^{re.escape(report)}/{year}/(v[1-9][0-9]*)$")
-    versions = [m[1] for t in tags if (m := pattern.match(t))]
-    return max(versions, key=lambda v: int(v[1:])) if versions else None
-
-
 def provenance(path: Path, report: model.Report, rev: str | None) -> Provenance:
     repo = gitio.find_repo(path if path.exists() else path.parent)
     if repo is None or not gitio.has_commits(repo):
@@ -39,7 +32,8 @@ def provenance(path: Path, report: model.Report, rev: str | None) -> Provenance:
     commit = gitio.resolve(repo, rev or "HEAD")
     if rev is None and gitio.dirty_paths(repo, gitio.relpath(repo, path) or "."):
         return Provenance(commit + DIRTY_SUFFIX, None, True)
-    version = release_version(gitio.tags_at(repo, commit), report.report, report.year)
+    tags = gitio.release_tags(repo, report.report, report.year, points_at=commit)
+    version = f"v{max(tags)}" if tags else None
     return Provenance(commit, version, version is None)
 
 
