@@ -335,5 +335,7 @@ def version() -> str:
     return git.Git().version().removeprefix("git version ").strip()
 
 
-def git_dir(repo: git.Repo) -> Path:
-    return Path(repo.git_dir)
+def committer(repo: git.Repo) -> str:
+    """``Name <email>`` git would record for a tag or commit made now (environment, then config)."""
+    ident = run(repo, "var", "GIT_COMMITTER_IDENT").strip()
+    return ident.rsplit(" ", 2)[0]  # drop the timestamp and time zone

@@ -111,7 +111,7 @@ def digest_in_message(message: str) -> str | None:
 @contextlib.contextmanager
 def release_lock(repo: Any, report: str, year: int) -> Iterator[None]:
     """An exclusive lock file in the git directory; a lock left by a dead process is taken over."""
-    folder = gitio.git_dir(repo) / "reportflow"
+    folder = gitio.cache_dir(repo)  # shared by all worktrees of the repository
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"release-{report}-{year}.lock"
     for _attempt in range(2):
@@ -184,6 +184,7 @@ def build_manifest(
     signoffs: list[dict[str, Any]],
     validation: Mapping[str, int],
     previous: Mapping[str, Any] | None,
+    released_by: str,
 ) -> dict[str, Any]:
     files = [
         {"name": p.name, "size": p.stat().st_size, "sha256": sha256_file(p)}
@@ -200,7 +201,7 @@ def build_manifest(
         "commit": commit,
         "tag": tag_name(report.report, report.year, version),
         "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "released_by": os.environ.get("GIT_COMMITTER_NAME") or os.environ.get("USER", ""),
+        "released_by": released_by,
         "files": files,
         "signoffs": signoffs,
         "approvers": sorted({str(s.get("reviewer")) for s in signoffs}),
@@ -245,7 +246,14 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
             )
         previous = None
         if version > 1:
-            prev_bytes = store.read(report.report, report.year, version - 1, MANIFEST)
+            try:
+                prev_bytes = store.read(report.report, report.year, version - 1, MANIFEST)
+            except (FileNotFoundError, OSError):
+                raise Refused(
+                    f"v{version - 1} has a tag but no archived manifest, so v{version} cannot "
+                    "chain to it; nothing was released",
+                    hint=f"run 'reportflow verify {report_dir} --all' and restore the archive",
+                ) from None
             previous = {"version": version - 1, "manifest_sha256": sha256_bytes(prev_bytes)}
         signoffs = [rec.to_dict() for rec in verdict.counted]
         with tempfile.TemporaryDirectory(prefix="reportflow-release-") as tmp:
@@ -268,6 +276,7 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
                 signoffs=signoffs,
                 validation=result.summary(),
                 previous=previous,
+                released_by=gitio.committer(repo),
             )
             data = manifest_bytes(manifest)
             (staged / MANIFEST).write_bytes(data)

@@ -240,3 +240,38 @@ def test_two_releases_at_once_exactly_one_wins(cli, repo: Path, report_dir: Path
     assert _tags(repo) == ["political-ecology/2022/v1"]
     assert not entry(repo, 2).exists()
     assert cli("verify", report_dir).code == 0
+
+
+def test_lost_archive_entry_blocks_the_next_version(cli, repo: Path, report_dir: Path) -> None:
+    ready_to_release(cli, repo, report_dir)
+    assert cli("release", report_dir).code == 0
+    shutil.rmtree(entry(repo, 1))
+    audit = cli("verify", report_dir, "--all")
+    assert audit.code == 1 and "no manifest.json" in audit.out
+    section = report_dir / "sections" / "02-problems.md"
+    section.write_text(section.read_text(encoding="utf-8") + "\n四是补充问题。\n", "utf-8")
+    commit_all(repo, "problems: a fourth point")
+    approve_all(cli, report_dir, reviewer="deputy-head-2")
+    result = cli("release", report_dir)
+    assert result.code == 1
+    assert "v1 has a tag but no archived manifest" in result.err
+    assert _tags(repo) == ["political-ecology/2022/v1"]
+    assert not entry(repo, 2).exists()
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(cli, repo: Path, report_dir: Path) -> None:
+    ready_to_release(cli, repo, report_dir)
+    lock = repo / ".git" / "reportflow" / "release-political-ecology-2022.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lock.write_text(dead.stdout)
+    result = cli("release", report_dir)
+    assert result.code == 0, result.err
+    assert not lock.exists()
+    manifest = json.loads((entry(repo, 1) / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["released_by"] == "区政府办公室主任 <office-director@example.gov.cn>"
