@@ -42,7 +42,9 @@ def env_for(person: str) -> dict[str, str]:
 
 def sh(*args: str, cwd: Path, person: str = "office-director") -> float:
     start = time.perf_counter()
-    subprocess.run(args, cwd=cwd, check=True, env=env_for(person), capture_output=True)
+    done = subprocess.run(args, cwd=cwd, env=env_for(person), capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{' '.join(args)} failed: {done.stderr.strip()}")
     return time.perf_counter() - start
 
 
@@ -62,6 +64,16 @@ def setup(work: Path) -> Path:
     return report
 
 
+def key(person: str, work: Path) -> str:
+    """ssh-keygen refuses private keys others can read; git checks them out 0644."""
+    path = work.parent / "keys" / person
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        shutil.copy(KEYS / person, path)
+        path.chmod(0o600)
+    return str(path)
+
+
 def approve(report: Path, work: Path, reviewer: str) -> None:
     for sid in SECTIONS:
         rf(
@@ -72,7 +84,7 @@ def approve(report: Path, work: Path, reviewer: str) -> None:
             "--as",
             reviewer,
             "--key",
-            str(KEYS / reviewer),
+            key(reviewer, work),
             cwd=work,
             person=reviewer,
         )
@@ -83,7 +95,7 @@ def approve(report: Path, work: Path, reviewer: str) -> None:
         "--as",
         "party-secretary",
         "--key",
-        str(KEYS / "party-secretary"),
+        key("party-secretary", work),
         cwd=work,
         person="party-secretary",
     )

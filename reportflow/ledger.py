@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -325,7 +326,9 @@ class VerifyCache:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+            tmp = self.path.with_name(
+                f".{self.path.name}.{os.getpid()}.{threading.get_ident()}"  # per writer
+            )
             tmp.write_text(json.dumps(self.entries, separators=(",", ":")), encoding="utf-8")
             os.replace(tmp, self.path)  # atomic: a concurrent reader sees old or new, not half
         except OSError:

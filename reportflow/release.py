@@ -16,6 +16,7 @@ import os
 import platform
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -211,6 +212,36 @@ def build_manifest(
     }
 
 
+def _link_to_previous(
+    store: ArchiveStore, report: model.Report, version: int, report_dir: Path
+) -> dict[str, Any] | None:
+    """The hash-chain link to v<version-1>; refuses when the chain cannot be continued."""
+    if store.occupied(report.report, report.year, version):
+        raise Refused(
+            f"archive entry {store.display(report.report, report.year, version)} exists "
+            f"but tag {tag_name(report.report, report.year, version)} does not",
+            hint="an earlier release was interrupted or the archive was changed by hand; "
+            "run 'reportflow verify --all' and resolve it before releasing",
+        )
+    if version == 1:
+        return None
+    try:
+        data = store.read(report.report, report.year, version - 1, MANIFEST)
+    except (FileNotFoundError, OSError):
+        raise Refused(
+            f"v{version - 1} has a tag but no archived manifest, so v{version} cannot "
+            "chain to it; nothing was released",
+            hint=f"run 'reportflow verify {report_dir} --all' and restore the archive",
+        ) from None
+    return {"version": version - 1, "manifest_sha256": sha256_bytes(data)}
+
+
+def _render(report: model.Report, staged: Path, commit: str, version: int) -> None:
+    from reportflow import render
+
+    render.render_report(report, FORMATS, staged, draft=False, commit=commit, version=f"v{version}")
+
+
 def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = None) -> Released:
     step = on_step or (lambda _name: None)
     step("check")
@@ -234,37 +265,20 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
                 digest = digest_in_message(tag.message) or ""
                 entry = store.display(report.report, report.year, number)
                 return Released(number, tag.name, commit, entry, digest, already=True)
-        result, verdict = _check(report_dir, report, commit)
         version = max([0, *tags, *store.versions(report.report, report.year)]) + 1
         name = tag_name(report.report, report.year, version)
-        if store.occupied(report.report, report.year, version):
-            raise Refused(
-                f"archive entry {store.display(report.report, report.year, version)} exists "
-                f"but tag {name} does not",
-                hint="an earlier release was interrupted or the archive was changed by hand; "
-                "run 'reportflow verify --all' and resolve it before releasing",
-            )
-        previous = None
-        if version > 1:
-            try:
-                prev_bytes = store.read(report.report, report.year, version - 1, MANIFEST)
-            except (FileNotFoundError, OSError):
-                raise Refused(
-                    f"v{version - 1} has a tag but no archived manifest, so v{version} cannot "
-                    "chain to it; nothing was released",
-                    hint=f"run 'reportflow verify {report_dir} --all' and restore the archive",
-                ) from None
-            previous = {"version": version - 1, "manifest_sha256": sha256_bytes(prev_bytes)}
-        signoffs = [rec.to_dict() for rec in verdict.counted]
+        previous = _link_to_previous(store, report, version, report_dir)
         with tempfile.TemporaryDirectory(prefix="reportflow-release-") as tmp:
             staged = Path(tmp) / f"v{version}"
             staged.mkdir()
             step("render")
-            from reportflow import render
-
-            render.render_report(
-                report, FORMATS, staged, draft=False, commit=commit, version=f"v{version}"
-            )
+            # The checks and the render need nothing from each other: render meanwhile, and
+            # drop the render if the checks refuse (nothing of it is visible before publish).
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                rendering = pool.submit(_render, report, staged, commit, version)
+                result, verdict = _check(report_dir, report, commit)
+                rendering.result()
+            signoffs = [rec.to_dict() for rec in verdict.counted]
             step("sources")
             gitio.archive_folder(repo, commit, folder, staged / SOURCES)
             step("manifest")
