@@ -48,15 +48,17 @@ def evaluate_gate(report_dir: Path) -> dict[str, Any]:
 def record_signoff(report_dir: Path, form: SignoffForm) -> str:
     from reportflow.commands import signoff
 
-    request = signoff.Request(
-        scope=form.scope,
+    # No key: the UI cannot sign, so this counts only where the policy accepts unsigned
+    # sign-offs from that person; otherwise it is refused like any other sign-off.
+    path = signoff.record(
+        report_dir,
         person=form.reviewer,
-        decision=form.decision,
+        scope=form.scope,
+        reject=form.decision == "reject",
         comment=form.comment,
-        key=None,  # the UI cannot sign: counts only where the policy accepts unsigned sign-offs
         channel="prefect-ui",
     )
-    return str(signoff.run(report_dir, request))
+    return str(path)
 
 
 @task(name="release version")
