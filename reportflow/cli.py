@@ -12,8 +12,6 @@ from typing import Annotated
 
 import typer
 
-from reportflow.error_handler import error_handler
-
 app = typer.Typer(
     name="reportflow",
     help="Report-as-code: write, validate, approve, render and keep an annual report.",
@@ -235,10 +233,7 @@ def render_cmd(
         typer.echo(f"{fmt}: {written}")
 
 
-def main() -> None:
-    with error_handler():
-        app()
-
-
 if __name__ == "__main__":
+    from reportflow.main import main
+
     main()

@@ -1,0 +1,39 @@
+"""The entry point's fast path for `validate` must give what typer gives."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import SAMPLE_REPORT
+
+from reportflow.main import fast_validate_args
+
+
+def test_fast_path_takes_only_the_plain_forms() -> None:
+    assert fast_validate_args(["validate", "a", "b"]) == ([Path("a"), Path("b")], "text")
+    assert fast_validate_args(["validate", "--format", "json", "a"]) == ([Path("a")], "json")
+    assert fast_validate_args(["validate", "a", "--format=sarif"]) == ([Path("a")], "sarif")
+    for typer_decides in (
+        ["validate", "--help"],
+        ["validate"],
+        ["validate", "a", "--format", "xml"],
+        ["validate", "a", "--format"],
+        ["status", "a"],
+        [],
+    ):
+        assert fast_validate_args(typer_decides) is None
+
+
+def _run(*code_and_args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *code_and_args], capture_output=True, text=True)
+
+
+def test_fast_path_and_typer_agree() -> None:
+    args = ["validate", str(SAMPLE_REPORT), "--format", "json"]
+    fast = _run("-m", "reportflow.main", *args)
+    via_typer = _run("-c", "import sys; from reportflow.cli import app; app()", *args)
+    assert fast.returncode == via_typer.returncode == 1
+    assert fast.stdout == via_typer.stdout
+    assert '"placeholders.asterisks"' in fast.stdout
