@@ -67,41 +67,6 @@ def _join(folder: str, rel: str) -> str:
     return f"{folder}/{rel}" if folder not in ("", ".") else rel
 
 
-@dataclass(frozen=True)
-class TreeSource:
-    """A report folder at a commit, every file read up front in one ``git cat-file --batch``.
-
-    ``model.CommitSource`` asks git for each file on its own, which is right for one report
-    but costs most of the gate's time on a report with a hundred sections.
-    """
-
-    files: Mapping[str, bytes]  # path relative to the report folder -> contents
-    label: str  # e.g. "1a2b3c4d5e:content/x/2022"
-
-    def read(self, rel: str) -> bytes | None:
-        return self.files.get(rel)
-
-    def listdir(self, rel: str) -> list[str] | None:
-        prefix = rel.rstrip("/") + "/"
-        names = {p[len(prefix) :].split("/", 1)[0] for p in self.files if p.startswith(prefix)}
-        return sorted(names) if names else None
-
-    def display(self, rel: str) -> str:
-        return f"{self.label}/{rel}"
-
-
-def read_tree(repo: Any, commit: str, folder: str) -> tuple[dict[str, str], dict[str, bytes]]:
-    """Blob ids and contents of every file under ``folder`` at ``commit``, relative paths."""
-    prefix = folder + "/" if folder not in ("", ".") else ""
-    blobs = {
-        path[len(prefix) :]: blob
-        for path, blob in gitio.tree_blobs(repo, commit, folder or ".").items()
-        if path.startswith(prefix)
-    }
-    contents = gitio.read_blobs(repo, sorted(set(blobs.values())))
-    return blobs, {rel: contents.get(blob, b"") for rel, blob in blobs.items()}
-
-
 def records_in(files: Mapping[str, bytes], shown: Path) -> tuple[list[SignoffRecord], list[str]]:
     """The record files in ``signoffs/`` among ``files`` (relative to the report folder)."""
     prefix = model.SIGNOFFS_DIR + "/"
@@ -123,11 +88,9 @@ def load_context(
         walk = pool.submit(
             gitio.file_history, repo, commit, _join(folder, model.SECTIONS_DIR), yaml_path
         )
-        blobs, files = read_tree(repo, commit, folder)
-        if model.REPORT_FILE not in files:
-            model.load_report_at(report_dir, commit)  # raises the usual "not found" error
-        label = f"{commit[:10]}:{folder}" if folder not in ("", ".") else commit[:10]
-        report = model.load_from(TreeSource(files, label), report_dir)
+        source, blobs = model.tree_source(repo, commit, folder)
+        files = source.files
+        report = model.load_from(source, report_dir)
         problems: list[str] = []
         if records is None:
             found, problems = records_in(files, report_dir)

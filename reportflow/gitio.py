@@ -115,28 +115,19 @@ def resolve(repo: git.Repo, rev: str) -> str:
         ) from None
 
 
-def read_at(repo: git.Repo, commit: str, path: str) -> bytes | None:
-    """Bytes of ``path`` at ``commit``, or None where it does not exist."""
-    tree = repo.commit(commit).tree
-    try:
-        blob = tree / path
-    except KeyError:
-        return None
-    if blob.type != "blob":
-        return None
-    return blob.data_stream.read()
-
-
-def list_at(repo: git.Repo, commit: str, folder: str) -> list[str] | None:
-    """Names directly inside ``folder`` at ``commit``, or None where it does not exist."""
-    tree = repo.commit(commit).tree
-    try:
-        sub = tree / folder if folder not in ("", ".") else tree
-    except KeyError:
-        return None
-    if sub.type != "tree":
-        return None
-    return sorted(item.name for item in sub)
+def folder_files(
+    repo: git.Repo, commit: str, folder: str
+) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Blob ids and contents of every file under ``folder`` at ``commit``, by path relative
+    to the folder: one ``ls-tree`` and one ``cat-file --batch``, however many files."""
+    prefix = folder + "/" if folder not in ("", ".") else ""
+    blobs = {
+        path[len(prefix) :]: blob
+        for path, blob in tree_blobs(repo, commit, folder or ".").items()
+        if path.startswith(prefix)
+    }
+    contents = read_blobs(repo, sorted(set(blobs.values())))
+    return blobs, {rel: contents.get(blob, b"") for rel, blob in blobs.items()}
 
 
 # --- history for sign-offs and the approval gate ------------------------------------------------

@@ -290,28 +290,33 @@ def load_report(path: Path | str) -> Report:
 
 
 @dataclass(frozen=True)
-class CommitSource:
-    """A report folder as it was at a commit, read from git objects, not the working tree."""
+class TreeSource:
+    """A report folder at a commit, every file read up front from git objects (the working
+    tree is never touched); one batch for the whole folder, which matters for the gate on a
+    report with a hundred sections."""
 
-    repo: Any
-    commit: str
-    folder: str  # repository-relative path of the report folder
-
-    def _path(self, rel: str) -> str:
-        return f"{self.folder}/{rel}" if self.folder not in ("", ".") else rel
+    files: Mapping[str, bytes]  # path relative to the report folder -> contents
+    label: str  # e.g. "1a2b3c4d5e:content/x/2022"
 
     def read(self, rel: str) -> bytes | None:
-        from reportflow import gitio  # GitPython costs start-up time; only commits need it
-
-        return gitio.read_at(self.repo, self.commit, self._path(rel))
+        return self.files.get(rel)
 
     def listdir(self, rel: str) -> list[str] | None:
-        from reportflow import gitio
-
-        return gitio.list_at(self.repo, self.commit, self._path(rel))
+        prefix = rel.rstrip("/") + "/"
+        names = {p[len(prefix) :].split("/", 1)[0] for p in self.files if p.startswith(prefix)}
+        return sorted(names) if names else None
 
     def display(self, rel: str) -> str:
-        return f"{self.commit[:10]}:{self._path(rel)}"
+        return f"{self.label}/{rel}"
+
+
+def tree_source(repo: Any, commit: str, folder: str) -> tuple[TreeSource, dict[str, str]]:
+    """The folder at ``commit`` as a source, with the blob id of each file."""
+    from reportflow import gitio  # GitPython costs start-up time; only commits need it
+
+    blobs, files = gitio.folder_files(repo, commit, folder)
+    label = f"{commit[:10]}:{folder}" if folder not in ("", ".") else commit[:10]
+    return TreeSource(files, label), blobs
 
 
 def load_report_at(path: Path | str, rev: str) -> Report:
@@ -321,4 +326,5 @@ def load_report_at(path: Path | str, rev: str) -> Report:
     root = Path(path)
     repo = gitio.require_repo(root if root.exists() else root.parent)
     commit = gitio.resolve(repo, rev)
-    return load_from(CommitSource(repo, commit, gitio.relpath(repo, root)), root)
+    source, _blobs = tree_source(repo, commit, gitio.relpath(repo, root))
+    return load_from(source, root)
