@@ -47,10 +47,6 @@ class Released:
     already: bool = False  # this commit had been released before: nothing was done
 
 
-def tag_name(report: str, year: int, version: int) -> str:
-    return gitio.release_tag_name(report, year, version)
-
-
 def archive_location(repo: Any, report: model.Report) -> str:
     """REPORTFLOW_ARCHIVE, else report.yaml ``archive:``, else ``archive/`` at the repo root."""
     top = Path(repo.working_tree_dir)
@@ -200,7 +196,7 @@ def build_manifest(
         "title": report.title,
         "organisation": report.organisation,
         "commit": commit,
-        "tag": tag_name(report.report, report.year, version),
+        "tag": gitio.release_tag_name(report.report, report.year, version),
         "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "released_by": released_by,
         "files": files,
@@ -219,7 +215,7 @@ def _link_to_previous(
     if store.occupied(report.report, report.year, version):
         raise Refused(
             f"archive entry {store.display(report.report, report.year, version)} exists "
-            f"but tag {tag_name(report.report, report.year, version)} does not",
+            f"but tag {gitio.release_tag_name(report.report, report.year, version)} does not",
             hint="an earlier release was interrupted or the archive was changed by hand; "
             "run 'reportflow verify --all' and resolve it before releasing",
         )
@@ -266,7 +262,7 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
                 entry = store.display(report.report, report.year, number)
                 return Released(number, tag.name, commit, entry, digest, already=True)
         version = max([0, *tags, *store.versions(report.report, report.year)]) + 1
-        name = tag_name(report.report, report.year, version)
+        name = gitio.release_tag_name(report.report, report.year, version)
         previous = _link_to_previous(store, report, version, report_dir)
         with tempfile.TemporaryDirectory(prefix="reportflow-release-") as tmp:
             staged = Path(tmp) / f"v{version}"
