@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reportflow import cache
 from reportflow.errors import ReportflowError
 
 
@@ -22,8 +23,7 @@ def log_path() -> Path:
     env = os.environ.get("REPORTFLOW_LOG")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "reportflow" / "reportflow.log"
+    return cache.user_dir() / "reportflow.log"
 
 
 def _log(kind: str) -> Path | None:

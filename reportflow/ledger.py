@@ -19,7 +19,6 @@ import json
 import os
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from reportflow import schema
+from reportflow.cache import write_atomic
 from reportflow.errors import InputError, Refused, ReportflowError, SchemaError, ToolError
 
 NAMESPACE = "reportflow-signoff"
@@ -324,15 +324,7 @@ class VerifyCache:
     def save(self) -> None:
         if self.path is None or not self.dirty:
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(
-                f".{self.path.name}.{os.getpid()}.{threading.get_ident()}"  # per writer
-            )
-            tmp.write_text(json.dumps(self.entries, separators=(",", ":")), encoding="utf-8")
-            os.replace(tmp, self.path)  # atomic: a concurrent reader sees old or new, not half
-        except OSError:
-            pass
+        write_atomic(self.path, json.dumps(self.entries, separators=(",", ":")).encode())
         self.dirty = False
 
 

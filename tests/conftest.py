@@ -35,6 +35,7 @@ def isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     monkeypatch.setenv("REPORTFLOW_LOG", str(home / "reportflow.log"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     for var in ("GIT_DIR", "GIT_WORK_TREE", "PREFECT_API_URL"):
         monkeypatch.delenv(var, raising=False)
     set_author(monkeypatch, "office-director")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -143,3 +144,22 @@ def test_unexpected_errors_print_one_line_and_log_the_traceback(capsys, tmp_path
     err = capsys.readouterr().err
     assert err.startswith("reportflow: internal error: KeyError") and err.count("\n") == 1
     assert "Traceback" in log_path().read_text(encoding="utf-8")
+
+
+def test_cached_schema_validators_still_refuse_and_survive_damage(
+    cli, report: Path, tmp_path: Path
+) -> None:
+    """The fast validators are generated once and cached on disk; a cached one must refuse
+    exactly what a fresh one refuses, and a damaged cache file only costs a regeneration."""
+    cached = Path(os.environ["XDG_CACHE_HOME"]) / "reportflow" / "schemas"
+    assert cli("status", report).code == 0
+    files = sorted(cached.glob("*.bin"))
+    assert {f.name.split(".")[0] for f in files} == {"report", "section"}, files
+    _replace(report / "report.yaml", "year: 2022", "year: twenty-two")
+    _fails(cli, report, "report.yaml", "year")  # refused by the cached validator's 'no'
+    for f in files:
+        f.write_bytes(b"not a code object")
+    _fails(cli, report, "report.yaml", "year")
+    _replace(report / "report.yaml", "year: twenty-two", "year: 2022")
+    assert cli("status", report).code == 0
+    assert all(f.read_bytes() != b"not a code object" for f in files)  # regenerated
