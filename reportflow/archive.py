@@ -16,9 +16,6 @@ import stat
 import uuid
 from pathlib import Path
 
-import fsspec
-from fsspec.implementations.local import LocalFileSystem
-
 from reportflow.errors import Refused, ToolError
 
 MANIFEST = "manifest.json"
@@ -29,6 +26,9 @@ class ArchiveStore:
     def __init__(self, url: str, **storage_options: object) -> None:
         """``storage_options`` go to fsspec; without them fsspec reads its ``FSSPEC_*``
         environment variables (e.g. FSSPEC_S3_ENDPOINT_URL) when it is first imported."""
+        import fsspec  # here, not at the top: importing it costs ~60 ms
+        from fsspec.implementations.local import LocalFileSystem
+
         self.url = url
         try:
             self.fs, self.root = fsspec.core.url_to_fs(url, **storage_options)

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +74,8 @@ def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
 
 
 def tools() -> dict[str, str]:
+    from importlib import metadata  # ~25 ms of imports, paid while the render runs
+
     from reportflow import pandoc
 
     found = {"reportflow": __version__, "python": platform.python_version(), "git": gitio.version()}
@@ -180,6 +181,7 @@ def build_manifest(
     staged: Path,
     signoffs: list[dict[str, Any]],
     validation: Mapping[str, int],
+    tools: Mapping[str, str],
     previous: Mapping[str, Any] | None,
     released_by: str,
 ) -> dict[str, Any]:
@@ -203,7 +205,7 @@ def build_manifest(
         "signoffs": signoffs,
         "approvers": sorted({str(s.get("reviewer")) for s in signoffs}),
         "validation": dict(validation),
-        "tools": tools(),
+        "tools": dict(tools),
         "previous": dict(previous) if previous else None,
     }
 
@@ -216,8 +218,9 @@ def _link_to_previous(
         raise Refused(
             f"archive entry {store.display(report.report, report.year, version)} exists "
             f"but tag {gitio.release_tag_name(report.report, report.year, version)} does not",
-            hint="an earlier release was interrupted or the archive was changed by hand; "
-            "run 'reportflow verify --all' and resolve it before releasing",
+            hint="if another clone released it, fetch its tags (git fetch --tags); else an "
+            "earlier release was interrupted or the archive was changed by hand: run "
+            "'reportflow verify --all' and resolve it before releasing",
         )
     if version == 1:
         return None
@@ -253,38 +256,43 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
             hint="commit or stash them first",
         )
     report = model.load_report_at(report_dir, commit)
-    store = ArchiveStore(archive_location(repo, report))
     with release_lock(repo, report.report, report.year):
         tags = gitio.release_tags(repo, report.report, report.year)
         for number, tag in sorted(tags.items()):
             if tag.commit == commit:
                 digest = digest_in_message(tag.message) or ""
-                entry = store.display(report.report, report.year, number)
+                entry = _store(repo, report).display(report.report, report.year, number)
                 return Released(number, tag.name, commit, entry, digest, already=True)
-        version = max([0, *tags, *store.versions(report.report, report.year)]) + 1
+        # The next number after the tags; an archive entry already there (a release whose
+        # tag is missing) is refused by _link_to_previous rather than skipped over.
+        version = max([0, *tags]) + 1
         name = gitio.release_tag_name(report.report, report.year, version)
-        previous = _link_to_previous(store, report, version, report_dir)
         with tempfile.TemporaryDirectory(prefix="reportflow-release-") as tmp:
             staged = Path(tmp) / f"v{version}"
             staged.mkdir()
             step("render")
-            # The checks and the render need nothing from each other: render meanwhile, and
-            # drop the render if the checks refuse (nothing of it is visible before publish).
+            # Only the manifest needs the rendered files. Everything else (the checks, the
+            # archive's chain link, tool versions, the sources) runs while the render does:
+            # its pandoc processes and typst's compile leave this thread the GIL. A refusal
+            # drops the render, nothing of which is visible before publish.
             with ThreadPoolExecutor(max_workers=1) as pool:
                 rendering = pool.submit(_render, report, staged, commit, version)
+                store = _store(repo, report)
+                previous = _link_to_previous(store, report, version, report_dir)
                 result, verdict = _check(report_dir, report, commit)
+                used = tools()
+                step("sources")
+                gitio.archive_folder(repo, commit, folder, staged / SOURCES)
                 rendering.result()
-            signoffs = [rec.to_dict() for rec in verdict.counted]
-            step("sources")
-            gitio.archive_folder(repo, commit, folder, staged / SOURCES)
             step("manifest")
             manifest = build_manifest(
                 report,
                 version=version,
                 commit=commit,
                 staged=staged,
-                signoffs=signoffs,
+                signoffs=[rec.to_dict() for rec in verdict.counted],
                 validation=result.summary(),
+                tools=used,
                 previous=previous,
                 released_by=gitio.committer(repo),
             )
@@ -302,3 +310,7 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
     return Released(
         version, name, commit, store.display(report.report, report.year, version), digest
     )
+
+
+def _store(repo: Any, report: model.Report) -> ArchiveStore:
+    return ArchiveStore(archive_location(repo, report))

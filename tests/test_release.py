@@ -259,6 +259,21 @@ def test_lost_archive_entry_blocks_the_next_version(cli, repo: Path, report_dir:
     assert not entry(repo, 2).exists()
 
 
+def test_an_archive_entry_without_its_tag_is_not_skipped_over(
+    cli, repo: Path, report_dir: Path
+) -> None:
+    """v1's tag is gone (deleted, or made in another clone and not fetched): the next release
+    must not quietly become v2 chained to an entry no tag vouches for."""
+    ready_to_release(cli, repo, report_dir)
+    assert cli("release", report_dir).code == 0
+    git(repo, "tag", "-d", "political-ecology/2022/v1")
+    result = cli("release", report_dir)
+    assert result.code == 1, result
+    assert "archive entry" in result.err and "exists but tag" in result.err, result.err
+    assert "git fetch --tags" in result.err
+    assert _tags(repo) == [] and not entry(repo, 2).exists()
+
+
 def test_a_lock_left_by_a_dead_process_is_taken_over(cli, repo: Path, report_dir: Path) -> None:
     ready_to_release(cli, repo, report_dir)
     lock = repo / ".git" / "reportflow" / "release-political-ecology-2022.lock"

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn
-
 from reportflow import release
+from reportflow.commands import progress
 
 LABELS = {
     "check": "checking validation and sign-offs",
@@ -20,17 +18,11 @@ LABELS = {
 
 
 def run(path: Path, rev: str = "HEAD") -> release.Released:
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), console=console, transient=True
-    ) as progress:
-        task = progress.add_task("release", total=len(release.STEPS))
-
-        def on_step(name: str) -> None:
-            progress.update(task, description=LABELS[name], completed=release.STEPS.index(name))
-
-        done = release.release(path, rev, on_step=on_step)
-        progress.update(task, completed=len(release.STEPS))
+    with progress.bar("release", total=len(release.STEPS)) as update:
+        done = release.release(
+            path, rev, on_step=lambda name: update(LABELS[name], release.STEPS.index(name))
+        )
+        update("done", len(release.STEPS))
     if done.already:
         print(f"{done.commit[:10]} is already released as {done.tag}; nothing to do")
     else:

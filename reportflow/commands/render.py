@@ -6,12 +6,11 @@ report's release tag ``<report>/<year>/v<N>`` and the folder has no uncommitted 
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from reportflow import gitio, model
+from reportflow.commands import progress
 from reportflow.render import check_formats, render_report
 from reportflow.render.layout import DIRTY_SUFFIX
 
@@ -46,25 +45,15 @@ def run(path: Path, to: str, out: Path | None, rev: str | None) -> dict[str, Pat
     report = model.load_report_at(path, rev) if rev else model.load_report(path)
     prov = provenance(path, report, rev)
     target = out if out is not None else default_out(report)
-    render = partial(
-        render_report,
-        report,
-        formats,
-        target,
-        draft=prov.draft,
-        commit=prov.commit,
-        version=prov.version,
-    )
-    if not sys.stderr.isatty():  # no one to show a bar to: skip importing rich for it
-        return render()
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("渲染 rendering " + ", ".join(formats), total=len(formats))
-
-        def done(fmt: str) -> None:
-            bar.update(task, advance=1, description=f"{fmt} ✓")
-
-        return render(progress=done)
+    with progress.bar(
+        "渲染 rendering " + ", ".join(formats), total=len(formats), elapsed=True
+    ) as update:
+        return render_report(
+            report,
+            formats,
+            target,
+            draft=prov.draft,
+            commit=prov.commit,
+            version=prov.version,
+            progress=lambda fmt: update(f"{fmt} ✓", None),
+        )
