@@ -76,24 +76,29 @@ def records_in(files: Mapping[str, bytes], shown: Path) -> tuple[list[SignoffRec
 
 
 def load_context(
-    report_dir: Path, rev: str = "HEAD", records: Sequence[SignoffRecord] | None = None
+    report_dir: Path,
+    rev: str = "HEAD",
+    records: Sequence[SignoffRecord] | None = None,
+    *,
+    at: model.Snapshot | None = None,
 ) -> Context:
+    """Everything the decision at ``rev`` reads; ``at`` is the report at that commit when
+    the caller has loaded it already (then ``rev`` is ignored)."""
     report_dir = Path(report_dir)
     repo = gitio.require_repo(report_dir if report_dir.exists() else report_dir.parent)
-    commit = gitio.resolve(repo, rev)
-    folder = gitio.relpath(repo, report_dir)
+    commit = at.commit if at is not None else gitio.resolve(repo, rev)
+    folder = at.folder if at is not None else gitio.relpath(repo, report_dir)
     yaml_path = _join(folder, model.REPORT_FILE)
     # The history walk is the slowest step: git runs it on the other core while we parse.
     with ThreadPoolExecutor(max_workers=1) as pool:
         walk = pool.submit(
             gitio.file_history, repo, commit, _join(folder, model.SECTIONS_DIR), yaml_path
         )
-        source, blobs = model.tree_source(repo, commit, folder)
-        files = source.files
-        report = model.load_from(source, report_dir)
+        snap = at if at is not None else model.snapshot(repo, commit, folder, report_dir)
+        report, blobs = snap.report, snap.blobs
         problems: list[str] = []
         if records is None:
-            found, problems = records_in(files, report_dir)
+            found, problems = records_in(snap.source.files, report_dir)
         else:
             found = list(records)
         changes = walk.result()
@@ -220,9 +225,12 @@ def decide(ctx: Context) -> tuple[Approval, gate.GateResult]:
     return approval, result
 
 
-def evaluate_at(report_dir: Path, rev: str = "HEAD") -> Approval:
-    """The decision at ``rev``, with the records in ``signoffs/`` at ``rev``."""
-    return decide(load_context(Path(report_dir), rev))[0]
+def evaluate_at(
+    report_dir: Path, rev: str = "HEAD", *, at: model.Snapshot | None = None
+) -> Approval:
+    """The decision at ``rev`` (or at the snapshot ``at``), with the records in
+    ``signoffs/`` there."""
+    return decide(load_context(Path(report_dir), rev, at=at))[0]
 
 
 def evaluate_records(report_dir: Path, rev: str, records: Sequence[Mapping[str, Any]]) -> Approval:

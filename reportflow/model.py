@@ -319,12 +319,27 @@ def tree_source(repo: Any, commit: str, folder: str) -> tuple[TreeSource, dict[s
     return TreeSource(files, label), blobs
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """A report folder as committed, with what was read from git to load it: a release
+    hands it to the gate instead of reading and parsing the same commit twice."""
+
+    commit: str
+    folder: str  # repository-relative
+    source: TreeSource
+    blobs: Mapping[str, str]  # path relative to the report folder -> blob id
+    report: Report
+
+
+def snapshot(repo: Any, commit: str, folder: str, root: Path) -> Snapshot:
+    source, blobs = tree_source(repo, commit, folder)
+    return Snapshot(commit, folder, source, blobs, load_from(source, root))
+
+
 def load_report_at(path: Path | str, rev: str) -> Report:
     """Load the report folder ``path`` as it was at revision ``rev``."""
     from reportflow import gitio
 
     root = Path(path)
     repo = gitio.require_repo(root if root.exists() else root.parent)
-    commit = gitio.resolve(repo, rev)
-    source, _blobs = tree_source(repo, commit, gitio.relpath(repo, root))
-    return load_from(source, root)
+    return snapshot(repo, gitio.resolve(repo, rev), gitio.relpath(repo, root), root).report

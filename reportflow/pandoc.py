@@ -196,7 +196,14 @@ def stringify(node: Any) -> str:
     return stringify(content)
 
 
+@cache
 def version() -> str:
-    import pypandoc
-
-    return str(pypandoc.get_pandoc_version())
+    """The version of the pandoc we run (``executable``), which pypandoc's own
+    ``get_pandoc_version`` need not report when another pandoc is on PATH."""
+    try:
+        out = subprocess.run(
+            [executable(), "--version"], capture_output=True, text=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise ToolError(f"pandoc --version failed: {exc}") from None
+    return out.split("\n", 1)[0].removeprefix("pandoc").strip()

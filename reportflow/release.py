@@ -152,17 +152,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _check(report_dir: Path, report: model.Report, commit: str) -> tuple[Any, Any]:
+def _check(report_dir: Path, snap: model.Snapshot) -> tuple[Any, Any]:
     from reportflow import approval, validate
 
-    result = validate.check(report)
+    commit = snap.commit
+    result = validate.check(snap.report)
     if result.errors:
         raise Refused(
             f"validation finds {result.errors} error(s) at {commit[:10]}; nothing was released",
             file=report_dir,
             hint=f"run 'reportflow validate {report_dir}' and fix them",
         )
-    verdict = approval.evaluate_at(report_dir, commit)
+    verdict = approval.evaluate_at(report_dir, at=snap)
     if not verdict.passed:
         missing = "; ".join(verdict.missing) or verdict.report_status
         raise Refused(
@@ -255,7 +256,8 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
             file=report_dir,
             hint="commit or stash them first",
         )
-    report = model.load_report_at(report_dir, commit)
+    snap = model.snapshot(repo, commit, folder, report_dir)
+    report = snap.report
     with release_lock(repo, report.report, report.year):
         tags = gitio.release_tags(repo, report.report, report.year)
         for number, tag in sorted(tags.items()):
@@ -279,7 +281,7 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
                 rendering = pool.submit(_render, report, staged, commit, version)
                 store = _store(repo, report)
                 previous = _link_to_previous(store, report, version, report_dir)
-                result, verdict = _check(report_dir, report, commit)
+                result, verdict = _check(report_dir, snap)
                 used = tools()
                 step("sources")
                 gitio.archive_folder(repo, commit, folder, staged / SOURCES)
