@@ -154,7 +154,8 @@ def _validator_code(schema_name: str) -> CodeType | None:
 
     Generating it costs ~50 ms a schema in every process that loads a report (more than
     parsing the report); the cache is keyed by the schema's text, the Python version and the
-    installed fastjsonschema, so any change to one of them generates it afresh.
+    installed fastjsonschema, so any change to one of them generates it afresh. The cache is
+    in the user's own cache folder, trusted as much as their home folder (like a .pyc).
     """
     schema = load_schema(schema_name)
     if _NEWER_KEYWORDS.search(json.dumps(schema)) or _ref_with_siblings(schema):
