@@ -3,15 +3,18 @@
 An archive entry ``<archive>/<report>/<year>/v<N>/`` becomes visible in one step: on a local
 disk by renaming a finished staging folder into place (atomic, and refused when the target
 exists); on object stores, which have no rename, by uploading ``manifest.json`` last, since an
-entry counts as present only when its manifest is. Nothing here ever overwrites an entry.
+entry counts as present only when its manifest is, after claiming the entry with a create-only
+write. Nothing here ever overwrites an entry.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
+import socket
 import stat
 import uuid
 from pathlib import Path
@@ -19,6 +22,8 @@ from pathlib import Path
 from reportflow.errors import Refused, ToolError
 
 MANIFEST = "manifest.json"
+#: Beside an entry on an object store: the create-only marker of the writer that owns it.
+CLAIM_SUFFIX = ".claim"
 _VERSION_DIR = re.compile(r"^v([1-9][0-9]*)$")
 
 
@@ -78,7 +83,8 @@ class ArchiveStore:
         final = self.entry(report, year, version)
         if self.occupied(report, year, version):
             raise Refused(
-                f"archive entry {final} already exists; archives are write-once",
+                f"archive entry {self.display(report, year, version)} already exists; "
+                "archives are write-once",
                 hint="an existing version is never overwritten",
             )
         if self.local:
@@ -105,6 +111,27 @@ class ArchiveStore:
             raise ToolError(f"cannot write the archive entry {final}: {exc}") from None
 
     def _publish_remote(self, staged: Path, final: str) -> None:
+        """Object stores have no rename, so two clones releasing v<N> into one bucket at once
+        would interleave their uploads. A writer first claims the entry by creating the object
+        ``v<N>.claim`` beside it, create-only (S3's ``If-None-Match: *``): exactly one claim
+        succeeds, and the other writer stops before it has written anything. Claims stay, so
+        a slower writer cannot claim after a faster one has finished."""
+        claim = final + CLAIM_SUFFIX
+        note = json.dumps(
+            {"host": socket.gethostname(), "pid": os.getpid(), "id": uuid.uuid4().hex},
+            sort_keys=True,
+        ).encode()
+        try:
+            self.fs.pipe_file(claim, note, mode="create")
+        except FileExistsError:
+            raise Refused(
+                f"another release is writing archive entry {self.fs.unstrip_protocol(final)}",
+                hint="wait for it and fetch its tag; if no release is running (one was killed "
+                f"while uploading), delete {self.fs.unstrip_protocol(claim)} and the entry, "
+                "then rerun",
+            ) from None
+        except Exception as exc:
+            raise ToolError(f"cannot write to the archive {self.url}: {exc}") from None
         names = sorted(p.name for p in staged.iterdir())
         ordered = [n for n in names if n != MANIFEST] + [MANIFEST]
         try:
@@ -112,11 +139,15 @@ class ArchiveStore:
                 self.fs.put_file(str(staged / name), f"{final}/{name}")
         except Exception as exc:
             self._remove(final)
+            self._remove(claim)
             raise ToolError(f"cannot upload the archive entry {final}: {exc}") from None
 
     def withdraw(self, report: str, year: int, version: int) -> None:
         """Remove an entry this process has just published, when a later step failed."""
-        self._remove(self.entry(report, year, version))
+        entry = self.entry(report, year, version)
+        self._remove(entry)
+        if not self.local:
+            self._remove(entry + CLAIM_SUFFIX)
 
     def _remove(self, path: str) -> None:
         if self.local:

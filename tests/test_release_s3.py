@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import git
 from releasing import ready_to_release
 
-from reportflow.archive import ArchiveStore
+from reportflow.archive import CLAIM_SUFFIX, ArchiveStore
 
 
 @pytest.fixture
@@ -29,6 +32,8 @@ def s3_archive(monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setenv(name, value)
     import boto3
 
+    # moto keeps its buckets in this process, not per server: start every test empty
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
     boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="records")
     # this process imported fsspec before the variables were set: pass the endpoint directly
     yield ArchiveStore("s3://records/annual-reports", endpoint_url=endpoint)
@@ -60,3 +65,50 @@ def test_release_to_s3_and_verify(cli, repo: Path, report_dir: Path, s3_archive)
     assert tampered.code == 1
     assert any("file report.html" in ln and "✗" in ln for ln in tampered.out.splitlines())
     assert git(repo, "tag", "--list").split() == ["political-ecology/2022/v1"]
+
+
+def test_a_claimed_entry_stops_a_second_writer_before_it_writes(
+    cli, repo: Path, report_dir: Path, s3_archive
+) -> None:
+    """Another clone is uploading v1 (its claim is there, its files not yet): this release must
+    stop without writing a byte and without touching the other writer's claim."""
+    ready_to_release(cli, repo, report_dir)
+    claim = s3_archive.entry("political-ecology", 2022, 1) + CLAIM_SUFFIX
+    s3_archive.fs.pipe_file(claim, b'{"host": "other-clone"}')
+    result = cli("release", report_dir)
+    assert result.code == 1, result
+    assert "another release is writing archive entry" in result.err, result.err
+    s3_archive.fs.invalidate_cache()
+    assert s3_archive.fs.cat_file(claim) == b'{"host": "other-clone"}'
+    assert not s3_archive.occupied("political-ecology", 2022, 1)
+    assert git(repo, "tag", "--list").split() == []
+
+
+def test_two_clones_releasing_into_one_bucket_at_once_exactly_one_wins(
+    cli, repo: Path, report_dir: Path, s3_archive, tmp_path: Path
+) -> None:
+    """The release lock is per repository; two clones share only the bucket. Whatever the
+    timing, one clone gets v1 and the other refuses cleanly, and v1 verifies."""
+    ready_to_release(cli, repo, report_dir)
+    other = tmp_path / "other-clone"
+    git(tmp_path, "clone", "-q", str(repo), str(other))
+    dirs = [report_dir, other / report_dir.relative_to(repo)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "reportflow.cli", "release", str(d)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for d in dirs
+    ]
+    outcomes = [(p.wait(), *p.communicate()) for p in procs]
+    winners = [i for i, o in enumerate(outcomes) if o[0] == 0]
+    assert len(winners) == 1, outcomes
+    code, _out, err = outcomes[1 - winners[0]]
+    assert code == 1 and "Traceback" not in err, outcomes
+    assert "archive entry" in err, err  # being written, exists, or exists without its tag
+    s3_archive.fs.invalidate_cache()
+    assert s3_archive.versions("political-ecology", 2022) == [1]
+    assert len(s3_archive.files("political-ecology", 2022, 1)) == 5
+    assert cli("verify", dirs[winners[0]]).code == 0
