@@ -10,6 +10,7 @@ write. Nothing here ever overwrites an entry.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import shutil
 import socket
 import stat
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from reportflow.errors import Refused, ToolError
@@ -78,19 +80,20 @@ class ArchiveStore:
             if not self.fs.isdir(p)
         )
 
+    def claim_path(self, report: str, year: int, version: int) -> str:
+        """Where a writer on an object store claims v<version> (see ``_publish_remote``)."""
+        return self.entry(report, year, version) + CLAIM_SUFFIX
+
     def publish(self, staged: Path, report: str, year: int, version: int) -> str:
         """Make the finished folder ``staged`` the entry v<version>; refuse if it exists."""
         final = self.entry(report, year, version)
+        shown = self.display(report, year, version)
         if self.occupied(report, year, version):
-            raise Refused(
-                f"archive entry {self.display(report, year, version)} already exists; "
-                "archives are write-once",
-                hint="an existing version is never overwritten",
-            )
+            raise _write_once(shown)
         if self.local:
             self._publish_local(staged, Path(final))
         else:
-            self._publish_remote(staged, final)
+            self._publish_remote(staged, final, self.claim_path(report, year, version), shown)
         return final
 
     def _publish_local(self, staged: Path, final: Path) -> None:
@@ -105,49 +108,57 @@ class ArchiveStore:
         except OSError as exc:
             shutil.rmtree(stage, ignore_errors=True)
             if final.exists():
-                raise Refused(
-                    f"archive entry {final} already exists; archives are write-once"
-                ) from None
+                raise _write_once(str(final)) from None
             raise ToolError(f"cannot write the archive entry {final}: {exc}") from None
 
-    def _publish_remote(self, staged: Path, final: str) -> None:
+    def _publish_remote(self, staged: Path, final: str, claim: str, shown: str) -> None:
         """Object stores have no rename, so two clones releasing v<N> into one bucket at once
         would interleave their uploads. A writer first claims the entry by creating the object
-        ``v<N>.claim`` beside it, create-only (S3's ``If-None-Match: *``): exactly one claim
-        succeeds, and the other writer stops before it has written anything. Claims stay, so
-        a slower writer cannot claim after a faster one has finished."""
-        claim = final + CLAIM_SUFFIX
-        note = json.dumps(
-            {"host": socket.gethostname(), "pid": os.getpid(), "id": uuid.uuid4().hex},
-            sort_keys=True,
-        ).encode()
+        ``v<N>.claim`` beside it, create-only: on S3 (``If-None-Match: *``) exactly one claim
+        succeeds and the other writer stops before it has written anything; fsspec stores
+        without conditional writes only check before writing. Claims stay, so a slower writer
+        cannot claim after a faster one has finished."""
+        note = {"host": socket.gethostname(), "pid": os.getpid(), "id": uuid.uuid4().hex}
+        note["time"] = datetime.now(UTC).replace(microsecond=0).isoformat()
         try:
-            self.fs.pipe_file(claim, note, mode="create")
-        except FileExistsError:
-            raise Refused(
-                f"another release is writing archive entry {self.fs.unstrip_protocol(final)}",
-                hint="wait for it and fetch its tag; if no release is running (one was killed "
-                f"while uploading), delete {self.fs.unstrip_protocol(claim)} and the entry, "
-                "then rerun",
-            ) from None
+            self.fs.pipe_file(claim, json.dumps(note, sort_keys=True).encode(), mode="create")
+        except (FileExistsError, OSError) as exc:
+            # S3 answers 412 when the claim exists and may answer 409 (EBUSY) while another
+            # conditional write of it is in flight: both mean another writer has it.
+            if isinstance(exc, FileExistsError) or exc.errno == errno.EBUSY:
+                raise Refused(
+                    f"another release is writing archive entry {shown} ({self._claimed_by(claim)})",
+                    hint="wait for it and fetch its tag; if no release is running (one was killed "
+                    f"while uploading), delete {self.fs.unstrip_protocol(claim)} and the entry",
+                ) from None
+            raise _cannot_claim(shown, exc) from None
         except Exception as exc:
-            raise ToolError(f"cannot write to the archive {self.url}: {exc}") from None
+            raise _cannot_claim(shown, exc) from None
         names = sorted(p.name for p in staged.iterdir())
         ordered = [n for n in names if n != MANIFEST] + [MANIFEST]
         try:
             for name in ordered:
                 self.fs.put_file(str(staged / name), f"{final}/{name}")
-        except Exception as exc:
-            self._remove(final)
-            self._remove(claim)
-            raise ToolError(f"cannot upload the archive entry {final}: {exc}") from None
+        except BaseException as exc:  # Ctrl-C too: never leave a half-uploaded entry behind
+            with contextlib.suppress(Exception):
+                self._remove(final)
+                self._remove(claim)
+            if isinstance(exc, Exception):
+                raise ToolError(f"cannot upload the archive entry {shown}: {exc}") from None
+            raise
+
+    def _claimed_by(self, claim: str) -> str:
+        try:
+            note = json.loads(self.fs.cat_file(claim))
+            return f"claimed by {note['host']} pid {note['pid']} at {note['time']}"
+        except Exception:  # an unreadable claim is still a claim
+            return "claimed"
 
     def withdraw(self, report: str, year: int, version: int) -> None:
         """Remove an entry this process has just published, when a later step failed."""
-        entry = self.entry(report, year, version)
-        self._remove(entry)
+        self._remove(self.entry(report, year, version))
         if not self.local:
-            self._remove(entry + CLAIM_SUFFIX)
+            self._remove(self.claim_path(report, year, version))
 
     def _remove(self, path: str) -> None:
         if self.local:
@@ -157,3 +168,17 @@ class ArchiveStore:
             return
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm(path, recursive=True)
+
+
+def _write_once(shown: str) -> Refused:
+    return Refused(
+        f"archive entry {shown} already exists; archives are write-once",
+        hint="an existing version is never overwritten",
+    )
+
+
+def _cannot_claim(shown: str, exc: Exception) -> ToolError:
+    return ToolError(
+        f"cannot claim archive entry {shown} with a create-only write: {exc}",
+        hint="the store must accept conditional writes (If-None-Match: *), as AWS S3 does",
+    )

@@ -11,8 +11,18 @@ import threading
 from pathlib import Path
 
 
-def user_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+def user_dir() -> Path | None:
+    """None when there is no home folder to keep a cache in (a service account without
+    one): then nothing is cached, and nothing fails for it. A relative ``XDG_CACHE_HOME`` is
+    ignored, as the XDG specification asks, so a cache never lands in the working folder."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        try:
+            base = str(Path.home() / ".cache")
+        except (RuntimeError, KeyError):
+            return None
+        if not os.path.isabs(base):
+            return None
     return Path(base) / "reportflow"
 
 

@@ -19,15 +19,18 @@ from reportflow import cache
 from reportflow.errors import ReportflowError
 
 
-def log_path() -> Path:
+def log_path() -> Path | None:
     env = os.environ.get("REPORTFLOW_LOG")
     if env:
         return Path(env)
-    return cache.user_dir() / "reportflow.log"
+    folder = cache.user_dir()
+    return folder / "reportflow.log" if folder is not None else None
 
 
 def _log(kind: str) -> Path | None:
     path = log_path()
+    if path is None:
+        return None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as fh:

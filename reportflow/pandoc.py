@@ -206,4 +206,5 @@ def version() -> str:
         ).stdout
     except (OSError, subprocess.CalledProcessError) as exc:
         raise ToolError(f"pandoc --version failed: {exc}") from None
-    return out.split("\n", 1)[0].removeprefix("pandoc").strip()
+    first = out.split("\n", 1)[0].split()  # "pandoc 3.9" ("pandoc.exe 3.9" on Windows)
+    return first[1] if len(first) > 1 else " ".join(first)

@@ -215,13 +215,15 @@ def _link_to_previous(
     store: ArchiveStore, report: model.Report, version: int, report_dir: Path
 ) -> dict[str, Any] | None:
     """The hash-chain link to v<version-1>; refuses when the chain cannot be continued."""
+    where = (report.report, report.year)
     if store.occupied(report.report, report.year, version):
+        claim = "" if store.local else f" (and its claim {store.claim_path(*where, version)})"
         raise Refused(
-            f"archive entry {store.display(report.report, report.year, version)} exists "
-            f"but tag {gitio.release_tag_name(report.report, report.year, version)} does not",
+            f"archive entry {store.display(*where, version)} exists "
+            f"but tag {gitio.release_tag_name(*where, version)} does not",
             hint="if another clone released it, fetch its tags (git fetch --tags); else an "
             "earlier release was interrupted or the archive was changed by hand: run "
-            "'reportflow verify --all' and resolve it before releasing",
+            f"'reportflow verify --all', then restore the tag or remove the entry{claim}",
         )
     if version == 1:
         return None
@@ -273,19 +275,19 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
             staged = Path(tmp) / f"v{version}"
             staged.mkdir()
             step("render")
-            # Only the manifest needs the rendered files. Everything else (the checks, the
-            # archive's chain link, tool versions, the sources) runs while the render does:
-            # its pandoc processes and typst's compile leave this thread the GIL. A refusal
-            # drops the render, nothing of which is visible before publish.
+            # The checks, the archive's chain link and the tool versions need nothing from
+            # the render: they run while it does (its pandoc processes and typst's compile
+            # leave this thread the GIL). A refusal drops the render, nothing of which is
+            # visible before publish; it is reported once the render has stopped.
             with ThreadPoolExecutor(max_workers=1) as pool:
                 rendering = pool.submit(_render, report, staged, commit, version)
                 store = _store(repo, report)
                 previous = _link_to_previous(store, report, version, report_dir)
                 result, verdict = _check(report_dir, snap)
                 used = tools()
-                step("sources")
-                gitio.archive_folder(repo, commit, folder, staged / SOURCES)
                 rendering.result()
+            step("sources")
+            gitio.archive_folder(repo, commit, folder, staged / SOURCES)
             step("manifest")
             manifest = build_manifest(
                 report,

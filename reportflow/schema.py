@@ -153,9 +153,10 @@ def _validator_code(schema_name: str) -> CodeType | None:
     """fastjsonschema's validator for ``schema_name``, as a code object cached on disk.
 
     Generating it costs ~50 ms a schema in every process that loads a report (more than
-    parsing the report); the cache is keyed by the schema's text, the Python version and the
-    installed fastjsonschema, so any change to one of them generates it afresh. The cache is
-    in the user's own cache folder, trusted as much as their home folder (like a .pyc).
+    parsing the report); the cache is keyed by the schema's text, the Python version, the
+    installed fastjsonschema and this very file (which decides how the code is generated), so
+    any change to one of them generates it afresh. The cache is in the user's own cache
+    folder, trusted as much as their home folder (like a .pyc).
     """
     schema = load_schema(schema_name)
     if _NEWER_KEYWORDS.search(json.dumps(schema)) or _ref_with_siblings(schema):
@@ -166,17 +167,20 @@ def _validator_code(schema_name: str) -> CodeType | None:
     spec = importlib.util.find_spec("fastjsonschema")
     if spec is None or spec.origin is None:
         return None
-    stamp = os.stat(spec.origin).st_mtime_ns
-    key = hashlib.sha256(
-        f"{json.dumps(doc, sort_keys=True)}\0{sys.version}\0{spec.origin}\0{stamp}".encode()
-    ).hexdigest()
-    path = cache.user_dir() / "schemas" / f"{schema_name}.{key[:32]}.bin"
-    try:
-        code = marshal.loads(path.read_bytes())
-        if isinstance(code, CodeType):
-            return code
-    except (OSError, ValueError, EOFError, TypeError):
-        pass  # absent or damaged: generate it again
+    folder = cache.user_dir()
+    path = None
+    if folder is not None:
+        stamps = f"{os.stat(spec.origin).st_mtime_ns}\0{os.stat(__file__).st_mtime_ns}"
+        key = hashlib.sha256(
+            f"{json.dumps(doc, sort_keys=True)}\0{sys.version}\0{spec.origin}\0{stamps}".encode()
+        ).hexdigest()
+        path = folder / "schemas" / f"{schema_name}.{key[:32]}.bin"
+        try:
+            code = marshal.loads(path.read_bytes())
+            if isinstance(code, CodeType):
+                return code
+        except (OSError, ValueError, EOFError, TypeError):
+            pass  # absent or damaged: generate it again
     import fastjsonschema
 
     try:
@@ -184,7 +188,8 @@ def _validator_code(schema_name: str) -> CodeType | None:
     except fastjsonschema.JsonSchemaDefinitionException:
         return None
     code = compile(source.replace(_GENERATED_IMPORT, ""), f"<schema {schema_name}>", "exec")
-    cache.write_atomic(path, marshal.dumps(code))
+    if path is not None:
+        cache.write_atomic(path, marshal.dumps(code))
     return code
 
 

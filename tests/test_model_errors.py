@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,3 +165,45 @@ def test_cached_schema_validators_still_refuse_and_survive_damage(
     _replace(report / "report.yaml", "year: twenty-two", "year: 2022")
     assert cli("status", report).code == 0
     assert all(f.read_bytes() != b"not a code object" for f in files)  # regenerated
+    # A new process answers from the cache alone: fastjsonschema is not even imported.
+    probe = (
+        "import sys, yaml; from reportflow import schema; "
+        "doc = yaml.safe_load(open(sys.argv[1], encoding='utf-8')); "
+        "check = schema._fast_check('report.schema.json'); "
+        "good = check(doc); doc['year'] = 'twenty-two'; bad = check(doc); "
+        "print(good, bad, 'fastjsonschema' in sys.modules)"
+    )
+    answer = subprocess.run(
+        [sys.executable, "-c", probe, str(report / "report.yaml")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert answer.stdout.split() == ["True", "False", "False"], answer
+
+
+def test_no_usable_home_folder_means_no_cache_not_a_failure(cli, report: Path, tmp_path: Path):
+    """A service account without a home folder, or a relative XDG_CACHE_HOME: commands work
+    as before and nothing is written into the working folder."""
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "HOME": "", "XDG_CACHE_HOME": "relative-cache"}
+    env.pop("REPORTFLOW_LOG")
+    done = subprocess.run(
+        [sys.executable, "-m", "reportflow.cli", "status", str(report)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done
+    _replace(report / "report.yaml", "year: 2022", "year: twenty-two")
+    done = subprocess.run(
+        [sys.executable, "-m", "reportflow.cli", "status", str(report)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done
+    assert list(work.iterdir()) == []

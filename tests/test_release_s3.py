@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 import urllib.request
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from conftest import git
 from releasing import ready_to_release
 
 from reportflow.archive import CLAIM_SUFFIX, ArchiveStore
+from reportflow.errors import Refused
 
 
 @pytest.fixture
@@ -102,7 +105,8 @@ def test_two_clones_releasing_into_one_bucket_at_once_exactly_one_wins(
         )
         for d in dirs
     ]
-    outcomes = [(p.wait(), *p.communicate()) for p in procs]
+    streams = [p.communicate() for p in procs]  # read the pipes while waiting: never stall
+    outcomes = [(p.returncode, *io) for p, io in zip(procs, streams, strict=True)]
     winners = [i for i, o in enumerate(outcomes) if o[0] == 0]
     assert len(winners) == 1, outcomes
     code, _out, err = outcomes[1 - winners[0]]
@@ -112,3 +116,52 @@ def test_two_clones_releasing_into_one_bucket_at_once_exactly_one_wins(
     assert s3_archive.versions("political-ecology", 2022) == [1]
     assert len(s3_archive.files("political-ecology", 2022, 1)) == 5
     assert cli("verify", dirs[winners[0]]).code == 0
+
+
+def test_two_writers_past_the_existence_check_exactly_one_claims(
+    s3_archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both writers have found v1 free before either writes (the race the subprocess test
+    above only sometimes hits): the create-only claim lets exactly one upload, and the entry
+    holds that writer's files only."""
+    names = ("manifest.json", "report.docx", "report.html", "report.pdf", "sources.tar.gz")
+    staged = {}
+    for who in ("first", "second"):
+        folder = tmp_path / who / "v1"
+        folder.mkdir(parents=True)
+        for name in names:
+            (folder / name).write_bytes(f"{who}:{name}".encode())
+        staged[who] = folder
+    both_checked = threading.Barrier(2, timeout=30)
+    real_occupied = ArchiveStore.occupied
+
+    def occupied_then_wait(self: ArchiveStore, *args: object) -> bool:
+        found = real_occupied(self, *args)
+        both_checked.wait()
+        if threading.current_thread().name == "second":
+            time.sleep(0.3)  # claim after "first" has: moto, unlike S3, is not atomic
+        return found
+
+    monkeypatch.setattr(ArchiveStore, "occupied", occupied_then_wait)
+    results: dict[str, object] = {}
+
+    def publish(who: str) -> None:
+        try:
+            results[who] = s3_archive.publish(staged[who], "political-ecology", 2022, 1)
+        except Refused as exc:
+            results[who] = exc
+
+    threads = [threading.Thread(target=publish, args=(w,), name=w) for w in staged]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert isinstance(results["first"], str), results
+    assert isinstance(results["second"], Refused), results
+    assert "another release is writing archive entry" in str(results["second"])
+    assert "claimed by" in str(results["second"])
+    s3_archive.fs.invalidate_cache()
+    monkeypatch.undo()
+    assert s3_archive.files("political-ecology", 2022, 1) == list(names)
+    for name in names:
+        assert s3_archive.read("political-ecology", 2022, 1, name) == f"first:{name}".encode()
