@@ -239,7 +239,7 @@ def _link_to_previous(
 
 
 def _render(report: model.Report, staged: Path, commit: str, version: int) -> None:
-    from reportflow import render
+    from reportflow import render  # imported by release() already, before the threads split
 
     render.render_report(report, FORMATS, staged, draft=False, commit=commit, version=f"v{version}")
 
@@ -279,6 +279,10 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
             # the render: they run while it does (its pandoc processes and typst's compile
             # leave this thread the GIL). A refusal drops the render, nothing of which is
             # visible before publish; it is reported once the render has stopped.
+            # Imports in two threads at once slow each other down (one GIL): the render's
+            # are done here, so that its pandoc processes start at once.
+            import reportflow.render  # noqa: F401
+
             with ThreadPoolExecutor(max_workers=1) as pool:
                 rendering = pool.submit(_render, report, staged, commit, version)
                 store = _store(repo, report)
