@@ -188,8 +188,10 @@ def _validator_code(schema_name: str) -> CodeType | None:
     except fastjsonschema.JsonSchemaDefinitionException:
         return None
     code = compile(source.replace(_GENERATED_IMPORT, ""), f"<schema {schema_name}>", "exec")
-    if path is not None:
-        cache.write_atomic(path, marshal.dumps(code))
+    if path is not None and cache.write_atomic(path, marshal.dumps(code)):
+        for stale in path.parent.glob(f"{schema_name}.*.bin"):  # from an older schema or tool
+            if stale != path:
+                stale.unlink(missing_ok=True)
     return code
 
 

@@ -161,10 +161,13 @@ def test_cached_schema_validators_still_refuse_and_survive_damage(
     _fails(cli, report, "report.yaml", "year")  # refused by the cached validator's 'no'
     for f in files:
         f.write_bytes(b"not a code object")
+    stale = cached / "report.schema.json.0123456789abcdef0123456789abcdef.bin"
+    stale.write_bytes(b"left by an older reportflow")
     _fails(cli, report, "report.yaml", "year")
     _replace(report / "report.yaml", "year: twenty-two", "year: 2022")
     assert cli("status", report).code == 0
     assert all(f.read_bytes() != b"not a code object" for f in files)  # regenerated
+    assert not stale.exists()  # replaced files are not left to pile up
     # A new process answers from the cache alone: fastjsonschema is not even imported.
     probe = (
         "import sys, yaml; from reportflow import schema; "
