@@ -275,14 +275,14 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
             staged = Path(tmp) / f"v{version}"
             staged.mkdir()
             step("render")
+            # Imports in two threads at once slow each other down (one GIL): the render's
+            # are done here, so that its pandoc processes start as soon as it does.
+            import reportflow.render  # noqa: F401
+
             # The checks, the archive's chain link and the tool versions need nothing from
             # the render: they run while it does (its pandoc processes and typst's compile
             # leave this thread the GIL). A refusal drops the render, nothing of which is
             # visible before publish; it is reported once the render has stopped.
-            # Imports in two threads at once slow each other down (one GIL): the render's
-            # are done here, so that its pandoc processes start at once.
-            import reportflow.render  # noqa: F401
-
             with ThreadPoolExecutor(max_workers=1) as pool:
                 rendering = pool.submit(_render, report, staged, commit, version)
                 store = _store(repo, report)
