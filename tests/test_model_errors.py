@@ -192,21 +192,10 @@ def test_no_usable_home_folder_means_no_cache_not_a_failure(cli, report: Path, t
     work.mkdir()
     env = {**os.environ, "HOME": "", "XDG_CACHE_HOME": "relative-cache"}
     env.pop("REPORTFLOW_LOG")
-    done = subprocess.run(
-        [sys.executable, "-m", "reportflow.cli", "status", str(report)],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    status = [sys.executable, "-m", "reportflow.cli", "status", str(report)]
+    done = subprocess.run(status, cwd=work, env=env, capture_output=True, text=True)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done
     _replace(report / "report.yaml", "year: 2022", "year: twenty-two")
-    done = subprocess.run(
-        [sys.executable, "-m", "reportflow.cli", "status", str(report)],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    done = subprocess.run(status, cwd=work, env=env, capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done
     assert list(work.iterdir()) == []
