@@ -122,7 +122,7 @@ class ArchiveStore:
         note["time"] = datetime.now(UTC).replace(microsecond=0).isoformat()
         try:
             self.fs.pipe_file(claim, json.dumps(note, sort_keys=True).encode(), mode="create")
-        except (FileExistsError, OSError) as exc:
+        except OSError as exc:
             # S3 answers 412 when the claim exists and may answer 409 (EBUSY) while another
             # conditional write of it is in flight: both mean another writer has it.
             if isinstance(exc, FileExistsError) or exc.errno == errno.EBUSY:

@@ -216,7 +216,7 @@ def _link_to_previous(
 ) -> dict[str, Any] | None:
     """The hash-chain link to v<version-1>; refuses when the chain cannot be continued."""
     where = (report.report, report.year)
-    if store.occupied(report.report, report.year, version):
+    if store.occupied(*where, version):
         claim = "" if store.local else f" (and its claim {store.claim_path(*where, version)})"
         raise Refused(
             f"archive entry {store.display(*where, version)} exists "
@@ -228,7 +228,7 @@ def _link_to_previous(
     if version == 1:
         return None
     try:
-        data = store.read(report.report, report.year, version - 1, MANIFEST)
+        data = store.read(*where, version - 1, MANIFEST)
     except (FileNotFoundError, OSError):
         raise Refused(
             f"v{version - 1} has a tag but no archived manifest, so v{version} cannot "
