@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reportflow import ledger  # noqa: E402
+from reportflow.signoff import ledger  # noqa: E402
 
 SECTIONS = 100
 EDITS = 4000
@@ -190,13 +190,13 @@ def main() -> None:
         ).stdout.strip()
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         cache = repo / ".git" / "reportflow" / "verified.json"
-        gate = [sys.executable, "-m", "reportflow.cli", "gate", FOLDER]
+        gate = [sys.executable, "-m", "reportflow", "gate", FOLDER]
         check = subprocess.run(gate, cwd=repo, env=env, capture_output=True, text=True)
         passed = check.returncode == 0
         lib = [
             sys.executable,
             "-c",
-            "import sys; from reportflow import approval; "
+            "import sys; from reportflow.signoff import approval; "
             f"sys.exit(0 if approval.evaluate_at('{FOLDER}').passed else 1)",
         ]
         env_sk = {**env, "REPORTFLOW_VERIFIER": "ssh-keygen"}
@@ -211,7 +211,7 @@ def main() -> None:
                 "warm": (gate, env, None),
                 "lib_cold": (lib, env, drop),
                 "cold_sk": (gate, env_sk, drop),
-                "py": ([sys.executable, "-c", "import reportflow.cli"], env, None),
+                "py": ([sys.executable, "-c", "import reportflow.commands.cli"], env, None),
             },
             repo,
         )
@@ -229,7 +229,9 @@ def main() -> None:
             f"approval.evaluate_at, cold     {lib_cold:6.3f} s   ratio {lib_cold / git_log:5.2f}x"
         )
         print(f"gate cold, ssh-keygen verifier {cold_sk:6.3f} s   ratio {cold_sk / git_log:5.2f}x")
-        print(f"python -c 'import reportflow.cli' {py:6.3f} s (interpreter start-up floor)")
+        print(
+            f"python -c 'import reportflow.commands.cli' {py:6.3f} s (interpreter start-up floor)"
+        )
         print(f"load average during the run: {os.getloadavg()[0]:.2f} (2 cores)")
         goal = cold <= 1.0 and cold <= 3 * git_log
         print(f"goal (cold <= 1 s and <= 3x git log): {'met' if goal else 'NOT met'}")

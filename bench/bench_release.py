@@ -50,7 +50,7 @@ def sh(*args: str, cwd: Path, person: str = "office-director") -> float:
 
 
 def rf(*args: str, cwd: Path, person: str = "office-director") -> float:
-    return sh(sys.executable, "-m", "reportflow.cli", *args, cwd=cwd, person=person)
+    return sh(sys.executable, "-m", "reportflow", *args, cwd=cwd, person=person)
 
 
 def setup(work: Path) -> Path:

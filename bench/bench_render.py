@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reportflow import pandoc  # noqa: E402
-from reportflow.model import load_report  # noqa: E402
+from reportflow.content.model import load_report  # noqa: E402
+from reportflow.core import pandoc  # noqa: E402
 from reportflow.render import fonts, html, pdf, word  # noqa: E402
 from reportflow.render.doc import RenderDoc  # noqa: E402
 
@@ -108,7 +108,7 @@ def wall(cmd: list[str], env: dict[str, str]) -> float:
 
 
 LIBRARY = (
-    "import sys; from pathlib import Path; from reportflow.model import load_report; "
+    "import sys; from pathlib import Path; from reportflow.content.model import load_report; "
     "from reportflow.render import render_report; "
     "render_report(load_report(sys.argv[1]), ['docx', 'pdf', 'html'], Path(sys.argv[2]), "
     "draft=True, commit='0' * 40)"
@@ -121,7 +121,7 @@ def bench(name: str, report_dir: Path, work: Path, repeat: int) -> None:
     # Installed software has its bytecode cached (pip compiles it); without the cache every
     # run would recompile typer, jsonschema, GitPython and python-docx.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    cli = [sys.executable, "-m", "reportflow.cli", "render", str(report_dir)]
+    cli = [sys.executable, "-m", "reportflow", "render", str(report_dir)]
     cli += ["--out", str(work / "cli")]
     lib = [sys.executable, "-c", LIBRARY, str(report_dir), str(work / "lib")]
     wall(["bash", str(script)], env)  # warm the caches for all three

@@ -115,7 +115,7 @@ def summarise(results: list[tuple[float, float]]) -> tuple[float, float, float]:
 def main() -> None:
     env_python = sys.executable
     os.environ.setdefault("PYTHONPATH", str(ROOT))
-    validate = [env_python, "-m", "reportflow.cli", "validate", "--format", "json"]
+    validate = [env_python, "-m", "reportflow", "validate", "--format", "json"]
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "bench" / "2022"
         size = build(report)

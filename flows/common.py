@@ -9,7 +9,9 @@ from typing import Any
 from prefect import task
 from prefect.artifacts import create_table_artifact
 
-from reportflow import model, notify, validate
+from reportflow import validate
+from reportflow.content import model
+from reportflow.cycle import notify
 
 
 @task(name="validate")

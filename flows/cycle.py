@@ -7,14 +7,16 @@ from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
+from reportflow.flows.common import notify_people, validate_report
 
-from flows.common import notify_people, validate_report
-from reportflow import approval, cycle, model, notify
+from reportflow.content import model
+from reportflow.cycle import nextyear, notify
+from reportflow.signoff import approval
 
 
 @task(name="open next year")
 def open_next_year(series_dir: Path) -> dict[str, Any]:
-    opened = cycle.open_next(series_dir)
+    opened = nextyear.open_next(series_dir)
     return {"path": str(opened.path), "source": opened.source, "owners": list(opened.owners)}
 
 

@@ -3,8 +3,8 @@
 The flow only composes reportflow's library; every decision (is the report approved? may this
 person sign?) is made there, so the CLI and the flow can never disagree. While the gate is
 unmet the run pauses and waits for a sign-off form in the Prefect UI (or `python -m
-flows.resume`); a sign-off made with `reportflow signoff` meanwhile counts too: resume with an
-empty form to make the flow look again.
+reportflow.flows.resume`); a sign-off made with `reportflow signoff` meanwhile counts too:
+resume with an empty form to make the flow look again.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from typing import Any, Literal
 from prefect import flow, get_run_logger, pause_flow_run, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.input import RunInput
+from reportflow.flows.common import gate_markdown, notify_people, validate_report
 
-from flows.common import gate_markdown, notify_people, validate_report
-from reportflow import approval, release
-from reportflow.errors import ReportflowError
+from reportflow.core.errors import ReportflowError
+from reportflow.release import release
+from reportflow.signoff import approval
 
 WEEK = 7 * 24 * 3600
 

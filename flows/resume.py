@@ -1,6 +1,7 @@
 """Resume a paused release run from the command line (Prefect 3 has no such command).
 
-    python -m flows.resume <flow-run-id> [--as <person> --section <id> | --report] [--reject]
+    python -m reportflow.flows.resume <flow-run-id>
+        [--as <person> (--section <id> | --report)] [--reject] [-m <comment>]
 
 Without --as it resumes with an empty form: the flow re-checks the gate, which is how a
 sign-off made with `reportflow signoff` meanwhile is picked up.
@@ -15,7 +16,7 @@ from prefect.flow_runs import resume_flow_run
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m flows.resume")
+    parser = argparse.ArgumentParser(prog="python -m reportflow.flows.resume")
     parser.add_argument("flow_run_id", type=UUID)
     parser.add_argument("--as", dest="reviewer", default="")
     scope = parser.add_mutually_exclusive_group()

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow
-
-from flows.common import validate_report
+from reportflow.flows.common import validate_report
 
 
 @flow(name="validate-report")

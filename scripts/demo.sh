@@ -81,8 +81,8 @@ reportflow verify "$report" --all
 step "open next year's cycle from the approved version"
 python - <<'PY'
 from pathlib import Path
-from reportflow import cycle
-opened = cycle.open_next(Path("content/political-ecology"))
+from reportflow.cycle import nextyear
+opened = nextyear.open_next(Path("content/political-ecology"))
 print(f"opened {opened.path} from {opened.source}; owners: {', '.join(opened.owners)}")
 PY
 reportflow status content/political-ecology/2023
@@ -96,8 +96,7 @@ for s in preface situation problems measures; do
 done
 as party-secretary reportflow signoff "$report" --report --as party-secretary --key keys/party-secretary
 as office-director python -c "
-import sys; sys.path.insert(0, '$root')
-from flows.release import release_flow
+from reportflow.flows.release import release_flow
 print(release_flow('$report'))
 "
 reportflow verify "$report" --all | tail -n 3

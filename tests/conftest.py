@@ -88,7 +88,7 @@ def cli() -> Callable[..., Result]:
 
     def run(*args: str | Path, cwd: Path | None = None) -> Result:
         proc = subprocess.run(
-            [sys.executable, "-m", "reportflow.cli", *map(str, args)],
+            [sys.executable, "-m", "reportflow", *map(str, args)],
             cwd=cwd,
             capture_output=True,
             text=True,

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from conftest import SAMPLE_REPORT
 
-from reportflow import assemble, pandoc
-from reportflow.model import Report
+from reportflow.content.model import Report
+from reportflow.core import pandoc
+from reportflow.render import assemble
 
 SHA = "0291cb8a" * 5
 

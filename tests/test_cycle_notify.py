@@ -10,8 +10,9 @@ import pytest
 import yaml
 from conftest import commit_all, git
 
-from reportflow import cycle, model, notify
-from reportflow.errors import ContentError
+from reportflow.content import model
+from reportflow.core.errors import ContentError
+from reportflow.cycle import nextyear, notify
 
 
 def test_open_next_year_from_the_last_released_version(repo: Path, report_dir: Path) -> None:
@@ -20,7 +21,7 @@ def test_open_next_year_from_the_last_released_version(repo: Path, report_dir: P
     section.write_text(section.read_text(encoding="utf-8") + "\n发布后的草稿。\n", "utf-8")
     commit_all(repo, "draft after release")
 
-    opened = cycle.open_next(report_dir.parent)
+    opened = nextyear.open_next(report_dir.parent)
     assert opened.path == report_dir.parent / "2023"
     assert opened.source.startswith("v1 ")
     assert opened.owners == ("office-director",)
@@ -30,11 +31,11 @@ def test_open_next_year_from_the_last_released_version(repo: Path, report_dir: P
 
 
 def test_open_next_year_without_release_uses_working_tree(repo: Path, report_dir: Path) -> None:
-    opened = cycle.open_next(report_dir.parent)
+    opened = nextyear.open_next(report_dir.parent)
     assert opened.source == "working tree"
     assert model.load_report(opened.path).year == 2023
     with pytest.raises(ContentError, match="2023 is not after the latest year 2023"):
-        cycle.open_next(report_dir.parent, 2023)
+        nextyear.open_next(report_dir.parent, 2023)
 
 
 class _Inbox(BaseHTTPRequestHandler):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import SAMPLE_REPORT
 
-from reportflow.main import fast_validate_args
+from reportflow.commands.main import fast_validate_args
 
 
 def test_fast_path_takes_only_the_plain_forms() -> None:
@@ -32,8 +32,8 @@ def _run(*code_and_args: str) -> subprocess.CompletedProcess[str]:
 
 def test_fast_path_and_typer_agree() -> None:
     args = ["validate", str(SAMPLE_REPORT), "--format", "json"]
-    fast = _run("-m", "reportflow.main", *args)
-    via_typer = _run("-c", "import sys; from reportflow.cli import app; app()", *args)
+    fast = _run("-m", "reportflow.commands.main", *args)
+    via_typer = _run("-c", "import sys; from reportflow.commands.cli import app; app()", *args)
     assert fast.returncode == via_typer.returncode == 1
     assert fast.stdout == via_typer.stdout
     assert '"placeholders.asterisks"' in fast.stdout

@@ -72,7 +72,7 @@ def _paused_run(name: str, timeout: float = 90):
 
 
 def test_validate_flow_reports_the_placeholders(prefect_server, report_dir: Path) -> None:
-    from flows.validate import validate_flow
+    from reportflow.flows.validate import validate_flow
 
     summary = validate_flow(str(report_dir))
     assert summary["errors"] > 0  # the sample's *** figures
@@ -80,8 +80,7 @@ def test_validate_flow_reports_the_placeholders(prefect_server, report_dir: Path
 
 def test_release_flow_waits_for_signoffs_then_releases(prefect_server, cli, tmp_path: Path) -> None:
     from prefect.flow_runs import resume_flow_run
-
-    from flows.release import release_flow
+    from reportflow.flows.release import release_flow
 
     report_dir = _repo_with_ui_signoffs(tmp_path / "reports")
     repo = report_dir.parents[2]
@@ -132,8 +131,7 @@ def test_release_flow_rejects_a_refused_ui_signoff_and_keeps_waiting(
     prefect_server, cli, tmp_path: Path
 ) -> None:
     from prefect.flow_runs import resume_flow_run
-
-    from flows.release import release_flow
+    from reportflow.flows.release import release_flow
 
     report_dir = _repo_with_ui_signoffs(tmp_path / "reports")
     for sid in ("preface", "situation", "problems", "measures"):

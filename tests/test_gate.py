@@ -5,8 +5,8 @@ from __future__ import annotations
 import hypothesis.strategies as st
 from hypothesis import given, settings
 
-from reportflow import gate, roster
-from reportflow.ledger import SignoffRecord
+from reportflow.signoff import gate, roster
+from reportflow.signoff.ledger import SignoffRecord
 
 PEOPLE = {
     "office-director": {"roles": ["author"], "email": "od@x.cn", "keys": ["ssh-ed25519 AAAA1"]},

@@ -7,9 +7,10 @@ import docx
 import pytest
 from conftest import SAMPLE_REPORT, SAMPLE_TXT
 
-from reportflow import assemble, importer, model
 from reportflow.commands import import_
-from reportflow.errors import ImportFailed, InputError
+from reportflow.content import importer, model
+from reportflow.core.errors import ImportFailed, InputError
+from reportflow.render import assemble
 
 _WS = re.compile(r"\s+")
 

@@ -11,7 +11,8 @@ import pytest
 from conftest import commit_all, git
 from signoff_support import head, make_keys, make_repo, section_file
 
-from reportflow import approval, gitio, ledger, roster
+from reportflow.core import gitio
+from reportflow.signoff import approval, ledger, roster
 
 
 @pytest.fixture(scope="session")
@@ -209,8 +210,8 @@ def test_policy_schema_errors_name_the_field(tmp_path: Path) -> None:
 
     from conftest import SAMPLE_REPORT
 
-    from reportflow import model, schema
-    from reportflow.errors import SchemaError
+    from reportflow.content import model, schema
+    from reportflow.core.errors import SchemaError
 
     dest = tmp_path / "r"
     shutil.copytree(SAMPLE_REPORT, dest)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_REPORT
 
-from reportflow import model
+from reportflow.content import model
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def test_not_a_folder(cli, tmp_path: Path) -> None:
 
 
 def test_unexpected_errors_print_one_line_and_log_the_traceback(capsys, tmp_path: Path) -> None:
-    from reportflow.error_handler import error_handler, log_path
+    from reportflow.core.error_handler import error_handler, log_path
 
     with pytest.raises(SystemExit) as exit_info, error_handler():
         {}["missing"]  # a bug, not a user mistake
@@ -170,7 +170,7 @@ def test_cached_schema_validators_still_refuse_and_survive_damage(
     assert not stale.exists()  # replaced files are not left to pile up
     # A new process answers from the cache alone: fastjsonschema is not even imported.
     probe = (
-        "import sys, yaml; from reportflow import schema; "
+        "import sys, yaml; from reportflow.content import schema; "
         "doc = yaml.safe_load(open(sys.argv[1], encoding='utf-8')); "
         "check = schema._fast_check('report.schema.json'); "
         "good = check(doc); doc['year'] = 'twenty-two'; bad = check(doc); "
@@ -192,7 +192,7 @@ def test_no_usable_home_folder_means_no_cache_not_a_failure(cli, report: Path, t
     work.mkdir()
     env = {**os.environ, "HOME": "", "XDG_CACHE_HOME": "relative-cache"}
     env.pop("REPORTFLOW_LOG")
-    status = [sys.executable, "-m", "reportflow.cli", "status", str(report)]
+    status = [sys.executable, "-m", "reportflow", "status", str(report)]
     done = subprocess.run(status, cwd=work, env=env, capture_output=True, text=True)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done
     _replace(report / "report.yaml", "year: 2022", "year: twenty-two")

@@ -19,8 +19,8 @@ from releasing import (
     tamper_json,
 )
 
-from reportflow import release
-from reportflow.archive import ArchiveStore
+from reportflow.release import release
+from reportflow.release.archive import ArchiveStore
 
 
 def _tags(repo: Path) -> list[str]:
@@ -193,7 +193,7 @@ def released_twice(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     def cli(*args: str | Path) -> Result:
         proc = subprocess.run(
-            [sys.executable, "-m", "reportflow.cli", *map(str, args)],
+            [sys.executable, "-m", "reportflow", *map(str, args)],
             capture_output=True,
             text=True,
         )
@@ -226,7 +226,7 @@ def test_verify_names_what_was_tampered_with(cli, tmp_path: Path, released_twice
 
 def test_two_releases_at_once_exactly_one_wins(cli, repo: Path, report_dir: Path) -> None:
     ready_to_release(cli, repo, report_dir)
-    cmd = [sys.executable, "-m", "reportflow.cli", "release", str(report_dir)]
+    cmd = [sys.executable, "-m", "reportflow", "release", str(report_dir)]
     procs = [
         subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)

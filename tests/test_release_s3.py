@@ -13,8 +13,8 @@ import pytest
 from conftest import git
 from releasing import ready_to_release
 
-from reportflow.archive import CLAIM_SUFFIX, ArchiveStore
-from reportflow.errors import Refused
+from reportflow.core.errors import Refused
+from reportflow.release.archive import CLAIM_SUFFIX, ArchiveStore
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_two_clones_releasing_into_one_bucket_at_once_exactly_one_wins(
     dirs = [report_dir, other / report_dir.relative_to(repo)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "reportflow.cli", "release", str(d)],
+            [sys.executable, "-m", "reportflow", "release", str(d)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

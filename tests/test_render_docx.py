@@ -10,7 +10,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from render_helpers import SHA, copy_sample, source_blocks
 
-from reportflow.model import load_report
+from reportflow.content.model import load_report
 from reportflow.render import layout as L
 from reportflow.render import render_report
 from reportflow.render.word import REFERENCE_DOCX, build_reference, layout_values

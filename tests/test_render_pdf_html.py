@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from render_helpers import SHA, copy_sample, tool
 
-from reportflow.errors import InputError, ToolError
-from reportflow.model import load_report
+from reportflow.content.model import load_report
+from reportflow.core.errors import InputError, ToolError
 from reportflow.render import fonts, pdf, render_report
 from reportflow.render.doc import RenderDoc
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from render_helpers import SHA, copy_sample, tool
 
-from reportflow.errors import InputError
-from reportflow.model import load_report
+from reportflow.content.model import load_report
+from reportflow.core.errors import InputError
 from reportflow.render import render_report
 
 SECRET = Path("/etc/passwd").read_text(encoding="utf-8").splitlines()[0]  # "root:x:0:0:..."

@@ -217,7 +217,7 @@ def test_attack_author_adds_own_key_and_approves(cli, keys, rdir: Path) -> None:
     """The office director gives themselves the deputy-head role and their key, then signs a
     record for a section: the roster in force (first commit) does not know them as a reviewer,
     so the gate neither counts it nor passes while the roster change is unsigned."""
-    from reportflow import ledger
+    from reportflow.signoff import ledger
 
     repo = repo_of(rdir)
     yaml_path = rdir / "report.yaml"
@@ -338,7 +338,7 @@ def test_roster_changes_chain_so_a_rotated_key_signs_the_next_change(
     data = json.loads(cli("gate", rdir, "--format", "json").out)
     assert data["roster_status"] == "approved"
     assert data["sections"]["problems"]["required"] == 2
-    from reportflow import approval
+    from reportflow.signoff import approval
 
     counted = [r for r in approval.evaluate_at(rdir).counted if r.scope == "roster"]
     assert len(counted) == 2  # both steps of the chain, so a manifest can re-check it
@@ -359,7 +359,7 @@ def test_gate_at_an_older_revision_and_unknown_section_record(cli, sign, rdir: P
 
 def test_unsigned_ui_signoff_counts_only_where_policy_allows(cli, keys, rdir: Path) -> None:
     from reportflow.commands import signoff
-    from reportflow.errors import InputError, Refused
+    from reportflow.core.errors import InputError, Refused
 
     with pytest.raises(Refused, match="须用密钥签名"):
         signoff.record(rdir, person="deputy-head-1", scope="section:problems", channel="prefect-ui")

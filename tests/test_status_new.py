@@ -5,7 +5,7 @@ from pathlib import Path
 
 from conftest import commit_all
 
-from reportflow import model
+from reportflow.content import model
 
 
 def _edit(path: Path, extra: str) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from conftest import ROOT, SAMPLE_REPORT
 
-from reportflow.model import load_report
-from reportflow.schema import load_schema
+from reportflow.content.model import load_report
+from reportflow.content.schema import load_schema
 from reportflow.validate import ERROR, WARNING, check
 from reportflow.validate.formulations import dictionary, find
 from reportflow.validate.registry import all_rules, family_names

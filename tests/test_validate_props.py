@@ -7,8 +7,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reportflow.markdown import parse
-from reportflow.model import Report, Section
+from reportflow.content.markdown import parse
+from reportflow.content.model import Report, Section
 from reportflow.validate import check
 
 MARKUP = st.sampled_from(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from validate_util import BODY_LINE, findings_for, where, write_report
 
-from reportflow.model import load_report
+from reportflow.content.model import load_report
 from reportflow.validate import check
 
 L = BODY_LINE

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from reportflow.model import load_report
+from reportflow.content.model import load_report
 from reportflow.validate import Finding, check
 
 BODY_LINE = 6  # front matter: ---, id, title, owner, --- ; the body starts on line 6

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from reportflow import approval
+from reportflow.signoff import approval
 
 STATUS_ZH = {"approved": "已批准", "pending": "待审批", "stale": "已过期", "rejected": "已退回"}
 

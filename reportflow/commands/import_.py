@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reportflow import importer, scaffold, templates
-from reportflow.errors import InputError
+from reportflow.content import importer, scaffold, templates
+from reportflow.core.errors import InputError
 
 PREFACE_TITLE = "前言"
 #: Written where the user gave no value: the placeholder rule flags it until someone fills it.

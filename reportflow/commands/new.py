@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reportflow import model, scaffold, templates
 from reportflow.commands.import_ import TO_FILL
+from reportflow.content import model, scaffold, templates
 
 
 def from_template(

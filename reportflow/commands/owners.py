@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportflow import gitio, model
+from reportflow.content import model
+from reportflow.core import gitio
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reportflow import release
 from reportflow.commands import progress
+from reportflow.release import release
 
 LABELS = {
     "check": "checking validation and sign-offs",

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportflow import gitio, model
 from reportflow.commands import progress
+from reportflow.content import model
+from reportflow.core import gitio
 from reportflow.render import check_formats, render_report
 from reportflow.render.layout import DIRTY_SUFFIX
 

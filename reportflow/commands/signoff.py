@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportflow import approval, gate, gitio, ledger, model
-from reportflow.errors import InputError, Refused
-from reportflow.roster import Roster
+from reportflow.content import model
+from reportflow.core import gitio
+from reportflow.core.errors import InputError, Refused
+from reportflow.signoff import approval, gate, ledger
+from reportflow.signoff.roster import Roster
 
 SCOPE_RE = re.compile(r"^(report|roster|section:[a-z0-9]+(-[a-z0-9]+)*)$")
 

@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from reportflow import approval as approval_mod
-from reportflow import gitio, model
+from reportflow.content import model
+from reportflow.core import gitio
+from reportflow.signoff import approval as approval_mod
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class SectionStatus:
 
 def approval_at_head(report: model.Report) -> approval_mod.Approval | None:
     """The gate's verdict at HEAD, or None where there is none (no git, not committed)."""
-    from reportflow.errors import ReportflowError
+    from reportflow.core.errors import ReportflowError
 
     repo = gitio.find_repo(report.root)
     if repo is None or not gitio.has_commits(repo):

@@ -11,8 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from reportflow import model
-from reportflow.errors import InputError
+from reportflow.content import model
+from reportflow.core.errors import InputError
 from reportflow.validate import check, output
 from reportflow.validate.registry import all_rules
 

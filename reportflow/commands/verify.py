@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from reportflow import verify
+from reportflow.release import verify
 
 
 def run(path: Path, version: int | None = None, all_versions: bool = False) -> int:

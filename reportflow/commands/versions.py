@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reportflow.verify import Verifier
+from reportflow.release.verify import Verifier
 
 
 def collect(path: Path) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """Render a report as DOCX, PDF and HTML in the GB/T 9704 official-document layout.
 
-All three start from the one document ``reportflow.assemble`` builds, so their text is the
+All three start from the one document ``reportflow.render.assemble`` builds, so their text is the
 same. The three pandoc processes run at once; meanwhile this process finds and loads the fonts
 for the PDF, then finishes each format (typst compile, DOCX touches) as its pandoc ends. The
 Python side needs no threads: typst and lxml hold the GIL anyway, the parallel work is pandoc.
@@ -13,8 +13,8 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from reportflow.errors import InputError
-from reportflow.model import Report
+from reportflow.content.model import Report
+from reportflow.core.errors import InputError
 from reportflow.render import fonts, html, pdf, word
 from reportflow.render.doc import RenderDoc
 from reportflow.render.layout import draft_label

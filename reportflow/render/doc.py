@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from reportflow import assemble
-from reportflow.model import Report
+from reportflow.content.model import Report
+from reportflow.render import assemble
 from reportflow.render.layout import draft_label
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reportflow.errors import InputError, ToolError
+from reportflow.core.errors import InputError, ToolError
 
 ROLES = ("fangsong", "kaiti", "heiti", "songti", "title")
 

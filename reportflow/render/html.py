@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reportflow import pandoc
+from reportflow.core import pandoc
+from reportflow.core.resources import data_path
 from reportflow.render import layout as L
 from reportflow.render.doc import RenderDoc
 
-RENDER_DIR = Path(__file__).resolve().parents[2] / "schemas" / "render"
+RENDER_DIR = data_path("render")
 TEMPLATE = RENDER_DIR / "gongwen.html"
 STYLESHEET = RENDER_DIR / "gongwen.css"
 

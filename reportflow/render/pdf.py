@@ -12,13 +12,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from reportflow import pandoc
-from reportflow.errors import InputError, ToolError
+from reportflow.core import pandoc
+from reportflow.core.errors import InputError, ToolError
+from reportflow.core.resources import data_path
 from reportflow.render import fonts as fontmod
 from reportflow.render import layout as L
 from reportflow.render.doc import RenderDoc
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "schemas" / "render" / "gongwen.typ"
+TEMPLATE = data_path("render", "gongwen.typ")
 MAIN = '#import "/gongwen.typ": *\n#show: gongwen\n\n'
 
 

@@ -13,12 +13,13 @@ import io
 from pathlib import Path
 from typing import Any
 
-from reportflow import pandoc
+from reportflow.core import pandoc
+from reportflow.core.resources import data_path
 from reportflow.render import layout as L
 from reportflow.render import ooxml
 from reportflow.render.doc import RenderDoc
 
-REFERENCE_DOCX = Path(__file__).resolve().parents[2] / "schemas" / "render" / "reference.docx"
+REFERENCE_DOCX = data_path("render", "reference.docx")
 
 # (style, font role, size pt, centred, first-line indent): 7.3.1 title, 7.3.3 heading levels.
 STYLES: tuple[tuple[str, str, float, bool, bool], ...] = (

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reportflow.errors import ReportflowError
-from reportflow.markdown import parse
-from reportflow.model import REPORT_FILE, Report, load_report
-from reportflow.templates import load_template
+from reportflow.content.markdown import parse
+from reportflow.content.model import REPORT_FILE, Report, load_report
+from reportflow.content.templates import load_template
+from reportflow.core.errors import ReportflowError
 from reportflow.validate.findings import ERROR, WARNING, Finding, ValidationResult
-from reportflow.validate.registry import Context, Doc, all_rules, families, resolve_levels
+from reportflow.validate.registry import all_rules, families, resolve_levels
+from reportflow.validate.rule import Context, Doc
 
 __all__ = ["ERROR", "WARNING", "Finding", "ValidationResult", "check", "previous_report"]
 

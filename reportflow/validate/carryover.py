@@ -13,9 +13,9 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 
-from reportflow.markdown import parse
-from reportflow.model import Report
-from reportflow.validate.registry import Context, Rule
+from reportflow.content.markdown import parse
+from reportflow.content.model import Report
+from reportflow.validate.rule import Context, Rule
 
 RULES = (
     Rule(

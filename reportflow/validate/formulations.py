@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from reportflow.validate.registry import Context, Rule
+from reportflow.validate.rule import Context, Rule
 
 RULES = (
     Rule(
@@ -70,8 +70,8 @@ def max_edits(length: int) -> int:
 
 @cache
 def dictionary() -> Dictionary:
-    from reportflow.schema import SCHEMA_DIR, parse_yaml
-    from reportflow.textio import read_text
+    from reportflow.content.schema import SCHEMA_DIR, parse_yaml
+    from reportflow.core.textio import read_text
 
     path = SCHEMA_DIR / "rules" / "formulations.yaml"
     doc = parse_yaml(read_text(path), path) or {}

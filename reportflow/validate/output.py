@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from reportflow import __version__
 from reportflow.validate.findings import ERROR, ValidationResult
-from reportflow.validate.registry import Rule
+from reportflow.validate.rule import Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 

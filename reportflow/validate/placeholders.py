@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from reportflow.validate.registry import Context, Rule
+from reportflow.validate.rule import Context, Rule
 
 RULES = (
     Rule(

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from reportflow.markdown import CN_NUM, Block, cn_number, cn_numeral
-from reportflow.validate.registry import Context, Doc, Rule
+from reportflow.content.markdown import CN_NUM, Block, cn_number, cn_numeral
+from reportflow.validate.rule import Context, Doc, Rule
 
 RULES = (
     Rule(

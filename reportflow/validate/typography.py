@@ -13,7 +13,7 @@ import re
 from functools import cache
 from typing import Any
 
-from reportflow.validate.registry import Context, Doc, Rule
+from reportflow.validate.rule import Context, Doc, Rule
 
 RULES = (
     Rule(

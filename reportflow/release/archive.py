@@ -21,7 +21,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reportflow.errors import Refused, ToolError
+from reportflow.core.errors import Refused, ToolError
 
 MANIFEST = "manifest.json"
 #: Beside an entry on an object store: the create-only marker of the writer that owns it.

@@ -15,9 +15,9 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from reportflow import pandoc
-from reportflow.errors import ImportFailed
-from reportflow.textio import read_text
+from reportflow.core import pandoc
+from reportflow.core.errors import ImportFailed
+from reportflow.core.textio import read_text
 
 # 一、政治生态建设情况 : Chinese numeral, 顿号, a short title without a sentence end.
 _LEVEL1 = re.compile(r"^[一二三四五六七八九十百]+、\S")

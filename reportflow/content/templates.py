@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportflow import schema
-from reportflow.errors import ContentError
-from reportflow.textio import read_text
+from reportflow.content import schema
+from reportflow.core.errors import ContentError
+from reportflow.core.textio import read_text
 
 TEMPLATE_DIR = schema.SCHEMA_DIR / "templates"
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from reportflow import schema
-from reportflow.errors import ContentError, InputError
-from reportflow.model import REPORT_FILE, SECTIONS_DIR, SIGNOFFS_DIR, Report
+from reportflow.content import schema
+from reportflow.content.model import REPORT_FILE, SECTIONS_DIR, SIGNOFFS_DIR, Report
+from reportflow.core.errors import ContentError, InputError
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
-from reportflow.errors import ToolError
+from reportflow.core.errors import ToolError
 
 #: How we read section Markdown: ``@word`` is not a citation and ``<word>`` is text, not raw
 #: HTML that would silently vanish (shared/reference/gongwen.md, pitfalls 3 and 4).

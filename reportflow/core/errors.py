@@ -1,7 +1,7 @@
 """The one exception hierarchy of reportflow.
 
 Every error a user can cause is a ``ReportflowError`` carrying where it happened (file, line,
-column) and how to fix it, so the single handler in ``reportflow.error_handler`` can print one
+column) and how to fix it, so the single handler in ``reportflow.core.error_handler`` can print one
 line and exit with the right code. Anything else that escapes is a bug: the handler logs its
 traceback instead of showing it.
 """

@@ -12,7 +12,7 @@ import gc
 import sys
 from pathlib import Path
 
-from reportflow.error_handler import error_handler
+from reportflow.core.error_handler import error_handler
 
 _FORMATS = ("text", "json", "sarif")
 
@@ -46,7 +46,7 @@ def main() -> None:
                 from reportflow.commands import validate
 
                 raise SystemExit(validate.run(*fast))
-            from reportflow.cli import app
+            from reportflow.commands.cli import app
 
             app()
     finally:

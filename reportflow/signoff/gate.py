@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from reportflow.ledger import SignoffRecord, Verification
-from reportflow.roster import Roster, Who
+from reportflow.signoff.ledger import SignoffRecord, Verification
+from reportflow.signoff.roster import Roster, Who
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from reportflow import schema
-from reportflow.errors import ContentError
-from reportflow.textio import decode
+from reportflow.content import schema
+from reportflow.core.errors import ContentError
+from reportflow.core.textio import decode
 
 REPORT_FILE = "report.yaml"
 SECTIONS_DIR = "sections"
@@ -312,7 +312,7 @@ class TreeSource:
 
 def tree_source(repo: Any, commit: str, folder: str) -> tuple[TreeSource, dict[str, str]]:
     """The folder at ``commit`` as a source, with the blob id of each file."""
-    from reportflow import gitio  # GitPython costs start-up time; only commits need it
+    from reportflow.core import gitio  # GitPython costs start-up time; only commits need it
 
     blobs, files = gitio.folder_files(repo, commit, folder)
     label = f"{commit[:10]}:{folder}" if folder not in ("", ".") else commit[:10]
@@ -338,7 +338,7 @@ def snapshot(repo: Any, commit: str, folder: str, root: Path) -> Snapshot:
 
 def load_report_at(path: Path | str, rev: str) -> Report:
     """Load the report folder ``path`` as it was at revision ``rev``."""
-    from reportflow import gitio
+    from reportflow.core import gitio
 
     root = Path(path)
     repo = gitio.require_repo(root if root.exists() else root.parent)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reportflow.errors import EncodingError
+from reportflow.core.errors import EncodingError
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 import git
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
-from reportflow.errors import GitError
+from reportflow.core.errors import GitError
 
 _SEP = "\x1f"
 

@@ -128,7 +128,7 @@ def signoff_cmd(
 ) -> None:
     """Sign off a section, the whole report or a roster change; writes and commits a record."""
     from reportflow.commands import signoff
-    from reportflow.errors import InputError
+    from reportflow.core.errors import InputError
 
     if sum((section is not None, report, roster)) != 1:
         raise InputError("give exactly one of --section <id>, --report or --roster")
@@ -231,9 +231,3 @@ def render_cmd(
 
     for fmt, written in render.run(path, to, out, commit).items():
         typer.echo(f"{fmt}: {written}")
-
-
-if __name__ == "__main__":
-    from reportflow.main import main
-
-    main()

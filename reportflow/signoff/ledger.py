@@ -26,9 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from reportflow import schema
-from reportflow.cache import write_atomic
-from reportflow.errors import InputError, Refused, ReportflowError, SchemaError, ToolError
+from reportflow.content import schema
+from reportflow.core.cache import write_atomic
+from reportflow.core.errors import InputError, Refused, ReportflowError, SchemaError, ToolError
 
 NAMESPACE = "reportflow-signoff"
 SCHEMA = "signoff.schema.json"

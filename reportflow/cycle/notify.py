@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reportflow.model import Report
+from reportflow.content.model import Report
 
 
 @dataclass(frozen=True)

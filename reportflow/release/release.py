@@ -22,9 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reportflow import __version__, gitio, model
-from reportflow.archive import MANIFEST, ArchiveStore
-from reportflow.errors import Refused
+from reportflow import __version__
+from reportflow.content import model
+from reportflow.core import gitio
+from reportflow.core.errors import Refused
+from reportflow.release.archive import MANIFEST, ArchiveStore
 
 FORMATS = ("docx", "pdf", "html")
 SOURCES = "sources.tar.gz"
@@ -76,7 +78,7 @@ def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
 def tools() -> dict[str, str]:
     from importlib import metadata  # ~25 ms of imports, paid while the render runs
 
-    from reportflow import pandoc
+    from reportflow.core import pandoc
 
     found = {"reportflow": __version__, "python": platform.python_version(), "git": gitio.version()}
     found["pandoc"] = pandoc.version()
@@ -153,7 +155,8 @@ def _alive(pid: int) -> bool:
 
 
 def _check(report_dir: Path, snap: model.Snapshot) -> tuple[Any, Any]:
-    from reportflow import approval, validate
+    from reportflow import validate
+    from reportflow.signoff import approval
 
     commit = snap.commit
     result = validate.check(snap.report)

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reportflow import cache
-from reportflow.errors import ReportflowError
+from reportflow.core import cache
+from reportflow.core.errors import ReportflowError
 
 
 def log_path() -> Path | None:

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportflow import gitio, model, schema
-from reportflow.archive import MANIFEST, ArchiveStore
-from reportflow.errors import ContentError, SchemaError
-from reportflow.release import (
+from reportflow.content import model, schema
+from reportflow.core import gitio
+from reportflow.core.errors import ContentError, SchemaError
+from reportflow.release.archive import MANIFEST, ArchiveStore
+from reportflow.release.release import (
     SOURCES,
     archive_location,
     digest_in_message,
@@ -174,7 +175,7 @@ class Verifier:
         yield Check(version, f"chain to v{version - 1}'s manifest", ok)
 
     def _approval_check(self, version: int, manifest: dict[str, Any]) -> Iterator[Check]:
-        from reportflow import approval
+        from reportflow.signoff import approval
 
         try:
             verdict = approval.evaluate_records(

@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from reportflow import cache
-from reportflow.errors import SchemaError, YamlSyntaxError
+from reportflow.core import cache
+from reportflow.core.errors import SchemaError, YamlSyntaxError
+from reportflow.core.resources import data_path
 
 if TYPE_CHECKING:
     import jsonschema
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_DIR = data_path()
 #: Ids of reports, sections and people: safe as file names and git ref parts.
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from reportflow import pandoc
-from reportflow.model import Report
+from reportflow.content.model import Report
+from reportflow.core import pandoc
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; escaping all of it in a title is
 # simpler and safer than deciding which marks would start emphasis, links or lists.

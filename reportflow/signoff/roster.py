@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from reportflow import ledger, schema
+from reportflow.content import schema
+from reportflow.signoff import ledger
 
 DEFAULT = "default"
 
@@ -155,8 +156,8 @@ def from_doc(doc: Mapping[str, Any], origin: str = "", commit: str = "") -> Rost
 def from_yaml(data: bytes, shown: str, origin: str = "", commit: str = "") -> Roster | None:
     """Roster of a report.yaml's bytes; None if it has no policy or is not a valid report.yaml
     (an old broken commit cannot have put a roster in force)."""
-    from reportflow.errors import ReportflowError
-    from reportflow.textio import decode
+    from reportflow.core.errors import ReportflowError
+    from reportflow.core.textio import decode
 
     try:
         text = decode(data, shown)
@@ -184,7 +185,7 @@ def in_force(
 
     ``yaml_commits``: the commits that changed report.yaml, oldest first, when the caller has
     them from its own history walk (saves walking the history once more)."""
-    from reportflow import gitio
+    from reportflow.core import gitio
 
     yaml_path = f"{folder}/report.yaml" if folder not in ("", ".") else "report.yaml"
     tags = {
@@ -222,7 +223,7 @@ def later_versions(
     """Rosters of report.yaml after ``base`` up to ``commit``, oldest first, one per change
     of roster: each takes effect once the roster before it in force signs it off, so a key
     can be rotated and then used to sign off the next change."""
-    from reportflow import gitio
+    from reportflow.core import gitio
 
     if base.commit in yaml_commits:
         later = yaml_commits[yaml_commits.index(base.commit) + 1 :]

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportflow import gitio, model, scaffold
-from reportflow.errors import ContentError
+from reportflow.content import model, scaffold
+from reportflow.core import gitio
+from reportflow.core.errors import ContentError
 
 
 @dataclass(frozen=True)

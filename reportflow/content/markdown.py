@@ -182,7 +182,7 @@ def _starts(
 def parse(body: str, body_line: int = 1) -> Document:
     """Parse a section body; ``body_line`` is the file line where the body starts."""
     # markdown-it normalises these itself; do it first so that lines and columns agree
-    # (bodies read by reportflow.textio never contain \r already).
+    # (bodies read by reportflow.core.textio never contain \r already).
     body = body.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     tokens = _parser().parse(body)
     lines = body.split("\n")

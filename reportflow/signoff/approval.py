@@ -15,10 +15,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from reportflow import gate, gitio, ledger, model, roster
-from reportflow.errors import ReportflowError
-from reportflow.gate import SectionVerdict
-from reportflow.ledger import SignoffRecord
+from reportflow.content import model
+from reportflow.core import gitio
+from reportflow.core.errors import ReportflowError
+from reportflow.signoff import gate, ledger, roster
+from reportflow.signoff.gate import SectionVerdict
+from reportflow.signoff.ledger import SignoffRecord
 
 __all__ = ["Approval", "SectionVerdict", "evaluate_at", "evaluate_records"]
 
