@@ -37,3 +37,16 @@ def test_fast_path_and_typer_agree() -> None:
     assert fast.returncode == via_typer.returncode == 1
     assert fast.stdout == via_typer.stdout
     assert '"placeholders.asterisks"' in fast.stdout
+
+
+def test_version_and_short_help() -> None:
+    from reportflow import __version__
+
+    version = _run("-m", "reportflow", "--version")
+    assert (version.returncode, version.stdout) == (0, f"reportflow {__version__}\n")
+    short, long = _run("-m", "reportflow", "-h"), _run("-m", "reportflow", "--help")
+    assert short.returncode == long.returncode == 0
+    assert short.stdout == long.stdout
+    assert "validate" in short.stdout and "--version" in short.stdout
+    sub = _run("-m", "reportflow", "signoff", "-h")
+    assert sub.returncode == 0 and "--as" in sub.stdout

@@ -19,7 +19,29 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from reportflow import __version__
+
+        typer.echo(f"reportflow {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Report-as-code: write, validate, approve, render and keep an annual report."""
+
 
 ReportDir = Annotated[Path, typer.Argument(help="report folder: content/<report>/<year>")]
 
