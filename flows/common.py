@@ -14,6 +14,15 @@ from reportflow.content import model
 from reportflow.cycle import notify
 
 
+def report_path(report_dir: str, repo: str | None = None) -> Path:
+    """The report folder a deployment names: ``report_dir`` inside the content repository
+    ``repo`` (a deployment parameter), or as given (absolute, or relative to the worker's
+    working directory) when there is no ``repo``. The flows are imported from the installed
+    package, so the content repository can be any office's, anywhere on the worker.
+    """
+    return Path(repo).expanduser() / report_dir if repo else Path(report_dir)
+
+
 @task(name="validate")
 def validate_report(report_dir: Path) -> dict[str, int]:
     result = validate.check(model.load_report(report_dir))

@@ -7,10 +7,10 @@ from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
-from reportflow.flows.common import notify_people, validate_report
 
 from reportflow.content import model
 from reportflow.cycle import nextyear, notify
+from reportflow.flows.common import notify_people, report_path, validate_report
 from reportflow.signoff import approval
 
 
@@ -21,9 +21,12 @@ def open_next_year(series_dir: Path) -> dict[str, Any]:
 
 
 @flow(name="open-cycle")
-def open_cycle_flow(series_dir: str) -> dict[str, Any]:
-    """Yearly: scaffold next year's report from the last approved version; tell the owners."""
-    opened = open_next_year(Path(series_dir))
+def open_cycle_flow(series_dir: str, repo: str | None = None) -> dict[str, Any]:
+    """Yearly: scaffold next year's report from the last approved version; tell the owners.
+
+    ``series_dir`` (content/<report>) inside the content repository ``repo``.
+    """
+    opened = open_next_year(report_path(series_dir, repo))
     report = model.load_report(opened["path"])
     body = (
         f"{report.title}: 请开始起草 / drafting is open ({opened['path']}, from {opened['source']})"
@@ -38,9 +41,9 @@ def open_cycle_flow(series_dir: str) -> dict[str, Any]:
 
 
 @flow(name="reminders")
-def reminders_flow(report_dir: str) -> dict[str, Any]:
+def reminders_flow(report_dir: str, repo: str | None = None) -> dict[str, Any]:
     """Weekly while drafting: owners hear of validation errors, reviewers of pending sign-offs."""
-    path = Path(report_dir)
+    path = report_path(report_dir, repo)
     summary = validate_report(path)
     verdict = approval.evaluate_at(path, "HEAD")
     lines = []

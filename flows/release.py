@@ -15,9 +15,9 @@ from typing import Any, Literal
 from prefect import flow, get_run_logger, pause_flow_run, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.input import RunInput
-from reportflow.flows.common import gate_markdown, notify_people, validate_report
 
 from reportflow.core.errors import ReportflowError
+from reportflow.flows.common import gate_markdown, notify_people, report_path, validate_report
 from reportflow.release import release
 from reportflow.signoff import approval
 
@@ -87,10 +87,14 @@ def release_flow(
     pause_timeout: int = WEEK,
     poll_interval: int = 10,
     max_rounds: int = 100,
+    repo: str | None = None,
 ) -> dict[str, Any]:
-    """Validate -> gate (pause for sign-offs until met) -> render, archive, tag -> notify."""
+    """Validate -> gate (pause for sign-offs until met) -> render, archive, tag -> notify.
+
+    ``report_dir`` (content/<report>/<year>) inside the content repository ``repo``.
+    """
     logger = get_run_logger()
-    path = Path(report_dir)
+    path = report_path(report_dir, repo)
     summary = validate_report(path)
     if summary["errors"]:
         raise ValueError(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import flow
-from reportflow.flows.common import validate_report
+
+from reportflow.flows.common import report_path, validate_report
 
 
 @flow(name="validate-report")
-def validate_flow(report_dir: str) -> dict[str, int]:
-    return validate_report(Path(report_dir))
+def validate_flow(report_dir: str, repo: str | None = None) -> dict[str, int]:
+    """``report_dir`` (content/<report>/<year>) inside the content repository ``repo``."""
+    return validate_report(report_path(report_dir, repo))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import shutil
 import tempfile
@@ -78,8 +79,21 @@ def test_validate_flow_reports_the_placeholders(prefect_server, report_dir: Path
     assert summary["errors"] > 0  # the sample's *** figures
 
 
+def test_flows_take_the_content_repository_as_a_parameter(
+    prefect_server, report_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reportflow.flows.validate import validate_flow
+
+    monkeypatch.chdir(tmp_path)  # the worker's working directory is not the content repository
+    repo = report_dir.parents[2]
+    summary = validate_flow(str(report_dir.relative_to(repo)), repo=str(repo))
+    assert summary == validate_flow(str(report_dir))
+    assert summary["errors"] > 0
+
+
 def test_release_flow_waits_for_signoffs_then_releases(prefect_server, cli, tmp_path: Path) -> None:
     from prefect.flow_runs import resume_flow_run
+
     from reportflow.flows.release import release_flow
 
     report_dir = _repo_with_ui_signoffs(tmp_path / "reports")
@@ -131,6 +145,7 @@ def test_release_flow_rejects_a_refused_ui_signoff_and_keeps_waiting(
     prefect_server, cli, tmp_path: Path
 ) -> None:
     from prefect.flow_runs import resume_flow_run
+
     from reportflow.flows.release import release_flow
 
     report_dir = _repo_with_ui_signoffs(tmp_path / "reports")
@@ -172,12 +187,20 @@ def test_deployments_in_prefect_yaml_point_at_flows_with_valid_schedules() -> No
     from prefect import Flow
     from prefect.client.schemas.schedules import CronSchedule
 
+    from prefect.flows import load_flow_from_entrypoint
+
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     names = set()
     for deployment in spec["deployments"]:
-        path, func = deployment["entrypoint"].split(":")
-        module = path.removesuffix(".py").replace("/", ".")
-        assert isinstance(getattr(importlib.import_module(module), func), Flow)
+        # a module path, as the worker loads it from the installed package (no checkout)
+        module, func = deployment["entrypoint"].split(":")
+        assert module.startswith("reportflow.flows."), deployment["entrypoint"]
+        flow = load_flow_from_entrypoint(deployment["entrypoint"], use_placeholder_flow=False)
+        assert flow is getattr(importlib.import_module(module), func)
+        assert isinstance(flow, Flow)
+        accepted = set(inspect.signature(flow.fn).parameters)
+        assert set(deployment["parameters"]) <= accepted, deployment["name"]
+        assert "repo" in deployment["parameters"]  # which content repository the runs work on
         for schedule in deployment.get("schedules", []):
             CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])
         names.add(deployment["name"])
