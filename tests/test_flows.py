@@ -186,7 +186,6 @@ def test_release_flow_rejects_a_refused_ui_signoff_and_keeps_waiting(
 def test_deployments_in_prefect_yaml_point_at_flows_with_valid_schedules() -> None:
     from prefect import Flow
     from prefect.client.schemas.schedules import CronSchedule
-
     from prefect.flows import load_flow_from_entrypoint
 
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
