@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEB_PACKAGES := fonts-noto-cjk fonts-arphic-ukai poppler-utils openssh-client git
 
-.PHONY: demo test lint format bench deb install clean
+.PHONY: demo test lint format bench deb install wheel clean
 
 install: $(STAMP)
 
@@ -39,5 +39,8 @@ demo: $(STAMP) deb
 bench: $(STAMP) deb
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/bench.sh
 
+wheel: $(STAMP)  # dist/reportflow-<version>-py3-none-any.whl, what an office installs
+	$(BIN)/python -m build --wheel --outdir dist .
+
 clean:
-	rm -rf $(VENV) build .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
