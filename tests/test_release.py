@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import shutil
@@ -274,6 +275,23 @@ def test_an_archive_entry_without_its_tag_is_not_skipped_over(
     assert _tags(repo) == [] and not entry(repo, 2).exists()
 
 
+def test_a_held_lock_refuses_even_before_its_holder_wrote_its_pid(
+    cli, repo: Path, report_dir: Path
+) -> None:
+    """The race of the old lock: a holder that has created the file but not yet written its
+    pid looked like a dead process's lock, and the second release ran at the same time."""
+    ready_to_release(cli, repo, report_dir)
+    lock = repo / ".git" / "reportflow" / "release-political-ecology-2022.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as held:  # empty, and locked by a live process: this test
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = cli("release", report_dir)
+        assert result.code == 1, result
+        assert "another release of political-ecology/2022 is running" in result.err
+        assert _tags(repo) == [] and not entry(repo, 1).exists()
+    assert cli("release", report_dir).code == 0  # once it is free
+
+
 def test_a_lock_left_by_a_dead_process_is_taken_over(cli, repo: Path, report_dir: Path) -> None:
     ready_to_release(cli, repo, report_dir)
     lock = repo / ".git" / "reportflow" / "release-political-ecology-2022.lock"
@@ -287,6 +305,7 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(cli, repo: Path, report_dir
     lock.write_text(dead.stdout)
     result = cli("release", report_dir)
     assert result.code == 0, result.err
-    assert not lock.exists()
+    with lock.open("r+") as fh:  # free again: the release held it only while it ran
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     manifest = json.loads((entry(repo, 1) / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["released_by"] == "区政府办公室主任 <office-director@example.gov.cn>"

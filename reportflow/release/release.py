@@ -10,6 +10,7 @@ simultaneous releases of one report end with exactly one winner.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -110,31 +111,35 @@ def digest_in_message(message: str) -> str | None:
 
 @contextlib.contextmanager
 def release_lock(repo: Any, report: str, year: int) -> Iterator[None]:
-    """An exclusive lock file in the git directory; a lock left by a dead process is taken over."""
+    """An exclusive ``flock`` on a file in the git directory, held while the release runs.
+
+    The kernel drops the lock when its holder dies, however it dies, so there is no stale lock
+    to detect and take over. The earlier scheme (create the file, then write the pid; a file
+    whose pid is dead is removed) had a window in which a second release read the still-empty
+    file as a dead holder's and ran at the same time; and removing a lock file always races
+    with a third process opening it. The file is therefore never removed; the pid written into
+    it only names the holder in the refusal.
+    """
     folder = gitio.cache_dir(repo)  # shared by all worktrees of the repository
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"release-{report}-{year}.lock"
-    for _attempt in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            break
-        except FileExistsError:
-            holder = _lock_holder(path)
-            if holder is not None and _alive(holder):
-                raise Refused(
-                    f"another release of {report}/{year} is running (pid {holder})",
-                    file=path,
-                    hint="wait for it to finish; nothing was written",
-                ) from None
-            path.unlink(missing_ok=True)  # left by a process that died
-    else:
-        raise Refused(f"cannot take the release lock {path}")
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
     try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _lock_holder(path)
+            raise Refused(
+                f"another release of {report}/{year} is running"
+                + (f" (pid {holder})" if holder else ""),
+                file=path,
+                hint="wait for it to finish; nothing was written",
+            ) from None
+        os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
-        os.close(fd)
         yield
     finally:
-        path.unlink(missing_ok=True)
+        os.close(fd)  # releases the lock
 
 
 def _lock_holder(path: Path) -> int | None:
@@ -142,16 +147,6 @@ def _lock_holder(path: Path) -> int | None:
         return int(path.read_text().strip() or "0") or None
     except (OSError, ValueError):
         return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _check(report_dir: Path, snap: model.Snapshot) -> tuple[Any, Any]:
