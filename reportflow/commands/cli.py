@@ -57,6 +57,33 @@ class StatusFormat(StrEnum):
     json = "json"
 
 
+@app.command("init")
+def init_cmd(
+    folder: Annotated[Path, typer.Argument(help="new or empty folder, or a git repository")] = (
+        Path(".")
+    ),
+    report: Annotated[str, typer.Option(help="report series id")] = "annual-report",
+    year: Annotated[int | None, typer.Option(help="year of the report (default: this year)")] = (
+        None
+    ),
+    template: Annotated[str, typer.Option(help="template in schemas/templates/")] = "generic",
+    organisation: Annotated[str | None, typer.Option(help="issuing organisation")] = None,
+    title: Annotated[str | None, typer.Option(help="report title")] = None,
+) -> None:
+    """Make an office's reports repository: content/<report>/<year>/, hook, README (git init)."""
+    from reportflow.commands import init
+
+    result = init.run(
+        folder,
+        report=report,
+        year=year,
+        template=template,
+        organisation=organisation,
+        title=title,
+    )
+    typer.echo(init.summary(result))
+
+
 @app.command("import")
 def import_cmd(
     file: Annotated[Path, typer.Argument(help="last year's report: .md, .txt or .docx")],

@@ -330,3 +330,13 @@ def committer(repo: git.Repo) -> str:
     """``Name <email>`` git would record for a tag or commit made now (environment, then config)."""
     ident = run(repo, "var", "GIT_COMMITTER_IDENT").strip()
     return ident.rsplit(" ", 2)[0]  # drop the timestamp and time zone
+
+
+def init_repo(path: Path, branch: str = "main") -> None:
+    """``git init`` for ``reportflow init``: a new office repository whose first branch is
+    ``main`` whatever the PC's git defaults to, so the README's commands fit every PC."""
+    try:
+        git.Repo.init(path, mkdir=False, initial_branch=branch, quiet=True)
+    except GitCommandError as exc:
+        stderr = (exc.stderr or "").strip().replace("\n", " ")
+        raise GitError(f"git init failed: {stderr}", file=path) from None
