@@ -11,6 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No example database: a failure Hypothesis finds becomes a named regression test, not a replay
+# that only the machine which found it performs (issue 17).
+settings.register_profile("reportflow", database=None)
+settings.load_profile("reportflow")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_TXT = ROOT / "samples" / "political-ecology-self-assessment-2022.txt"

@@ -82,9 +82,23 @@ def test_any_body_validates_without_crashing(tmp_path: Path, body: str) -> None:
     assert result.to_json()["summary"] == result.summary()
 
 
+def test_a_line_break_inside_inline_code_maps_to_its_line() -> None:
+    """Found once by the property below: CommonMark reads a line break in a code span as a
+    space, and every column after it pointed past the end of its line."""
+    (block,) = parse("`0\n00 `", 1).blocks
+    assert block.text == "0 00 "
+    assert [block.span.locate(i) for i in range(5)] == [(1, 2), (1, 3), (2, 1), (2, 2), (2, 3)]
+    _assert_maps_into("`0\r00 `")
+    _assert_maps_into("前`代码\n换行`后，")
+
+
 @settings(max_examples=300, deadline=None)
 @given(body=BODY)
 def test_every_plain_character_maps_into_the_body(body: str) -> None:
+    _assert_maps_into(body)
+
+
+def _assert_maps_into(body: str) -> None:
     body = body.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     lines = body.split("\n")
     for block in parse(body, 1).blocks:

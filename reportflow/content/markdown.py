@@ -70,13 +70,19 @@ class Span:
         """Offset in ``source`` of plain character ``index``.
 
         Greedy in-order alignment: markup only ever removes characters (``*``, ``\\``, ``[``,
-        link targets), so each plain character is the next equal character of the source.
+        link targets), so each plain character is the next equal character of the source; the
+        one exception is a line break inside inline code, which CommonMark turns into a space
+        (so a space in code is the next space or line break, whichever comes first).
         markdown-it does not keep inline positions, hence this small hand-written step.
         """
         pos = 0
         src = self.source
         for i, ch in enumerate(self.text[: index + 1]):
             found = src.find(ch, pos)
+            if ch == " " and self.in_code(i):
+                newline = src.find("\n", pos)
+                if newline >= 0 and (found < 0 or newline < found):
+                    found = newline
             if found < 0:  # an entity such as &amp; or a replaced character: stay put
                 found = pos
             if i == index:
