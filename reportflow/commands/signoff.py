@@ -15,7 +15,7 @@ from pathlib import Path
 from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import InputError, Refused
-from reportflow.signoff import approval, gate, ledger
+from reportflow.signoff import approval, gate, keys, ledger
 from reportflow.signoff.roster import Roster
 
 SCOPE_RE = re.compile(r"^(report|roster|section:[a-z0-9]+(-[a-z0-9]+)*)$")
@@ -113,6 +113,35 @@ def _policy_checks(ctx: approval.Context, req: Request, result: gate.GateResult)
             )
 
 
+def _signing_key(req: Request, judge: Roster) -> keys.SigningKey | None:
+    """The key that signs: ``--key`` (a private key, protected or not, or a public key the
+    agent holds), else on the CLI the first of the person's listed keys that ssh-agent holds;
+    None for an unsigned record, which the policy must allow."""
+    listed = judge.people[req.person].keys
+    if req.key is not None:
+        signing = keys.resolve(req.key)
+        if signing.public not in {ledger.key_core(k) for k in listed}:
+            raise _refuse(
+                f"the key {req.key} is not listed for {req.person} in the roster in force "
+                f"({judge.origin}) (密钥未登记)",
+                hint="use the key whose public half is under people: in report.yaml",
+            )
+        return signing
+    if req.channel == "cli":
+        found = keys.from_agent(listed)
+        if found is not None:
+            return found
+    if judge.signature_required(req.person):
+        raise _refuse(
+            f"the policy requires {req.person} to sign with an SSH key (须用密钥签名)",
+            hint="reportflow signoff ... --key <ssh private key>, whose public half is listed "
+            "under people: in report.yaml, or load that key into ssh-agent (ssh-add <key>); "
+            "unsigned sign-offs (e.g. the Prefect UI) count only for people outside "
+            "policy.signatures.required_for",
+        )
+    return None
+
+
 def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.SignoffRecord]:
     """All checks, then the signed record; writes nothing."""
     if not SCOPE_RE.match(req.scope):
@@ -143,22 +172,7 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
         )
     judge, fingerprint = _scope_roster(ctx, req, eff)
     _policy_checks(ctx, req, result)
-    if req.key is not None:
-        pub = ledger.public_key(req.key)
-        listed = {ledger.key_core(k) for k in judge.people[req.person].keys}
-        if pub not in listed:
-            raise _refuse(
-                f"the key {req.key} is not listed for {req.person} in the roster in force "
-                f"({judge.origin}) (密钥未登记)",
-                hint="use the key whose public half is under people: in report.yaml",
-            )
-    elif judge.signature_required(req.person):
-        raise _refuse(
-            f"the policy requires {req.person} to sign with an SSH key (须用密钥签名)",
-            hint="reportflow signoff ... --key <ssh private key>, whose public half is listed "
-            "under people: in report.yaml; unsigned sign-offs (e.g. the Prefect UI) count only "
-            "for people outside policy.signatures.required_for",
-        )
+    signing = _signing_key(req, judge)
     record = ledger.SignoffRecord(
         report=ctx.report.report,
         year=ctx.report.year,
@@ -171,12 +185,12 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
         channel=req.channel,
         comment=req.comment,
     )
-    if req.key is not None:
+    if signing is not None:
         signed = ledger.SignoffRecord(
-            **{**record.to_dict(), "signature": ledger.sign(record.payload(), req.key)}
+            **{**record.to_dict(), "signature": ledger.sign(record.payload(), signing)}
         )
         if ledger.verify(signed, judge.people[req.person].keys) != "valid":
-            raise _refuse(f"the signature made with {req.key} does not verify")
+            raise _refuse(f"the signature made with {signing.path or 'ssh-agent'} does not verify")
         record = signed
     return ctx, record
 

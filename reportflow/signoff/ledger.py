@@ -17,7 +17,6 @@ import functools
 import hashlib
 import json
 import os
-import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +27,9 @@ from typing import Any, Literal
 
 from reportflow.content import schema
 from reportflow.core.cache import write_atomic
-from reportflow.core.errors import InputError, Refused, ReportflowError, SchemaError, ToolError
+from reportflow.core.errors import InputError, Refused, ReportflowError, SchemaError
+from reportflow.signoff.keys import SigningKey, key_core, resolve, ssh_keygen
+from reportflow.signoff.keys import sign as keygen_sign
 
 NAMESPACE = "reportflow-signoff"
 SCHEMA = "signoff.schema.json"
@@ -193,49 +194,15 @@ def report_fingerprint(report_yaml_blob: str, sections: Sequence[tuple[str, str]
 # --- signing and verifying --------------------------------------------------------------------
 
 
-def key_core(line: str) -> str:
-    """``type base64`` of an OpenSSH public key line, without its comment."""
-    return " ".join(line.split()[:2])
-
-
-def _ssh_keygen(args: list[str], data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(["ssh-keygen", *args], input=data, capture_output=True, check=False)
-    except FileNotFoundError:
-        raise ToolError(
-            "ssh-keygen not found", hint="install openssh-client (apt-get install openssh-client)"
-        ) from None
-
-
-def _key_problem(key: Path, stderr: bytes) -> ReportflowError:
-    text = stderr.decode(errors="replace")
-    if "UNPROTECTED PRIVATE KEY" in text:
-        return InputError(
-            "ssh-keygen refuses a private key that others can read",
-            file=key,
-            hint=f"chmod 600 '{key}'",
-        )
-    if "passphrase" in text.lower() or "incorrect" in text.lower():
-        return InputError("cannot use this private key: " + text.strip()[:200], file=key)
-    return InputError("not a usable SSH private key: " + text.strip()[:200], file=key)
-
-
 def public_key(key: Path) -> str:
-    """The public half of a private key file, ``type base64``."""
-    if not key.is_file():
-        raise InputError("no such private key file", file=key)
-    proc = _ssh_keygen(["-y", "-P", "", "-f", str(key)])
-    if proc.returncode != 0:
-        raise _key_problem(key, proc.stderr)
-    return key_core(proc.stdout.decode())
+    """The public half of a key file, ``type base64`` (no passphrase asked: see ``keys``)."""
+    return resolve(key).public
 
 
-def sign(payload: bytes, key: Path) -> str:
-    """``ssh-keygen -Y sign`` over ``payload`` (read from stdin, so nothing lands on disk)."""
-    proc = _ssh_keygen(["-Y", "sign", "-n", NAMESPACE, "-P", "", "-f", str(key)], payload)
-    if proc.returncode != 0:
-        raise _key_problem(key, proc.stderr)
-    return proc.stdout.decode()
+def sign(payload: bytes, key: Path | SigningKey) -> str:
+    """``ssh-keygen -Y sign`` over ``payload`` with a private key file, a protected one (the
+    passphrase asked on the terminal) or a key in ssh-agent; see ``keys``."""
+    return keygen_sign(payload, key if isinstance(key, SigningKey) else resolve(key), NAMESPACE)
 
 
 def verify_ssh_keygen(record: SignoffRecord, keys: Sequence[str]) -> Verification:
@@ -253,7 +220,7 @@ def verify_ssh_keygen(record: SignoffRecord, keys: Sequence[str]) -> Verificatio
         sig = Path(tmp) / "record.sig"
         sig.write_text(record.signature)
         args = ["-Y", "verify", "-f", str(allowed), "-I", record.reviewer, "-n", NAMESPACE]
-        proc = _ssh_keygen([*args, "-s", str(sig)], record.payload())
+        proc = ssh_keygen([*args, "-s", str(sig)], record.payload())
     return "valid" if proc.returncode == 0 else "invalid"
 
 
