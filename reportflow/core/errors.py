@@ -90,4 +90,12 @@ class ToolError(ReportflowError):
 
 
 class GitError(ToolError):
-    """A git operation failed, or the folder is not in a git repository."""
+    """A git operation failed where the user's input is not the cause: exit 3."""
+
+
+class GitInputError(GitError, InputError):
+    """git could not do what the user asked for: a folder that is missing or not in a git
+    repository, an unknown revision or range. Exit 2 like every input the user can fix; still
+    a ``GitError``, so callers that survive a failed git call (verify) catch both."""
+
+    exit_code = 2

@@ -14,7 +14,8 @@ from pathlib import Path, PurePosixPath
 import git
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
-from reportflow.core.errors import GitError
+from reportflow.core.errors import GitError, GitInputError
+from reportflow.core.i18n import _
 
 _SEP = "\x1f"
 
@@ -27,18 +28,36 @@ class Change:
     date: str  # ISO 8601 with offset, as git prints it
 
 
+def _existing(path: Path) -> Path:
+    """``path`` or its nearest existing parent: a report folder deleted from the work tree can
+    still be read at an older commit, from the repository around where it was."""
+    path = Path(path)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def find_repo(path: Path) -> git.Repo | None:
     try:
-        return git.Repo(path, search_parent_directories=True)
+        return git.Repo(_existing(path), search_parent_directories=True)
     except (InvalidGitRepositoryError, NoSuchPathError):
         return None
 
 
 def require_repo(path: Path) -> git.Repo:
+    """The repository holding ``path``; an error naming ``path`` (exit 2) when there is none."""
     repo = find_repo(path)
     if repo is None:
-        raise GitError(
-            "not inside a git repository", file=path, hint="run 'git init' or clone the reports"
+        if not Path(path).exists():
+            raise GitInputError(
+                _("no such folder"),
+                file=path,
+                hint=_("give a report folder such as content/<report>/<year> in a git repository"),
+            )
+        raise GitInputError(
+            _("not inside a git repository"),
+            file=path,
+            hint=_("work in a clone of the reports repository, or make one with 'reportflow init'"),
         )
     return repo
 
@@ -49,12 +68,44 @@ def relpath(repo: git.Repo, path: Path) -> str:
     return PurePosixPath(path.resolve().relative_to(top)).as_posix()
 
 
+#: What git says when a revision or range names no commit.
+_UNKNOWN_REVISION = (
+    "bad revision",
+    "unknown revision",
+    "ambiguous argument",
+    "not a valid object name",
+    "invalid object name",
+    "needed a single revision",
+)
+
+
+def _stderr(exc: GitCommandError) -> str:
+    """git's message on one line, without GitPython's ``stderr: '...'`` wrapping."""
+    text = str(exc.stderr or "").strip().removeprefix("stderr:").strip(" '\n")
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def run(repo: git.Repo, *args: str) -> str:
     try:
         return repo.git.execute(["git", *args], strip_newline_in_stdout=False)
     except GitCommandError as exc:
-        stderr = (exc.stderr or "").strip().replace("\n", " ")
-        raise GitError(f"git {args[0]} failed: {stderr}") from None
+        detail = _stderr(exc)
+        where = repo.working_tree_dir or repo.git_dir
+        if any(marker in detail.lower() for marker in _UNKNOWN_REVISION):
+            raise GitInputError(
+                _("git does not know a revision given: {detail}").format(detail=detail),
+                file=where,
+                hint=_("give a commit id, tag or branch, or a range such as main..HEAD"),
+            ) from None
+        command = next((a for a in args if not a.startswith("-") and "=" not in a), args[0])
+        raise GitError(
+            _("git {command} failed: {detail}").format(command=command, detail=detail),
+            file=where,
+            hint=_(
+                "run 'git status' in the repository: if git reports a problem, fix it; "
+                "otherwise this is a reportflow bug"
+            ),
+        ) from None
 
 
 def last_changes(repo: git.Repo, folder: str, rev: str = "HEAD") -> dict[str, Change]:
@@ -110,9 +161,25 @@ def resolve(repo: git.Repo, rev: str) -> str:
     try:
         return repo.rev_parse(f"{rev}^{{commit}}").hexsha
     except (git.BadName, ValueError, GitCommandError):
-        raise GitError(
-            f"unknown revision {rev!r}", hint="give a commit id, tag or branch"
+        raise GitInputError(
+            _("unknown revision {rev!r}: no commit, tag or branch of that name").format(rev=rev),
+            file=repo.working_tree_dir or repo.git_dir,
+            hint=_("give a commit id, tag or branch, e.g. HEAD or <report>/<year>/v1"),
         ) from None
+
+
+def check_range(repo: git.Repo, rev_range: str) -> None:
+    """Each end of ``a..b`` or ``a...b`` (or the single revision) names a commit: an unknown
+    one is named in the error, which git's own message for a range does not do clearly."""
+    for sep in ("...", ".."):
+        if sep in rev_range:
+            ends = rev_range.split(sep, 1)
+            break
+    else:
+        ends = [rev_range]
+    for end in ends:
+        if end:
+            resolve(repo, end)
 
 
 def folder_files(
@@ -188,7 +255,7 @@ def read_blobs(repo: git.Repo, ids: list[str]) -> dict[str, bytes]:
             check=True,
         )
     except (OSError, subprocess.CalledProcessError) as exc:
-        raise GitError(f"git cat-file failed: {exc}") from None
+        raise GitError(_("git cat-file failed: {detail}").format(detail=exc)) from None
     data = proc.stdout
     result: dict[str, bytes] = {}
     pos = 0
@@ -338,5 +405,6 @@ def init_repo(path: Path, branch: str = "main") -> None:
     try:
         git.Repo.init(path, mkdir=False, initial_branch=branch, quiet=True)
     except GitCommandError as exc:
-        stderr = (exc.stderr or "").strip().replace("\n", " ")
-        raise GitError(f"git init failed: {stderr}", file=path) from None
+        raise GitError(
+            _("git init failed: {detail}").format(detail=_stderr(exc)), file=path
+        ) from None
