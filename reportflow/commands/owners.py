@@ -24,6 +24,7 @@ class Foreign:
 
 def find(report_dir: Path, rev_range: str = "HEAD") -> list[Foreign]:
     repo = gitio.require_repo(report_dir)
+    gitio.check_range(repo, rev_range)
     report = model.load_report(report_dir)
     folder = gitio.relpath(repo, report_dir)
     by_email = {p.email.lower(): pid for pid, p in report.people.items() if p.email}

@@ -24,7 +24,7 @@ class Provenance:
 
 
 def provenance(path: Path, report: model.Report, rev: str | None) -> Provenance:
-    repo = gitio.find_repo(path if path.exists() else path.parent)
+    repo = gitio.find_repo(path)
     if repo is None or not gitio.has_commits(repo):
         if rev is not None:
             gitio.require_repo(path)

@@ -341,5 +341,5 @@ def load_report_at(path: Path | str, rev: str) -> Report:
     from reportflow.core import gitio
 
     root = Path(path)
-    repo = gitio.require_repo(root if root.exists() else root.parent)
+    repo = gitio.require_repo(root)
     return snapshot(repo, gitio.resolve(repo, rev), gitio.relpath(repo, root), root).report

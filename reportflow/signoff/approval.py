@@ -87,7 +87,7 @@ def load_context(
     """Everything the decision at ``rev`` reads; ``at`` is the report at that commit when
     the caller has loaded it already (then ``rev`` is ignored)."""
     report_dir = Path(report_dir)
-    repo = gitio.require_repo(report_dir if report_dir.exists() else report_dir.parent)
+    repo = gitio.require_repo(report_dir)
     commit = at.commit if at is not None else gitio.resolve(repo, rev)
     folder = at.folder if at is not None else gitio.relpath(repo, report_dir)
     yaml_path = _join(folder, model.REPORT_FILE)
