@@ -16,7 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
-from reportflow.core.errors import ToolError
+from reportflow.core.errors import ImportFailed, ToolError
+from reportflow.core.i18n import _
 
 #: How we read section Markdown: ``@word`` is not a citation and ``<word>`` is text, not raw
 #: HTML that would silently vanish (shared/reference/gongwen.md, pitfalls 3 and 4).
@@ -51,7 +52,9 @@ def convert(
         )
     except (RuntimeError, OSError) as exc:
         message = str(exc).strip().splitlines()
-        raise ToolError(f"pandoc failed: {message[-1] if message else exc}") from None
+        raise ToolError(
+            _("pandoc failed: {detail}").format(detail=message[-1] if message else exc)
+        ) from None
 
 
 @dataclass
@@ -68,7 +71,8 @@ class Running:
         errors = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
         self.stderr.close()
         if code != 0:
-            raise ToolError(f"pandoc failed: {errors[-1] if errors else f'exit code {code}'}")
+            detail = errors[-1] if errors else f"exit code {code}"
+            raise ToolError(_("pandoc failed: {detail}").format(detail=detail))
         return self.output
 
     def kill(self) -> None:
@@ -106,7 +110,7 @@ def start(source: Path, to: str, fmt: str, extra: list[str], output: Path) -> Ru
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr)
     except OSError as exc:
         stderr.close()
-        raise ToolError(f"pandoc could not be started: {exc}") from None
+        raise ToolError(_("pandoc could not be started: {detail}").format(detail=exc)) from None
     return Running(proc, output, stderr)
 
 
@@ -135,7 +139,9 @@ def default_data_file(name: str) -> bytes:
             capture_output=True,
         ).stdout
     except (subprocess.CalledProcessError, OSError) as exc:
-        raise ToolError(f"pandoc could not print its data file {name}: {exc}") from None
+        raise ToolError(
+            _("pandoc could not print its data file {name}: {detail}").format(name=name, detail=exc)
+        ) from None
 
 
 @cache
@@ -168,11 +174,20 @@ def read_ast(path: str, fmt: str) -> dict[str, Any]:
 
     try:
         out = pypandoc.convert_file(path, "json", format=fmt, extra_args=["--sandbox"])
-    except (RuntimeError, OSError) as exc:
+    except RuntimeError as exc:
+        # pandoc ran and could not read it: the file is damaged or not this format
         message = str(exc).strip().splitlines()
-        raise ToolError(
-            f"pandoc could not read the file: {message[-1] if message else exc}", file=path
+        raise ImportFailed(
+            _("cannot read this as a {format} file; it may be damaged: {detail}").format(
+                format=fmt, detail=message[-1] if message else exc
+            ),
+            file=path,
+            hint=_("open it in Word or WPS and save it again as .docx, or save it as .txt")
+            if fmt == "docx"
+            else None,
         ) from None
+    except OSError as exc:
+        raise ToolError(_("pandoc could not be started: {detail}").format(detail=exc)) from None
     return json.loads(out)
 
 
@@ -205,6 +220,6 @@ def version() -> str:
             [executable(), "--version"], capture_output=True, text=True, check=True
         ).stdout
     except (OSError, subprocess.CalledProcessError) as exc:
-        raise ToolError(f"pandoc --version failed: {exc}") from None
+        raise ToolError(_("pandoc --version failed: {detail}").format(detail=exc)) from None
     first = out.split("\n", 1)[0].split()  # "pandoc 3.9" ("pandoc.exe 3.9" on Windows)
     return first[1] if len(first) > 1 else " ".join(first)
