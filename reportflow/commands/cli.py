@@ -6,16 +6,63 @@ Each command imports its module from ``reportflow.commands`` when it runs, so th
 
 from __future__ import annotations
 
+import typing
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import click
 import typer
+from typer.core import TyperCommand
+from typer.models import ArgumentInfo
+
+from reportflow.core.i18n import _, install_for_click
+
+install_for_click()  # click's and typer's own words ("Usage:", "Options") in our language too
+
+
+class Command(TyperCommand):
+    """A typer command whose help reads cleanly, working around two faults of typer 0.20.
+
+    typer escapes ``[required]`` for rich even with rich formatting off, so the plain help
+    showed ``\\[required]``; and with click 8.5, whose ``Argument`` takes ``help`` itself,
+    typer's argument help is reset to None by click's constructor, so no argument showed its
+    help. Both are undone here; with a typer that has neither fault this changes nothing.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        function = getattr(self.callback, "__wrapped__", None)
+        if function is None:
+            return
+        hints = typing.get_type_hints(function, include_extras=True)
+        for param in self.params:
+            if param.param_type_name == "argument" and not getattr(param, "help", None):
+                meta = getattr(hints.get(param.name or ""), "__metadata__", ())
+                info = next((m for m in meta if isinstance(m, ArgumentInfo)), None)
+                if info is not None:
+                    param.help = info.help  # type: ignore[attr-defined]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows: dict[str, list[tuple[str, str]]] = {"argument": [], "option": []}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None and param.param_type_name in rows:
+                name, text = record
+                rows[param.param_type_name].append((name, text.replace("\\[", "[")))
+        for title, found in ((_("Arguments"), rows["argument"]), (_("Options"), rows["option"])):
+            if found:
+                with formatter.section(title):
+                    formatter.write_dl(found)
+
 
 app = typer.Typer(
     name="reportflow",
-    help="Report-as-code: write, validate, approve, render and keep an annual report.",
+    help=_("Report-as-code: write, validate, approve, render and keep an annual report."),
     no_args_is_help=True,
+    # click 8.4 and later suggest a command for a typo themselves; typer adding its own
+    # printed "Did you mean 'signoff'?" twice
+    suggest_commands=not hasattr(click.exceptions, "NoSuchCommand"),
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -36,14 +83,14 @@ def _options(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="print the version and exit"
+            "--version", callback=_version, is_eager=True, help=_("print the version and exit")
         ),
     ] = False,
 ) -> None:
-    """Report-as-code: write, validate, approve, render and keep an annual report."""
+    """The options before any command (the group's help is given to typer.Typer above)."""
 
 
-ReportDir = Annotated[Path, typer.Argument(help="report folder: content/<report>/<year>")]
+ReportDir = Annotated[Path, typer.Argument(help=_("report folder: content/<report>/<year>"))]
 
 
 class ValidateFormat(StrEnum):
@@ -57,20 +104,25 @@ class StatusFormat(StrEnum):
     json = "json"
 
 
-@app.command("init")
+@app.command(
+    "init",
+    cls=Command,
+    help=_(
+        "Make an office's reports repository: content/<report>/<year>/, hook, README (git init)."
+    ),
+)
 def init_cmd(
-    folder: Annotated[Path, typer.Argument(help="new or empty folder, or a git repository")] = (
+    folder: Annotated[Path, typer.Argument(help=_("new or empty folder, or a git repository"))] = (
         Path(".")
     ),
-    report: Annotated[str, typer.Option(help="report series id")] = "annual-report",
-    year: Annotated[int | None, typer.Option(help="year of the report (default: this year)")] = (
+    report: Annotated[str, typer.Option(help=_("report series id"))] = "annual-report",
+    year: Annotated[int | None, typer.Option(help=_("year of the report (default: this year)"))] = (
         None
     ),
-    template: Annotated[str, typer.Option(help="template in schemas/templates/")] = "generic",
-    organisation: Annotated[str | None, typer.Option(help="issuing organisation")] = None,
-    title: Annotated[str | None, typer.Option(help="report title")] = None,
+    template: Annotated[str, typer.Option(help=_("template in schemas/templates/"))] = "generic",
+    organisation: Annotated[str | None, typer.Option(help=_("issuing organisation"))] = None,
+    title: Annotated[str | None, typer.Option(help=_("report title"))] = None,
 ) -> None:
-    """Make an office's reports repository: content/<report>/<year>/, hook, README (git init)."""
     from reportflow.commands import init
 
     result = init.run(
@@ -84,21 +136,24 @@ def init_cmd(
     typer.echo(init.summary(result))
 
 
-@app.command("import")
+@app.command(
+    "import",
+    cls=Command,
+    help=_("Import a report file into content/<report>/<year>/ (sections split at 一、二、…)."),
+)
 def import_cmd(
-    file: Annotated[Path, typer.Argument(help="last year's report: .md, .txt or .docx")],
-    report: Annotated[str, typer.Option(help="report series id, e.g. political-ecology")],
-    year: Annotated[int, typer.Option(help="the year the report is about")],
-    template: Annotated[str, typer.Option(help="template in schemas/templates/")] = "generic",
-    into: Annotated[Path, typer.Option(help="content folder")] = Path("content"),
-    title: Annotated[str | None, typer.Option(help="report title if the file has none")] = None,
-    organisation: Annotated[str | None, typer.Option(help="issuing organisation")] = None,
-    owner: Annotated[str, typer.Option(help="person id owning the sections")] = "drafter",
+    file: Annotated[Path, typer.Argument(help=_("last year's report: .md, .txt or .docx"))],
+    report: Annotated[str, typer.Option(help=_("report series id, e.g. political-ecology"))],
+    year: Annotated[int, typer.Option(help=_("the year the report is about"))],
+    template: Annotated[str, typer.Option(help=_("template in schemas/templates/"))] = "generic",
+    into: Annotated[Path, typer.Option(help=_("content folder"))] = Path("content"),
+    title: Annotated[str | None, typer.Option(help=_("report title if the file has none"))] = None,
+    organisation: Annotated[str | None, typer.Option(help=_("issuing organisation"))] = None,
+    owner: Annotated[str, typer.Option(help=_("person id owning the sections"))] = "drafter",
     ids: Annotated[
-        str | None, typer.Option(help="comma-separated section ids, preface included")
+        str | None, typer.Option(help=_("comma-separated section ids, preface included"))
     ] = None,
 ) -> None:
-    """Import a report file into content/<report>/<year>/ (sections split at 一、二、…)."""
     from reportflow.commands import import_
 
     dest = import_.run(
@@ -112,23 +167,26 @@ def import_cmd(
         owner=owner,
         ids=[i.strip() for i in ids.split(",")] if ids else None,
     )
-    typer.echo(f"imported {file} into {dest}")
+    typer.echo(_("imported {file} into {folder}").format(file=file, folder=dest))
 
 
-@app.command("new")
+@app.command(
+    "new",
+    cls=Command,
+    help=_("Scaffold content/<report>/<year>/ from a template or from last year's sections."),
+)
 def new_cmd(
-    report: Annotated[str, typer.Argument(help="report series id")],
-    year: Annotated[int, typer.Argument(help="the year the report is about")],
+    report: Annotated[str, typer.Argument(help=_("report series id"))],
+    year: Annotated[int, typer.Argument(help=_("the year the report is about"))],
     from_dir: Annotated[
-        Path | None, typer.Option("--from", help="an earlier year's report folder to copy")
+        Path | None, typer.Option("--from", help=_("an earlier year's report folder to copy"))
     ] = None,
-    template: Annotated[str, typer.Option(help="template when not --from")] = "generic",
-    into: Annotated[Path, typer.Option(help="content folder")] = Path("content"),
-    title: Annotated[str | None, typer.Option(help="report title")] = None,
-    organisation: Annotated[str | None, typer.Option(help="issuing organisation")] = None,
-    owner: Annotated[str, typer.Option(help="person id owning new sections")] = "drafter",
+    template: Annotated[str, typer.Option(help=_("template when not --from"))] = "generic",
+    into: Annotated[Path, typer.Option(help=_("content folder"))] = Path("content"),
+    title: Annotated[str | None, typer.Option(help=_("report title"))] = None,
+    organisation: Annotated[str | None, typer.Option(help=_("issuing organisation"))] = None,
+    owner: Annotated[str, typer.Option(help=_("person id owning new sections"))] = "drafter",
 ) -> None:
-    """Scaffold content/<report>/<year>/ from a template or from last year's sections."""
     from reportflow.commands import new
 
     dest = new.run(
@@ -141,17 +199,18 @@ def new_cmd(
         organisation=organisation,
         owner=owner,
     )
-    typer.echo(f"created {dest}")
+    typer.echo(_("created {folder}").format(folder=dest))
 
 
-@app.command("status")
+@app.command(
+    "status", cls=Command, help=_("Per section: id, title, owner, characters, last change.")
+)
 def status_cmd(
     path: ReportDir,
-    fmt: Annotated[StatusFormat, typer.Option("--format", help="table or json")] = (
+    fmt: Annotated[StatusFormat, typer.Option("--format", help=_("table or json"))] = (
         StatusFormat.table
     ),
 ) -> None:
-    """Per section: id, title, owner, characters, last change."""
     from reportflow.commands import status
 
     status.run(path, fmt.value)
@@ -162,120 +221,147 @@ class GateFormat(StrEnum):
     json = "json"
 
 
-@app.command("signoff")
+@app.command(
+    "signoff",
+    cls=Command,
+    help=_("Sign off a section, the whole report or a roster change; writes and commits a record."),
+)
 def signoff_cmd(
     path: ReportDir,
-    person: Annotated[str, typer.Option("--as", help="person id in report.yaml people")],
-    section: Annotated[str | None, typer.Option(help="sign off this section id")] = None,
-    report: Annotated[bool, typer.Option("--report", help="the final approval")] = False,
+    person: Annotated[str, typer.Option("--as", help=_("person id in report.yaml people"))],
+    section: Annotated[str | None, typer.Option(help=_("sign off this section id"))] = None,
+    report: Annotated[bool, typer.Option("--report", help=_("the final approval"))] = False,
     roster: Annotated[
-        bool, typer.Option("--roster", help="a change to people, keys or policy")
+        bool, typer.Option("--roster", help=_("a change to people, keys or policy"))
     ] = False,
-    key: Annotated[Path | None, typer.Option(help="SSH private key (ed25519)")] = None,
-    reject: Annotated[bool, typer.Option("--reject", help="reject instead of approve")] = False,
-    message: Annotated[str, typer.Option("-m", "--message", help="comment")] = "",
+    key: Annotated[Path | None, typer.Option(help=_("SSH private key (ed25519)"))] = None,
+    reject: Annotated[bool, typer.Option("--reject", help=_("reject instead of approve"))] = False,
+    message: Annotated[str, typer.Option("-m", "--message", help=_("comment"))] = "",
 ) -> None:
-    """Sign off a section, the whole report or a roster change; writes and commits a record."""
     from reportflow.commands import signoff
     from reportflow.core.errors import InputError
 
     if sum((section is not None, report, roster)) != 1:
-        raise InputError("give exactly one of --section <id>, --report or --roster")
+        raise InputError(_("give exactly one of --section <id>, --report or --roster"))
     scope = f"section:{section}" if section is not None else ("report" if report else "roster")
     decision = "reject" if reject else "approve"
     req = signoff.Request(scope, person, decision, message, key)
     written = signoff.run(path, req)
-    typer.echo(f"{person} {decision}d {scope}: {written}")
+    done = (
+        _("{person} rejected {scope}: {file}") if reject else _("{person} approved {scope}: {file}")
+    )
+    typer.echo(done.format(person=person, scope=scope, file=written))
 
 
-@app.command("gate")
+@app.command(
+    "gate",
+    cls=Command,
+    help=_("Exit 0 when the report is fully approved at the commit, else 1 and what is missing."),
+)
 def gate_cmd(
     path: ReportDir,
-    rev: Annotated[str, typer.Option(help="commit to evaluate")] = "HEAD",
-    fmt: Annotated[GateFormat, typer.Option("--format", help="text or json")] = GateFormat.text,
+    rev: Annotated[str, typer.Option(help=_("commit to evaluate"))] = "HEAD",
+    fmt: Annotated[GateFormat, typer.Option("--format", help=_("text or json"))] = GateFormat.text,
 ) -> None:
-    """Exit 0 when the report is fully approved at the commit, else 1 and what is missing."""
     from reportflow.commands import gate
 
     raise typer.Exit(gate.run(path, rev, fmt.value))
 
 
-@app.command("owners")
+@app.command(
+    "owners",
+    cls=Command,
+    help=_("List commits in the range that changed a section their author does not own (exit 1)."),
+)
 def owners_cmd(
     path: ReportDir,
-    rev_range: Annotated[str, typer.Argument(help="git revision range, e.g. main..HEAD")] = "HEAD",
+    rev_range: Annotated[
+        str, typer.Argument(help=_("git revision range, e.g. main..HEAD"))
+    ] = "HEAD",
 ) -> None:
-    """List commits in the range that changed a section their author does not own (exit 1)."""
     from reportflow.commands import owners
 
     raise typer.Exit(owners.run(path, rev_range))
 
 
-@app.command("release")
+@app.command(
+    "release",
+    cls=Command,
+    help=_("Tag and archive the approved version (needs a passing gate and no validation errors)."),
+)
 def release_cmd(
     path: ReportDir,
-    commit: Annotated[str, typer.Option(help="the commit to release")] = "HEAD",
+    commit: Annotated[str, typer.Option(help=_("the commit to release"))] = "HEAD",
 ) -> None:
-    """Tag and archive the approved version (needs a passing gate and no validation errors)."""
     from reportflow.commands import release
 
     release.run(path, commit)
 
 
-@app.command("verify")
+@app.command(
+    "verify",
+    cls=Command,
+    help=_("Recompute every check of a released version (default: the latest)."),
+)
 def verify_cmd(
     path: ReportDir,
-    version: Annotated[int | None, typer.Option(help="check this version")] = None,
-    all_versions: Annotated[bool, typer.Option("--all", help="check every version")] = False,
+    version: Annotated[int | None, typer.Option(help=_("check this version"))] = None,
+    all_versions: Annotated[bool, typer.Option("--all", help=_("check every version"))] = False,
 ) -> None:
-    """Recompute every check of a released version (default: the latest)."""
     from reportflow.commands import verify
 
     raise typer.Exit(verify.run(path, version, all_versions))
 
 
-@app.command("versions")
+@app.command(
+    "versions", cls=Command, help=_("List the released versions with date, commit and approvers.")
+)
 def versions_cmd(
     path: ReportDir,
-    fmt: Annotated[StatusFormat, typer.Option("--format", help="table or json")] = (
+    fmt: Annotated[StatusFormat, typer.Option("--format", help=_("table or json"))] = (
         StatusFormat.table
     ),
 ) -> None:
-    """List the released versions with date, commit and approvers."""
     from reportflow.commands import versions
 
     versions.run(path, fmt.value)
 
 
-@app.command("validate")
+@app.command(
+    "validate",
+    cls=Command,
+    help=_("Check the report against its template and the rules; exit 1 if there are errors."),
+)
 def validate_cmd(
     paths: Annotated[
-        list[Path], typer.Argument(help="report folder(s), or files inside them (pre-commit)")
+        list[Path], typer.Argument(help=_("report folder(s), or files inside them (pre-commit)"))
     ],
-    fmt: Annotated[ValidateFormat, typer.Option("--format", help="text, json or sarif")] = (
+    fmt: Annotated[ValidateFormat, typer.Option("--format", help=_("text, json or sarif"))] = (
         ValidateFormat.text
     ),
 ) -> None:
-    """Check the report against its template and the rules; exit 1 if there are errors."""
     from reportflow.commands import validate
 
     raise typer.Exit(validate.run(paths, fmt.value))
 
 
-@app.command("render")
+@app.command(
+    "render",
+    cls=Command,
+    help=_("Render DOCX, PDF and HTML in GB/T 9704 layout; unreleased renders carry a 草稿 mark."),
+)
 def render_cmd(
     path: ReportDir,
-    to: Annotated[str, typer.Option(help="formats, comma-separated: docx,pdf,html")] = (
+    to: Annotated[str, typer.Option(help=_("formats, comma-separated: docx,pdf,html"))] = (
         "docx,pdf,html"
     ),
     out: Annotated[
-        Path | None, typer.Option(help="output folder (default build/<report>/<year>)")
+        Path | None, typer.Option(help=_("output folder (default build/<report>/<year>)"))
     ] = None,
     commit: Annotated[
-        str | None, typer.Option(help="render the report as it was at this commit or tag")
+        str | None, typer.Option(help=_("render the report as it was at this commit or tag"))
     ] = None,
 ) -> None:
-    """Render DOCX, PDF and HTML in GB/T 9704 layout; unreleased renders carry a 草稿 mark."""
     from reportflow.commands import render
 
     for fmt, written in render.run(path, to, out, commit).items():
