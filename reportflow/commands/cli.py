@@ -43,6 +43,10 @@ class Command(TyperCommand):
                 if info is not None:
                     param.help = info.help  # type: ignore[attr-defined]
 
+    def format_arguments(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Nothing: ``format_options`` lists the arguments, as typer does (click 8.5 would
+        list them a second time as "Positional arguments")."""
+
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows: dict[str, list[tuple[str, str]]] = {"argument": [], "option": []}
         for param in self.get_params(ctx):
