@@ -17,6 +17,7 @@ from pathlib import Path
 
 from reportflow.core import cache
 from reportflow.core.errors import ReportflowError
+from reportflow.core.i18n import _
 
 
 def log_path() -> Path | None:
@@ -47,18 +48,17 @@ def error_handler() -> Iterator[None]:
         yield
     except ReportflowError as exc:
         _log("error")
-        print(f"reportflow: error: {exc}", file=sys.stderr)
+        print(_("reportflow: error: {error}").format(error=exc), file=sys.stderr)
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
-        print("reportflow: interrupted", file=sys.stderr)
+        print(_("reportflow: interrupted"), file=sys.stderr)
         raise SystemExit(130) from None
     except (SystemExit, GeneratorExit):
         raise
     except Exception as exc:
         where = _log("internal error")
-        log_hint = f"; the traceback is in {where}" if where else ""
-        print(
-            f"reportflow: internal error: {type(exc).__name__}: {exc}{log_hint}",
-            file=sys.stderr,
-        )
+        text = _("reportflow: internal error: {error}").format(error=f"{type(exc).__name__}: {exc}")
+        if where:
+            text += "; " + _("the traceback is in {log}").format(log=where)
+        print(text, file=sys.stderr)
         raise SystemExit(3) from None

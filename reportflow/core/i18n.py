@@ -84,6 +84,11 @@ def N_(message: str) -> str:
     return message
 
 
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a message with a plural form for the catalogue (Babel keyword ``Nn_:1,2``)."""
+    return singular, plural
+
+
 def install_for_click() -> None:
     """Make click's and typer's own messages (``gettext.gettext``) come from our catalogue
     when the reader's language is Chinese. Global to the process: only the CLI calls it."""
