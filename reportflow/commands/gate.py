@@ -8,9 +8,16 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from reportflow.core.i18n import N_, _
 from reportflow.signoff import approval
 
-STATUS_ZH = {"approved": "已批准", "pending": "待审批", "stale": "已过期", "rejected": "已退回"}
+#: A verdict's status as a person reads it (JSON keeps the ids).
+STATUS = {
+    "approved": N_("approved"),
+    "pending": N_("pending"),
+    "stale": N_("stale"),
+    "rejected": N_("rejected"),
+}
 
 
 def as_json(result: approval.Approval) -> dict[str, Any]:
@@ -30,20 +37,24 @@ def as_json(result: approval.Approval) -> dict[str, Any]:
 
 
 def render(result: approval.Approval, name: str) -> str:
-    head = "APPROVED (审批通过)" if result.passed else "NOT APPROVED (未通过)"
-    lines = [f"{name} at {result.commit[:10]}: {head}"]
+    head = _("APPROVED") if result.passed else _("NOT APPROVED")
+    lines = [
+        _("{report} at {commit}: {verdict}").format(
+            report=name, commit=result.commit[:10], verdict=head
+        )
+    ]
     verdicts = [*result.sections.values()]
     if result.report is not None:
         verdicts.append(result.report)
     for v in verdicts:
         who = ", ".join(v.approvers) if v.status == "approved" else v.still_needed
-        status = f"{v.status} {STATUS_ZH.get(v.status, '')}"
+        status = _(STATUS[v.status]) if v.status in STATUS else v.status
         lines.append(f"  {v.scope:<24} {status:<14} {who}")
     if result.missing:
-        lines.append("missing (尚缺):")
+        lines.append(_("missing:"))
         lines += [f"  - {m}" for m in result.missing]
     if result.problems:
-        lines.append("problems (问题):")
+        lines.append(_("problems:"))
         lines += [f"  - {p}" for p in result.problems]
     return "\n".join(lines)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reportflow.content import model
 from reportflow.core import gitio
+from reportflow.core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,14 @@ def run(report_dir: Path, rev_range: str = "HEAD") -> int:
     found = find(Path(report_dir), rev_range)
     for f in found:
         print(
-            f"{f.commit[:10]} {f.author} changed section {f.section}, "
-            f"owned by {', '.join(f.owners)} (非本人负责的部分)"
+            _("{commit} {author} changed section {section}, owned by {owners}").format(
+                commit=f.commit[:10], author=f.author, section=f.section, owners=", ".join(f.owners)
+            )
         )
     if not found:
-        print(f"every change in {rev_range} to a section is by its owner or a co-author")
+        print(
+            _("every change in {range} to a section is by its owner or a co-author").format(
+                range=rev_range
+            )
+        )
     return 1 if found else 0

@@ -5,28 +5,33 @@ from __future__ import annotations
 from pathlib import Path
 
 from reportflow.commands import progress
+from reportflow.core.i18n import N_, _
 from reportflow.release import release
 
 LABELS = {
-    "check": "checking validation and sign-offs",
-    "render": "rendering docx, pdf, html",
-    "sources": "archiving the sources (git archive)",
-    "manifest": "writing the manifest",
-    "publish": "publishing the archive entry",
-    "tag": "creating the tag",
+    "check": N_("checking validation and sign-offs"),
+    "render": N_("rendering docx, pdf, html"),
+    "sources": N_("archiving the sources (git archive)"),
+    "manifest": N_("writing the manifest"),
+    "publish": N_("publishing the archive entry"),
+    "tag": N_("creating the tag"),
 }
 
 
 def run(path: Path, rev: str = "HEAD") -> release.Released:
     with progress.bar("release", total=len(release.STEPS)) as update:
         done = release.release(
-            path, rev, on_step=lambda name: update(LABELS[name], release.STEPS.index(name))
+            path, rev, on_step=lambda name: update(_(LABELS[name]), release.STEPS.index(name))
         )
-        update("done", len(release.STEPS))
+        update(_("done"), len(release.STEPS))
     if done.already:
-        print(f"{done.commit[:10]} is already released as {done.tag}; nothing to do")
+        print(
+            _("{commit} is already released as {tag}; nothing to do").format(
+                commit=done.commit[:10], tag=done.tag
+            )
+        )
     else:
-        print(f"released {done.tag} at {done.commit[:10]}")
-        print(f"archive: {done.entry}")
-        print(f"manifest sha256: {done.manifest_sha256}")
+        print(_("released {tag} at {commit}").format(tag=done.tag, commit=done.commit[:10]))
+        print(_("archive: {entry}").format(entry=done.entry))
+        print(_("manifest sha256: {sha}").format(sha=done.manifest_sha256))
     return done

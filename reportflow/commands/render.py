@@ -12,6 +12,7 @@ from pathlib import Path
 from reportflow.commands import progress
 from reportflow.content import model
 from reportflow.core import gitio
+from reportflow.core.i18n import _
 from reportflow.render import check_formats, render_report
 from reportflow.render.layout import DIRTY_SUFFIX
 
@@ -47,7 +48,9 @@ def run(path: Path, to: str, out: Path | None, rev: str | None) -> dict[str, Pat
     prov = provenance(path, report, rev)
     target = out if out is not None else default_out(report)
     with progress.bar(
-        "渲染 rendering " + ", ".join(formats), total=len(formats), elapsed=True
+        _("rendering {formats}").format(formats=", ".join(formats)),
+        total=len(formats),
+        elapsed=True,
     ) as update:
         return render_report(
             report,

@@ -7,9 +7,22 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from reportflow.commands.gate import STATUS
 from reportflow.content import model
 from reportflow.core import gitio
+from reportflow.core.i18n import N_, _
 from reportflow.signoff import approval as approval_mod
+
+#: The table's columns, in English in the code and translated where printed.
+COLUMNS = (
+    N_("id"),
+    N_("title"),
+    N_("owner"),
+    N_("chars"),
+    N_("last change"),
+    N_("approval"),
+    N_("contributors"),
+)
 
 
 @dataclass(frozen=True)
@@ -103,20 +116,20 @@ def run(path: Path, fmt: str = "table") -> None:
     from rich.table import Table
 
     table = Table(title=f"{report.title} ({report.report}/{report.year})")
-    for col in ("id", "title", "owner", "chars", "last change", "approval", "contributors"):
+    for col in COLUMNS:
         # ids are what people type next: never cut them; the prose columns wrap instead
         table.add_column(
-            col,
+            _(col),
             justify="right" if col == "chars" else "left",
             no_wrap=col in ("id", "owner", "chars"),
             overflow="fold",
         )
     for r in rows:
         change = r.last_change
-        last = f"{change.author} {change.date[:10]}" if change else "never committed"
+        last = f"{change.author} {change.date[:10]}" if change else _("never committed")
         if r.modified and change:
-            last += " (modified)"
-        state = r.approval or "-"
+            last += " " + _("(modified)")
+        state = _(STATUS[r.approval]) if r.approval in STATUS else (r.approval or "-")
         if r.approval and r.approval != "approved":
             state += f": {r.needed}"
         people = ", ".join(r.contributors)
@@ -125,6 +138,11 @@ def run(path: Path, fmt: str = "table") -> None:
     console.print(table)
     if verdict is not None:
         final = "approved" if verdict.passed else verdict.report_status
-        console.print(f"final approval at {verdict.commit[:10]} (HEAD): {final}", markup=False)
+        console.print(
+            _("final approval at {commit} (HEAD): {status}").format(
+                commit=verdict.commit[:10], status=_(STATUS[final]) if final in STATUS else final
+            ),
+            markup=False,
+        )
         for line in verdict.problems:
-            console.print(f"problem: {line}", markup=False)
+            console.print(_("problem: {problem}").format(problem=line), markup=False)

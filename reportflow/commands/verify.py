@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from reportflow.core.i18n import _, ngettext
 from reportflow.release import verify
 
 
@@ -23,9 +24,11 @@ def run(path: Path, version: int | None = None, all_versions: bool = False) -> i
         console.print(f"  {mark} {escape(check.name)}{detail}")
     failed = [c for c in checks if not c.ok]
     if failed:
-        console.print(f"[red]{len(failed)} check(s) failed:[/red]")
+        text = ngettext("{n} check failed:", "{n} checks failed:", len(failed))
+        console.print(f"[red]{escape(text.format(n=len(failed)))}[/red]")
         for c in failed:
             console.print(f"  v{c.version}: {escape(c.name)}: {escape(c.detail)}")
         return 1
-    console.print(f"[green]all {len(checks)} checks passed[/green]")
+    text = _("all {n} checks passed").format(n=len(checks))
+    console.print(f"[green]{escape(text)}[/green]")
     return 0

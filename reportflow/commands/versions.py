@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from reportflow.core.i18n import _
 from reportflow.release.verify import Verifier
 
 
@@ -38,7 +39,7 @@ def run(path: Path, fmt: str = "table") -> None:
     from rich.table import Table
 
     table = Table()
-    for col in ("version", "date", "commit", "approvers", "archived"):
+    for col in (_("version"), _("date"), _("commit"), _("approvers"), _("archived")):
         table.add_column(col)
     for r in rows:
         table.add_row(
@@ -46,6 +47,6 @@ def run(path: Path, fmt: str = "table") -> None:
             str(r["created"] or "?"),
             (r["commit"] or "?")[:10],
             ", ".join(r["approvers"]),
-            "yes" if r["archived"] else "MISSING",
+            _("yes") if r["archived"] else _("MISSING"),
         )
-    Console().print(table if rows else "no released version yet")
+    Console().print(table if rows else _("no released version yet"))
