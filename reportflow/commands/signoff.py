@@ -15,6 +15,7 @@ from pathlib import Path
 from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import InputError, Refused
+from reportflow.core.i18n import _
 from reportflow.signoff import approval, gate, keys, ledger
 from reportflow.signoff.roster import Roster
 
@@ -40,9 +41,10 @@ def _dirty_check(ctx: approval.Context, paths: list[str]) -> None:
     touched = sorted(p for p in dirty if p in paths)
     if touched:
         raise _refuse(
-            f"uncommitted changes in {', '.join(touched)}: a sign-off is for the committed text "
-            "(有未提交的修改，签批针对已提交的版本)",
-            hint="commit or stash them first, then sign off",
+            _("uncommitted changes in {files}: a sign-off is for the committed text").format(
+                files=", ".join(touched)
+            ),
+            hint=_("commit or stash them first, then sign off"),
         )
 
 
@@ -50,31 +52,37 @@ def _scope_roster(ctx: approval.Context, req: Request, eff: Roster) -> tuple[Ros
     """The roster whose keys and policy judge this request, and the fingerprint signed."""
     if req.scope == "roster":
         if ctx.in_force is None or ctx.candidate is None:
-            raise _refuse("report.yaml has no policy, so there is no roster to sign off")
+            raise _refuse(_("report.yaml has no policy, so there is no roster to sign off"))
         if ctx.candidate.digest == eff.digest:
             raise _refuse(
-                "people, keys and policy in report.yaml are the roster in force already "
-                f"({eff.origin}): nothing to sign off"
+                _(
+                    "people, keys and policy in report.yaml are the roster in force already "
+                    "({origin}): nothing to sign off"
+                ).format(origin=eff.origin)
             )
         if not eff.may_approve_report(req.person):
             raise _refuse(
-                f"{req.person} may not sign off a roster change: the roster in force "
-                f"({eff.origin}) asks for {eff.policy.report.describe()}"
+                _(
+                    "{person} may not sign off a roster change: the roster in force "
+                    "({origin}) asks for {who}"
+                ).format(person=req.person, origin=eff.origin, who=eff.policy.report.describe())
             )
         return eff, ctx.candidate.digest
     if req.scope == "report":
         if not eff.may_approve_report(req.person):
             raise _refuse(
-                f"{req.person} may not sign off the whole report: the policy asks for "
-                f"{eff.policy.report.describe()}"
+                _("{person} may not sign off the whole report: the policy asks for {who}").format(
+                    person=req.person, who=eff.policy.report.describe()
+                )
             )
         return eff, ctx.facts.report_fingerprint
     sid = req.scope.split(":", 1)[1]
     sec = next(s for s in ctx.facts.sections if s.id == sid)
     if not eff.may_approve_section(sid, req.person):
         raise _refuse(
-            f"{req.person} may not sign off section {sid}: the policy asks for "
-            f"{eff.policy.for_section(sid).describe()}"
+            _("{person} may not sign off section {section}: the policy asks for {who}").format(
+                person=req.person, section=sid, who=eff.policy.for_section(sid).describe()
+            )
         )
     return eff, sec.blob
 
@@ -99,17 +107,21 @@ def _policy_checks(ctx: approval.Context, req: Request, result: gate.GateResult)
         excluded = gate.sod_excluded(sec, eff, mine, ctx.gate_history(), verified)
         if req.person in excluded:
             raise _refuse(
-                f"{req.person} may not approve section {sid}: {excluded[req.person]} "
-                "(修改者不得审批本人修改的内容)",
-                hint="another reviewer must approve this section",
+                _("{person} may not approve section {section}: {reason}").format(
+                    person=req.person, section=sid, reason=excluded[req.person]
+                ),
+                hint=_("another reviewer must approve this section"),
             )
     if req.scope == "report":
         waiting = [sid for sid, v in result.sections.items() if v.status != "approved"]
         if waiting:
             raise _refuse(
-                "final approval is possible only once every section is approved; not yet: "
-                + ", ".join(f"{sid} ({result.sections[sid].status})" for sid in waiting)
-                + " (各部分审批完成后才能终审)"
+                _(
+                    "final approval is possible only once every section is approved; "
+                    "not yet: {sections}"
+                ).format(
+                    sections=", ".join(f"{sid} ({result.sections[sid].status})" for sid in waiting)
+                )
             )
 
 
@@ -122,9 +134,10 @@ def _signing_key(req: Request, judge: Roster) -> keys.SigningKey | None:
         signing = keys.resolve(req.key)
         if signing.public not in {ledger.key_core(k) for k in listed}:
             raise _refuse(
-                f"the key {req.key} is not listed for {req.person} in the roster in force "
-                f"({judge.origin}) (密钥未登记)",
-                hint="use the key whose public half is under people: in report.yaml",
+                _(
+                    "the key {key} is not listed for {person} in the roster in force ({origin})"
+                ).format(key=req.key, person=req.person, origin=judge.origin),
+                hint=_("use the key whose public half is under people: in report.yaml"),
             )
         return signing
     if req.channel == "cli":
@@ -133,11 +146,13 @@ def _signing_key(req: Request, judge: Roster) -> keys.SigningKey | None:
             return found
     if judge.signature_required(req.person):
         raise _refuse(
-            f"the policy requires {req.person} to sign with an SSH key (须用密钥签名)",
-            hint="reportflow signoff ... --key <ssh private key>, whose public half is listed "
-            "under people: in report.yaml, or load that key into ssh-agent (ssh-add <key>); "
-            "unsigned sign-offs (e.g. the Prefect UI) count only for people outside "
-            "policy.signatures.required_for",
+            _("the policy requires {person} to sign with an SSH key").format(person=req.person),
+            hint=_(
+                "reportflow signoff ... --key <ssh private key>, whose public half is listed "
+                "under people: in report.yaml, or load that key into ssh-agent (ssh-add <key>); "
+                "unsigned sign-offs (e.g. the Prefect UI) count only for people outside "
+                "policy.signatures.required_for"
+            ),
         )
     return None
 
@@ -146,29 +161,32 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
     """All checks, then the signed record; writes nothing."""
     if not SCOPE_RE.match(req.scope):
         raise InputError(
-            f"unknown scope {req.scope!r}",
-            hint="use section:<id>, report or roster (审批范围: 部分、全文或人员名单)",
+            _("unknown scope {scope!r}").format(scope=req.scope),
+            hint=_("use section:<id>, report or roster"),
         )
     if req.decision not in ("approve", "reject"):
-        raise InputError(f"unknown decision {req.decision!r}", hint="approve or reject")
+        raise InputError(
+            _("unknown decision {decision!r}").format(decision=req.decision),
+            hint=_("approve or reject"),
+        )
     ctx = approval.load_context(report_dir, "HEAD")
     if req.scope.startswith("section:"):
         ctx.report.section(req.scope.split(":", 1)[1])  # ContentError for an unknown section
     paths = [f"{ctx.folder}/{model.REPORT_FILE}" if ctx.folder else model.REPORT_FILE]
     paths += [f"{ctx.folder}/{s.path}" if ctx.folder else s.path for s in ctx.report.sections]
     _dirty_check(ctx, paths)
-    _, result = approval.decide(ctx)
+    _records, result = approval.decide(ctx)
     eff = result.roster.roster
     if eff is None:
         raise _refuse(
-            "report.yaml has no policy: nobody can approve yet",
-            hint="add policy: (sections, report) to report.yaml and commit it",
+            _("report.yaml has no policy: nobody can approve yet"),
+            hint=_("add policy: (sections, report) to report.yaml and commit it"),
         )
     judge = eff
     if req.person not in judge.people:
         raise _refuse(
-            f"{req.person!r} is not in the report's people (不在人员名单中)",
-            hint="people are: " + ", ".join(judge.people),
+            _("{person!r} is not in the report's people").format(person=req.person),
+            hint=_("people are: {people}").format(people=", ".join(judge.people)),
         )
     judge, fingerprint = _scope_roster(ctx, req, eff)
     _policy_checks(ctx, req, result)
@@ -190,7 +208,11 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
             **{**record.to_dict(), "signature": ledger.sign(record.payload(), signing)}
         )
         if ledger.verify(signed, judge.people[req.person].keys) != "valid":
-            raise _refuse(f"the signature made with {signing.path or 'ssh-agent'} does not verify")
+            raise _refuse(
+                _("the signature made with {key} does not verify").format(
+                    key=signing.path or "ssh-agent"
+                )
+            )
         record = signed
     return ctx, record
 

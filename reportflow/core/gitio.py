@@ -126,7 +126,7 @@ def last_changes(repo: git.Repo, folder: str, rev: str = "HEAD") -> dict[str, Ch
     current: Change | None = None
     for line in out.splitlines():
         if line.startswith(_SEP):
-            _, sha, name, email, date = line.split(_SEP)
+            _lead, sha, name, email, date = line.split(_SEP)
             current = Change(sha, name, email, date)
         elif line and current is not None:
             result.setdefault(line, current)
@@ -233,7 +233,7 @@ def file_history(repo: git.Repo, rev: str, *paths: str) -> dict[str, list[FileCh
     sha = name = email = ""
     for line in out.splitlines():
         if line.startswith(_SEP):
-            _, sha, name, email = line.split(_SEP)
+            _lead, sha, name, email = line.split(_SEP)
         elif line.startswith(":") and sha:
             meta, _, path = line.partition("\t")
             fields = meta.split()
