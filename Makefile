@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEB_PACKAGES := fonts-noto-cjk fonts-arphic-ukai poppler-utils openssh-client git
 
-.PHONY: demo test lint format bench deb install wheel clean
+.PHONY: demo test lint format bench deb install wheel clean messages
 
 install: $(STAMP)
 
@@ -38,6 +38,14 @@ demo: $(STAMP) deb
 
 bench: $(STAMP) deb
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/bench.sh
+
+# The message catalogue: extract every _() into the .pot, merge it into the .po (translate the
+# new empty msgstr there), compile the .mo that is committed and shipped.
+LOCALE := reportflow/locale
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -k Nn_:1,2 --no-location --sort-output --project reportflow -o $(LOCALE)/reportflow.pot reportflow
+	$(BIN)/pybabel -q update -D reportflow -i $(LOCALE)/reportflow.pot -d $(LOCALE) --no-fuzzy-matching --width 100
+	$(BIN)/pybabel -q compile -D reportflow -d $(LOCALE) --statistics
 
 wheel: $(STAMP)  # dist/reportflow-<version>-py3-none-any.whl, what an office installs
 	$(BIN)/python -m build --wheel --outdir dist .
