@@ -42,7 +42,8 @@ def isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     monkeypatch.setenv("REPORTFLOW_LOG", str(home / "reportflow.log"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-    for var in ("GIT_DIR", "GIT_WORK_TREE", "PREFECT_API_URL"):
+    monkeypatch.setenv("LANG", "C.UTF-8")  # English messages whatever the CI's locale
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "PREFECT_API_URL", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(var, raising=False)
     set_author(monkeypatch, "office-director")
 
