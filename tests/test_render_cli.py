@@ -65,7 +65,7 @@ def test_render_errors_are_one_line(cli, report_dir: Path, tmp_path: Path) -> No
     assert result.code == 2
     assert "unknown output format odt" in result.err
     result = cli("render", report_dir, "--commit", "nosuchrev", "--out", out)
-    assert result.code == 3
+    assert result.code == 2
     assert "unknown revision" in result.err
     assert not out.exists()
 

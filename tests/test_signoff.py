@@ -361,7 +361,7 @@ def test_unsigned_ui_signoff_counts_only_where_policy_allows(cli, keys, rdir: Pa
     from reportflow.commands import signoff
     from reportflow.core.errors import InputError, Refused
 
-    with pytest.raises(Refused, match="须用密钥签名"):
+    with pytest.raises(Refused, match="to sign with an SSH key"):
         signoff.record(rdir, person="deputy-head-1", scope="section:problems", channel="prefect-ui")
     with pytest.raises(InputError, match="unknown scope"):
         signoff.record(rdir, person="deputy-head-1", scope="problems", channel="prefect-ui")
@@ -384,7 +384,7 @@ def test_unsigned_ui_signoff_counts_only_where_policy_allows(cli, keys, rdir: Pa
     assert data["signature"] is None and data["channel"] == "prefect-ui"
     verdict = json.loads(cli("gate", rdir, "--format", "json").out)
     assert verdict["sections"]["problems"]["status"] == "approved"
-    with pytest.raises(Refused, match="须用密钥签名"):
+    with pytest.raises(Refused, match="to sign with an SSH key"):
         signoff.record(
             rdir, person="party-secretary", scope="report", reject=True, channel="prefect-ui"
         )
