@@ -72,9 +72,7 @@ def test_no_import_circles() -> None:
 
     edges = {
         m: {
-            r
-            for t in _imports(p)
-            if (r := resolve(t)) and r != m and mods[r].name != "__init__.py"
+            r for t in _imports(p) if (r := resolve(t)) and r != m and mods[r].name != "__init__.py"
         }
         for m, p in mods.items()
     }
