@@ -238,7 +238,15 @@ def signoff_cmd(
     roster: Annotated[
         bool, typer.Option("--roster", help=_("a change to people, keys or policy"))
     ] = False,
-    key: Annotated[Path | None, typer.Option(help=_("SSH private key (ed25519)"))] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            help=_(
+                "SSH private key, or its .pub when ssh-agent holds it"
+                " (none: a key of yours in ssh-agent)"
+            )
+        ),
+    ] = None,
     reject: Annotated[bool, typer.Option("--reject", help=_("reject instead of approve"))] = False,
     message: Annotated[str, typer.Option("-m", "--message", help=_("comment"))] = "",
 ) -> None:
