@@ -1,4 +1,4 @@
-"""Records, signatures (both verifiers), the cache, fingerprints and the roster in force."""
+"""Records, signatures (both verifiers), fingerprints and the roster in force."""
 
 from __future__ import annotations
 
@@ -80,23 +80,6 @@ def test_both_verifiers_agree(keys, verifier, monkeypatch) -> None:
     assert ledger.verify(wrong_key, mine) == "invalid"
     assert ledger.verify(good, []) == "invalid"
     assert ledger.verify(record(), mine) == "unsigned"
-
-
-def test_cache_is_used_and_keyed_by_keys(keys, tmp_path: Path) -> None:
-    rec = signed(keys)
-    cache = ledger.VerifyCache.load(tmp_path / "verified.json")
-    mine = {"deputy-head-1": [keys["deputy-head-1"][1]]}
-    assert ledger.verify_many([rec], mine, cache) == {rec.digest: "valid"}
-    cache.save()
-    cached = ledger.VerifyCache.load(tmp_path / "verified.json")
-    assert len(cached.entries) == 1
-    # prove the second run reads the cache: poison the entry
-    cached.entries = {k: "invalid" for k in cached.entries}
-    assert ledger.verify_many([rec], mine, cached) == {rec.digest: "invalid"}
-    # other keys for the reviewer: another cache key, verified afresh
-    other = {"deputy-head-1": [keys["intruder"][1]]}
-    assert ledger.verify_many([rec], other, cached) == {rec.digest: "invalid"}
-    assert len(cached.entries) == 2
 
 
 def test_malformed_files_become_named_problems() -> None:

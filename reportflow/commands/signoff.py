@@ -103,7 +103,7 @@ def _policy_checks(ctx: approval.Context, req: Request, result: gate.GateResult)
             and r.fingerprint != sec.blob
             and eff.eligible(who, r.reviewer)
         ]
-        verified = ledger.verify_many(older, eff.keys_of(), ctx.cache)
+        verified = ledger.verify_many(older, eff.keys_of())
         excluded = gate.sod_excluded(sec, eff, mine, ctx.gate_history(), verified)
         if req.person in excluded:
             raise _refuse(

@@ -56,7 +56,6 @@ class Context:
     in_force: roster.Roster | None
     candidate: roster.Roster | None
     roster_steps: list[roster.Roster]  # later rosters in report.yaml, oldest first
-    cache: ledger.VerifyCache
 
     def gate_history(self) -> dict[str, list[gate.Change]]:
         return {
@@ -138,7 +137,6 @@ def load_context(
         in_force=in_force,
         candidate=roster.from_doc(report.raw, f"report.yaml at {commit[:10]}", commit),
         roster_steps=steps,
-        cache=ledger.VerifyCache.load(gitio.cache_dir(repo) / "verified.json"),
     )
 
 
@@ -189,7 +187,7 @@ def effective_roster(ctx: Context) -> tuple[gate.RosterVerdict, dict[str, ledger
         if base is None or step is None:
             break
         need = gate.roster_checks(base, step, ctx.records)
-        verified |= ledger.verify_many(need, base.keys_of(), ctx.cache)
+        verified |= ledger.verify_many(need, base.keys_of())
         rv = gate.effective_roster(base, step, ctx.records, verified)
         if rv.status == "approved" and rv.verdict is not None:
             base, approved = rv.roster, rv
@@ -204,13 +202,12 @@ def effective_roster(ctx: Context) -> tuple[gate.RosterVerdict, dict[str, ledger
 
 
 def decide(ctx: Context) -> tuple[Approval, gate.GateResult]:
-    """Verify what the decision needs (cached), then evaluate."""
+    """Verify what the decision needs, then evaluate."""
     rv, verified = effective_roster(ctx)
     history = ctx.gate_history()
     if rv.roster is not None:
         need = gate.checks(ctx.facts, rv.roster, ctx.records, history)
-        verified = {**verified, **ledger.verify_many(need, rv.roster.keys_of(), ctx.cache)}
-    ctx.cache.save()
+        verified = {**verified, **ledger.verify_many(need, rv.roster.keys_of())}
     result = gate.evaluate(ctx.facts, rv, ctx.records, history, verified)
     approval = Approval(
         passed=result.passed,

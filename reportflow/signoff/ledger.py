@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from reportflow.content import schema
-from reportflow.core.cache import write_atomic
 from reportflow.core.errors import InputError, Refused, ReportflowError, SchemaError
 from reportflow.signoff.keys import SigningKey, key_core, resolve, ssh_keygen
 from reportflow.signoff.keys import sign as keygen_sign
@@ -74,7 +73,7 @@ class SignoffRecord:
 
     @functools.cached_property
     def digest(self) -> str:
-        """Content address of the whole record, signature included: the cache key."""
+        """Content address of the whole record, signature included."""
         return sha256(canonical(self.to_dict()))
 
     @property
@@ -261,73 +260,38 @@ def verify(record: SignoffRecord, keys: Sequence[str]) -> Verification:
     return verify_ssh_keygen(record, keys)
 
 
-@dataclass
-class VerifyCache:
-    """Verification results by (record digest, reviewer keys): a record verified once is not
-    verified again until its content or the reviewer's keys change."""
-
-    path: Path | None
-    entries: dict[str, str] = field(default_factory=dict)
-    dirty: bool = False
-
-    @classmethod
-    def load(cls, path: Path | None) -> VerifyCache:
-        entries: dict[str, str] = {}
-        if path is not None and path.is_file():
-            try:
-                loaded = json.loads(path.read_text(encoding="utf-8"))
-                if isinstance(loaded, dict):
-                    entries = {k: v for k, v in loaded.items() if v in ("valid", "invalid")}
-            except (OSError, ValueError):
-                entries = {}  # a damaged cache is only a slower run
-        return cls(path, entries)
-
-    @staticmethod
-    def key(record: SignoffRecord, keys: Sequence[str]) -> str:
-        return sha256(
-            (record.digest + "\n" + "\n".join(sorted(key_core(k) for k in keys))).encode()
-        )
-
-    def save(self) -> None:
-        if self.path is None or not self.dirty:
-            return
-        write_atomic(self.path, json.dumps(self.entries, separators=(",", ":")).encode())
-        self.dirty = False
-
-
 def verify_many(
     records: Iterable[SignoffRecord],
     keys_of: Mapping[str, Sequence[str]],
-    cache: VerifyCache | None = None,
 ) -> dict[str, Verification]:
-    """Verify each record against ``keys_of[reviewer]``; results by record digest."""
-    cache = cache or VerifyCache(None)
+    """Verify each record against ``keys_of[reviewer]``; results by record digest.
+
+    Every call verifies every signature it is asked about. There used to be a cache of results
+    in ``.git/reportflow/verified.json``; anyone with the clone could write "valid" into it for
+    a garbage signature, and gate, release and verify believed it (issue 11, family 9). In
+    process a signature costs ~0.5 ms, and ``gate.checks`` asks only for the records the
+    decision can depend on, so the cache bought little and is gone: nothing on disk is
+    evidence.
+    """
     results: dict[str, Verification] = {}
-    todo: list[tuple[str, SignoffRecord, Sequence[str]]] = []
+    todo: list[tuple[SignoffRecord, Sequence[str]]] = []
     for rec in records:
         if rec.signature is None:
             results[rec.digest] = "unsigned"
             continue
-        keys = tuple(keys_of.get(rec.reviewer, ()))
-        ck = VerifyCache.key(rec, keys)
-        hit = cache.entries.get(ck)
-        if hit is not None:
-            results[rec.digest] = hit  # type: ignore[assignment]
-        else:
-            todo.append((ck, rec, keys))
+        todo.append((rec, tuple(keys_of.get(rec.reviewer, ()))))
     forced = os.environ.get("REPORTFLOW_VERIFIER") == "ssh-keygen"
-    slow: list[tuple[str, SignoffRecord, Sequence[str]]] = []
-    for ck, rec, keys in todo:
+    slow: list[tuple[SignoffRecord, Sequence[str]]] = []
+    for rec, keys in todo:
         found = None if forced else verify_inprocess(rec, keys)
         if found is None:
-            slow.append((ck, rec, keys))
+            slow.append((rec, keys))
         else:
-            results[rec.digest] = cache.entries[ck] = found
+            results[rec.digest] = found
     if slow:
         # one ssh-keygen process per record: run several at once
         with ThreadPoolExecutor(max_workers=min(8, len(slow))) as pool:
-            done = list(pool.map(lambda t: verify_ssh_keygen(t[1], t[2]), slow))
-        for (ck, rec, _), found in zip(slow, done, strict=True):
-            results[rec.digest] = cache.entries[ck] = found
-    cache.dirty = cache.dirty or bool(todo)
+            done = list(pool.map(lambda t: verify_ssh_keygen(t[0], t[1]), slow))
+        for (rec, _), found in zip(slow, done, strict=True):
+            results[rec.digest] = found
     return results
