@@ -102,11 +102,12 @@ def signature_indents(organisation: str, date: str) -> tuple[float, float]:
     """Right indents, in characters, of the signature and date lines (7.3.5.2, no seal).
 
     The signature ends two characters from the right; the date starts two characters right of
-    the signature's start. When the date is too long for that, the usual office practice: the
-    date ends two characters from the right and the signature is centred over it.
+    the signature's start. A date longer than the signature ends two characters from the
+    right instead, and the signature's right indent grows to keep the date's start two
+    characters right of the signature's ("并相应增加发文机关署名右空字数").
     """
     sig = width_chars(organisation)
     wdate = width_chars(date)
     if not date or wdate <= sig:
         return 2.0, sig - wdate
-    return 2.0 + (wdate - sig) / 2, 2.0
+    return 4.0 + wdate - sig, 2.0

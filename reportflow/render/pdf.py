@@ -8,6 +8,7 @@ report's own facts reach the template as ``sys.inputs`` strings, never as typst 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -45,7 +46,25 @@ def sys_inputs(doc: RenderDoc, roles: fontmod.FontRoles) -> dict[str, str]:
         "title-weight": roles.title_weight,
         "line-pitch": f"{L.LINE_PITCH_PT:.2f}",
         "tracking": str(L.TRACKING_PT),
+        "dated": "true" if source_date_epoch() is not None else "false",
     }
+
+
+def source_date_epoch() -> int | None:
+    """The creation time for reproducible bytes (reproducible-builds.org's SOURCE_DATE_EPOCH).
+
+    Without it the PDF carries no creation date at all: two renders of one commit must be
+    byte-identical, and the time of a render says nothing about the report.
+    """
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise InputError(
+            f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds",
+            hint="set it to a Unix time such as $(git log -1 --format=%ct), or unset it",
+        )
+    return int(value)
 
 
 def _fail(exc: Exception) -> ToolError | InputError:
@@ -70,7 +89,7 @@ def compile_pdf(body: str, out: Path, inputs: dict[str, str]) -> Path:
         )
         try:
             _, warnings = compiler.compile_with_warnings(
-                output=str(out), format="pdf", sys_inputs=inputs
+                output=str(out), format="pdf", sys_inputs=inputs, timestamp=source_date_epoch()
             )
         except typst.TypstError as exc:
             raise _fail(exc) from None

@@ -1,0 +1,166 @@
+"""The typst PDF measured on the page: title, grid, margins, signature, page numbers, bytes.
+
+These read glyph positions (tests/page_measure.py), not the template's settings, so a setting
+typst ignores or overrides fails here. The sample's first page is kept as a PNG under
+build/test-artifacts/ to look at.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pymupdf
+import pytest
+from page_measure import (
+    BOTTOM,
+    CELL,
+    CENTRE,
+    LEFT,
+    PT_PER_MM,
+    RIGHT,
+    TOP,
+    Line,
+    Measured,
+    measure,
+    png,
+)
+from render_helpers import SHA, copy_sample
+
+from reportflow.content.model import load_report
+from reportflow.render import layout as L
+from reportflow.render import render_report
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts"
+#: Marks that may not start a line, and marks that may not end one (gongwen.typ's 禁则).
+CLOSING = set("，。、；：？！）》」』〕】〗”’")
+OPENING = set("（《「『〔【〖“‘")
+
+
+@pytest.fixture(scope="module")
+def sample_pdf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Measured]:
+    out = tmp_path_factory.mktemp("pages")
+    report = load_report(copy_sample(out / "report", extra_yaml="render:\n  date: '2023-01-10'\n"))
+    path = render_report(report, ["pdf"], out / "build", draft=False, commit=SHA)["pdf"]
+    png(path, ARTIFACTS / "sample-page1-typst.png")
+    return path, measure(path)
+
+
+def _pushed_out(line: Line, nxt: Line) -> bool:
+    """A 27-character line is right only when the next one starts with a 禁则 pair that did
+    not fit: an opening mark, or a character followed by a mark that may not start a line."""
+    text = nxt.text
+    return text[:1] in OPENING or (len(text) > 1 and text[1] in CLOSING)
+
+
+def test_title_is_centred_on_the_type_area(sample_pdf) -> None:
+    _, m = sample_pdf
+    title = [ln for ln in m.pages[0].lines if abs(ln.size - L.TITLE_PT) < 0.6]
+    assert len(title) == 1
+    assert abs(title[0].centre - CENTRE) < 1 * PT_PER_MM
+
+
+def test_full_pages_hold_22_lines_on_the_pitch(sample_pdf) -> None:
+    _, m = sample_pdf
+    assert len(m.pages) == 7
+    for page in m.pages[1:-1]:
+        body = page.body()
+        assert len(body) == L.LINES_PER_PAGE, page.number
+        steps = {round(b.y - a.y, 2) for a, b in itertools.pairwise(body)}
+        assert steps == {L.LINE_PITCH_PT}, page.number
+        assert body[0].glyphs[0].top >= TOP - 0.5 and body[-1].glyphs[0].bottom <= BOTTOM + 0.5
+
+
+def test_every_full_line_holds_28_characters(sample_pdf) -> None:
+    """28 cells a line; punctuation full width. Only a 禁则 pair moved down whole (推出) leaves
+    27 characters spread over the line, and half-width digits or asterisks can leave half a
+    cell. Every full line reaches both edges of the type area."""
+    _, m = sample_pdf
+    full = m.full_lines()
+    lines = [ln for _, ln in m.body_lines]
+    following = {id(a): b for a, b in itertools.pairwise(lines)}
+    assert len(full) > 100
+    exact = 0
+    for line in full:
+        cells = line.cells()
+        half_width = any(g.char.isascii() for g in line.glyphs)
+        assert abs(line.x1 - RIGHT) < 0.5, line.text
+        if cells == L.CHARS_PER_LINE:
+            exact += 1
+        elif half_width:
+            pushed = _pushed_out(line, following[id(line)])
+            assert 27.5 <= cells <= 28.0 or (pushed and cells >= 26.5), line.text
+        else:
+            assert cells == 27 and _pushed_out(line, following[id(line)]), line.text
+        for a, b in zip(line.glyphs, line.glyphs[1:], strict=False):
+            if a.char in CLOSING | OPENING:
+                assert b.x - a.x >= CELL - 0.5, f"{a.char} squeezed in {line.text}"
+    assert exact / len(full) > 0.8
+
+
+def test_no_glyph_outside_the_type_area(sample_pdf) -> None:
+    _, m = sample_pdf
+    assert m.outside() == []
+    for page in m.pages:
+        for line in page.body(L.TITLE_PT):
+            assert line.x0 >= LEFT - 0.5 and line.x1 <= RIGHT + 0.5
+
+
+def test_signature_and_date_below_the_text(sample_pdf) -> None:
+    """7.3.5.2 without a seal: one empty line, then the signature; the date on the next line
+    starts two characters right of the signature's start. The date (6.5 characters) is longer
+    than 区政府党组, so it ends two characters from the right and the signature moves left."""
+    _, m = sample_pdf
+    *text, signature, date = m.pages[-1].body()
+    assert signature.text == "区政府党组" and date.text == "2023年1月10日"
+    assert round(signature.y - text[-1].y, 2) == round(2 * L.LINE_PITCH_PT, 2)
+    assert round(date.y - signature.y, 2) == L.LINE_PITCH_PT
+    assert abs((RIGHT - date.x1) - 2 * CELL) < 0.5
+    # Half-width digits are 7.78 pt, not half a 15.79 pt cell: 0.7 pt over the whole date.
+    assert abs(date.x0 - (signature.x0 + 2 * CELL)) < 1.0
+
+
+def _dash_top(path: Path, page_no: int, dash: Line) -> float:
+    """Top edge, in pt, of the first dash's ink (the glyph box is the font's, not the ink)."""
+    with pymupdf.open(str(path)) as document:
+        page = document[page_no - 1]
+        first = dash.glyphs[0]
+        clip = pymupdf.Rect(first.x + 1, BOTTOM + 1, first.x1 - 1, page.rect.height)
+        pix = page.get_pixmap(clip=clip, dpi=288, colorspace=pymupdf.csGRAY)
+        scale = 72 / 288
+        for row in range(pix.height):
+            line = pix.samples[row * pix.stride : row * pix.stride + pix.width]
+            if min(line) < 128:
+                return BOTTOM + 1 + row * scale
+    raise AssertionError("no page number")
+
+
+def test_page_numbers_outside_edge_one_character_in(sample_pdf) -> None:
+    """7.5: "— 1 —" 7 mm below the type area; odd pages right, even pages left, one
+    四号 character in from the edge."""
+    path, m = sample_pdf
+    for page in m.pages[:2]:
+        (number,) = page.footer()
+        assert number.text.replace(" ", "") == f"—{page.number}—"
+        if page.number % 2:
+            assert abs((RIGHT - number.x1) - L.PAGE_NUMBER_PT) < 0.5
+        else:
+            assert abs((number.x0 - LEFT) - L.PAGE_NUMBER_PT) < 0.5
+        assert abs((_dash_top(path, page.number, number) - BOTTOM) / PT_PER_MM - 7.0) < 0.5
+
+
+def test_two_renders_are_byte_identical(
+    sample_pdf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, _ = sample_pdf
+    report = load_report(
+        copy_sample(tmp_path / "report", extra_yaml="render:\n  date: '2023-01-10'\n")
+    )
+    again = render_report(report, ["pdf"], tmp_path / "again", draft=False, commit=SHA)["pdf"]
+    assert again.read_bytes() == path.read_bytes()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1673308800")  # 2023-01-10 00:00 UTC
+    dated = render_report(report, ["pdf"], tmp_path / "dated", draft=False, commit=SHA)["pdf"]
+    with pymupdf.open(str(dated)) as document:
+        assert document.metadata["creationDate"].startswith("D:20230110")
+    with pymupdf.open(str(path)) as document:
+        assert document.metadata["creationDate"] == ""
