@@ -3,11 +3,18 @@
 A report is read either from a folder on disk or from a commit (rendering and releasing a
 past version must never touch the working tree), through the same ``Source`` interface, so
 every check here applies equally to both.
+
+A report folder holds regular files only: a symbolic link (in the working tree, or committed
+as git mode 120000) is refused with its target named, because following it would put whatever
+file it points at (a password file, another office's draft) into a render or a release. Sizes
+are checked on the bytes before decoding (``reportflow.core.limits``).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +22,9 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from reportflow.content import schema
+from reportflow.core import limits
 from reportflow.core.errors import ContentError
+from reportflow.core.i18n import _
 from reportflow.core.textio import decode
 
 REPORT_FILE = "report.yaml"
@@ -36,17 +45,45 @@ class Source(Protocol):
     def display(self, rel: str) -> str: ...
 
 
+def symlink_refused(shown: str, target: str) -> ContentError:
+    """The error for a symbolic link in a report folder, naming the link and its target."""
+    return ContentError(
+        _("is a symbolic link to {target}; a report folder holds files only").format(target=target),
+        file=shown,
+        hint=_("replace the link with the file itself, or remove it"),
+    )
+
+
 @dataclass(frozen=True)
 class FolderSource:
     root: Path
 
+    def _lstat(self, rel: str) -> os.stat_result | None:
+        """``lstat`` of ``rel`` (None when missing), refusing a link at any component under
+        ``root``: ``sections`` itself may be the link."""
+        path = self.root
+        result = None
+        for part in rel.split("/"):
+            path = path / part
+            try:
+                result = os.lstat(path)
+            except (FileNotFoundError, NotADirectoryError):
+                return None
+            if stat.S_ISLNK(result.st_mode):
+                raise symlink_refused(str(path), os.readlink(path))
+        return result
+
     def read(self, rel: str) -> bytes | None:
-        path = self.root / rel
-        return path.read_bytes() if path.is_file() else None
+        found = self._lstat(rel)
+        if found is None or not stat.S_ISREG(found.st_mode):
+            return None
+        return (self.root / rel).read_bytes()
 
     def listdir(self, rel: str) -> list[str] | None:
-        path = self.root / rel
-        return sorted(p.name for p in path.iterdir()) if path.is_dir() else None
+        found = self._lstat(rel)
+        if found is None or not stat.S_ISDIR(found.st_mode):
+            return None
+        return sorted(os.listdir(self.root / rel))
 
     def display(self, rel: str) -> str:
         return str(self.root / rel)
@@ -187,7 +224,10 @@ def load_sections(
         data = source.read(rel)
         if data is None:
             continue
-        meta, body, body_line = split_front_matter(decode(data, shown), shown)
+        limits.check_size(data, shown, limits.SECTION)
+        text = decode(data, shown)
+        limits.check_text(text, shown)
+        meta, body, body_line = split_front_matter(text, shown)
         if meta["id"] != match["id"]:
             raise ContentError(
                 f"front matter id {meta['id']!r} does not match the file name id {match['id']!r}",
@@ -254,7 +294,9 @@ def load_from(source: Source, root: Path) -> Report:
             file=shown,
             hint="give the folder that holds report.yaml, e.g. content/<report>/<year>",
         )
+    limits.check_size(data, shown, limits.REPORT_YAML)
     text = decode(data, shown)
+    limits.check_text(text, shown)
     doc = schema.parse_yaml(text, shown)
     if not isinstance(doc, dict):
         raise ContentError("report.yaml must be a mapping of keys", file=shown, line=1)
@@ -297,11 +339,24 @@ class TreeSource:
 
     files: Mapping[str, bytes]  # path relative to the report folder -> contents
     label: str  # e.g. "1a2b3c4d5e:content/x/2022"
+    links: frozenset[str] = frozenset()  # paths committed as symbolic links (mode 120000)
+
+    def _refuse_link(self, rel: str) -> None:
+        parts = rel.split("/")
+        for i in range(1, len(parts) + 1):
+            link = "/".join(parts[:i])
+            if link in self.links:
+                target = self.files.get(link, b"").decode("utf-8", errors="replace")
+                raise symlink_refused(self.display(link), target)
 
     def read(self, rel: str) -> bytes | None:
+        if self.links:
+            self._refuse_link(rel)
         return self.files.get(rel)
 
     def listdir(self, rel: str) -> list[str] | None:
+        if self.links:
+            self._refuse_link(rel)
         prefix = rel.rstrip("/") + "/"
         names = {p[len(prefix) :].split("/", 1)[0] for p in self.files if p.startswith(prefix)}
         return sorted(names) if names else None
@@ -314,9 +369,10 @@ def tree_source(repo: Any, commit: str, folder: str) -> tuple[TreeSource, dict[s
     """The folder at ``commit`` as a source, with the blob id of each file."""
     from reportflow.core import gitio  # GitPython costs start-up time; only commits need it
 
-    blobs, files = gitio.folder_files(repo, commit, folder)
+    links: set[str] = set()
+    blobs, files = gitio.folder_files(repo, commit, folder, links)
     label = f"{commit[:10]}:{folder}" if folder not in ("", ".") else commit[:10]
-    return TreeSource(files, label), blobs
+    return TreeSource(files, label, frozenset(links)), blobs
 
 
 @dataclass(frozen=True)

@@ -183,16 +183,20 @@ def check_range(repo: git.Repo, rev_range: str) -> None:
 
 
 def folder_files(
-    repo: git.Repo, commit: str, folder: str
+    repo: git.Repo, commit: str, folder: str, links: set[str] | None = None
 ) -> tuple[dict[str, str], dict[str, bytes]]:
     """Blob ids and contents of every file under ``folder`` at ``commit``, by path relative
-    to the folder: one ``ls-tree`` and one ``cat-file --batch``, however many files."""
+    to the folder: one ``ls-tree`` and one ``cat-file --batch``, however many files. Paths
+    committed as symbolic links go to ``links`` too (a link's contents is its target)."""
     prefix = folder + "/" if folder not in ("", ".") else ""
+    found: set[str] = set()
     blobs = {
         path[len(prefix) :]: blob
-        for path, blob in tree_blobs(repo, commit, folder or ".").items()
+        for path, blob in tree_blobs(repo, commit, folder or ".", found).items()
         if path.startswith(prefix)
     }
+    if links is not None:
+        links.update(path[len(prefix) :] for path in found if path.startswith(prefix))
     contents = read_blobs(repo, sorted(set(blobs.values())))
     return blobs, {rel: contents.get(blob, b"") for rel, blob in blobs.items()}
 
@@ -282,14 +286,47 @@ def cache_dir(repo: git.Repo) -> Path:
     return Path(repo.common_dir) / "reportflow"
 
 
+def _run_unlocked(repo: git.Repo, *args: str) -> str:
+    """``run``, retried every 0.1 s while another git command (an editor's git integration, a
+    commit in another terminal) holds ``index.lock``, for up to ``limits.index_lock_wait()``
+    seconds; then an error naming the lock. The lock is never deleted: it may be live."""
+    import time
+
+    from reportflow.core import limits
+
+    start = time.monotonic()
+    deadline = start + limits.index_lock_wait()
+    while True:
+        try:
+            return run(repo, *args)
+        except GitError as exc:
+            if "index.lock" not in exc.message:
+                raise
+            if time.monotonic() >= deadline:
+                lock = Path(repo.git_dir) / "index.lock"
+                raise GitError(
+                    _("another git command holds {lock}; waited {seconds:.1f} s").format(
+                        lock=lock, seconds=time.monotonic() - start
+                    ),
+                    file=repo.working_tree_dir or repo.git_dir,
+                    hint=_(
+                        "wait until it has finished and try again; if no git command is "
+                        "running, an old one crashed: delete {lock}"
+                    ).format(lock=lock),
+                ) from None
+            time.sleep(0.1)
+
+
 def commit_path(repo: git.Repo, path: str, message: str, author: str) -> str:
     """Commit exactly ``path`` (repository-relative), leaving whatever else the user has
-    staged staged and uncommitted; returns the new commit id."""
-    run(repo, "add", "--", path)
+    staged staged and uncommitted; returns the new commit id. Waits for a busy index."""
+    _run_unlocked(repo, "add", "--", path)
     try:
-        run(repo, "commit", "-q", "--only", f"--author={author}", "-m", message, "--", path)
+        _run_unlocked(
+            repo, "commit", "-q", "--only", f"--author={author}", "-m", message, "--", path
+        )
     except GitError:
-        run(repo, "reset", "-q", "--", path)
+        _run_unlocked(repo, "reset", "-q", "--", path)
         raise
     return repo.head.commit.hexsha
 
@@ -376,16 +413,21 @@ def archive_folder(repo: git.Repo, commit: str, folder: str, out: Path) -> None:
     run(repo, "archive", "--format=tar.gz", "-o", str(out), commit, "--", folder)
 
 
-def tree_blobs(repo: git.Repo, commit: str, folder: str) -> dict[str, str]:
-    """Blob id of every file under ``folder`` at ``commit``."""
+def tree_blobs(
+    repo: git.Repo, commit: str, folder: str, links: set[str] | None = None
+) -> dict[str, str]:
+    """Blob id of every file under ``folder`` at ``commit``; symbolic links (mode 120000,
+    whose blob is the target) are also added to ``links`` when given."""
     out = run(repo, "ls-tree", "-r", "--full-tree", "-z", commit, "--", folder)
     blobs = {}
     for entry in out.split("\0"):
         if entry:
             meta, path = entry.split("\t", 1)
-            _mode, kind, sha = meta.split()
+            mode, kind, sha = meta.split()
             if kind == "blob":
                 blobs[path] = sha
+                if mode == "120000" and links is not None:
+                    links.add(path)
     return blobs
 
 

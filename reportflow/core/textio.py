@@ -1,7 +1,8 @@
 """Read text files the way drafters actually save them.
 
 Offices save from Word and WPS: UTF-8 with a BOM, CRLF line ends, or GBK. BOM and CRLF are
-harmless and normalised away; anything that is not UTF-8 is refused with the exact command to
+harmless and normalised away; a NUL byte (a binary file, or UTF-16 saved without a BOM) is
+refused with its line and column; anything that is not UTF-8 is refused with the exact command to
 convert it, because guessing an encoding silently would corrupt a report that must be kept.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reportflow.core.errors import EncodingError
+from reportflow.core.i18n import _
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -24,6 +26,9 @@ def decode(data: bytes, file: str | Path) -> str:
         )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    nul = data.find(b"\0")
+    if nul >= 0:
+        _refuse_nul(data, nul, file)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -45,6 +50,19 @@ def decode(data: bytes, file: str | Path) -> str:
             hint="save it as UTF-8 in your editor",
         ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _refuse_nul(data: bytes, pos: int, file: str | Path) -> None:
+    """A NUL byte means a binary file or UTF-16 without a BOM; YAML, markdown-it and Word would
+    each read it differently, so it is refused where it is, the column counted in characters."""
+    start = data.rfind(b"\n", 0, pos) + 1
+    raise EncodingError(
+        _("file contains a NUL byte (0x00): it is not a text file"),
+        file=file,
+        line=data.count(b"\n", 0, pos) + 1,
+        column=len(data[start:pos].decode("utf-8", errors="replace")) + 1,
+        hint=_("save it as UTF-8 text, or delete the NUL byte in your editor"),
+    )
 
 
 def _looks_like_gbk(data: bytes) -> bool:
