@@ -107,11 +107,13 @@ def test_init_makes_a_repository_with_a_report_to_fill_in(cli, tmp_path: Path) -
         p["email"].endswith("@example.invalid") and p["keys"] == [] for p in doc["people"].values()
     )
     assert doc["policy"]["report"] == {"approvals": 1, "roles": ["party-secretary"]}
-    # the only findings: the empty sections, one each
+    # the only findings: the title left to fill in (no --title), the empty sections, one each
     found = _findings(cli, report)
-    assert [(f["rule"], f["file"]) for f in found] == [
+    assert [(f["rule"], f["file"]) for f in found] == [("placeholders.marker", "report.yaml")] + [
         ("placeholders.empty-section", f"sections/{n}") for n in names
     ]
+    title_line = next(i for i, s in enumerate(text.split("\n"), 1) if s.startswith("title:"))
+    assert (found[0]["line"], found[0]["column"]) == (title_line, 9)  # after the opening quote
 
     hook = yaml.safe_load((root / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     shipped = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))[0]
@@ -130,7 +132,12 @@ def test_init_defaults(cli, tmp_path: Path) -> None:
     report = folder / "content" / "annual-report" / str(date.today().year)
     loaded = model.load_report(report)
     assert loaded.template == "generic" and loaded.title == office.TO_FILL
-    assert [f["rule"] for f in _findings(cli, report)] == ["placeholders.empty-section"]
+    found = [(f["rule"], f["file"]) for f in _findings(cli, report)]
+    assert found == [  # title and organisation still to fill in, the one empty section
+        ("placeholders.marker", "report.yaml"),
+        ("placeholders.marker", "report.yaml"),
+        ("placeholders.empty-section", "sections/01-section-1.md"),
+    ]
 
 
 def test_init_refuses_a_folder_with_files(cli, tmp_path: Path) -> None:
@@ -195,9 +202,14 @@ def test_a_failing_init_leaves_nothing(cli, tmp_path: Path) -> None:
 def test_the_hook_passes_a_clean_commit_and_blocks_a_placeholder(cli, tmp_path: Path) -> None:
     """The written .pre-commit-config.yaml with the real pre-commit and git commit."""
     env = _env(tmp_path)
-    assert cli("init", "reports", *PE, *PE_TEMPLATE, cwd=tmp_path).code == 0
+    made = cli("init", "reports", *PE, *PE_TEMPLATE, "--organisation", "区政府党组", cwd=tmp_path)
+    assert made.code == 0
     root = tmp_path / "reports"
     report = root / "content" / "political-ecology" / "2023"
+    yaml_path = report / "report.yaml"  # the title, left to fill in, is a placeholder too
+    yaml_path.write_text(
+        yaml_path.read_text("utf-8").replace(office.TO_FILL, "区政府党组2023年自评报告"), "utf-8"
+    )
     for section in (SAMPLE_REPORT / "sections").glob("*.md"):
         shutil.copy(section, report / "sections" / section.name)
     fill_figures(report)

@@ -47,6 +47,14 @@ MARKUP = st.sampled_from(
         "\t",
         "    ",
         "１",
+        "_",
+        "___",
+        "\\_",
+        "x次",
+        "×",
+        "□",
+        "{{",
+        "}}",
     ]
 )
 BODY = st.lists(st.one_of(st.text(max_size=20), MARKUP), max_size=40).map("".join)
@@ -108,3 +116,83 @@ def _assert_maps_into(body: str) -> None:
             assert 1 <= column <= len(lines[line - 1]) + 1
             if "\u4e00" <= block.text[i] <= "\u9fff":  # a Chinese character maps onto itself
                 assert lines[line - 1][column - 1] == block.text[i]
+
+
+# Chinese prose with no placeholder character and no Latin letter or digit next to an insert.
+PROSE = st.text(
+    alphabet=st.sampled_from("区政府党组会议召开工作落实开展检查群众干部全面从严治党，。、；"),
+    max_size=12,
+)
+#: Placeholder forms as drafters leave them, each with the offset of the mark inside it.
+PLACEHOLDERS = st.sampled_from(
+    [
+        "x次",
+        "X个",
+        "×月",
+        "Ｘ人",
+        "XX",
+        "xx",
+        "××",
+        "×××",
+        "___",
+        "_",
+        "__",
+        "□□",
+        "□项",
+        "【待补充】",
+        "（待定）",
+        "【请填写单位】",
+        "{{单位}}",
+        "TODO",
+    ]
+)
+#: Legitimate text that looks like a placeholder to a careless rule.
+LEGITIMATE = st.sampled_from(
+    [
+        "3×4米",
+        "x86",
+        "iPhone X",
+        "X光",
+        "Xbox",
+        "XXL",
+        "user_name",
+        "a_b.pdf",
+        "王某某",
+        "某区",
+        "（略）",
+        "二〇〇〇年",
+        "□是",
+        "【典型案例】",
+        "`___`",
+        "`x次`",
+        "**重点**",
+    ]
+)
+
+
+def _markers(body: str, tmp: Path) -> list[tuple[int, int]]:
+    result = check(_report(body, tmp))
+    marks = ("placeholders.marker", "placeholders.asterisks")
+    return [(f.line, f.column) for f in result.findings if f.rule in marks]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(before=PROSE, form=PLACEHOLDERS, after=PROSE)
+def test_a_placeholder_in_any_prose_is_found_at_its_column(
+    tmp_path: Path, before: str, form: str, after: str
+) -> None:
+    found = _markers(f"正文{before}{form}{after}", tmp_path)  # a lone ___ would be a rule line
+    assert found == [(6, len(before) + 3)]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(parts=st.lists(st.tuples(PROSE, LEGITIMATE), max_size=6), tail=PROSE)
+def test_legitimate_look_alikes_in_any_prose_are_never_placeholders(
+    tmp_path: Path, parts: list[tuple[str, str]], tail: str
+) -> None:
+    body = "".join(f"{a}，{b}，" for a, b in parts) + tail
+    assert _markers(body, tmp_path) == []

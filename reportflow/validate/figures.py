@@ -15,8 +15,8 @@ RULES = (
     Rule(
         "figures.percent-over-100",
         "error",
-        "a rate or share (…率, 占…, 比重, 覆盖) or a decrease above 100%",
-        "办复率为105%；经费下降120%",
+        "a rate or share (…率, 占…, 比重, 覆盖; or after it: 105%的…率) or a decrease above 100%",
+        "办复率为105%；105%的覆盖率；经费下降120%",
     ),
     Rule(
         "figures.negative",
@@ -41,6 +41,9 @@ _CLAUSE_END = re.compile(r"[，。；！？、：,;!?:\n]")
 _SHARE = re.compile(r"率|占|比重|比例|覆盖|达标|合格|满意度|知晓|完成")
 _GROWTH = re.compile(r"增长|增加|提高|提升|上升|增幅|同比|环比|超过|超出|翻|倍|多")
 _DECREASE = re.compile(r"下降|减少|降低|压减|压缩|缩减|降幅")
+# The rate word after the figure: "105%的办复率", "120%的覆盖率" (up to the clause's end).
+_SHARE_AFTER = re.compile(r"^\s*的?[\u4e00-\u9fff]{0,6}?(?:率|占比|比重|满意度|知晓度)")
+_UNBOUNDED_AFTER = re.compile(r"增|涨|升|收益|回报|利润|利|溢价|超|提高|提升|弹性")
 _TARGET_BEFORE = re.compile(
     r"(?:到|至|前|—|–|－|-|~|～|计划|预计|力争|争取|将于|展望|目标|规划)\s*$"
 )
@@ -51,6 +54,22 @@ def _clause_before(text: str, start: int, limit: int = 20) -> str:
     head = text[max(0, start - limit) : start]
     cut = max((m.end() for m in _CLAUSE_END.finditer(head)), default=0)
     return head[cut:]
+
+
+def _clause_after(text: str, end: int, limit: int = 10) -> str:
+    tail = text[end : end + limit]
+    cut = _CLAUSE_END.search(tail)
+    return tail[: cut.start()] if cut else tail
+
+
+def _rate_after(text: str, end: int) -> str | None:
+    """The rate word that follows a figure ("105%的办复率" -> "的办复率"), unless it is a
+    rate that may exceed 100 (增长率, 收益率)."""
+    after = _clause_after(text, end)
+    m = _SHARE_AFTER.match(after)
+    if m is None or _UNBOUNDED_AFTER.search(m.group()):
+        return None
+    return m.group()
 
 
 def run(ctx: Context) -> None:
@@ -69,14 +88,17 @@ def run(ctx: Context) -> None:
                     before = _clause_before(text, m.start())
                     decrease = _DECREASE.search(before)
                     share = _SHARE.search(before) and not _GROWTH.search(before)
-                    if decrease or share:
+                    growth = decrease or share or _GROWTH.search(before)
+                    after = None if growth else _rate_after(text, m.end())
+                    if decrease or share or after:
                         what = "降幅" if decrease else "比率或占比"
+                        quoted = f"{before}{m.group()}{after or ''}"
                         ctx.at(
                             "figures.percent-over-100",
                             d,
                             block,
                             m.start(),
-                            f"{what}不能超过100%：“{before}{m.group()}” / cannot exceed 100%",
+                            f"{what}不能超过100%：“{quoted}” / cannot exceed 100%",
                         )
             if want_neg:
                 for m in _NEGATIVE.finditer(text):

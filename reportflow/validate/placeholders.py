@@ -7,13 +7,35 @@ each inline run, escaped (``\\*\\*\\*``) or not; everything else is looked for i
 Decision on ``**``: an ESCAPED ``\\*\\*`` (as in ``《\\*\\*区政府常务会议……》``) is a redacted
 name and is reported like ``***``; a raw ``**`` is Markdown bold and is not. A raw ``***`` is
 always a placeholder: official reports never use bold-italic.
+
+What drafters really leave behind (surveyed from writing guides, office Word templates and
+template-filling tools; see README, Validation) and what this module decides about each:
+
+* ``XX``/``xx``/``××``/``×××``/``ＸＸ``: a name or figure to come, unless it is part of a Latin
+  word (``XXL``, ``Xbox``). A single ``x``/``X``/``×`` is a placeholder only where a number
+  stands, before a measure word or unit (``共x次``, ``X月X日``, ``X%``), and never next to a
+  digit or a Latin letter (``3×4``, ``x86``, ``iPhone X``, ``X光``).
+* Underscore blanks (``共开展___次``, ``____年__月__日``): any run of ``_`` in Chinese text. A
+  run inside an ASCII word with a letter (``user_name``, ``a_b.pdf``, a URL) is not. Markdown
+  eats ``_`` pairs as emphasis, so runs of three or more are looked for in the source (as
+  ``***`` is; official reports never use bold-italic) and shorter ones in the plain text,
+  where only literal underscores survive (``__重点__`` bold is not a blank).
+* ``□□`` (a row of empty boxes), or one ``□`` before a measure word: a blank. A lone ``□``
+  elsewhere is a check box.
+* Bracketed requests ``【待补充】``, ``（待定）``, ``[请填写单位]``, ``{{单位名称}}``: placeholders.
+* Not placeholders: ``某``/``某某`` (``某区``, ``王某某`` is how notices anonymise a name),
+  ``（略）`` (a deliberate omission in a published text), ``〇〇`` (zero, ``二〇〇〇年``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
-from reportflow.validate.rule import Context, Rule
+from reportflow.content.markdown import Block, Span
+from reportflow.content.model import REPORT_FILE
+from reportflow.validate.rule import Context, Doc, Rule
 
 RULES = (
     Rule(
@@ -25,8 +47,9 @@ RULES = (
     Rule(
         "placeholders.marker",
         "error",
-        "placeholder text: `XX`/`xx`, `×××`, `TODO`, `【待补充】`, `（待定）`",
-        "XX区政府；资金（待定）万元",
+        "placeholder text: `XX`/`xx`, `×××`, a lone `x` before a measure word (`x次`), "
+        "`___` blanks, `□□`, `TODO`, `【待补充】`, `（待定）`, `{{…}}`; also in report.yaml",
+        "XX区政府；资金（待定）万元；共开展___次",
     ),
     Rule(
         "placeholders.empty-section",
@@ -38,17 +61,58 @@ RULES = (
 
 # A run of asterisks, each optionally escaped with a backslash.
 _STARS = re.compile(r"(?:\\?\*){2,}")
-_MAYBE_MARKER = re.compile("[Xx×TF待]")  # cheap pre-check: most paragraphs have none
-_MARKER = re.compile(
-    r"(?<![A-Za-z])(?:X{2,}|x{2,})(?![A-Za-z])"
-    r"|×{2,}"
-    r"|\b(?:TODO|TBD|FIXME)\b"
-    r"|[【\[]\s*待(?:补充|完善|核实|填写|定)\s*[】\]]"
-    r"|[（(]\s*待(?:定|补充|完善|核实|填写)\s*[）)]"
+_UNDERSCORES = re.compile(r"(?:\\?_)+")
+_MAYBE_MARKER = re.compile("[XxＸｘ×TF待请填{□]")  # cheap pre-check: most paragraphs have none
+# Where a figure stands: a measure word or unit after it.
+_MEASURE = (
+    r"(?:[万亿千百]?元|万人|人次|人|个|次|项|件|条|家|所|户|名|位|场|期|批|篇|座|台|辆|套|份"
+    r"|本|册|届|轮|起|例|处|天|日|月|年|号|万|亿|千|百|[%％]|倍|岁|小时|分钟|公里|米|吨|亩)"
 )
+_ASCII_WORD = r"A-Za-z0-9Ａ-Ｚａ-ｚ０-９"
+_MARKER = re.compile(
+    rf"(?<![A-Za-zＡ-Ｚａ-ｚ])(?:[XＸ]{{2,}}|[xｘ]{{2,}})(?![A-Za-zＡ-Ｚａ-ｚ])"
+    r"|×{2,}"
+    rf"|(?<![{_ASCII_WORD}.．_/\-])(?<![A-Za-z] )[xXＸｘ×](?![{_ASCII_WORD}.．])(?=\s?{_MEASURE})"
+    r"|□{2,}|□(?=\s?" + _MEASURE + r")"
+    r"|(?<![A-Za-z])(?:TODO|TBD|FIXME)(?![A-Za-z])"
+    r"|[【\[]\s*(?:待(?:补充|完善|核实|填写|定)|请(?:填写|补充|输入)[^】\]\n]{0,12})\s*[】\]]"
+    r"|[（(]\s*(?:待(?:定|补充|完善|核实|填写)|请(?:填写|补充|输入)[^）)\n]{0,12})\s*[）)]"
+    r"|\{\{[^{}\n]{0,30}\}\}"
+)
+_ASCII_TOKEN = re.compile(r"[!-~]")  # a printable ASCII character other than space
 
 
-def _code_offsets(span) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+def _in_ascii_word(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` sits in an ASCII token holding a letter: an identifier,
+    a file name, a URL (``user_name``, ``2022_报告.pdf`` is not one: the token is ``2022_``)."""
+    a, b = start, end
+    while a > 0 and _ASCII_TOKEN.match(text[a - 1]):
+        a -= 1
+    while b < len(text) and _ASCII_TOKEN.match(text[b]):
+        b += 1
+    return any(ch.isascii() and ch.isalpha() for ch in text[a:b])
+
+
+def blanks(text: str, *, source: bool) -> list[tuple[int, int]]:
+    """Underscore blanks in ``text`` as (start, end): in the source, runs of three or more
+    underscores (escaped or not); in the plain text, shorter runs (literal by then)."""
+    out = []
+    for m in _UNDERSCORES.finditer(text):
+        count = m.group().count("_")
+        if (count >= 3) != source or _in_ascii_word(text, m.start(), m.end()):
+            continue
+        out.append((m.start(), m.end()))
+    return out
+
+
+def markers(text: str) -> list[re.Match[str]]:
+    """Placeholder words and marks in plain ``text`` (the rule ``placeholders.marker``)."""
+    if not _MAYBE_MARKER.search(text):
+        return []
+    return list(_MARKER.finditer(text))
+
+
+def _code_offsets(span: Span) -> list[tuple[int, int]]:
     return [(span.source_offset(a), span.source_offset(b - 1) + 1) for a, b in span.code]
 
 
@@ -66,33 +130,129 @@ def run(ctx: Context) -> None:
             )
             continue
         for block in d.doc.prose():
-            span = block.span
-            if "*" in span.source and ctx.enabled("placeholders.asterisks"):
-                code = _code_offsets(span) if span.code else []
-                for m in _STARS.finditer(span.source):
-                    run_text = m.group()
-                    stars = run_text.count("*")
-                    if stars < 2 or (stars == 2 and "\\" not in run_text):
-                        continue
-                    if any(a <= m.start() < b for a, b in code):
-                        continue
-                    line, column = span.locate_source(m.start())
-                    mark = "*" * stars
-                    ctx.emit(
-                        "placeholders.asterisks",
-                        path,
-                        line,
-                        column,
-                        f"占位符“{mark}”：数字或名称尚未填写 / placeholder, fill in the figure",
-                    )
-            if ctx.enabled("placeholders.marker") and _MAYBE_MARKER.search(span.text):
-                for m in _MARKER.finditer(span.text):
-                    if span.code and span.in_code(m.start()):
-                        continue
-                    ctx.at(
-                        "placeholders.marker",
-                        d,
-                        block,
-                        m.start(),
-                        f"占位文字“{m.group()}”尚未替换 / placeholder text left in",
-                    )
+            _asterisks(ctx, path, block.span)
+            if ctx.enabled("placeholders.marker"):
+                _markers(ctx, d, block)
+    if ctx.enabled("placeholders.marker") or ctx.enabled("placeholders.asterisks"):
+        _report_yaml(ctx)
+
+
+def _asterisks(ctx: Context, path: str, span: Span) -> None:
+    if "*" not in span.source or not ctx.enabled("placeholders.asterisks"):
+        return
+    code = _code_offsets(span) if span.code else []
+    for m in _STARS.finditer(span.source):
+        run_text = m.group()
+        stars = run_text.count("*")
+        if stars < 2 or (stars == 2 and "\\" not in run_text):
+            continue
+        if any(a <= m.start() < b for a, b in code):
+            continue
+        line, column = span.locate_source(m.start())
+        mark = "*" * stars
+        ctx.emit(
+            "placeholders.asterisks",
+            path,
+            line,
+            column,
+            f"占位符“{mark}”：数字或名称尚未填写 / placeholder, fill in the figure",
+        )
+
+
+def _markers(ctx: Context, d: Doc, block: Block) -> None:
+    span = block.span
+    message = "占位文字“{}”尚未替换 / placeholder text left in"
+    for m in markers(span.text):
+        if not (span.code and span.in_code(m.start())):
+            ctx.at("placeholders.marker", d, block, m.start(), message.format(m.group()))
+    if "_" not in span.source:
+        return
+    blank = "空白“{}”尚未填写 / a blank left to fill in"
+    code = _code_offsets(span) if span.code else []
+    for a, end in blanks(span.source, source=True):
+        if not any(x <= a < y for x, y in code):
+            line, column = span.locate_source(a)
+            mark = "_" * span.source.count("_", a, end)
+            ctx.emit("placeholders.marker", d.section.path, line, column, blank.format(mark))
+    for a, b in blanks(span.text, source=False):
+        if not (span.code and span.in_code(a)):
+            ctx.at("placeholders.marker", d, block, a, blank.format(span.text[a:b]))
+
+
+#: report.yaml fields that are printed (title, signature) or drive reminders (dates).
+YAML_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("title",),
+    ("organisation",),
+    ("dates", "opens"),
+    ("dates", "due"),
+    ("dates", "approve_by"),
+    ("render", "date"),
+)
+
+
+def _yaml_value(raw: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    node: Any = raw
+    for key in keys:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node if isinstance(node, str) else None
+
+
+def _yaml_places(text: str) -> dict[tuple[str, ...], tuple[int, int]]:
+    """(0-based line, column) where each of ``YAML_FIELDS``' values starts in report.yaml."""
+    import yaml
+
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    places: dict[tuple[str, ...], tuple[int, int]] = {}
+    for keys in YAML_FIELDS:
+        node = root
+        for key in keys:
+            if not isinstance(node, yaml.MappingNode):
+                node = None
+                break
+            node = next((v for k, v in node.value if k.value == key), None)
+        if isinstance(node, yaml.ScalarNode):
+            places[keys] = (node.start_mark.line, node.start_mark.column)
+    return places
+
+
+def _report_yaml(ctx: Context) -> None:
+    """Placeholders in the title, the organisation and the dates of report.yaml, at the
+    line and column of report.yaml where they are (the printed title must be filled in too)."""
+    found: list[tuple[tuple[str, ...], str, str, int, str]] = []  # keys, value, rule, at, mark
+    for keys in YAML_FIELDS:
+        value = _yaml_value(ctx.report.raw, keys)
+        if not value:
+            continue
+        for m in re.finditer(r"(?:\\?\*){2,}", value):
+            found.append((keys, value, "placeholders.asterisks", m.start(), m.group()))
+        for m in markers(value):
+            found.append((keys, value, "placeholders.marker", m.start(), m.group()))
+        for a, b in blanks(value, source=True) + blanks(value, source=False):
+            found.append((keys, value, "placeholders.marker", a, value[a:b]))
+    if not found:
+        return
+    text = ctx.yaml_text or ""
+    places = _yaml_places(text)
+    lines = text.split("\n")
+    for keys, value, rule, index, mark in found:
+        line0, col0 = places.get(keys, (ctx.yaml_line(list(keys)) - 1, 0))
+        row = lines[line0] if 0 <= line0 < len(lines) else ""
+        quote = 1 if row[col0 : col0 + 1] in ("'", '"') else 0
+        if row.startswith(value, col0 + quote):  # a one-line scalar: characters map 1:1
+            column = col0 + quote + index + 1
+        else:
+            at = row.find(mark, col0)
+            column = at + 1 if at >= 0 else col0 + 1
+        ctx.emit(
+            rule,
+            REPORT_FILE,
+            line0 + 1,
+            column,
+            f"report.yaml 的 {'.'.join(keys)} 含占位文字“{mark}”，尚未填写 / "
+            "placeholder left in report.yaml",
+        )
