@@ -9,7 +9,7 @@ from typing import Any
 
 from reportflow.commands.gate import STATUS
 from reportflow.content import model
-from reportflow.core import gitio
+from reportflow.core import gitio, safe_text
 from reportflow.core.i18n import N_, _
 from reportflow.signoff import approval as approval_mod
 
@@ -115,7 +115,8 @@ def run(path: Path, fmt: str = "table") -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{report.title} ({report.report}/{report.year})")
+    # titles, names and comments are anyone's text: Text cells, never markup (safe_text)
+    table = Table(title=safe_text.text(f"{report.title} ({report.report}/{report.year})"))
     for col in COLUMNS:
         # ids are what people type next: never cut them; the prose columns wrap instead
         table.add_column(
@@ -133,7 +134,8 @@ def run(path: Path, fmt: str = "table") -> None:
         if r.approval and r.approval != "approved":
             state += f": {r.needed}"
         people = ", ".join(r.contributors)
-        table.add_row(r.id, r.title, r.owner, str(r.characters), last, state, people)
+        cells = (r.id, r.title, r.owner, str(r.characters), last, state, people)
+        table.add_row(*map(safe_text.text, cells))
     console = Console()
     console.print(table)
     if verdict is not None:
@@ -145,4 +147,6 @@ def run(path: Path, fmt: str = "table") -> None:
             markup=False,
         )
         for line in verdict.problems:
-            console.print(_("problem: {problem}").format(problem=line), markup=False)
+            console.print(
+                _("problem: {problem}").format(problem=safe_text.shown(line)), markup=False
+            )
