@@ -2,7 +2,9 @@
 
 For a pre-merge check of multi-author drafting: ``reportflow owners <dir> main..HEAD`` exits 1
 and lists each commit in the range that changed a section whose author (mapped to people by
-email) is neither its owner nor one of its co-authors in the front matter at the tip.
+email) is neither its owner nor one of its co-authors in the front matter at the tip. A
+change's committer and ``Co-authored-by:`` people count as its authors, and a merge commit that
+put text of its own into a section (in neither parent) is a change by the merger.
 """
 
 from __future__ import annotations
@@ -32,17 +34,17 @@ def find(report_dir: Path, rev_range: str = "HEAD") -> list[Foreign]:
     prefix = f"{folder}/" if folder not in ("", ".") else ""
     by_path = {prefix + s.path: s for s in report.sections}
     found: list[Foreign] = []
-    history = gitio.file_history(repo, rev_range, prefix + model.SECTIONS_DIR)
-    for path, changes in history.items():
+    walk = gitio.walk(repo, rev_range, prefix + model.SECTIONS_DIR + "/")
+    for path, changes in walk.changes.items():
         sec = by_path.get(path)
         if sec is None:
             continue
-        for ch in changes:
-            who = by_email.get(ch.email.lower())
-            if who not in sec.authors:
-                found.append(
-                    Foreign(ch.commit, who or f"{ch.author} <{ch.email}>", sec.id, sec.authors)
-                )
+        for ch in changes:  # author, committer and co-authors all changed the text
+            for email in ch.emails:
+                who = by_email.get(email)
+                if who not in sec.authors:
+                    name = who or f"{ch.author} <{email}>"
+                    found.append(Foreign(ch.commit, name, sec.id, sec.authors))
     order = {s.id: i for i, s in enumerate(report.sections)}
     return sorted(found, key=lambda f: (order[f.section], f.commit))
 

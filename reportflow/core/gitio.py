@@ -10,10 +10,12 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 
 import git
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
+from reportflow.core import history
 from reportflow.core.errors import GitError, GitInputError
 from reportflow.core.i18n import _
 
@@ -204,45 +206,58 @@ def folder_files(
 # --- history for sign-offs and the approval gate ------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FileChange:
-    """One commit's change to one file: who authored it and the file's blob id after it."""
+def walk(repo: git.Repo, rev: str, *prefixes: str) -> history.Walk:
+    """Every commit reachable from ``rev`` (a commit or a range such as ``main..HEAD``) and
+    the changes to files under ``prefixes``, merges that added text of their own included.
 
-    commit: str
-    author: str
-    email: str
-    blob: str  # all zeros when the commit deleted the file
-    path: str  # repository-relative
-
-
-def file_history(repo: git.Repo, rev: str, *paths: str) -> dict[str, list[FileChange]]:
-    """Every change to every file under ``paths`` reachable from ``rev`` (a commit or a
-    range such as ``main..HEAD``), newest first per file, in ONE ``git log --raw``."""
+    One ``git log`` with no pathspec, so history simplification hides nothing (see
+    ``core/history.py``), and one ``git diff-tree --cc`` over the candidate merges, which are
+    usually none.
+    """
     if not has_commits(repo):
-        return {}
+        return history.Walk(MappingProxyType({}), MappingProxyType({}))
     out = run(
         repo,
         "-c",
         "core.quotePath=false",
         "log",
+        "--topo-order",
         "--no-renames",
         "--raw",
         "--no-abbrev",
-        f"--format={_SEP}%H{_SEP}%an{_SEP}%ae",
+        "-c",
+        history.LOG_FORMAT,
         rev,
-        "--",
-        *paths,
     )
-    result: dict[str, list[FileChange]] = {}
-    sha = name = email = ""
-    for line in out.splitlines():
-        if line.startswith(_SEP):
-            _lead, sha, name, email = line.split(_SEP)
-        elif line.startswith(":") and sha:
-            meta, _, path = line.partition("\t")
-            fields = meta.split()
-            result.setdefault(path, []).append(FileChange(sha, name, email, fields[3], path))
-    return result
+    found = history.parse_log(out, prefixes)
+    merges = sorted({m for ms in found.merge_candidates.values() for m in ms})
+    if not merges:
+        return found
+    paths = sorted(found.merge_candidates)
+    top = repo.working_tree_dir or repo.git_dir
+    try:
+        proc = subprocess.run(
+            [
+                "git",
+                "-c",
+                "core.quotePath=false",
+                "diff-tree",
+                "--cc",
+                "-p",
+                "--stdin",
+                "--",
+                *paths,
+            ],
+            cwd=top,
+            input="".join(f"{m}\n" for m in merges),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise GitError(_("git diff-tree failed: {detail}").format(detail=exc)) from None
+    width = {m: len(found.commits[m].parents) for m in merges}
+    return found.with_merges(history.merges_with_own_text(proc.stdout, width))
 
 
 def read_blobs(repo: git.Repo, ids: list[str]) -> dict[str, bytes]:

@@ -18,6 +18,7 @@ from typing import Any
 from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import ReportflowError
+from reportflow.core.history import Change
 from reportflow.signoff import gate, ledger, roster
 from reportflow.signoff.gate import SectionVerdict
 from reportflow.signoff.ledger import SignoffRecord
@@ -52,14 +53,14 @@ class Context:
     facts: gate.Facts
     records: list[SignoffRecord]
     problems: list[str]
-    history: dict[str, list[gitio.FileChange]]  # section id -> changes, newest first
+    history: dict[str, tuple[Change, ...]]  # section id -> changes, newest first, merges too
     in_force: roster.Roster | None
     candidate: roster.Roster | None
     roster_steps: list[roster.Roster]  # later rosters in report.yaml, oldest first
 
     def gate_history(self) -> dict[str, list[gate.Change]]:
         return {
-            sid: [gate.Change(c.commit, c.email, c.blob) for c in changes]
+            sid: [gate.Change(c.commit, c.email, c.blob, c.emails[1:]) for c in changes]
             for sid, changes in self.history.items()
         }
 
@@ -93,7 +94,7 @@ def load_context(
     # The history walk is the slowest step: git runs it on the other core while we parse.
     with ThreadPoolExecutor(max_workers=1) as pool:
         walk = pool.submit(
-            gitio.file_history, repo, commit, _join(folder, model.SECTIONS_DIR), yaml_path
+            gitio.walk, repo, commit, _join(folder, model.SECTIONS_DIR) + "/", yaml_path
         )
         snap = at if at is not None else model.snapshot(repo, commit, folder, report_dir)
         report, blobs = snap.report, snap.blobs
@@ -102,7 +103,7 @@ def load_context(
             found, problems = records_in(snap.source.files, report_dir)
         else:
             found = list(records)
-        changes = walk.result()
+        changes = walk.result().changes
     sections = tuple(gate.SectionFacts(s.id, s.title, blobs[s.path]) for s in report.sections)
     fingerprint = ledger.report_fingerprint(
         blobs[model.REPORT_FILE], [(s.id, s.blob) for s in sections]
@@ -171,8 +172,9 @@ def contributors(ctx: Context) -> dict[str, tuple[str, ...]]:
     result: dict[str, tuple[str, ...]] = {}
     for sec in ctx.report.sections:
         names: dict[str, None] = {}
-        for ch in reversed(ctx.history.get(sec.id, [])):
-            names.setdefault(by_email.get(ch.email.lower(), ch.author), None)
+        for ch in reversed(ctx.history.get(sec.id, ())):
+            for email in ch.emails:  # author, committer, co-authors
+                names.setdefault(by_email.get(email, f"{ch.author} <{email}>"), None)
         result[sec.id] = tuple(names)
     return result
 

@@ -44,8 +44,13 @@ class Facts:
 @dataclass(frozen=True)
 class Change:
     commit: str
-    email: str
+    email: str  # the author's
     blob: str  # the file's blob id after this commit
+    others: tuple[str, ...] = ()  # committer and Co-authored-by e-mails: they changed it too
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        return (self.email, *self.others)
 
 
 @dataclass(frozen=True)
@@ -222,7 +227,8 @@ def authors_since_approved(
     for ch in changes:  # newest first
         if ch.blob in approved_before:
             break
-        authors.setdefault(_person(roster, ch.email), ch.commit)
+        for email in ch.emails:
+            authors.setdefault(_person(roster, email), ch.commit)
     return authors
 
 
@@ -233,7 +239,7 @@ def _sod_needs_history(
     last approved version needed, so usually no older record is verified at all."""
     if not roster.policy.separation_of_duties:
         return False
-    ever = {_person(roster, ch.email) for ch in history.get(sec.id, ())}
+    ever = {_person(roster, e) for ch in history.get(sec.id, ()) for e in ch.emails}
     return any(
         r.fingerprint == sec.blob and r.decision == "approve" and r.reviewer in ever
         for r in records

@@ -1,0 +1,161 @@
+"""The history a trust decision reads: every commit reachable from the reviewed one, parsed.
+
+Separation of duties asks "who changed this text?", so nothing may hide a change. The earlier
+walk (``git log -- <paths>``) hid two kinds (issue 11): git's history simplification drops a
+merged-away branch whose result equals one parent, and ``git log --raw`` prints nothing for a
+merge commit, so text a merger typed in (in neither parent) was nobody's. It also knew only the
+author's e-mail, which is one ``GIT_AUTHOR_EMAIL`` away from being someone else's. This module
+parses one ``git log`` over the whole DAG, no pathspec, with parents, author, committer and
+``Co-authored-by:`` trailers, and ``-c --raw`` lines for merges; and the dense combined diff
+(``--cc``) that tells a merge that only joined two drafts from one that added text of its own.
+
+Pure functions over git's text output; the git calls are in ``gitio.walk``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+HEADER = "\x1e"  # starts each commit's line in the log format
+FIELD = "\x1f"
+TRAILER = "\x1d"
+# %(trailers...) needs git 2.22+; valueonly gives "Name <email>"
+LOG_FORMAT = (
+    f"--format={HEADER}%H{FIELD}%P{FIELD}%an{FIELD}%ae{FIELD}%ce{FIELD}"
+    f"%(trailers:key=Co-authored-by,valueonly,separator={TRAILER})"
+)
+_EMAIL = re.compile(r"<([^<>]+)>")
+_NULL = "0" * 40
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    author: str  # the author's name, for messages
+    emails: tuple[str, ...]  # lower-cased, unique: author, committer, co-authors in that order
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+
+@dataclass(frozen=True)
+class Change:
+    """One commit's change to one file: the blob after it, and everyone who made it."""
+
+    commit: str
+    blob: str  # the file's blob id after this commit (40 zeros: deleted)
+    author: str
+    emails: tuple[str, ...]
+    merge: bool = False  # a merge commit that put text of its own into the file
+
+    @property
+    def email(self) -> str:
+        return self.emails[0] if self.emails else ""
+
+
+@dataclass(frozen=True)
+class Walk:
+    """Commits newest first (children before parents), and the changes to the paths asked for."""
+
+    commits: Mapping[str, Commit]
+    changes: Mapping[str, tuple[Change, ...]]  # path -> newest first
+    # merges whose result for a path differs from every parent's: candidates for text of their
+    # own, confirmed (or not) by the combined diff
+    merge_candidates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def with_merges(self, confirmed: Iterable[tuple[str, str]]) -> Walk:
+        """The walk with the confirmed ``(merge, path)`` pairs entered as changes."""
+        extra: dict[str, list[str]] = {}
+        for merge, path in confirmed:
+            extra.setdefault(path, []).append(merge)
+        if not extra:
+            return self
+        order = {sha: i for i, sha in enumerate(self.commits)}
+        changes = {p: list(c) for p, c in self.changes.items()}
+        for path, merges in extra.items():
+            blobs = self._merge_blobs.get(path, {})
+            for sha in merges:
+                commit = self.commits[sha]
+                change = Change(sha, blobs.get(sha, _NULL), commit.author, commit.emails, True)
+                changes.setdefault(path, []).append(change)
+            changes[path].sort(key=lambda c: order.get(c.commit, 1 << 30))
+        return Walk(
+            self.commits,
+            MappingProxyType({p: tuple(c) for p, c in changes.items()}),
+            self.merge_candidates,
+            self._merge_blobs,
+        )
+
+    _merge_blobs: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # path->merge->blob
+
+
+def _emails(author: str, committer: str, trailers: str) -> tuple[str, ...]:
+    found = [author, committer, *(m for t in trailers.split(TRAILER) for m in _EMAIL.findall(t))]
+    unique: dict[str, None] = {}
+    for email in found:
+        if email.strip():
+            unique.setdefault(email.strip().lower(), None)
+    return tuple(unique)
+
+
+def parse_log(text: str, prefixes: Iterable[str]) -> Walk:
+    """Parse ``git log --topo-order --no-renames --raw --no-abbrev -c`` with ``LOG_FORMAT``;
+    keep the raw lines of paths under ``prefixes`` (strings a path starts with)."""
+    wanted = tuple(prefixes)
+    commits: dict[str, Commit] = {}
+    changes: dict[str, list[Change]] = {}
+    candidates: dict[str, list[str]] = {}
+    merge_blobs: dict[str, dict[str, str]] = {}
+    current: Commit | None = None
+    for line in text.split("\n"):
+        if line.startswith(HEADER):
+            sha, parents, name, author, committer, trailers = line[1:].split(FIELD, 5)
+            current = Commit(
+                sha, tuple(parents.split()), name, _emails(author, committer, trailers)
+            )
+            commits[sha] = current
+        elif line.startswith(":") and current is not None:
+            meta, _, path = line.partition("\t")
+            if not path.startswith(wanted):
+                continue
+            fields = meta.split()
+            if line.startswith("::"):  # a combined line: one blob per parent, then the result
+                blob = fields[2 * (len(current.parents) + 1) - 1]
+                candidates.setdefault(path, []).append(current.sha)
+                merge_blobs.setdefault(path, {})[current.sha] = blob
+            else:
+                changes.setdefault(path, []).append(
+                    Change(current.sha, fields[3], current.author, current.emails)
+                )
+    return Walk(
+        MappingProxyType(commits),
+        MappingProxyType({p: tuple(c) for p, c in changes.items()}),
+        MappingProxyType({p: tuple(m) for p, m in candidates.items()}),
+        MappingProxyType({p: MappingProxyType(b) for p, b in merge_blobs.items()}),
+    )
+
+
+def merges_with_own_text(text: str, parents: Mapping[str, int]) -> set[tuple[str, str]]:
+    """``(merge, path)`` pairs whose dense combined diff (``git diff-tree --cc -p --stdin``)
+    has a line in none of the parents (``++``) or removed from all of them (``--``).
+
+    A merge that only joins two drafts shows each side's lines with one ``+`` column; those
+    lines have their own commits on the branches. ``parents`` gives each merge's parent count.
+    """
+    found: set[tuple[str, str]] = set()
+    merge, path, width = "", "", 0
+    for line in text.split("\n"):
+        if len(line) == 40 and all(c in "0123456789abcdef" for c in line):
+            merge, path, width = line, "", parents.get(line, 2)
+        elif line.startswith("diff --cc "):
+            path = line.removeprefix("diff --cc ")
+        elif path and line[:1] in "+-" and not line.startswith(("+++ ", "--- ")):
+            marks = line[:width]
+            if len(marks) == width and (set(marks) == {"+"} or set(marks) == {"-"}):
+                found.add((merge, path))
+    return found
