@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from reportflow.core.i18n import N_, _
+from reportflow.core.safe_text import shown
 from reportflow.signoff import approval
 
 #: A verdict's status as a person reads it (JSON keeps the ids).
@@ -37,10 +38,12 @@ def as_json(result: approval.Approval) -> dict[str, Any]:
 
 
 def render(result: approval.Approval, name: str) -> str:
+    """The verdict as text; names, comments and problems go through ``shown`` (a comment's
+    escape sequence or newline must not print a fake "approved" line)."""
     head = _("APPROVED") if result.passed else _("NOT APPROVED")
     lines = [
         _("{report} at {commit}: {verdict}").format(
-            report=name, commit=result.commit[:10], verdict=head
+            report=shown(name), commit=result.commit[:10], verdict=head
         )
     ]
     verdicts = [*result.sections.values()]
@@ -49,13 +52,13 @@ def render(result: approval.Approval, name: str) -> str:
     for v in verdicts:
         who = ", ".join(v.approvers) if v.status == "approved" else v.still_needed
         status = _(STATUS[v.status]) if v.status in STATUS else v.status
-        lines.append(f"  {v.scope:<24} {status:<14} {who}")
+        lines.append(f"  {shown(v.scope):<24} {status:<14} {shown(who)}")
     if result.missing:
         lines.append(_("missing:"))
-        lines += [f"  - {m}" for m in result.missing]
+        lines += [f"  - {shown(m)}" for m in result.missing]
     if result.problems:
         lines.append(_("problems:"))
-        lines += [f"  - {p}" for p in result.problems]
+        lines += [f"  - {shown(p)}" for p in result.problems]
     return "\n".join(lines)
 
 

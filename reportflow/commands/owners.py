@@ -15,6 +15,7 @@ from pathlib import Path
 from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.i18n import _
+from reportflow.core.safe_text import shown
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,10 @@ def run(report_dir: Path, rev_range: str = "HEAD") -> int:
     for f in found:
         print(
             _("{commit} {author} changed section {section}, owned by {owners}").format(
-                commit=f.commit[:10], author=f.author, section=f.section, owners=", ".join(f.owners)
+                commit=f.commit[:10],
+                author=shown(f.author),  # a git author name is anyone's text
+                section=f.section,
+                owners=", ".join(f.owners),
             )
         )
     if not found:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 
 from reportflow.core.i18n import _, ngettext
+from reportflow.core.safe_text import markup as escape
 from reportflow.release import verify
 
 

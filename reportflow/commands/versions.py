@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from reportflow.core import safe_text
 from reportflow.core.i18n import _
 from reportflow.release.verify import Verifier
 
@@ -42,11 +43,12 @@ def run(path: Path, fmt: str = "table") -> None:
     for col in (_("version"), _("date"), _("commit"), _("approvers"), _("archived")):
         table.add_column(col)
     for r in rows:
-        table.add_row(
+        cells = (  # manifest fields are anyone's text: Text cells, never markup
             f"v{r['version']}",
             str(r["created"] or "?"),
-            (r["commit"] or "?")[:10],
-            ", ".join(r["approvers"]),
+            str(r["commit"] or "?")[:10],
+            ", ".join(map(str, r["approvers"])),
             _("yes") if r["archived"] else _("MISSING"),
         )
+        table.add_row(*map(safe_text.text, cells))
     Console().print(table if rows else _("no released version yet"))

@@ -18,6 +18,7 @@ from pathlib import Path
 from reportflow.core import cache
 from reportflow.core.errors import ReportflowError
 from reportflow.core.i18n import _
+from reportflow.core.safe_text import shown
 
 
 def log_path() -> Path | None:
@@ -48,7 +49,8 @@ def error_handler() -> Iterator[None]:
         yield
     except ReportflowError as exc:
         _log("error")
-        print(_("reportflow: error: {error}").format(error=exc), file=sys.stderr)
+        # one line, whatever the file names and content it quotes hold (safe_text)
+        print(_("reportflow: error: {error}").format(error=shown(exc)), file=sys.stderr)
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
         print(_("reportflow: interrupted"), file=sys.stderr)
@@ -57,7 +59,9 @@ def error_handler() -> Iterator[None]:
         raise
     except Exception as exc:
         where = _log("internal error")
-        text = _("reportflow: internal error: {error}").format(error=f"{type(exc).__name__}: {exc}")
+        text = _("reportflow: internal error: {error}").format(
+            error=shown(f"{type(exc).__name__}: {exc}")
+        )
         if where:
             text += "; " + _("the traceback is in {log}").format(log=where)
         print(text, file=sys.stderr)

@@ -26,10 +26,9 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 #: DEL, C1, the Arabic letter mark, LRM/RLM, the embeddings and overrides U+202A-U+202E
-#: and the isolates U+2066-U+2069; with the C0 controls below.
+#: and the isolates U+2066-U+2069; with every C0 control below.
 _OTHERS = "\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_ONE_LINE = re.compile(f"[\x00-\x1f{_OTHERS}]")  # newline and tab too
-_LINES = re.compile(f"[\x00-\x09\x0b-\x1f{_OTHERS}]")  # keeps the newline
+_ONE_LINE = re.compile(f"[\x00-\x1f{_OTHERS}]")  # newline and tab too: one line
 
 
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
@@ -47,12 +46,6 @@ def shown(value: object) -> str:
     """``value`` as one line with every control character visible as its escape."""
     text = str(value)
     return _ONE_LINE.sub(_escape, text) if _ONE_LINE.search(text) else text
-
-
-def shown_lines(value: object) -> str:
-    """Like ``shown`` but keeps newlines: for messages that are meant to span lines."""
-    text = str(value)
-    return _LINES.sub(_escape, text) if _LINES.search(text) else text
 
 
 def text(value: object, style: str = "") -> Text:
