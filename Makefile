@@ -3,7 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-DEB_PACKAGES := fonts-noto-cjk fonts-arphic-ukai poppler-utils openssh-client git
+# libreoffice-writer-nogui: the tests lay the DOCX out with LibreOffice headless and measure it.
+DEB_PACKAGES := fonts-noto-cjk fonts-arphic-ukai poppler-utils openssh-client git libreoffice-writer-nogui
 
 .PHONY: demo test lint format bench deb install wheel clean messages
 
@@ -21,6 +22,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 deb:
 	@scripts/ensure-deb.sh $(DEB_PACKAGES)
 	@scripts/ensure-fandol.sh
+	@# The official font names (仿宋_GB2312 ...) mapped to the free fonts, for LibreOffice previews.
+	@if [ "$$(id -u)" -eq 0 ] && ! cmp -s schemas/render/fonts.conf /etc/fonts/conf.d/65-reportflow-gongwen.conf; then \
+	  install -m 644 schemas/render/fonts.conf /etc/fonts/conf.d/65-reportflow-gongwen.conf && fc-cache -f >/dev/null; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

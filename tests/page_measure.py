@@ -174,7 +174,16 @@ def libreoffice_pdf(docx: Path, out_dir: Path) -> Path:
     exe = soffice()
     assert exe, "LibreOffice is not installed: make deb (libreoffice-writer-nogui)"
     profile = out_dir / "lo-profile"
-    env = dict(os.environ, FONTCONFIG_FILE=str(FONTCONFIG), SAL_USE_VCLPLUGIN="svp")
+    # The system's configuration plus the repository's aliases, as `make deb` installs them.
+    out_dir.mkdir(parents=True, exist_ok=True)
+    config = out_dir / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?>\n<fontconfig>\n'
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        f"  <include>{FONTCONFIG}</include>\n</fontconfig>\n",
+        encoding="utf-8",
+    )
+    env = dict(os.environ, FONTCONFIG_FILE=str(config), SAL_USE_VCLPLUGIN="svp")
     subprocess.run(
         [
             exe,

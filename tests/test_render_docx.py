@@ -12,7 +12,7 @@ from render_helpers import SHA, copy_sample, source_blocks
 
 from reportflow.content.model import load_report
 from reportflow.render import layout as L
-from reportflow.render import render_report
+from reportflow.render import render_report, word
 from reportflow.render.word import REFERENCE_DOCX, build_reference, layout_values
 
 
@@ -25,9 +25,29 @@ def test_reference_docx_carries_gbt9704_figures() -> None:
     v = layout_values(REFERENCE_DOCX)
     assert v["page"] == (11906, 16838)  # A4
     assert v["margins"] == (2098, 1984, 1587, 1474)  # 37, 35, 28, 26 mm
-    assert v["grid"] == {"type": "linesAndChars", "linePitch": "579", "charSpace": "-841"}
+    # A line grid, and the 28-character pitch as character spacing on the body styles (-5 tw).
+    assert v["grid"] == {"type": "lines", "linePitch": "579", "charSpace": None}
     assert v["odd_even"] is True
-    assert v["normal_flow"] == {"widowControl": "0", "autoSpaceDE": "0", "autoSpaceDN": "0"}
+    assert v["normal_flow"] == {
+        "widowControl": "0",
+        "overflowPunct": "0",
+        "autoSpaceDE": "0",
+        "autoSpaceDN": "0",
+    }
+    for style in ("Body Text", "First Paragraph", "Heading 1", "Heading 2", "Heading 3"):
+        assert v[style]["char_spacing"] == "-5", style
+    assert v["Title"]["char_spacing"] == "0" and v["Footer"]["char_spacing"] == "0"
+    assert v["Footer"]["snap_to_grid"] == "0" and v["Header"]["snap_to_grid"] == "0"
+    assert (
+        word.font_table(REFERENCE_DOCX).items()
+        >= {
+            "仿宋_GB2312": "仿宋",
+            "楷体_GB2312": "楷体",
+            "黑体": "SimHei",
+            "宋体": "SimSun",
+            "方正小标宋简体": "宋体",
+        }.items()
+    )
     assert all(f.startswith("— ") and f.endswith(" —") for f in v["footers"])  # "— 1 —"
     expect = {
         "Body Text": ("仿宋_GB2312", 16.0, 640),

@@ -53,8 +53,13 @@ LINE_PITCH_PT: Final = LINE_PITCH_TW / 20
 
 #: Character pitch for 28 characters a line: 156 mm holds only 27 characters of 16 pt.
 CHAR_PITCH_PT: Final = TYPE_W_TW / 20 / CHARS_PER_LINE  # ≈ 15.79 pt
-#: Word's ``docGrid w:charSpace``: the amount added to each character, in 1/4096 pt.
-DOC_GRID_CHAR_SPACE: Final = round((CHAR_PITCH_PT - BODY_PT) * 4096)
+#: DOCX: a line grid only (``docGrid type="lines"``) and the character pitch as explicit
+#: character spacing on the body runs, ``w:spacing w:val`` in twips (ECMA-376 17.3.2.35: the
+#: amount added after each character). -5 tw = -0.25 pt gives 15.75 pt, 28 × 15.75 = 441 pt
+#: within the 442.2 pt type width. A ``linesAndChars`` grid with a negative charSpace means
+#: the same pitch in Word (17.6.5), but LibreOffice gives each 16 pt character two cells of
+#: it (14 characters a line, measured); explicit spacing is laid out alike by both.
+CHAR_SPACING_TW: Final = -5
 #: typst: tracking that gives the same pitch (gongwen.md measured -0.22 pt: 22 × 28 a page).
 TRACKING_PT: Final = -0.22
 

@@ -39,6 +39,12 @@ STYLES: tuple[tuple[str, str, float, bool, bool], ...] = (
     ("Header", "heiti", 12.0, False, False),
 )
 _THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
+#: Styles on the 28-character pitch (the rest keep the font's own: title, page numbers, header).
+_ON_PITCH = {name for name, role, size, *_ in STYLES if size == L.BODY_PT and role != "title"}
+#: Styles outside the line grid (ECMA-376 17.3.1.32 snapToGrid): footers and headers sit
+#: where their footer distance puts them, not on the body's 28.95 pt lines.
+_OFF_GRID = ("Footer", "Header")
+_RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u")
 
 
 def _qn(tag: str) -> str:
@@ -99,6 +105,11 @@ def _style_paragraphs(document: Any) -> None:
         ind.set(_qn("w:firstLineChars"), "200" if indent else "0")
         if name.startswith("Heading") or name == "Title":
             fmt.keep_with_next = True
+        _char_spacing(style.element.get_or_add_rPr(), L.CHAR_SPACING_TW if name in _ON_PITCH else 0)
+        if name in _OFF_GRID:
+            _set_child(
+                style.element.get_or_add_pPr(), "w:snapToGrid", "0", ("w:spacing", "w:ind", "w:jc")
+            )
     _normal_flow(document.styles["Normal"].element.get_or_add_pPr())
     # Linked character styles (``Heading 1 Char``) carry theme fonts of their own.
     for style in document.styles:
@@ -109,17 +120,35 @@ def _style_paragraphs(document: Any) -> None:
             style.font.color.rgb = RGBColor(0, 0, 0)
 
 
+def _set_child(parent: Any, tag: str, value: str, successors: tuple[str, ...]) -> None:
+    """``<tag w:val=value/>`` under ``parent``, in the schema's order (before ``successors``)."""
+    from docx.oxml import OxmlElement
+
+    node = parent.find(_qn(tag))
+    if node is None:
+        node = OxmlElement(tag)
+        parent.insert_element_before(node, *successors)
+    node.set(_qn("w:val"), value)
+
+
+def _char_spacing(rpr: Any, twips: int) -> None:
+    _set_child(rpr, "w:spacing", str(twips), _RPR_AFTER_SPACING)
+
+
 _PPR_AFTER_AUTOSPACE = ("w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind")
 _PPR_AFTER_WIDOW = ("w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs")
 
 
 def _normal_flow(ppr: Any) -> None:
     """As the PDF: no extra space between Chinese and Latin/digits (official documents use
-    none), and no widow/orphan control, so every page is filled to its 22 lines."""
+    none), no widow/orphan control, so every page is filled to its 22 lines, and no
+    punctuation hanging into the margin (overflowPunct off, ECMA-376 17.3.1.21: a mark that
+    may not start a line takes a character with it instead)."""
     from docx.oxml import OxmlElement
 
     for tag, successors in (
         ("w:widowControl", (*_PPR_AFTER_WIDOW, "w:autoSpaceDE", *_PPR_AFTER_AUTOSPACE)),
+        ("w:overflowPunct", ("w:topLinePunct", "w:autoSpaceDE", *_PPR_AFTER_AUTOSPACE)),
         ("w:autoSpaceDE", ("w:autoSpaceDN", *_PPR_AFTER_AUTOSPACE)),
         ("w:autoSpaceDN", _PPR_AFTER_AUTOSPACE),
     ):
@@ -167,10 +196,10 @@ def _page_setup(document: Any) -> None:
     if grid is None:
         grid = OxmlElement("w:docGrid")
         section._sectPr.append(grid)
-    # 5.2.3: 22 lines of 28 characters.
-    grid.set(_qn("w:type"), "linesAndChars")
+    # 5.2.3: 22 lines on the line grid; the 28 characters come from the styles' spacing.
+    grid.set(_qn("w:type"), "lines")
     grid.set(_qn("w:linePitch"), str(L.LINE_PITCH_TW))
-    grid.set(_qn("w:charSpace"), str(L.DOC_GRID_CHAR_SPACE))
+    grid.attrib.pop(_qn("w:charSpace"), None)
     document.settings.odd_and_even_pages_header_footer = True
     for footer, odd in ((section.footer, True), (section.even_page_footer, False)):
         footer.is_linked_to_previous = False
@@ -183,6 +212,54 @@ def _page_setup(document: Any) -> None:
         header.paragraphs[0].style = "Header"
 
 
+#: The font table's entry per official font (ECMA-376 17.8.3): ``altName`` is the name a PC
+#: without the GB2312 font has (Windows, WPS: 仿宋, 楷体; the title falls back to 宋体), the
+#: GB2312 charset (86) and a PANOSE class so that Word substitutes a Chinese font of the same
+#: kind rather than its default. Linux maps both names through schemas/render/fonts.conf.
+FONT_TABLE: tuple[tuple[str, str, str, str], ...] = (
+    ("仿宋_GB2312", "仿宋", "modern", "02010609030101010101"),
+    ("楷体_GB2312", "楷体", "modern", "02010609030101010101"),
+    ("黑体", "SimHei", "modern", "02010609060101010101"),
+    ("宋体", "SimSun", "auto", "02010600030101010101"),
+    ("方正小标宋简体", "宋体", "auto", "02000000000000000000"),
+)
+
+
+def _font_table(document: Any) -> None:
+    from lxml import etree
+
+    part = next(
+        p for p in document.part.package.iter_parts() if p.partname.endswith("fontTable.xml")
+    )
+    root = etree.fromstring(part.blob)
+    for name, alt, family, panose in FONT_TABLE:
+        for old in root.findall(_qn("w:font")):
+            if old.get(_qn("w:name")) == name:
+                root.remove(old)
+        font = etree.SubElement(root, _qn("w:font"))
+        font.set(_qn("w:name"), name)
+        for tag, value in (("altName", alt), ("panose1", panose), ("charset", "86")):
+            etree.SubElement(font, _qn(f"w:{tag}")).set(_qn("w:val"), value)
+        etree.SubElement(font, _qn("w:family")).set(_qn("w:val"), family)
+        etree.SubElement(font, _qn("w:pitch")).set(_qn("w:val"), "variable")
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def font_table(path: Path) -> dict[str, str]:
+    """{font name: altName} of a DOCX's font table."""
+    import zipfile
+
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        root = etree.fromstring(z.read("word/fontTable.xml"))
+    out = {}
+    for font in root.findall(_qn("w:font")):
+        alt = font.find(_qn("w:altName"))
+        out[font.get(_qn("w:name"))] = alt.get(_qn("w:val")) if alt is not None else ""
+    return out
+
+
 def build_reference(out: Path) -> Path:
     """Write the GB/T 9704 reference.docx (used by scripts/make_reference_docx.py)."""
     import docx
@@ -190,6 +267,7 @@ def build_reference(out: Path) -> Path:
     document = docx.Document(io.BytesIO(pandoc.default_data_file("reference.docx")))
     _style_paragraphs(document)
     _page_setup(document)
+    _font_table(document)
     props = document.core_properties
     props.title, props.author, props.comments = "", "reportflow", "GB/T 9704-2012 reference"
     props.language = "zh-CN"
@@ -216,7 +294,7 @@ def layout_values(path: Path) -> dict[str, Any]:
         "footers": (section.footer.paragraphs[0].text, section.even_page_footer.paragraphs[0].text),
         "normal_flow": {
             tag: node.get(_qn("w:val"))
-            for tag in ("widowControl", "autoSpaceDE", "autoSpaceDN")
+            for tag in ("widowControl", "overflowPunct", "autoSpaceDE", "autoSpaceDN")
             if (node := document.styles["Normal"].element.pPr.find(_qn(f"w:{tag}"))) is not None
         },
     }
@@ -232,8 +310,15 @@ def layout_values(path: Path) -> dict[str, Any]:
             "alignment": str(fmt.alignment),
             "line": fmt.line_spacing.twips if hasattr(fmt.line_spacing, "twips") else None,
             "first_line": fmt.first_line_indent.twips if fmt.first_line_indent else 0,
+            "char_spacing": _val(style.element.rPr, "w:spacing"),
+            "snap_to_grid": _val(style.element.pPr, "w:snapToGrid"),
         }
     return values
+
+
+def _val(parent: Any, tag: str) -> str | None:
+    node = parent.find(_qn(tag)) if parent is not None else None
+    return None if node is None else node.get(_qn("w:val"))
 
 
 def pandoc_args(doc: RenderDoc, reference: Path = REFERENCE_DOCX) -> list[str]:
