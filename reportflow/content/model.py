@@ -58,32 +58,34 @@ def symlink_refused(shown: str, target: str) -> ContentError:
 class FolderSource:
     root: Path
 
-    def _lstat(self, rel: str) -> os.stat_result | None:
-        """``lstat`` of ``rel`` (None when missing), refusing a link at any component under
-        ``root``: ``sections`` itself may be the link."""
-        path = self.root
+    def _lstat(self, rel: str) -> tuple[str, os.stat_result] | None:
+        """The path and ``lstat`` of ``rel`` (None when missing), refusing a link at any
+        component under ``root``: ``sections`` itself may be the link. Plain strings, not
+        pathlib: this runs for every file of a thousand-section report."""
+        path = os.fspath(self.root)
         result = None
         for part in rel.split("/"):
-            path = path / part
+            path = f"{path}/{part}"
             try:
                 result = os.lstat(path)
             except (FileNotFoundError, NotADirectoryError):
                 return None
             if stat.S_ISLNK(result.st_mode):
-                raise symlink_refused(str(path), os.readlink(path))
-        return result
+                raise symlink_refused(path, os.readlink(path))
+        return (path, result) if result is not None else None
 
     def read(self, rel: str) -> bytes | None:
         found = self._lstat(rel)
-        if found is None or not stat.S_ISREG(found.st_mode):
+        if found is None or not stat.S_ISREG(found[1].st_mode):
             return None
-        return (self.root / rel).read_bytes()
+        with open(found[0], "rb") as fh:
+            return fh.read()
 
     def listdir(self, rel: str) -> list[str] | None:
         found = self._lstat(rel)
-        if found is None or not stat.S_ISDIR(found.st_mode):
+        if found is None or not stat.S_ISDIR(found[1].st_mode):
             return None
-        return sorted(os.listdir(self.root / rel))
+        return sorted(os.listdir(found[0]))
 
     def display(self, rel: str) -> str:
         return str(self.root / rel)
