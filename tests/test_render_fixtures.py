@@ -82,3 +82,18 @@ def test_html_table_cells_unindented(rendered) -> None:
     html = rendered["html"].read_text(encoding="utf-8")
     assert "<table" in html
     assert "main.gongwen td p, main.gongwen th p { text-indent: 0; }" in html
+
+
+def test_html_print_has_page_numbers_and_no_draft_box(tmp_path: Path) -> None:
+    """Printed, the draft mark goes to the top margin and behind the text, never over it;
+    page numbers come from @page margin boxes (odd right, even left)."""
+    report = load_report(copy_sample(tmp_path / "report"))
+    html = render_report(report, ["html"], tmp_path / "out", draft=True, commit=SHA)["html"]
+    text = html.read_text(encoding="utf-8")
+    css = re.sub(r"\s+", " ", text)
+    assert '@page :right { @bottom-right { content: "— " counter(page) " —";' in css
+    assert '@page :left { @bottom-left { content: "— " counter(page) " —";' in css
+    assert f'@page {{ @top-right {{ content: "草稿 {SHA[:7]}";' in css
+    printed = css[css.index("@media print") :]
+    assert ".draft-mark { display: none; }" in printed
+    assert "z-index: -1" in css
