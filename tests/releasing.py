@@ -51,6 +51,31 @@ def approve_all(cli: Callable, report_dir: Path, reviewer: str = "deputy-head-1"
     assert done.code == 0, done.err
 
 
+def approve_unchecked(repo: Path, report_dir: Path) -> None:
+    """Signed approvals of every section and of the report written straight into signoffs/,
+    as a reportflow from before issue 16 wrote them without looking at validation (or another
+    tool): ``signoff`` now refuses text with errors, and ``release`` must refuse it too."""
+    from reportflow.signoff import approval, ledger
+
+    ctx = approval.load_context(report_dir)
+
+    def write(scope: str, fingerprint: str, who: str) -> None:
+        rec = ledger.SignoffRecord(
+            ctx.report.report, ctx.report.year, scope, fingerprint, ctx.commit, who, "approve",
+            ledger.now_utc(),
+        )  # fmt: skip
+        signature = ledger.sign(rec.payload(), demo_key(who))
+        ledger.write_record(
+            report_dir / "signoffs",
+            ledger.SignoffRecord(**{**rec.to_dict(), "signature": signature}),
+        )
+
+    for sec in ctx.facts.sections:
+        write(f"section:{sec.id}", sec.blob, "deputy-head-1")
+    write("report", ctx.facts.report_fingerprint, "party-secretary")
+    commit_all(repo, "sign-offs written without a validation check")
+
+
 def ready_to_release(cli: Callable, repo: Path, report_dir: Path) -> None:
     fill_figures(report_dir)
     commit_all(repo, "fill in the figures")

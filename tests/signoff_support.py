@@ -41,11 +41,15 @@ def set_keys(report_yaml: Path, keys: dict[str, tuple[Path, str]]) -> None:
 
 
 def make_repo(root: Path, keys: dict[str, tuple[Path, str]]) -> Path:
-    """A git repo with the sample report using ``keys``; returns the report folder."""
+    """A git repo with the sample report using ``keys``, its redacted figures filled in (a
+    section with validation errors cannot be approved); returns the report folder."""
+    from releasing import fill_figures
+
     root.mkdir(parents=True)
     git(root, "init", "-q", "-b", "main")
     dest = root / "content" / "political-ecology" / "2022"
     shutil.copytree(SAMPLE_REPORT, dest)
+    fill_figures(dest)
     set_keys(dest / "report.yaml", keys)
     commit_all(root, "import the 2022 report with people, keys and policy")
     return dest

@@ -13,6 +13,8 @@ import pytest
 from conftest import SAMPLE_REPORT, Result, commit_all, git, isolate
 from releasing import (
     approve_all,
+    approve_unchecked,
+    demo_key,
     entry,
     fill_figures,
     ready_to_release,
@@ -35,7 +37,13 @@ def _nothing_released(repo: Path) -> None:
 
 
 def test_release_refuses_a_report_with_validation_errors(cli, repo: Path, report_dir: Path):
-    approve_all(cli, report_dir)  # approved, but the *** figures are still missing
+    refused = cli(
+        "signoff", report_dir, "--section", "preface", "--as", "deputy-head-1",
+        "--key", demo_key("deputy-head-1"),
+    )  # fmt: skip
+    assert refused.code == 1 and "validation error" in refused.err  # signoff refuses first
+    approve_unchecked(repo, report_dir)  # approved, but the *** figures are still missing
+    assert cli("gate", report_dir).code == 0
     result = cli("release", report_dir)
     assert result.code == 1
     assert "validation finds" in result.err

@@ -80,3 +80,35 @@ def test_new_refuses_existing_folder_and_bad_ids(cli, repo: Path, report_dir: Pa
     result = cli("new", "../evil", "2023", "--into", repo / "content")
     assert result.code == 2 and "'../evil'" in result.err
     assert not (repo / "evil").exists()
+
+
+def test_status_shows_errors_and_warnings_beside_the_approval(
+    cli, repo: Path, report_dir: Path, monkeypatch
+):
+    from releasing import fill_figures
+
+    monkeypatch.setenv("COLUMNS", "250")  # one table row per section, nothing folded
+
+    fill_figures(report_dir)
+    _edit(report_dir / "sections" / "02-problems.md", "\n共开展___次，认真贯彻,严格落实。\n")
+    result = cli("status", report_dir, "--format", "json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    counts = {r["id"]: (r["errors"], r["warnings"], r["approval"]) for r in data["sections"]}
+    assert counts == {
+        "preface": (0, 0, "pending"),
+        "situation": (0, 1, "pending"),  # 权利在阳光下运行: a near-miss warning
+        "problems": (1, 1, "pending"),
+        "measures": (0, 0, "pending"),
+    }
+    assert data["validation"] == {
+        "errors": 1,
+        "warnings": 2,
+        "report.yaml": {"errors": 0, "warnings": 0},
+    }
+    table = cli("status", report_dir)
+    assert table.code == 0
+    header = next(line for line in table.out.splitlines() if "errors" in line)
+    assert header.index("errors") < header.index("warnings") < header.index("approval")
+    problems = next(line for line in table.out.splitlines() if "problems" in line)
+    assert [c.strip() for c in problems.split("│")][6:8] == ["1", "1"]

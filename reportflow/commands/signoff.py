@@ -15,7 +15,7 @@ from pathlib import Path
 from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import InputError, Refused
-from reportflow.core.i18n import _
+from reportflow.core.i18n import _, ngettext
 from reportflow.signoff import approval, gate, keys, ledger
 from reportflow.signoff.roster import Roster
 
@@ -125,6 +125,50 @@ def _policy_checks(ctx: approval.Context, req: Request, result: gate.GateResult)
             )
 
 
+#: How many validation errors a refusal names (the rest: "reportflow validate").
+SHOWN_ERRORS = 10
+
+
+def _validation_check(ctx: approval.Context, req: Request, report_dir: Path) -> None:
+    """Errors block approval (README, Validation): an approval of a section is refused while
+    that section has validation errors, the final approval while the report has any. A
+    reject, or a roster sign-off, is never blocked: rejecting a text with errors is right.
+    The working tree equals the commit here (``_dirty_check``), so its findings are the
+    commit's."""
+    if req.decision != "approve" or req.scope == "roster":
+        return
+    from reportflow import validate
+
+    findings = validate.check(ctx.report).findings
+    if req.scope.startswith("section:"):
+        path = ctx.report.section(req.scope.split(":", 1)[1]).path
+        findings = tuple(f for f in findings if f.file == path)
+    errors = [f for f in findings if f.severity == validate.ERROR]
+    if not errors:
+        return
+    named = "; ".join(f"{f.file}:{f.line}:{f.column} {f.rule}" for f in errors[:SHOWN_ERRORS]) + (
+        "; …" if len(errors) > SHOWN_ERRORS else ""
+    )
+    if req.scope == "report":
+        message = ngettext(
+            "the report has {count} validation error, so it cannot be approved: {errors}",
+            "the report has {count} validation errors, so it cannot be approved: {errors}",
+            len(errors),
+        )
+    else:
+        message = ngettext(
+            "section {section} has {count} validation error, so it cannot be approved: {errors}",
+            "section {section} has {count} validation errors, so it cannot be approved: {errors}",
+            len(errors),
+        )
+    raise _refuse(
+        message.format(section=req.scope.split(":", 1)[-1], count=len(errors), errors=named),
+        hint=_(
+            "fix the text (reportflow validate {folder} lists each error), commit it, then sign off"
+        ).format(folder=report_dir),
+    )
+
+
 def _signing_key(req: Request, judge: Roster) -> keys.SigningKey | None:
     """The key that signs: ``--key`` (a private key, protected or not, or a public key the
     agent holds), else on the CLI the first of the person's listed keys that ssh-agent holds;
@@ -190,6 +234,7 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
         )
     judge, fingerprint = _scope_roster(ctx, req, eff)
     _policy_checks(ctx, req, result)
+    _validation_check(ctx, req, report_dir)
     signing = _signing_key(req, judge)
     record = ledger.SignoffRecord(
         report=ctx.report.report,

@@ -1,4 +1,6 @@
-"""``reportflow status``: who owns each section, how long it is, who changed it last."""
+"""``reportflow status``: who owns each section, how long it is, who changed it last, how many
+validation errors and warnings it has beside its approval (an error blocks approval, so the two
+are read together)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from reportflow.content import model
 from reportflow.core import gitio, safe_text
 from reportflow.core.i18n import N_, _
 from reportflow.signoff import approval as approval_mod
+from reportflow.validate.findings import ERROR, WARNING, ValidationResult
 
 #: The table's columns, in English in the code and translated where printed.
 COLUMNS = (
@@ -20,6 +23,8 @@ COLUMNS = (
     N_("owner"),
     N_("chars"),
     N_("last change"),
+    N_("errors"),
+    N_("warnings"),
     N_("approval"),
     N_("contributors"),
 )
@@ -37,6 +42,8 @@ class SectionStatus:
     approval: str | None = None  # approved | pending | stale | rejected (at HEAD); None: no git
     needed: str = ""  # who is still needed
     contributors: tuple[str, ...] = ()  # people ids (or git names) who changed it, oldest first
+    errors: int = 0  # validation findings in its file (the working tree, as shown)
+    warnings: int = 0
 
 
 def approval_at_head(report: model.Report) -> approval_mod.Approval | None:
@@ -52,8 +59,19 @@ def approval_at_head(report: model.Report) -> approval_mod.Approval | None:
         return None  # e.g. the report folder is not committed yet
 
 
+def findings_by_file(result: ValidationResult) -> dict[str, tuple[int, int]]:
+    """(errors, warnings) per file relative to the report folder."""
+    counts: dict[str, tuple[int, int]] = {}
+    for f in result.findings:
+        errors, warnings = counts.get(f.file, (0, 0))
+        counts[f.file] = (errors + (f.severity == ERROR), warnings + (f.severity == WARNING))
+    return counts
+
+
 def collect(
-    report: model.Report, verdict: approval_mod.Approval | None = None
+    report: model.Report,
+    verdict: approval_mod.Approval | None = None,
+    result: ValidationResult | None = None,
 ) -> list[SectionStatus]:
     repo = gitio.find_repo(report.root)
     changes: dict[str, gitio.Change] = {}
@@ -63,6 +81,7 @@ def collect(
         folder = gitio.relpath(repo, report.root)
         changes = gitio.last_changes(repo, folder or ".")
         dirty = gitio.dirty_paths(repo, folder or ".")
+    counts = findings_by_file(result) if result is not None else {}
     rows = []
     for sec in report.sections:
         key = f"{folder}/{sec.path}" if folder not in ("", ".") else sec.path
@@ -79,19 +98,31 @@ def collect(
                 approval=section_verdict.status if section_verdict else None,
                 needed=section_verdict.still_needed if section_verdict else "",
                 contributors=verdict.contributors.get(sec.id, ()) if verdict else (),
+                errors=counts.get(sec.path, (0, 0))[0],
+                warnings=counts.get(sec.path, (0, 0))[1],
             )
         )
     return rows
 
 
 def as_json(
-    report: model.Report, rows: list[SectionStatus], verdict: approval_mod.Approval | None = None
+    report: model.Report,
+    rows: list[SectionStatus],
+    verdict: approval_mod.Approval | None = None,
+    result: ValidationResult | None = None,
 ) -> dict[str, Any]:
+    yaml_counts = findings_by_file(result).get(model.REPORT_FILE, (0, 0)) if result else (0, 0)
     return {
         "report": report.report,
         "year": report.year,
         "title": report.title,
         "sections": [asdict(r) for r in rows],
+        "validation": None
+        if result is None
+        else {
+            **result.summary(),
+            "report.yaml": {"errors": yaml_counts[0], "warnings": yaml_counts[1]},
+        },
         "approval": None
         if verdict is None
         else {
@@ -108,9 +139,12 @@ def as_json(
 def run(path: Path, fmt: str = "table") -> None:
     report = model.load_report(path)
     verdict = approval_at_head(report)
-    rows = collect(report, verdict)
+    from reportflow import validate
+
+    result = validate.check(report)
+    rows = collect(report, verdict, result)
     if fmt == "json":
-        print(json.dumps(as_json(report, rows, verdict), ensure_ascii=False, indent=2))
+        print(json.dumps(as_json(report, rows, verdict, result), ensure_ascii=False, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
@@ -121,8 +155,8 @@ def run(path: Path, fmt: str = "table") -> None:
         # ids are what people type next: never cut them; the prose columns wrap instead
         table.add_column(
             _(col),
-            justify="right" if col == "chars" else "left",
-            no_wrap=col in ("id", "owner", "chars"),
+            justify="right" if col in ("chars", "errors", "warnings") else "left",
+            no_wrap=col in ("id", "owner", "chars", "errors", "warnings"),
             overflow="fold",
         )
     for r in rows:
@@ -134,10 +168,19 @@ def run(path: Path, fmt: str = "table") -> None:
         if r.approval and r.approval != "approved":
             state += f": {r.needed}"
         people = ", ".join(r.contributors)
-        cells = (r.id, r.title, r.owner, str(r.characters), last, state, people)
+        counts = (str(r.errors), str(r.warnings))
+        cells = (r.id, r.title, r.owner, str(r.characters), last, *counts, state, people)
         table.add_row(*map(safe_text.text, cells))
     console = Console()
     console.print(table)
+    errors, warnings = findings_by_file(result).get(model.REPORT_FILE, (0, 0))
+    if errors or warnings:
+        console.print(
+            _("report.yaml: {errors} error(s), {warnings} warning(s)").format(
+                errors=errors, warnings=warnings
+            ),
+            markup=False,
+        )
     if verdict is not None:
         final = "approved" if verdict.passed else verdict.report_status
         console.print(
