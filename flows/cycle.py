@@ -9,9 +9,8 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
 from reportflow.content import model
-from reportflow.cycle import nextyear, notify
-from reportflow.flows.common import notify_people, report_path, validate_report
-from reportflow.signoff import approval
+from reportflow.cycle import nextyear, notify, todo
+from reportflow.flows.common import report_path, validate_report
 
 
 @task(name="open next year")
@@ -42,14 +41,22 @@ def open_cycle_flow(series_dir: str, repo: str | None = None) -> dict[str, Any]:
 
 @flow(name="reminders")
 def reminders_flow(report_dir: str, repo: str | None = None) -> dict[str, Any]:
-    """Weekly while drafting: owners hear of validation errors, reviewers of pending sign-offs."""
+    """Weekly while drafting: each person hears what they owe, their own list from
+    ``reportflow todo`` (drafts, findings, sign-offs by name, due dates, overdue)."""
+    from reportflow.commands.todo import describe
+
     path = report_path(report_dir, repo)
     summary = validate_report(path)
-    verdict = approval.evaluate_at(path, "HEAD")
-    lines = []
-    if summary["errors"]:
-        lines.append(f"validation: {summary['errors']} error(s) to fix (reportflow validate)")
-    lines += list(verdict.missing)
-    if lines:
-        notify_people(path, "needed", "待办提醒 / reminder", "\n".join(lines))
-    return {"validation": summary, "approved": verdict.passed, "owed": lines}
+    report, items = todo.gather(path)
+    owed = {
+        pid: [describe(i) for i in mine]
+        for pid, mine in todo.by_person(report, items).items()
+        if mine
+    }
+    sent = []
+    for pid, lines in owed.items():
+        sent += notify.send(report, [pid], "待办提醒 / reminder", "\n".join(lines))
+    create_markdown_artifact(
+        "\n".join(f"- {d.person}: {d.detail}" for d in sent) or "nothing owed", key="reminders"
+    )
+    return {"validation": summary, "owed": owed, "sent": [f"{d.person}: {d.detail}" for d in sent]}

@@ -220,6 +220,25 @@ def status_cmd(
     status.run(path, fmt.value)
 
 
+@app.command(
+    "todo",
+    cls=Command,
+    help=_("Per person: sections to draft, findings to fix, sign-offs owed, with due dates."),
+)
+def todo_cmd(
+    path: ReportDir,
+    person: Annotated[
+        str | None, typer.Option("--as", help=_("only this person id (default: everyone)"))
+    ] = None,
+    fmt: Annotated[StatusFormat, typer.Option("--format", help=_("table or json"))] = (
+        StatusFormat.table
+    ),
+) -> None:
+    from reportflow.commands import todo
+
+    raise typer.Exit(todo.run(path, person, fmt.value))
+
+
 class GateFormat(StrEnum):
     text = "text"
     json = "json"

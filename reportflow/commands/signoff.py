@@ -92,19 +92,10 @@ def _policy_checks(ctx: approval.Context, req: Request, result: gate.GateResult)
         return
     eff = result.roster.roster
     if req.scope.startswith("section:") and eff is not None:
+        from reportflow.cycle.todo import excluded_now  # the same judgement `todo` shows
+
         sid = req.scope.split(":", 1)[1]
-        sec = next(s for s in ctx.facts.sections if s.id == sid)
-        who = eff.policy.for_section(sid)
-        mine = [r for r in ctx.records if r.scope == req.scope]
-        older = [
-            r
-            for r in mine
-            if r.decision == "approve"
-            and r.fingerprint != sec.blob
-            and eff.eligible(who, r.reviewer)
-        ]
-        verified = ledger.verify_many(older, eff.keys_of())
-        excluded = gate.sod_excluded(sec, eff, mine, ctx.gate_history(), verified)
+        excluded = excluded_now(ctx, eff, sid)
         if req.person in excluded:
             raise _refuse(
                 _("{person} may not approve section {section}: {reason}").format(

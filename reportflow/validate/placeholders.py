@@ -33,7 +33,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from reportflow.content.markdown import Block, Span
+from reportflow.content.markdown import Block, Document, Span
 from reportflow.content.model import REPORT_FILE
 from reportflow.validate.rule import Context, Doc, Rule
 
@@ -110,6 +110,22 @@ def markers(text: str) -> list[re.Match[str]]:
     if not _MAYBE_MARKER.search(text):
         return []
     return list(_MARKER.finditer(text))
+
+
+_WORDS = re.compile(r"[^\W_]")  # a letter, digit or Chinese character: something written
+
+
+def unwritten(doc: Document) -> bool:
+    """Whether a section body is still to be drafted: no text, or nothing but placeholders
+    (``XX``, ``***``, ``【待补充】``, blanks) and punctuation. A to-do list says "draft it"
+    for such a section, not "fix its findings"."""
+    for block in doc.prose():
+        text = block.text
+        for m in reversed(markers(text)):
+            text = text[: m.start()] + text[m.end() :]
+        if _WORDS.search(text.replace("*", "")):
+            return False
+    return True
 
 
 def _code_offsets(span: Span) -> list[tuple[int, int]]:
