@@ -22,7 +22,7 @@ ALLOWED = {
     "signoff": {"core", "content"},
     "render": {"core", "content"},
     "release": {"core", "content", "validate", "signoff", "render"},
-    "cycle": {"core", "content"},
+    "cycle": {"core", "content", "validate", "signoff"},  # a to-do list reads both
     "commands": {"core", "content", "validate", "signoff", "render", "release", "cycle"},
 }
 
