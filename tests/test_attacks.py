@@ -13,6 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import author_env, commit_all, git
 from releasing import SECTIONS, demo_key, entry, fill_figures
@@ -173,3 +174,96 @@ def test_attack_11_the_committer_changed_the_text_too(cli, repo: Path, report_di
     refused = cli("signoff", report_dir, "--section", "problems", "--as", "deputy-head-2",
                   "--key", demo_key("deputy-head-2"))  # fmt: skip
     assert refused.code == 1 and "separation of duties" in refused.err
+
+
+def _sign(cli, report_dir: Path, who: str, *scope: str, reject: bool = False):
+    args = ["signoff", report_dir, *scope, "--as", who, "--key", demo_key(who)]
+    done = cli(*args, *(["--reject", "-m", "数据错"] if reject else []))
+    assert done.code == 0, done.err
+    return done
+
+
+def _approved_then_rejected(cli, repo: Path, report_dir: Path) -> str:
+    """Everything approved, then deputy head 2 rejects situation; returns the reject's path."""
+    fill_figures(report_dir)
+    commit_all(repo, "fill in the figures")
+    for sid in SECTIONS:
+        _sign(cli, report_dir, "deputy-head-1", "--section", sid)
+    _sign(cli, report_dir, "party-secretary", "--report")
+    assert cli("gate", report_dir).code == 0
+    _sign(cli, report_dir, "deputy-head-2", "--section", "situation", reject=True)
+    return git(repo, "log", "-1", "--name-only", "--format=").strip()
+
+
+@pytest.mark.parametrize("how", ["rm", "rename to a dot-file", "merge -s ours"])
+def test_attack_6_a_deleted_reject_still_counts(cli, repo: Path, report_dir: Path, how: str):
+    if how == "merge -s ours":  # the reject on a branch, merged away keeping main's tree
+        fill_figures(report_dir)
+        commit_all(repo, "fill in the figures")
+        for sid in SECTIONS:
+            _sign(cli, report_dir, "deputy-head-1", "--section", sid)
+        _sign(cli, report_dir, "party-secretary", "--report")
+        git(repo, "checkout", "-q", "-b", "review")
+        _sign(cli, report_dir, "deputy-head-2", "--section", "situation", reject=True)
+        path = git(repo, "log", "-1", "--name-only", "--format=").strip()
+        git(repo, "checkout", "-q", "main")
+        git(repo, "commit", "-q", "--allow-empty", "-m", "wip")
+        git(repo, "merge", "-q", "-s", "ours", "--no-edit", "review")
+    else:
+        path = _approved_then_rejected(cli, repo, report_dir)
+        if how == "rm":
+            git(repo, "rm", "-q", path)
+        else:
+            git(repo, "mv", path, str(Path(path).parent / ".hidden"))
+        commit_all(repo, "tidy up")
+    assert not (repo / path).exists()
+    gate = cli("gate", report_dir)
+    assert gate.code == 1, gate.out
+    assert "rejected by deputy-head-2: 数据错" in gate.out
+    assert f"{path} was added in commit" in gate.out and "it still counts" in gate.out
+    status = json.loads(cli("status", report_dir, "--format", "json").out)
+    assert not status["approval"]["passed"]
+    released = cli("release", report_dir)
+    assert released.code == 1 and git(repo, "tag") == ""
+
+
+def test_attack_7_a_record_dated_2999_does_not_outrank_a_later_reject(
+    cli, repo: Path, report_dir: Path
+) -> None:
+    """Deputy head 1 signs an approval by hand dated 2999; deputy head 2 rejects later."""
+    fill_figures(report_dir)
+    commit_all(repo, "fill in the figures")
+    blob = _section_blobs(report_dir)["situation"]
+
+    def forged(when: str, commit_date: str | None = None) -> None:
+        rec = ledger.SignoffRecord(
+            "political-ecology", 2022, "section:situation", blob,
+            git(repo, "rev-parse", "HEAD").strip(), "deputy-head-1", "approve", when,
+        )  # fmt: skip
+        rec = ledger.SignoffRecord(
+            **{**rec.to_dict(), "signature": ledger.sign(rec.payload(), demo_key("deputy-head-1"))}
+        )
+        ledger.write_record(report_dir / "signoffs", rec)
+        git(repo, "add", "-A")
+        env = author_env("deputy-head-1")
+        if commit_date:
+            env |= {"GIT_COMMITTER_DATE": commit_date, "GIT_AUTHOR_DATE": commit_date}
+        git(repo, "commit", "-q", "-m", "signoff", env=env)
+
+    # 1. the plain forgery: its time is after the commit that added it
+    forged("2999-01-01T00:00:00.000Z")
+    gate = cli("gate", report_dir)
+    assert "time 2999-01-01T00:00:00.000Z is after the commit that added it" in gate.out
+    # 2. with the adding commit dated 2099 too the time passes, and the graph still decides
+    forged("2099-01-02T00:00:00.000Z", "2099-01-02T00:00:00")
+    _sign(cli, report_dir, "deputy-head-2", "--section", "situation", reject=True)
+    verdict = json.loads(cli("gate", report_dir, "--format", "json").out)
+    assert verdict["sections"]["situation"]["status"] == "rejected", verdict
+    # 3. a reject and an approval that do not see each other (two branches): the reject wins
+    git(repo, "checkout", "-q", "-b", "other")
+    _sign(cli, report_dir, "deputy-head-1", "--section", "problems")
+    git(repo, "checkout", "-q", "main")
+    _sign(cli, report_dir, "deputy-head-2", "--section", "problems", reject=True)
+    git(repo, "merge", "-q", "--no-edit", "other", env=author_env("office-director"))
+    verdict = json.loads(cli("gate", report_dir, "--format", "json").out)
+    assert verdict["sections"]["problems"]["status"] == "rejected", verdict

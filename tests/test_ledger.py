@@ -151,9 +151,10 @@ def test_evaluate_records_round_trip(keys, tmp_path: Path) -> None:
         for sid in ("preface", "situation", "problems", "measures")
     }
     commit = head(repo)
+    now = ledger.now_utc()
     dicts = [
         signed(
-            keys, "deputy-head-2", scope=f"section:{sid}", fingerprint=blob, commit=commit
+            keys, "deputy-head-2", scope=f"section:{sid}", fingerprint=blob, commit=commit, time=now
         ).to_dict()
         for sid, blob in blobs.items()
     ]
@@ -165,8 +166,16 @@ def test_evaluate_records_round_trip(keys, tmp_path: Path) -> None:
             scope="report",
             fingerprint=ctx.facts.report_fingerprint,
             commit=commit,
+            time=now,
         ).to_dict()
     )
+    # records count only from the ledger: a list of dicts (a manifest) cannot bring new ones
+    outside = approval.evaluate_records(rdir, commit, dicts)
+    assert not outside.passed
+    assert sum("not in the ledger" in p for p in outside.problems) == 5
+    for d in dicts:
+        ledger.write_record(rdir / "signoffs", ledger.parse_record(d, "x"))
+    commit = commit_all(repo, "the sign-offs")
     result = approval.evaluate_records(rdir, commit, dicts)
     assert result.passed, result.missing
     assert sorted(r.to_dict()["scope"] for r in result.counted) == sorted(d["scope"] for d in dicts)
@@ -176,7 +185,7 @@ def test_evaluate_records_round_trip(keys, tmp_path: Path) -> None:
     tampered = [*dicts[:-1], {**dicts[-1], "comment": "changed"}, {"nonsense": 1}]
     result = approval.evaluate_records(rdir, commit, tampered)
     assert not result.passed
-    assert any("record 5" in p and "does not verify" in p for p in result.problems)
+    assert any("record 5" in p and "not in the ledger" in p for p in result.problems)
     assert any("record 6" in p for p in result.problems)
 
 

@@ -24,7 +24,7 @@ FIELD = "\x1f"
 TRAILER = "\x1d"
 # %(trailers...) needs git 2.22+; valueonly gives "Name <email>"
 LOG_FORMAT = (
-    f"--format={HEADER}%H{FIELD}%P{FIELD}%an{FIELD}%ae{FIELD}%ce{FIELD}"
+    f"--format={HEADER}%H{FIELD}%P{FIELD}%an{FIELD}%ae{FIELD}%ce{FIELD}%ct{FIELD}"
     f"%(trailers:key=Co-authored-by,valueonly,separator={TRAILER})"
 )
 _EMAIL = re.compile(r"<([^<>]+)>")
@@ -37,6 +37,7 @@ class Commit:
     parents: tuple[str, ...]
     author: str  # the author's name, for messages
     emails: tuple[str, ...]  # lower-cased, unique: author, committer, co-authors in that order
+    ctime: int = 0  # committer time, seconds since the epoch: self-declared, a sanity check only
 
     @property
     def is_merge(self) -> bool:
@@ -114,10 +115,9 @@ def parse_log(text: str, prefixes: Iterable[str]) -> Walk:
     current: Commit | None = None
     for line in text.split("\n"):
         if line.startswith(HEADER):
-            sha, parents, name, author, committer, trailers = line[1:].split(FIELD, 5)
-            current = Commit(
-                sha, tuple(parents.split()), name, _emails(author, committer, trailers)
-            )
+            sha, parents, name, author, committer, ctime, trailers = line[1:].split(FIELD, 6)
+            emails = _emails(author, committer, trailers)
+            current = Commit(sha, tuple(parents.split()), name, emails, int(ctime or 0))
             commits[sha] = current
         elif line.startswith(":") and current is not None:
             meta, _, path = line.partition("\t")
@@ -159,3 +159,48 @@ def merges_with_own_text(text: str, parents: Mapping[str, int]) -> set[tuple[str
             if len(marks) == width and (set(marks) == {"+"} or set(marks) == {"-"}):
                 found.add((merge, path))
     return found
+
+
+class Dag:
+    """Ancestry over the walk's commits: the only order of events that nobody can declare.
+
+    Commit dates are whatever the committer's clock (or ``GIT_COMMITTER_DATE``) said; the
+    parent links are fixed by the commit ids. ``is_ancestor`` walks parents from the later
+    commit, pruned by generation number (a commit's generation is one more than its parents'
+    highest), so the common question "is the reviewed commit the parent of the commit that
+    added its record?" costs a step or two, whatever the size of the history.
+    """
+
+    def __init__(self, commits: Mapping[str, Commit]) -> None:
+        self._parents = {sha: c.parents for sha, c in commits.items()}
+        self._gen: dict[str, int] = {}
+        for sha in reversed(list(commits)):  # parents before children (topological order)
+            self._gen[sha] = 1 + max((self._gen.get(p, 0) for p in self._parents[sha]), default=0)
+        self._memo: dict[tuple[str, str], bool] = {}
+
+    def __contains__(self, sha: object) -> bool:
+        return sha in self._gen
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        """True when ``older`` is ``newer`` or one of its ancestors (both in the walk)."""
+        if older not in self._gen or newer not in self._gen:
+            return False
+        if older == newer:
+            return True
+        key = (older, newer)
+        if key not in self._memo:
+            floor = self._gen[older]
+            seen: set[str] = set()
+            todo = [newer]
+            found = False
+            while todo and not found:
+                sha = todo.pop()
+                for parent in self._parents.get(sha, ()):
+                    if parent == older:
+                        found = True
+                        break
+                    if parent not in seen and self._gen.get(parent, 0) > floor:
+                        seen.add(parent)
+                        todo.append(parent)
+            self._memo[key] = found
+        return self._memo[key]

@@ -11,19 +11,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from reportflow.content import model
-from reportflow.core import gitio
+from reportflow.core import gitio, history
 from reportflow.core.errors import ReportflowError
 from reportflow.core.history import Change
-from reportflow.signoff import gate, ledger, roster
+from reportflow.signoff import gate, ledger, ledgerview, roster
 from reportflow.signoff.gate import SectionVerdict
 from reportflow.signoff.ledger import SignoffRecord
+from reportflow.signoff.order import TIME_ORDER, DagOrder, Order
 
 __all__ = ["Approval", "SectionVerdict", "evaluate_at", "evaluate_records"]
+
+# How far a record's time may lie outside its commits' times (clocks of different PCs).
+CLOCK_SKEW = 600
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,8 @@ class Context:
     in_force: roster.Roster | None
     candidate: roster.Roster | None
     roster_steps: list[roster.Roster]  # later rosters in report.yaml, oldest first
+    order: Order = TIME_ORDER  # which record came after which (the commit graph)
+    blocking: tuple[str, ...] = ()  # ledger damage that keeps the gate shut
 
     def gate_history(self) -> dict[str, list[gate.Change]]:
         return {
@@ -67,14 +74,6 @@ class Context:
 
 def _join(folder: str, rel: str) -> str:
     return f"{folder}/{rel}" if folder not in ("", ".") else rel
-
-
-def records_in(files: Mapping[str, bytes], shown: Path) -> tuple[list[SignoffRecord], list[str]]:
-    """The record files in ``signoffs/`` among ``files`` (relative to the report folder)."""
-    prefix = model.SIGNOFFS_DIR + "/"
-    return ledger.load_files(
-        (str(shown / rel), data) for rel, data in sorted(files.items()) if rel.startswith(prefix)
-    )
 
 
 def load_context(
@@ -93,23 +92,29 @@ def load_context(
     yaml_path = _join(folder, model.REPORT_FILE)
     # The history walk is the slowest step: git runs it on the other core while we parse.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        walk = pool.submit(
-            gitio.walk, repo, commit, _join(folder, model.SECTIONS_DIR) + "/", yaml_path
+        walk_job = pool.submit(
+            gitio.walk,
+            repo,
+            commit,
+            _join(folder, model.SECTIONS_DIR) + "/",
+            yaml_path,
+            _join(folder, model.SIGNOFFS_DIR) + "/",
         )
         snap = at if at is not None else model.snapshot(repo, commit, folder, report_dir)
         report, blobs = snap.report, snap.blobs
-        problems: list[str] = []
-        if records is None:
-            found, problems = records_in(snap.source.files, report_dir)
-        else:
-            found = list(records)
-        changes = walk.result().changes
+        walk = walk_job.result()
+    changes = walk.changes
+    dag = history.Dag(walk.commits)
+    view, found, problems, added_in = _ledger(repo, walk, snap, report_dir)
+    if records is not None:
+        found = list(records)
+    found = _anchored(found, added_in, walk, dag, commit, problems)
     sections = tuple(gate.SectionFacts(s.id, s.title, blobs[s.path]) for s in report.sections)
     fingerprint = ledger.report_fingerprint(
         blobs[model.REPORT_FILE], [(s.id, s.blob) for s in sections]
     )
     by_path = {_join(folder, s.path): s.id for s in report.sections}
-    history = {by_path[p]: c for p, c in changes.items() if p in by_path}
+    per_section = {by_path[p]: c for p, c in changes.items() if p in by_path}
     yaml_commits = [c.commit for c in reversed(changes.get(yaml_path, []))]
     mine: list[SignoffRecord] = []
     for rec in found:
@@ -134,11 +139,93 @@ def load_context(
         facts=gate.Facts(report.report, report.year, sections, fingerprint),
         records=mine,
         problems=problems,
-        history=history,
+        history=per_section,
         in_force=in_force,
         candidate=roster.from_doc(report.raw, f"report.yaml at {commit[:10]}", commit),
         roster_steps=steps,
+        order=DagOrder(dag, added_in),
+        blocking=tuple(view.problems(commit)),
     )
+
+
+def _ledger(
+    repo: Any, walk: history.Walk, snap: model.Snapshot, report_dir: Path
+) -> tuple[ledgerview.LedgerView, list[SignoffRecord], list[str], dict[str, str]]:
+    """Every record ever added to this report's ``signoffs/`` in the history of the commit,
+    parsed, deduplicated by content, each with the commit that added it."""
+    prefix = _join(snap.folder, model.SIGNOFFS_DIR) + "/"
+    inner = model.SIGNOFFS_DIR + "/"
+    present = {
+        _join(snap.folder, rel): blob for rel, blob in snap.blobs.items() if rel.startswith(inner)
+    }
+    view = ledgerview.from_walk(walk, prefix, present)
+    data = {e.blob: snap.source.files.get(e.path[len(prefix) - len(inner) :]) for e in view.entries}
+    lost = [blob for blob, body in data.items() if body is None]
+    data |= gitio.read_blobs(repo, lost)
+    records: list[SignoffRecord] = []
+    problems = view.notes()
+    added_in: dict[str, str] = {}
+    gone = {(e.path, e.blob) for e in view.missing}
+    for entry in view.entries:
+        body = data.get(entry.blob)
+        if body is None or entry.path.rsplit("/", 1)[-1] == ledgerview.KEEP:
+            continue
+        name = str(report_dir / entry.path[len(prefix) - len(inner) :])
+        if (entry.path, entry.blob) in gone:
+            name += f" (as added in {entry.commit[:10]})"
+        try:
+            rec = ledger.parse_file(body, name)
+        except ReportflowError as exc:
+            problems.append(f"{exc} (ignored)")
+            continue
+        if rec.digest not in added_in:  # the same record twice: it counts once, the oldest
+            added_in[rec.digest] = entry.commit
+            records.append(rec)
+    return view, records, problems, added_in
+
+
+def _anchored(
+    found: Sequence[SignoffRecord],
+    added_in: Mapping[str, str],
+    walk: history.Walk,
+    dag: history.Dag,
+    commit: str,
+    problems: list[str],
+) -> list[SignoffRecord]:
+    """The records whose place in history is consistent: added by a commit of the ledger,
+    reviewing a commit in that commit's history, and dated no later than the commit that added
+    it (give or take ``CLOCK_SKEW`` seconds). ``reportflow signoff`` writes the time and commits
+    at once, so an honest record always passes; a hand-made record dated 2999 does not. Dates
+    are self-declared, so this only catches naive forgeries and wrong clocks; the order of
+    decisions comes from the graph (``order.DagOrder``). There is deliberately no check against
+    the reviewed commit's date: any author sets that (``GIT_COMMITTER_DATE``), and a commit
+    dated in the future would then refuse every honest record made on top of it."""
+    kept: list[SignoffRecord] = []
+    for rec in found:
+        added = added_in.get(rec.digest)
+        when = _epoch(rec.time)
+        if added is None or added not in dag:
+            problems.append(f"{rec.source}: not in the ledger of {commit[:10]}; not counted")
+        elif not dag.is_ancestor(rec.commit, added):
+            problems.append(
+                f"{rec.source}: claims to review commit {rec.commit[:10]}, which is not in the "
+                f"history of the commit that added it ({added[:10]}); not counted"
+            )
+        elif when is None or when > walk.commits[added].ctime + CLOCK_SKEW:
+            problems.append(
+                f"{rec.source}: time {rec.time} is after the commit that added it "
+                f"({added[:10]}); not counted"
+            )
+        else:
+            kept.append(rec)
+    return kept
+
+
+def _epoch(stamp: str) -> float | None:
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def _problems(ctx: Context, result: gate.GateResult, eff: roster.Roster | None) -> list[str]:
@@ -190,11 +277,11 @@ def effective_roster(ctx: Context) -> tuple[gate.RosterVerdict, dict[str, ledger
             break
         need = gate.roster_checks(base, step, ctx.records)
         verified |= ledger.verify_many(need, base.keys_of())
-        rv = gate.effective_roster(base, step, ctx.records, verified)
+        rv = gate.effective_roster(base, step, ctx.records, verified, ctx.order)
         if rv.status == "approved" and rv.verdict is not None:
             base, approved = rv.roster, rv
             chain += [r for r in rv.verdict.counted if r not in chain]
-    rv = gate.effective_roster(base, ctx.candidate, ctx.records, verified)
+    rv = gate.effective_roster(base, ctx.candidate, ctx.records, verified, ctx.order)
     if rv.status == "unchanged" and approved is not None:
         rv = approved  # the roster at the commit took effect through sign-offs
     if rv.verdict is not None and chain:
@@ -210,7 +297,7 @@ def decide(ctx: Context) -> tuple[Approval, gate.GateResult]:
     if rv.roster is not None:
         need = gate.checks(ctx.facts, rv.roster, ctx.records, history)
         verified = {**verified, **ledger.verify_many(need, rv.roster.keys_of())}
-    result = gate.evaluate(ctx.facts, rv, ctx.records, history, verified)
+    result = gate.evaluate(ctx.facts, rv, ctx.records, history, verified, ctx.order, ctx.blocking)
     approval = Approval(
         passed=result.passed,
         sections=result.sections,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from reportflow.signoff.ledger import SignoffRecord, Verification
+from reportflow.signoff.order import TIME_ORDER, Order
 from reportflow.signoff.roster import Roster, Who
 
 
@@ -113,9 +114,11 @@ def _tally(
     verified: Verified,
     scope: str,
     excluded: Mapping[str, str] = MappingProxyType({}),
+    order: Order = TIME_ORDER,
 ) -> SectionVerdict:
     """Count the decisions on ``fingerprint``; ``excluded`` maps people to why they may not
-    approve (separation of duties)."""
+    approve (separation of duties). An approval counts only if it sees every reject of this
+    text; a reject that no approval sees leaves the text rejected."""
     current = sorted(
         (
             r
@@ -128,17 +131,18 @@ def _tally(
     )
     notes: list[str] = []
     rejects = [r for r in current if r.decision == "reject"]
-    last_reject = rejects[-1].order if rejects else None
+    approvals = [r for r in current if r.decision == "approve"]
+    unanswered = [j for j in rejects if not any(order.sees(a, j) for a in approvals)]
     counted: dict[str, SignoffRecord] = {}
-    for rec in current:
-        if rec.decision != "approve" or (last_reject is not None and rec.order < last_reject):
-            continue
+    for rec in approvals:
+        if not all(order.sees(rec, j) for j in rejects):
+            continue  # made before (or beside) a reject
         if rec.reviewer in excluded:
             notes.append(f"{rec.reviewer}'s approval does not count: {excluded[rec.reviewer]}")
             continue
         counted[rec.reviewer] = rec
-    if current and current[-1].decision == "reject":
-        rec = current[-1]
+    if unanswered:
+        rec = unanswered[-1]
         why = f": {rec.comment}" if rec.comment else ""
         return SectionVerdict(
             scope,
@@ -189,6 +193,7 @@ def effective_roster(
     candidate: Roster | None,
     records: Iterable[SignoffRecord],
     verified: Verified,
+    order: Order = TIME_ORDER,
 ) -> RosterVerdict:
     if in_force is None:
         return RosterVerdict(candidate, "unchanged" if candidate else "missing")
@@ -201,6 +206,7 @@ def effective_roster(
         in_force,
         verified,
         "roster",
+        order=order,
     )
     if verdict.status == "approved":
         return RosterVerdict(candidate, "approved", verdict)
@@ -306,6 +312,7 @@ def _section(
     records: Sequence[SignoffRecord],
     history: History,
     verified: Verified,
+    order: Order,
 ) -> SectionVerdict:
     scope = f"section:{sec.id}"
     mine = list(records)
@@ -313,7 +320,7 @@ def _section(
     if _sod_needs_history(sec, mine, roster, history):
         excluded = sod_excluded(sec, roster, mine, history, verified)
     return _tally(
-        mine, sec.blob, roster.policy.for_section(sec.id), roster, verified, scope, excluded
+        mine, sec.blob, roster.policy.for_section(sec.id), roster, verified, scope, excluded, order
     )
 
 
@@ -323,8 +330,11 @@ def evaluate(
     records: Iterable[SignoffRecord],
     history: History,
     verified: Verified,
+    order: Order = TIME_ORDER,
+    blocking: Sequence[str] = (),
 ) -> GateResult:
-    """The decision for the whole report at one commit."""
+    """The decision for the whole report at one commit. ``blocking``: problems found at the
+    edge that keep the gate shut whatever the records say (a record deleted from the ledger)."""
     records = [r for r in records if r.report == facts.report and r.year == facts.year]
     roster = roster_verdict.roster
     if roster is None:
@@ -342,7 +352,7 @@ def evaluate(
         )
     groups = _by_scope(records)
     sections = {
-        s.id: _section(s, roster, groups.get(f"section:{s.id}", []), history, verified)
+        s.id: _section(s, roster, groups.get(f"section:{s.id}", []), history, verified, order)
         for s in facts.sections
     }
     missing: list[str] = []
@@ -358,6 +368,7 @@ def evaluate(
         roster,
         verified,
         "report",
+        order=order,
     )
     not_ready = [sid for sid, v in sections.items() if v.status != "approved"]
     if not_ready and report.status == "approved":
@@ -383,7 +394,12 @@ def evaluate(
     counted += report.counted
     if roster_verdict.verdict is not None:
         counted += roster_verdict.verdict.counted
-    passed = report.status == "approved" and roster_verdict.status in ("unchanged", "approved")
+    missing += blocking
+    passed = (
+        report.status == "approved"
+        and roster_verdict.status in ("unchanged", "approved")
+        and not blocking
+    )
     invalid = tuple(r for r in records if verified.get(r.digest) == "invalid")
     return GateResult(
         passed,
