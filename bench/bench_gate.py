@@ -89,12 +89,17 @@ def data(payload: bytes) -> bytes:
     return b"data %d\n" % len(payload) + payload + b"\n"
 
 
-def commit(mark: int, who: str, when: int, message: str, files: dict[str, bytes]) -> bytes:
+def commit(
+    mark: int, who: str, when: int, message: str, files: dict[str, bytes], parent: str = ""
+) -> bytes:
+    """One fast-import commit; ``parent``: a commit id to continue from (a second import)."""
     out = [b"commit refs/heads/main\n", b"mark :%d\n" % mark]
     out.append(f"author {who} <{who}@example.gov.cn> {when} +0800\n".encode())
     out.append(f"committer {who} <{who}@example.gov.cn> {when} +0800\n".encode())
     out.append(data(message.encode()))
-    if mark > 1:
+    if parent:
+        out.append(f"from {parent}\n".encode())
+    elif mark > 1:
         out.append(b"from :%d\n" % (mark - 1))
     for path, content in files.items():
         out.append(f"M 100644 inline {path}\n".encode() + data(content))
@@ -126,7 +131,13 @@ def build(repo: Path, keys: dict[str, tuple[Path, str]]) -> None:
     yaml_blob = ledger.blob_id(report_yaml(keys))
     order = [(f"s{i:03d}", current[i]) for i in range(SECTIONS)]
     plan.append(("report", ledger.report_fingerprint(yaml_blob, order), "party-secretary"))
-    commit_id = "0" * 40  # informational in a record; the gate reads the fingerprint
+    # Records name the commit their reviewer looked at, which must be in the history of the
+    # commit that adds them: import the edits first, then the records on top of their tip.
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True)
+    commit_id = subprocess.run(
+        ["git", "rev-parse", "refs/heads/main"], cwd=repo, capture_output=True, text=True
+    ).stdout.strip()
+    stream = []
 
     def make(n_item: tuple[int, tuple[str, str, str]]) -> ledger.SignoffRecord:
         n, (scope, fp, who) = n_item
@@ -150,6 +161,7 @@ def build(repo: Path, keys: dict[str, tuple[Path, str]]) -> None:
                 when + 60 * (n + 1),
                 "signoff",
                 {path: ledger.to_json(rec).encode()},
+                commit_id if n == 0 else "",
             )
         )
     subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True)

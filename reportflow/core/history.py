@@ -177,9 +177,17 @@ class Dag:
         for sha in reversed(list(commits)):  # parents before children (topological order)
             self._gen[sha] = 1 + max((self._gen.get(p, 0) for p in self._parents[sha]), default=0)
         self._memo: dict[tuple[str, str], bool] = {}
+        self._children: dict[str, list[str]] | None = None
+        self._below: dict[str, frozenset[str]] = {}  # commit -> all its descendants
 
     def __contains__(self, sha: object) -> bool:
         return sha in self._gen
+
+    # A backward walk from ``newer`` stops at ``older``'s generation, so it costs about the
+    # generations in between: nothing when a record was committed on top of the commit it
+    # reviewed, but a whole history when many records review one old commit. Past this gap
+    # the descendants of ``older`` are computed once and shared by every later question.
+    _NEAR = 64
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         """True when ``older`` is ``newer`` or one of its ancestors (both in the walk)."""
@@ -187,6 +195,10 @@ class Dag:
             return False
         if older == newer:
             return True
+        if self._gen[newer] <= self._gen[older]:
+            return False
+        if self._gen[newer] - self._gen[older] > self._NEAR:
+            return newer in self._descendants(older)
         key = (older, newer)
         if key not in self._memo:
             floor = self._gen[older]
@@ -204,3 +216,20 @@ class Dag:
                         todo.append(parent)
             self._memo[key] = found
         return self._memo[key]
+
+    def _descendants(self, sha: str) -> frozenset[str]:
+        if sha not in self._below:
+            if self._children is None:
+                self._children = {}
+                for child, parents in self._parents.items():
+                    for parent in parents:
+                        self._children.setdefault(parent, []).append(child)
+            seen: set[str] = set()
+            todo = [sha]
+            while todo:
+                for child in self._children.get(todo.pop(), ()):
+                    if child not in seen:
+                        seen.add(child)
+                        todo.append(child)
+            self._below[sha] = frozenset(seen)
+        return self._below[sha]

@@ -102,10 +102,11 @@ def load_context(
         )
         snap = at if at is not None else model.snapshot(repo, commit, folder, report_dir)
         report, blobs = snap.report, snap.blobs
+        parsed = _parse_present(snap, report_dir)  # while git walks
         walk = walk_job.result()
     changes = walk.changes
     dag = history.Dag(walk.commits)
-    view, found, problems, added_in = _ledger(repo, walk, snap, report_dir)
+    view, found, problems, added_in = _ledger(repo, walk, snap, report_dir, parsed)
     if records is not None:
         found = list(records)
     found = _anchored(found, added_in, walk, dag, commit, problems)
@@ -148,8 +149,31 @@ def load_context(
     )
 
 
+Parsed = dict[tuple[str, str], "SignoffRecord | str"]  # (relative path, blob) -> record or problem
+
+
+def _parse(body: bytes, name: str) -> SignoffRecord | str:
+    try:
+        return ledger.parse_file(body, name)
+    except ReportflowError as exc:
+        return f"{exc} (ignored)"
+
+
+def _parse_present(snap: model.Snapshot, report_dir: Path) -> Parsed:
+    """The record files at the commit, parsed: the ledger's usual contents, read while the
+    history walk runs in git."""
+    inner = model.SIGNOFFS_DIR + "/"
+    return {
+        (rel, blob): _parse(snap.source.files[rel], str(report_dir / rel))
+        for rel, blob in snap.blobs.items()
+        if rel.startswith(inner)
+        and rel.rsplit("/", 1)[-1] != ledgerview.KEEP
+        and rel in snap.source.files
+    }
+
+
 def _ledger(
-    repo: Any, walk: history.Walk, snap: model.Snapshot, report_dir: Path
+    repo: Any, walk: history.Walk, snap: model.Snapshot, report_dir: Path, parsed: Parsed
 ) -> tuple[ledgerview.LedgerView, list[SignoffRecord], list[str], dict[str, str]]:
     """Every record ever added to this report's ``signoffs/`` in the history of the commit,
     parsed, deduplicated by content, each with the commit that added it."""
@@ -159,24 +183,22 @@ def _ledger(
         _join(snap.folder, rel): blob for rel, blob in snap.blobs.items() if rel.startswith(inner)
     }
     view = ledgerview.from_walk(walk, prefix, present)
-    data = {e.blob: snap.source.files.get(e.path[len(prefix) - len(inner) :]) for e in view.entries}
-    lost = [blob for blob, body in data.items() if body is None]
-    data |= gitio.read_blobs(repo, lost)
+    cut = len(prefix) - len(inner)  # repository-relative -> report-relative
+    wanted = [e for e in view.entries if e.path.rsplit("/", 1)[-1] != ledgerview.KEEP]
+    lost = [e.blob for e in wanted if (e.path[cut:], e.blob) not in parsed]
+    data = gitio.read_blobs(repo, lost)
     records: list[SignoffRecord] = []
     problems = view.notes()
     added_in: dict[str, str] = {}
-    gone = {(e.path, e.blob) for e in view.missing}
-    for entry in view.entries:
-        body = data.get(entry.blob)
-        if body is None or entry.path.rsplit("/", 1)[-1] == ledgerview.KEEP:
-            continue
-        name = str(report_dir / entry.path[len(prefix) - len(inner) :])
-        if (entry.path, entry.blob) in gone:
-            name += f" (as added in {entry.commit[:10]})"
-        try:
-            rec = ledger.parse_file(body, name)
-        except ReportflowError as exc:
-            problems.append(f"{exc} (ignored)")
+    for entry in wanted:
+        rec = parsed.get((entry.path[cut:], entry.blob))
+        if rec is None:
+            if entry.blob not in data:
+                continue
+            name = f"{report_dir / entry.path[cut:]} (as added in {entry.commit[:10]})"
+            rec = _parse(data[entry.blob], name)
+        if isinstance(rec, str):
+            problems.append(rec)
             continue
         if rec.digest not in added_in:  # the same record twice: it counts once, the oldest
             added_in[rec.digest] = entry.commit

@@ -245,7 +245,8 @@ def _sod_needs_history(
     last approved version needed, so usually no older record is verified at all."""
     if not roster.policy.separation_of_duties:
         return False
-    ever = {_person(roster, e) for ch in history.get(sec.id, ()) for e in ch.emails}
+    emails = {e for ch in history.get(sec.id, ()) for e in ch.emails}
+    ever = {_person(roster, e) for e in emails}
     return any(
         r.fingerprint == sec.blob and r.decision == "approve" and r.reviewer in ever
         for r in records
