@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import author_env, commit_all, git
-from releasing import SECTIONS, demo_key, entry, fill_figures
+from releasing import SECTIONS, demo_key, entry, fill_figures, ready_to_release
 from signoff_support import section_file
 
 from reportflow.signoff import approval, ledger
@@ -267,3 +267,103 @@ def test_attack_7_a_record_dated_2999_does_not_outrank_a_later_reject(
     git(repo, "merge", "-q", "--no-edit", "other", env=author_env("office-director"))
     verdict = json.loads(cli("gate", report_dir, "--format", "json").out)
     assert verdict["sections"]["problems"]["status"] == "rejected", verdict
+
+
+def _hand_signed(repo: Path, report_dir: Path, scope: str, fingerprint: str, who: str) -> str:
+    """A record signed with the reviewer's own key and committed by them, as ``signoff``
+    would write it had it not refused: it reviews HEAD and is dated now."""
+    rec = ledger.SignoffRecord(
+        "political-ecology", 2022, scope, fingerprint, git(repo, "rev-parse", "HEAD").strip(),
+        who, "approve", ledger.now_utc(),
+    )  # fmt: skip
+    rec = ledger.SignoffRecord(
+        **{**rec.to_dict(), "signature": ledger.sign(rec.payload(), demo_key(who))}
+    )
+    ledger.write_record(report_dir / "signoffs", rec)
+    return commit_all(repo, "signoff (by hand)", who)
+
+
+def test_attack_5_an_uncounted_approval_does_not_reset_separation_of_duties(
+    cli, repo: Path, report_dir: Path
+) -> None:
+    """Deputy head 1 writes a point, signs their own approval by hand (it does not count),
+    the office director changes one character, then deputy head 1 approves through the CLI."""
+    fill_figures(report_dir)
+    commit_all(repo, "fill in the figures")
+    problems = section_file(report_dir, "problems")
+    _append(problems, "四是副区长写的段落。")
+    own = commit_all(repo, "problems: dh1 writes", "deputy-head-1")
+    key = demo_key("deputy-head-1")
+    refused = cli("signoff", report_dir, "--section", "problems", "--as", "deputy-head-1",
+                  "--key", key)  # fmt: skip
+    assert refused.code == 1 and "separation of duties" in refused.err
+    _hand_signed(repo, report_dir, "section:problems", _section_blobs(report_dir)["problems"],
+                 "deputy-head-1")  # fmt: skip
+    verdict = json.loads(cli("gate", report_dir, "--format", "json").out)
+    assert verdict["sections"]["problems"]["status"] == "pending", verdict
+    assert any("deputy-head-1's approval does not count" in n
+               for n in verdict["sections"]["problems"]["notes"])  # fmt: skip
+    problems.write_text(problems.read_text("utf-8").replace("段落。", "段落!"), "utf-8")
+    commit_all(repo, "problems: punctuation")
+    refused = cli("signoff", report_dir, "--section", "problems", "--as", "deputy-head-1",
+                  "--key", key)  # fmt: skip
+    assert refused.code == 1, refused.out
+    assert "deputy-head-1 may not approve section problems" in refused.err
+    assert f"authored commit {own[:10]} since the last approved version" in refused.err
+    for sid in ("preface", "situation", "measures"):
+        _sign(cli, report_dir, "deputy-head-1", "--section", sid)
+    assert cli("gate", report_dir).code == 1
+    _sign(cli, report_dir, "deputy-head-2", "--section", "problems")  # the honest way
+    _sign(cli, report_dir, "party-secretary", "--report")
+    assert cli("gate", report_dir).code == 0
+
+
+def test_attack_10_the_final_approver_may_not_approve_their_own_edit(
+    cli, repo: Path, report_dir: Path
+) -> None:
+    """After v1 the party secretary adds a paragraph, deputy head 2 approves the section, and
+    the party secretary gives the final approval, by the CLI and then by hand."""
+    ready_to_release(cli, repo, report_dir)
+    assert cli("release", report_dir).code == 0
+    _append(section_file(report_dir, "problems"), "四是书记加入的一段。")
+    edit = commit_all(repo, "problems: the secretary's paragraph", "party-secretary")
+    _sign(cli, report_dir, "deputy-head-2", "--section", "problems")
+    refused = cli("signoff", report_dir, "--report", "--as", "party-secretary",
+                  "--key", demo_key("party-secretary"))  # fmt: skip
+    assert refused.code == 1, refused.out
+    assert "party-secretary may not approve the report" in refused.err
+    assert f"authored commit {edit[:10]} since the last approved report" in refused.err
+    facts = approval.load_context(report_dir).facts
+    _hand_signed(repo, report_dir, "report", facts.report_fingerprint, "party-secretary")
+    gate = cli("gate", report_dir)
+    assert gate.code == 1, gate.out
+    assert "party-secretary's approval does not count" in gate.out
+    assert "no eligible reviewer left for the report: party-secretary" in gate.out
+    assert cli("release", report_dir).code == 1
+    from reportflow.cycle import todo
+
+    _report, items = todo.gather(report_dir)
+    assert not [i for i in items if i.kind == "final" and i.person == "party-secretary"], items
+
+
+def test_a_dead_end_policy_is_named(cli, repo: Path, report_dir: Path) -> None:
+    """Both deputy heads edited problems: nobody the policy names may approve it any more."""
+    fill_figures(report_dir)
+    commit_all(repo, "fill in the figures")
+    problems = section_file(report_dir, "problems")
+    _append(problems, "x")
+    commit_all(repo, "dh1 edit", "deputy-head-1")
+    _append(problems, "y")
+    commit_all(repo, "dh2 edit", "deputy-head-2")
+    for sid in ("preface", "situation", "measures"):
+        _sign(cli, report_dir, "deputy-head-1", "--section", sid)
+    gate = cli("gate", report_dir)
+    assert gate.code == 1
+    assert (
+        "no eligible reviewer left for section problems: deputy-head-1 and deputy-head-2 "
+        "authored changes since the last approved version" in gate.out
+    ), gate.out
+    assert "1 more approval" not in gate.out.split("problems", 1)[1].split("\n", 1)[0]
+    refused = cli("signoff", report_dir, "--section", "problems", "--as", "deputy-head-2",
+                  "--key", demo_key("deputy-head-2"))  # fmt: skip
+    assert refused.code == 1 and "no eligible reviewer left" in refused.err, refused.err

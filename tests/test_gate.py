@@ -5,6 +5,7 @@ from __future__ import annotations
 import hypothesis.strategies as st
 from hypothesis import given, settings
 
+from reportflow.core import history
 from reportflow.signoff import gate, roster
 from reportflow.signoff.ledger import SignoffRecord
 
@@ -203,3 +204,83 @@ def test_verdict_independent_of_record_order(items, rnd) -> None:
     assert first.report == second.report
     assert first.counted == second.counted
     assert first.missing == second.missing
+
+
+def test_an_excluded_approval_does_not_make_an_approved_version() -> None:
+    """Family 5: deputy-head-1 wrote text 9 and approved it (excluded, so not counted); the
+    office director's edit to a must not make deputy-head-1 eligible again."""
+    history = {
+        "a": [
+            gate.Change("4" * 40, "od@x.cn", "a" * 40),
+            gate.Change("3" * 40, "d1@x.cn", "9" * 40),
+        ]
+    }
+    own = rec("section:a", "9" * 40, "deputy-head-1", t=0)
+    now = rec("section:a", "a" * 40, "deputy-head-1", t=5)
+    result = run([own, now, *full()[1:]], history)
+    assert result.sections["a"].status == "stale"  # not approved
+    assert dict(result.sections["a"].excluded)["deputy-head-1"].startswith("authored commit 3333")
+    # the same history with a counted approval of 9 by someone else: that one resets it
+    other = rec("section:a", "9" * 40, "deputy-head-2", t=1)
+    assert run([own, other, now, *full()[1:]], history).sections["a"].status == "approved"
+
+
+def test_final_approver_who_changed_the_report_is_excluded() -> None:
+    """Family 10: party-secretary changed section b; their final approval does not count."""
+    history = {"b": [gate.Change("5" * 40, "ps@x.cn", "b" * 40)]}
+    result = run(full(), history)
+    assert result.sections["b"].status == "approved"
+    assert result.report.status == "pending" and not result.passed
+    assert "party-secretary's approval does not count" in result.report.notes[0]
+    assert "no eligible reviewer left for the report: party-secretary" in (
+        result.report.still_needed
+    )
+    off = {**POLICY, "separation_of_duties": False}
+    assert run(full(), history, off).passed
+
+
+def test_dead_end_names_everyone_excluded() -> None:
+    history = {
+        "a": [
+            gate.Change("6" * 40, "d2@x.cn", "a" * 40),
+            gate.Change("5" * 40, "d1@x.cn", "8" * 40),
+        ]
+    }
+    needed = run(full()[1:], history).sections["a"].still_needed
+    assert needed.startswith(
+        "no eligible reviewer left for section a: deputy-head-1 and deputy-head-2 authored "
+        "changes since the last approved version"
+    ), needed
+    # only one of them edited: the other is still asked for, by the usual message
+    one = {"a": [gate.Change("6" * 40, "d2@x.cn", "a" * 40)]}
+    assert run(full()[1:], one).sections["a"].still_needed == (
+        "1 more approval from role deputy-head (not deputy-head-2)"
+    )
+
+
+def test_since_comes_from_the_commit_graph() -> None:
+    """With the DAG, an approval saw the changes in the history of the commit it reviewed:
+    deputy-head-1's change on a branch the counted approval never saw still excludes them."""
+    commits = {
+        "m" * 40: history.Commit("m" * 40, ("2" * 40, "3" * 40), "x", ("od@x.cn",)),
+        "3" * 40: history.Commit("3" * 40, ("1" * 40,), "x", ("d1@x.cn",)),
+        "2" * 40: history.Commit("2" * 40, ("1" * 40,), "x", ("od@x.cn",)),
+        "1" * 40: history.Commit("1" * 40, (), "x", ("od@x.cn",)),
+    }
+    dag = history.Dag(commits)
+    changes = {
+        "a": [
+            gate.Change("3" * 40, "d1@x.cn", "a" * 40),  # the branch's text was merged in
+            gate.Change("2" * 40, "od@x.cn", "9" * 40),
+        ]
+    }
+    seen = SignoffRecord(
+        "r", 2022, "section:a", "9" * 40, "2" * 40, "deputy-head-2", "approve",
+        "2023-01-01T00:00:00.000Z", signature="sig",
+    )  # fmt: skip
+    records = [seen, rec("section:a", "a" * 40, "deputy-head-1", t=5), *full()[1:]]
+    verified = {x.digest: "valid" for x in records}
+    rv = gate.RosterVerdict(make_roster(), "unchanged")
+    result = gate.evaluate(FACTS, rv, records, changes, verified, ancestry=dag)
+    assert result.sections["a"].status == "stale"  # deputy-head-1's approval did not count
+    assert "authored commit 3333333333" in dict(result.sections["a"].excluded)["deputy-head-1"]

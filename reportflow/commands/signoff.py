@@ -92,16 +92,25 @@ def _policy_checks(ctx: approval.Context, req: Request, result: gate.GateResult)
         return
     eff = result.roster.roster
     if req.scope.startswith("section:") and eff is not None:
-        from reportflow.cycle.todo import excluded_now  # the same judgement `todo` shows
-
         sid = req.scope.split(":", 1)[1]
-        excluded = excluded_now(ctx, eff, sid)
+        verdict = result.sections[sid]
+        excluded = dict(verdict.excluded)
         if req.person in excluded:
             raise _refuse(
                 _("{person} may not approve section {section}: {reason}").format(
                     person=req.person, section=sid, reason=excluded[req.person]
                 ),
-                hint=_("another reviewer must approve this section"),
+                hint=_dead_end_hint(verdict) or _("another reviewer must approve this section"),
+            )
+    if req.scope == "report" and eff is not None:
+        excluded = dict(result.report.excluded)
+        if req.person in excluded:
+            raise _refuse(
+                _("{person} may not approve the report: {reason}").format(
+                    person=req.person, reason=excluded[req.person]
+                ),
+                hint=_dead_end_hint(result.report)
+                or _("another final approver must approve the report"),
             )
     if req.scope == "report":
         waiting = [sid for sid, v in result.sections.items() if v.status != "approved"]
@@ -114,6 +123,11 @@ def _policy_checks(ctx: approval.Context, req: Request, result: gate.GateResult)
                     sections=", ".join(f"{sid} ({result.sections[sid].status})" for sid in waiting)
                 )
             )
+
+
+def _dead_end_hint(verdict: gate.SectionVerdict) -> str | None:
+    """The gate's dead-end sentence (nobody eligible is left), when that is the situation."""
+    return verdict.still_needed if "eligible reviewer left for" in verdict.still_needed else None
 
 
 #: How many validation errors a refusal names (the rest: "reportflow validate").

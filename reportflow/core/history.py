@@ -179,6 +179,7 @@ class Dag:
         self._memo: dict[tuple[str, str], bool] = {}
         self._children: dict[str, list[str]] | None = None
         self._below: dict[str, frozenset[str]] = {}  # commit -> all its descendants
+        self._above: dict[str, frozenset[str]] = {}  # commit -> itself and its ancestors
 
     def __contains__(self, sha: object) -> bool:
         return sha in self._gen
@@ -233,3 +234,20 @@ class Dag:
                         todo.append(child)
             self._below[sha] = frozenset(seen)
         return self._below[sha]
+
+    def ancestors(self, sha: str) -> frozenset[str]:
+        """``sha`` and every commit in its history (empty if ``sha`` is not in the walk):
+        what a reviewer who signed ``sha`` had before them, for separation of duties. One walk
+        per reviewed commit, memoized; the ledger's records mostly review a few commits."""
+        if sha not in self._gen:
+            return frozenset()
+        if sha not in self._above:
+            seen = {sha}
+            todo = [sha]
+            while todo:
+                for parent in self._parents.get(todo.pop(), ()):
+                    if parent not in seen and parent in self._gen:
+                        seen.add(parent)
+                        todo.append(parent)
+            self._above[sha] = frozenset(seen)
+        return self._above[sha]

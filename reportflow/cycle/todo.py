@@ -220,7 +220,7 @@ def reviews_at_head(report_dir: Path) -> tuple[Reviews, str | None]:
         v = verdict.sections.get(sec.id)
         if v is None:
             continue
-        excluded = excluded_now(ctx, eff, sec.id)
+        excluded = excluded_now(v)
         who = eff.policy.for_section(sec.id)
         eligible = tuple(
             p
@@ -232,7 +232,11 @@ def reviews_at_head(report_dir: Path) -> tuple[Reviews, str | None]:
     done = final.approvers if final is not None else ()
     report_review = Review(
         "approved" if verdict.passed else verdict.report_status,
-        tuple(p for p in eff.people if eff.may_approve_report(p) and p not in done),
+        tuple(
+            p
+            for p in eff.people
+            if eff.may_approve_report(p) and p not in done and p not in excluded_now(final)
+        ),
     )
     roster_review = Review(
         verdict.roster_status,
@@ -246,22 +250,10 @@ def reviews_at_head(report_dir: Path) -> tuple[Reviews, str | None]:
     return Reviews(MappingProxyType(sections), report_review, roster_review), coordinator
 
 
-def excluded_now(ctx: Any, eff: Any, sid: str) -> dict[str, str]:
-    """People separation of duties keeps from approving section ``sid`` now, with why (the
-    same judgement ``reportflow signoff`` makes before it writes a record)."""
-    from reportflow.signoff import gate, ledger
-
-    sec = next(s for s in ctx.facts.sections if s.id == sid)
-    scope = f"section:{sid}"
-    who = eff.policy.for_section(sid)
-    mine = [r for r in ctx.records if r.scope == scope]
-    older = [
-        r
-        for r in mine
-        if r.decision == "approve" and r.fingerprint != sec.blob and eff.eligible(who, r.reviewer)
-    ]
-    verified = ledger.verify_many(older, eff.keys_of())
-    return gate.sod_excluded(sec, eff, mine, ctx.gate_history(), verified)
+def excluded_now(verdict: Any) -> dict[str, str]:
+    """People separation of duties keeps from approving a section (or the report) now, with
+    why: the gate's own judgement, which ``reportflow signoff`` also refuses by."""
+    return dict(verdict.excluded) if verdict is not None else {}
 
 
 def gather(report_dir: Path, today: dt.date | None = None) -> tuple[model.Report, list[Item]]:

@@ -64,12 +64,20 @@ class Context:
     roster_steps: list[roster.Roster]  # later rosters in report.yaml, oldest first
     order: Order = TIME_ORDER  # which record came after which (the commit graph)
     blocking: tuple[str, ...] = ()  # ledger damage that keeps the gate shut
+    dag: history.Dag | None = None  # ancestry: what each approval had seen (separation of duties)
+    # changes to any section or report.yaml, newest first: who changed the report (the final
+    # approver's separation of duties)
+    report_history: tuple[Change, ...] = ()
 
     def gate_history(self) -> dict[str, list[gate.Change]]:
-        return {
-            sid: [gate.Change(c.commit, c.email, c.blob, c.emails[1:]) for c in changes]
-            for sid, changes in self.history.items()
-        }
+        return {sid: _gate_changes(changes) for sid, changes in self.history.items()}
+
+    def gate_report_changes(self) -> list[gate.Change]:
+        return _gate_changes(self.report_history)
+
+
+def _gate_changes(changes: Sequence[Change]) -> list[gate.Change]:
+    return [gate.Change(c.commit, c.email, c.blob, c.emails[1:]) for c in changes]
 
 
 def _join(folder: str, rel: str) -> str:
@@ -117,6 +125,11 @@ def load_context(
     by_path = {_join(folder, s.path): s.id for s in report.sections}
     per_section = {by_path[p]: c for p, c in changes.items() if p in by_path}
     yaml_commits = [c.commit for c in reversed(changes.get(yaml_path, []))]
+    place = {sha: i for i, sha in enumerate(walk.commits)}  # newest first
+    report_history = sorted(
+        (c for p in [*by_path, yaml_path] for c in changes.get(p, ())),
+        key=lambda c: place.get(c.commit, 1 << 30),
+    )
     mine: list[SignoffRecord] = []
     for rec in found:
         if rec.report != report.report or rec.year != report.year:
@@ -146,6 +159,8 @@ def load_context(
         roster_steps=steps,
         order=DagOrder(dag, added_in),
         blocking=tuple(view.problems(commit)),
+        dag=dag,
+        report_history=tuple(report_history),
     )
 
 
@@ -316,10 +331,21 @@ def decide(ctx: Context) -> tuple[Approval, gate.GateResult]:
     """Verify what the decision needs, then evaluate."""
     rv, verified = effective_roster(ctx)
     history = ctx.gate_history()
+    report_changes = ctx.gate_report_changes()
     if rv.roster is not None:
-        need = gate.checks(ctx.facts, rv.roster, ctx.records, history)
+        need = gate.checks(ctx.facts, rv.roster, ctx.records, history, report_changes)
         verified = {**verified, **ledger.verify_many(need, rv.roster.keys_of())}
-    result = gate.evaluate(ctx.facts, rv, ctx.records, history, verified, ctx.order, ctx.blocking)
+    result = gate.evaluate(
+        ctx.facts,
+        rv,
+        ctx.records,
+        history,
+        verified,
+        ctx.order,
+        ctx.blocking,
+        ctx.dag,
+        report_changes,
+    )
     approval = Approval(
         passed=result.passed,
         sections=result.sections,

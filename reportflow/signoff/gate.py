@@ -6,7 +6,9 @@ No I/O here: no files, no git, no ssh-keygen. Signatures are verified by the cal
 (section and report records, verified against the effective roster). Only the records a
 decision can depend on are listed for verification, so a ledger of thousands of stale records
 costs nothing. The verdict depends only on the *set* of records: they are ordered by
-(time, digest) here, never by how they were read.
+(time, digest) here, never by how they were read. Separation of duties (who may not
+approve because they wrote part of the text, sections and the final approval alike) is in
+``duties.py``.
 
 Statuses, per section and for the report:
 - approved: enough counted approvals of the current text, none rejected since;
@@ -22,6 +24,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from reportflow.signoff import duties
+from reportflow.signoff.duties import Ancestry, Change, counts
 from reportflow.signoff.ledger import SignoffRecord, Verification
 from reportflow.signoff.order import TIME_ORDER, Order
 from reportflow.signoff.roster import Roster, Who
@@ -43,18 +47,6 @@ class Facts:
 
 
 @dataclass(frozen=True)
-class Change:
-    commit: str
-    email: str  # the author's
-    blob: str  # the file's blob id after this commit
-    others: tuple[str, ...] = ()  # committer and Co-authored-by e-mails: they changed it too
-
-    @property
-    def emails(self) -> tuple[str, ...]:
-        return (self.email, *self.others)
-
-
-@dataclass(frozen=True)
 class SectionVerdict:
     scope: str  # "section:<id>", "report" or "roster"
     status: str  # approved | pending | stale | rejected
@@ -63,6 +55,9 @@ class SectionVerdict:
     still_needed: str  # "" when approved, else e.g. "1 more approval from role deputy-head"
     notes: tuple[str, ...] = ()  # e.g. why someone's approval did not count
     counted: tuple[SignoffRecord, ...] = ()
+    # (person, why) for everyone separation of duties keeps from approving this text now:
+    # ``signoff`` refuses them and ``todo`` does not ask them
+    excluded: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,13 +94,6 @@ def _by_scope(records: Iterable[SignoffRecord]) -> dict[str, list[SignoffRecord]
     return groups
 
 
-def _counts(rec: SignoffRecord, roster: Roster, verified: Verified) -> bool:
-    result = verified.get(rec.digest)
-    if result == "valid":
-        return True
-    return result == "unsigned" and not roster.signature_required(rec.reviewer)
-
-
 def _tally(
     records: Sequence[SignoffRecord],
     fingerprint: str,
@@ -115,17 +103,20 @@ def _tally(
     scope: str,
     excluded: Mapping[str, str] = MappingProxyType({}),
     order: Order = TIME_ORDER,
+    version: str = "version",
 ) -> SectionVerdict:
     """Count the decisions on ``fingerprint``; ``excluded`` maps people to why they may not
     approve (separation of duties). An approval counts only if it sees every reject of this
-    text; a reject that no approval sees leaves the text rejected."""
+    text; a reject that no approval sees leaves the text rejected. ``version`` names the last
+    approved text in the dead-end message ("version" of a section, "report")."""
+    shut = tuple(sorted(excluded.items()))
     current = sorted(
         (
             r
             for r in records
             if r.fingerprint == fingerprint
             and roster.eligible(who, r.reviewer)
-            and _counts(r, roster, verified)
+            and counts(r, roster, verified)
         ),
         key=lambda r: r.order,
     )
@@ -151,11 +142,19 @@ def _tally(
             (),
             f"rejected by {rec.reviewer}{why}; needs a new approval from {who.describe()}",
             tuple(notes),
+            excluded=shut,
         )
     if len(counted) >= who.approvals:
         chosen = tuple(sorted(counted.values(), key=lambda r: r.order))
         return SectionVerdict(
-            scope, "approved", who.approvals, tuple(r.reviewer for r in chosen), "", (), chosen
+            scope,
+            "approved",
+            who.approvals,
+            tuple(r.reviewer for r in chosen),
+            "",
+            (),
+            chosen,
+            shut,
         )
     older = any(
         r.decision == "approve"
@@ -164,11 +163,21 @@ def _tally(
         for r in records
     )
     short = who.approvals - len(counted)
-    needed = f"{short} more approval{'s' if short > 1 else ''} from {who.describe()}"
-    if excluded:
-        needed += f" (not {', '.join(sorted(excluded))})"
+    what = scope.replace("section:", "section ") if scope != "report" else "the report"
+    needed = duties.dead_end(what, version, who, roster, excluded, tuple(counted), short)
+    if not needed:
+        needed = f"{short} more approval{'s' if short > 1 else ''} from {who.describe()}"
+        blocked = sorted(p for p in excluded if roster.eligible(who, p))
+        if blocked:
+            needed += f" (not {', '.join(blocked)})"
     return SectionVerdict(
-        scope, "stale" if older else "pending", who.approvals, tuple(counted), needed, tuple(notes)
+        scope,
+        "stale" if older else "pending",
+        who.approvals,
+        tuple(counted),
+        needed,
+        tuple(notes),
+        excluded=shut,
     )
 
 
@@ -218,93 +227,43 @@ def effective_roster(
 # --- sections and the report ------------------------------------------------------------------
 
 
-def _person(roster: Roster, email: str) -> str:
-    return roster.person_by_email(email) or f"<{email}>"
-
-
-def authors_since_approved(
-    changes: Sequence[Change],
-    approved_before: set[str],
-    roster: Roster,
-) -> dict[str, str]:
-    """People who authored a change since the newest change that produced an approved text;
-    maps each to the commit, for messages."""
-    authors: dict[str, str] = {}
-    for ch in changes:  # newest first
-        if ch.blob in approved_before:
-            break
-        for email in ch.emails:
-            authors.setdefault(_person(roster, email), ch.commit)
-    return authors
-
-
-def _sod_needs_history(
-    sec: SectionFacts, records: Sequence[SignoffRecord], roster: Roster, history: History
-) -> bool:
-    """Whether any current approver ever changed this file: only then is the (verified)
-    last approved version needed, so usually no older record is verified at all."""
-    if not roster.policy.separation_of_duties:
-        return False
-    emails = {e for ch in history.get(sec.id, ()) for e in ch.emails}
-    ever = {_person(roster, e) for e in emails}
-    return any(
-        r.fingerprint == sec.blob and r.decision == "approve" and r.reviewer in ever
-        for r in records
-    )
-
-
 def _eligible_for(roster: Roster, sid: str) -> Callable[[str], bool]:
     return lambda person: roster.may_approve_section(sid, person)
 
 
+def _report_changes(history: History, report_changes: Sequence[Change] | None) -> list[Change]:
+    """Changes to the report: to any section or report.yaml (the edge passes them, newest
+    first); pure callers that pass none get the sections' changes."""
+    if report_changes is not None:
+        return list(report_changes)
+    return [ch for changes in history.values() for ch in changes]
+
+
 def checks(
-    facts: Facts, roster: Roster, records: Iterable[SignoffRecord], history: History
+    facts: Facts,
+    roster: Roster,
+    records: Iterable[SignoffRecord],
+    history: History,
+    report_changes: Sequence[Change] | None = None,
 ) -> tuple[SignoffRecord, ...]:
-    """Section and report records whose signatures the decision depends on."""
+    """Section and report records whose signatures the decision depends on: the current
+    text's, and the older texts' too where separation of duties has to find the last approved
+    version (someone who may approve also changed the text)."""
     groups = _by_scope(records)
     needed: list[SignoffRecord] = []
     for sec in facts.sections:
         eligible = _eligible_for(roster, sec.id)
         mine = [r for r in groups.get(f"section:{sec.id}", []) if eligible(r.reviewer)]
         needed += [r for r in mine if r.fingerprint == sec.blob]
-        if _sod_needs_history(sec, mine, roster, history):
-            needed += [r for r in mine if r.fingerprint != sec.blob and r.decision == "approve"]
-    needed += [
-        r
-        for r in groups.get("report", [])
-        if r.fingerprint == facts.report_fingerprint and roster.may_approve_report(r.reviewer)
-    ]
+        who = roster.policy.for_section(sec.id)
+        if duties.needs_history(history.get(sec.id, ()), roster, who):
+            needed += [r for r in mine if r.fingerprint != sec.blob]
+    finals = [r for r in groups.get("report", []) if roster.may_approve_report(r.reviewer)]
+    needed += [r for r in finals if r.fingerprint == facts.report_fingerprint]
+    changes = _report_changes(history, report_changes)
+    if duties.needs_history(changes, roster, roster.policy.report):
+        needed += [r for r in finals if r.fingerprint != facts.report_fingerprint]
     return tuple(needed)
-
-
-def sod_excluded(
-    sec: SectionFacts,
-    roster: Roster,
-    records: Sequence[SignoffRecord],
-    history: History,
-    verified: Verified,
-) -> dict[str, str]:
-    """People who may not approve ``sec`` now, with why: they authored a change since its
-    last approved version (a text that a verified, eligible approval approved)."""
-    if not roster.policy.separation_of_duties:
-        return {}
-    who = roster.policy.for_section(sec.id)
-    approved_before = {
-        r.fingerprint
-        for r in records
-        if r.scope == f"section:{sec.id}"
-        and r.decision == "approve"
-        and r.fingerprint != sec.blob
-        and roster.eligible(who, r.reviewer)
-        and _counts(r, roster, verified)
-    }
-    return {
-        person: f"authored commit {commit[:10]} since the last approved version "
-        "(separation of duties)"
-        for person, commit in authors_since_approved(
-            history.get(sec.id, ()), approved_before, roster
-        ).items()
-    }
 
 
 def _section(
@@ -314,15 +273,18 @@ def _section(
     history: History,
     verified: Verified,
     order: Order,
+    ancestry: Ancestry | None = None,
 ) -> SectionVerdict:
     scope = f"section:{sec.id}"
     mine = list(records)
+    who = roster.policy.for_section(sec.id)
+    changes = history.get(sec.id, ())
     excluded: dict[str, str] = {}
-    if _sod_needs_history(sec, mine, roster, history):
-        excluded = sod_excluded(sec, roster, mine, history, verified)
-    return _tally(
-        mine, sec.blob, roster.policy.for_section(sec.id), roster, verified, scope, excluded, order
-    )
+    if duties.needs_history(changes, roster, who):
+        excluded = duties.excluded(
+            changes, mine, sec.blob, who, roster, verified, order, ancestry, "version"
+        )
+    return _tally(mine, sec.blob, who, roster, verified, scope, excluded, order)
 
 
 def evaluate(
@@ -333,9 +295,13 @@ def evaluate(
     verified: Verified,
     order: Order = TIME_ORDER,
     blocking: Sequence[str] = (),
+    ancestry: Ancestry | None = None,
+    report_changes: Sequence[Change] | None = None,
 ) -> GateResult:
     """The decision for the whole report at one commit. ``blocking``: problems found at the
-    edge that keep the gate shut whatever the records say (a record deleted from the ledger)."""
+    edge that keep the gate shut whatever the records say (a record deleted from the ledger).
+    ``ancestry``: the commit graph, for what each approval had seen (separation of duties);
+    ``report_changes``: changes to any section or report.yaml, newest first."""
     records = [r for r in records if r.report == facts.report and r.year == facts.year]
     roster = roster_verdict.roster
     if roster is None:
@@ -353,7 +319,9 @@ def evaluate(
         )
     groups = _by_scope(records)
     sections = {
-        s.id: _section(s, roster, groups.get(f"section:{s.id}", []), history, verified, order)
+        s.id: _section(
+            s, roster, groups.get(f"section:{s.id}", []), history, verified, order, ancestry
+        )
         for s in facts.sections
     }
     missing: list[str] = []
@@ -362,14 +330,32 @@ def evaluate(
         if v.status != "approved":
             missing.append(f"section {sec.id} ({sec.title}): {v.status}, {v.still_needed}")
         missing += [f"section {sec.id}: {n}" for n in v.notes]
+    finals = groups.get("report", [])
+    changes = _report_changes(history, report_changes)
+    final_excluded: dict[str, str] = {}
+    if duties.needs_history(changes, roster, roster.policy.report):
+        final_excluded = duties.excluded(
+            changes,
+            finals,
+            facts.report_fingerprint,
+            roster.policy.report,
+            roster,
+            verified,
+            order,
+            ancestry,
+            "report",
+            by_blob=False,
+        )
     report = _tally(
-        groups.get("report", []),
+        finals,
         facts.report_fingerprint,
         roster.policy.report,
         roster,
         verified,
         "report",
-        order=order,
+        final_excluded,
+        order,
+        "report",
     )
     not_ready = [sid for sid, v in sections.items() if v.status != "approved"]
     if not_ready and report.status == "approved":
@@ -379,9 +365,12 @@ def evaluate(
             report.required,
             (),
             f"final approval counts only once every section is approved ({', '.join(not_ready)})",
+            report.notes,
+            excluded=report.excluded,
         )
     if report.status != "approved":
         missing.append(f"report (final approval): {report.status}, {report.still_needed}")
+    missing += [f"report: {n}" for n in report.notes]
     if roster_verdict.status in ("pending", "rejected"):
         who = roster_verdict.verdict.still_needed if roster_verdict.verdict else ""
         missing.append(
