@@ -24,12 +24,36 @@ _POINT_RES = {
 }
 
 
+# Characters that start an inline rule of the commonmark preset (newline, escape, backticks,
+# emphasis, link, image, autolink, html_inline, entity), and the whitespace the newline rule
+# drops around a line break. A run without them is plain text as it stands.
+_INLINE_MARKUP = re.compile(r"[\\`*_\[\]!<&]| \n|\n[ \t]")
+
+
 @cache
 def _parser() -> Any:
     # Imported here so that importing this module stays cheap for commands that never parse.
+    # The core "inline" rule is off: ``_inline_text`` runs the inline parser only on runs that
+    # hold markup (about half of a report's paragraphs have none, and inline parsing is half
+    # the cost of parsing).
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark").enable("table")
+    return MarkdownIt("commonmark").enable("table").disable("inline")
+
+
+def _inline_text(content: str, env: dict[str, Any]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Plain text and code ranges of one inline run, as markdown-it's inline parser reads it.
+
+    Fast path: no markup at all, or only ``\\*`` escapes (the sample's ``\\*\\*\\*``
+    placeholders): the text is the run itself with those escapes resolved.
+    """
+    rest = content.replace("\\*", "") if "\\*" in content else content
+    if not _INLINE_MARKUP.search(rest):
+        return content.replace("\\*", "*") if rest is not content else content, ()
+    md = _parser()
+    children: list[Any] = []
+    md.inline.parse(content, md, env, children)
+    return _plain(children)
 
 
 def cn_number(text: str) -> int | None:
@@ -148,7 +172,8 @@ def _plain(children: list[Any]) -> tuple[str, tuple[tuple[int, int], ...]]:
     code: list[tuple[int, int]] = []
     length = 0
     for child in children:
-        if child.type in ("text", "html_inline"):
+        # text_special (escapes, entities) is what the core text_join rule makes text.
+        if child.type in ("text", "text_special", "html_inline"):
             piece = child.content
         elif child.type == "code_inline":
             piece = child.content
@@ -190,7 +215,8 @@ def parse(body: str, body_line: int = 1) -> Document:
     # markdown-it normalises these itself; do it first so that lines and columns agree
     # (bodies read by reportflow.core.textio never contain \r already).
     body = body.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
-    tokens = _parser().parse(body)
+    env: dict[str, Any] = {}  # link reference definitions, for the inline parser
+    tokens = _parser().parse(body, env)
     lines = body.split("\n")
     blocks: list[Block] = []
     depth = 0
@@ -222,7 +248,7 @@ def parse(body: str, body_line: int = 1) -> Document:
             starts = _starts(tok.content, lines, first, last, body_line, hint)
             if pending == "cell":
                 cell_hint[first] = starts[0][1] + len(tok.content)
-            text, code = _plain(tok.children or [])
+            text, code = _inline_text(tok.content, env)
             span = Span(text, tok.content, starts, code)
             nesting = level if pending == "heading" else depth
             blocks.append(Block(pending, starts[0][0], span, nesting, depth > 0))
