@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportflow.core.i18n import N_, _
+from reportflow.core.prewalk import Prewalk
 from reportflow.core.safe_text import shown
-from reportflow.signoff import approval
+
+if TYPE_CHECKING:
+    from reportflow.signoff import approval
 
 #: A verdict's status as a person reads it (JSON keeps the ids).
 STATUS = {
@@ -63,7 +66,10 @@ def render(result: approval.Approval, name: str) -> str:
 
 
 def run(report_dir: Path, rev: str = "HEAD", fmt: str = "text") -> int:
-    result = approval.evaluate_at(Path(report_dir), rev)
+    early = Prewalk(Path(report_dir), rev) if Path(report_dir).is_dir() else None
+    from reportflow.signoff import approval  # imported while git walks
+
+    result = approval.evaluate_at(Path(report_dir), rev, early=early)
     if fmt == "json":
         print(json.dumps(as_json(result), ensure_ascii=False, indent=2))
     else:

@@ -15,7 +15,7 @@ from types import MappingProxyType
 import git
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
-from reportflow.core import history
+from reportflow.core import history, prewalk
 from reportflow.core.errors import GitError, GitInputError
 from reportflow.core.i18n import _
 
@@ -206,7 +206,7 @@ def folder_files(
 # --- history for sign-offs and the approval gate ------------------------------------------------
 
 
-def walk(repo: git.Repo, rev: str, *prefixes: str) -> history.Walk:
+def walk(repo: git.Repo, rev: str, *prefixes: str, log: str | None = None) -> history.Walk:
     """Every commit reachable from ``rev`` (a commit or a range such as ``main..HEAD``) and
     the changes to files under ``prefixes``, merges that added text of their own included.
 
@@ -216,19 +216,8 @@ def walk(repo: git.Repo, rev: str, *prefixes: str) -> history.Walk:
     """
     if not has_commits(repo):
         return history.Walk(MappingProxyType({}), MappingProxyType({}))
-    out = run(
-        repo,
-        "-c",
-        "core.quotePath=false",
-        "log",
-        "--topo-order",
-        "--no-renames",
-        "--raw",
-        "--no-abbrev",
-        "-c",
-        history.LOG_FORMAT,
-        rev,
-    )
+    # ``log``: the same git log's output, started early by ``core.prewalk``
+    out = log if log is not None else run(repo, *prewalk.LOG_ARGS, rev)
     found = history.parse_log(out, prefixes)
     merges = sorted({m for ms in found.merge_candidates.values() for m in ms})
     if not merges:

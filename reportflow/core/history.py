@@ -96,6 +96,9 @@ class Walk:
 
 
 def _emails(author: str, committer: str, trailers: str) -> tuple[str, ...]:
+    if not trailers:  # the common case, once per commit of a long history
+        a, c = author.strip().lower(), committer.strip().lower()
+        return tuple(dict.fromkeys(e for e in (a, c) if e))
     found = [author, committer, *(m for t in trailers.split(TRAILER) for m in _EMAIL.findall(t))]
     unique: dict[str, None] = {}
     for email in found:

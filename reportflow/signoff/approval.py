@@ -20,6 +20,7 @@ from reportflow.content import model
 from reportflow.core import gitio, history
 from reportflow.core.errors import ReportflowError
 from reportflow.core.history import Change
+from reportflow.core.prewalk import Prewalk
 from reportflow.signoff import gate, ledger, ledgerview, roster
 from reportflow.signoff.gate import SectionVerdict
 from reportflow.signoff.ledger import SignoffRecord
@@ -69,15 +70,14 @@ class Context:
     # approver's separation of duties)
     report_history: tuple[Change, ...] = ()
 
-    def gate_history(self) -> dict[str, list[gate.Change]]:
-        return {sid: _gate_changes(changes) for sid, changes in self.history.items()}
+    # The gate reads a change's commit, blob and emails, which history.Change has: handing
+    # the walk's changes over as they are saves rebuilding thousands of objects (40 ms on the
+    # gate benchmark); gate.Change is the same shape, for tests that build history by hand.
+    def gate_history(self) -> Mapping[str, Sequence[Change]]:
+        return self.history
 
-    def gate_report_changes(self) -> list[gate.Change]:
-        return _gate_changes(self.report_history)
-
-
-def _gate_changes(changes: Sequence[Change]) -> list[gate.Change]:
-    return [gate.Change(c.commit, c.email, c.blob, c.emails[1:]) for c in changes]
+    def gate_report_changes(self) -> Sequence[Change]:
+        return self.report_history
 
 
 def _join(folder: str, rel: str) -> str:
@@ -90,9 +90,11 @@ def load_context(
     records: Sequence[SignoffRecord] | None = None,
     *,
     at: model.Snapshot | None = None,
+    early: Prewalk | None = None,
 ) -> Context:
     """Everything the decision at ``rev`` reads; ``at`` is the report at that commit when
-    the caller has loaded it already (then ``rev`` is ignored)."""
+    the caller has loaded it already (then ``rev`` is ignored); ``early``: the history walk,
+    started before the imports (used only if it walked this commit)."""
     report_dir = Path(report_dir)
     repo = gitio.require_repo(report_dir)
     commit = at.commit if at is not None else gitio.resolve(repo, rev)
@@ -101,12 +103,14 @@ def load_context(
     # The history walk is the slowest step: git runs it on the other core while we parse.
     with ThreadPoolExecutor(max_workers=1) as pool:
         walk_job = pool.submit(
-            gitio.walk,
-            repo,
-            commit,
-            _join(folder, model.SECTIONS_DIR) + "/",
-            yaml_path,
-            _join(folder, model.SIGNOFFS_DIR) + "/",
+            lambda: gitio.walk(
+                repo,
+                commit,
+                _join(folder, model.SECTIONS_DIR) + "/",
+                yaml_path,
+                _join(folder, model.SIGNOFFS_DIR) + "/",
+                log=early.output_for(commit) if early is not None else None,
+            )
         )
         snap = at if at is not None else model.snapshot(repo, commit, folder, report_dir)
         report, blobs = snap.report, snap.blobs
@@ -362,11 +366,15 @@ def decide(ctx: Context) -> tuple[Approval, gate.GateResult]:
 
 
 def evaluate_at(
-    report_dir: Path, rev: str = "HEAD", *, at: model.Snapshot | None = None
+    report_dir: Path,
+    rev: str = "HEAD",
+    *,
+    at: model.Snapshot | None = None,
+    early: Prewalk | None = None,
 ) -> Approval:
     """The decision at ``rev`` (or at the snapshot ``at``), with the records in
     ``signoffs/`` there."""
-    return decide(load_context(Path(report_dir), rev, at=at))[0]
+    return decide(load_context(Path(report_dir), rev, at=at, early=early))[0]
 
 
 def evaluate_records(report_dir: Path, rev: str, records: Sequence[Mapping[str, Any]]) -> Approval:
