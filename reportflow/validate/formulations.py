@@ -7,13 +7,15 @@ and last characters (a different last character is usually a different, correct 
 character (see ``edits``); not be a canonical or allowed phrase nor overlap an exact occurrence
 of one (``_masks``); and not differ only in numerals (十九大/二十大) or in quotes and 、.
 Speed: one regex per phrase finds windows with the right first and last characters
-(``Phrase.candidates``), so the comparison runs on a handful of windows per paragraph.
+(``Phrase.candidates``), so the comparison runs on a handful of windows per paragraph; one
+regex of them all (``Dictionary.starts``) first finds where any window starts, so a paragraph
+is scanned once, not once per phrase (most paragraphs have no window at all).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from reportflow.validate.rule import Context, Rule
@@ -62,6 +64,21 @@ class Dictionary:
     phrases: tuple[Phrase, ...]
     variants: tuple[tuple[str, str], ...]  # (wrong, canonical)
     exact: tuple[str, ...]  # canonical + allowed: never reported, nor anything inside them
+
+    # Derived once (``__post_init__``): where a window of any fuzzy phrase starts (the union
+    # of their ``candidates``), and the indexes in ``phrases`` of the fuzzy phrases by first
+    # character.
+    starts: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    by_first: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fuzzy = [(i, p.text) for i, p in enumerate(self.phrases) if p.k]
+        union = "|".join(_candidates(t).pattern for _, t in fuzzy) or "(?!)"
+        by_first: dict[str, tuple[int, ...]] = {}
+        for i, t in fuzzy:
+            by_first[t[0]] = (*by_first.get(t[0], ()), i)
+        object.__setattr__(self, "starts", re.compile(union, re.S))
+        object.__setattr__(self, "by_first", by_first)
 
 
 def max_edits(length: int) -> int:
@@ -144,14 +161,17 @@ def find(text: str, dic: Dictionary | None = None) -> list[tuple[int, int, str, 
             i = text.find(wrong, i + 1)
     exact: list[tuple[int, int]] | None = None
     n = len(text)
-    for p in dic.phrases:
-        if p.k == 0:
-            continue
+    starts: dict[str, list[int]] = {}  # first character -> where some window starts
+    for m in dic.starts.finditer(text):
+        starts.setdefault(m.group(), []).append(m.start())
+    # Phrase order, as the tie-breaking of overlapping hits below depends on it.
+    for index in sorted(k for first in starts for k in dic.by_first.get(first, ())):
+        p = dic.phrases[index]
         first, last, size = p.text[0], p.text[-1], len(p.text)
-        if first not in text or last not in text:
-            continue
-        for m in p.candidates.finditer(text):
-            i = m.start()
+        candidates = p.candidates
+        for i in starts.get(first, ()):
+            if not candidates.match(text, i):
+                continue
             for width in (size, size + 1):
                 end = i + width
                 if end > n or text[end - 1] != last:
