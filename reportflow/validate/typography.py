@@ -83,11 +83,31 @@ def _between(text: str) -> list[int]:
 
 _FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 # What autocorrect (space rules off) can change: ASCII letters or punctuation, spaces,
-# full-width letters and digits. Paragraphs without any are not handed to it.
-_AUTOCORRECT_CAN_CHANGE = re.compile(r"[A-Za-z!-$&-)+-.:-@\[-`{-~\s\uff10-\uff5a]")
+# full-width letters and digits, and the full-width ：；＜＝＞？＠ only next to an ASCII digit
+# (9：4 -> 9:4; elsewhere, as in every ：and ； of Chinese prose, it leaves them, as fuzzing
+# autocorrect with them in real paragraphs showed). Paragraphs without any are not handed to it.
+_AUTOCORRECT_CAN_CHANGE = re.compile(
+    r"[A-Za-z!-$&-)+-.:-@\[-`{-~\s\uff10-\uff19\uff21-\uff5a]"
+    r"|(?<=[0-9])[\uff1a-\uff20]|[\uff1a-\uff20](?=[0-9])"
+)
 _PAIRS = {"“": "”", "《": "》", "（": "）", "【": "】", "‘": "’"}
 _CLOSERS = {v: k for k, v in _PAIRS.items()}
 _PAIR_MARKS = re.compile("[“”《》（）【】‘’]")
+_NOT_PAIR_MARKS = re.compile("[^“”《》（）【】‘’]+")
+_MATCHED_PAIRS = re.compile("“”|《》|（）|【】|‘’")
+
+
+def _well_nested(text: str) -> bool:
+    """Whether every mark of ``_PAIRS`` in ``text`` is closed in order: removing matched
+    adjacent pairs until none is left empties the marks (in C; the common case)."""
+    marks = _NOT_PAIR_MARKS.sub("", text)
+    while marks:
+        marks, removed = _MATCHED_PAIRS.subn("", marks)
+        if not removed:
+            return False
+    return True
+
+
 _AUTOCORRECT_RULES = {
     "space-word": 0,
     "space-punctuation": 0,
@@ -137,6 +157,8 @@ def _autocorrected(ctx: Context, d: Doc, block: Any, seen: set[int]) -> None:
 
 
 def _balance(ctx: Context, d: Doc, block: Any) -> None:
+    if _well_nested(block.text):
+        return
     stack: list[tuple[str, int]] = []
     for m in _PAIR_MARKS.finditer(block.text):
         i, ch = m.start(), m.group()
