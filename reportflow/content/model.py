@@ -163,7 +163,7 @@ def split_front_matter(text: str, file: str) -> tuple[dict[str, Any], str, int]:
         )
     for i in range(1, len(lines)):
         if lines[i].strip() in ("---", "..."):
-            meta = schema.parse_yaml("\n".join(lines[1:i]), file, line_offset=1)
+            meta = schema.parse_front_matter("\n".join(lines[1:i]), file, line_offset=1)
             if not isinstance(meta, dict):
                 raise ContentError(
                     "front matter must be a mapping of keys (id:, title:, owner:)",
