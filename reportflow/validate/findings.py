@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 ERROR = "error"
@@ -23,8 +23,17 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it deep-copies every field, a third of the time of a
-        # 1,000-section validation with thousands of findings. All fields are immutable.
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        # 1,000-section validation with thousands of findings. All fields are immutable;
+        # spelt out (not dataclasses.fields, slow per call) in field order, as before.
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "fix": self.fix,
+        }
 
 
 @dataclass(frozen=True)
