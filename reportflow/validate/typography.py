@@ -86,9 +86,9 @@ _FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（",
 # full-width letters and digits, and the full-width ：；＜＝＞？＠ only next to an ASCII digit
 # (9：4 -> 9:4; elsewhere, as in every ：and ； of Chinese prose, it leaves them, as fuzzing
 # autocorrect with them in real paragraphs showed). Paragraphs without any are not handed to it.
-_AUTOCORRECT_CAN_CHANGE = re.compile(
-    r"[A-Za-z!-$&-)+-.:-@\[-`{-~\s\uff10-\uff19\uff21-\uff5a]"
-    r"|(?<=[0-9])[\uff1a-\uff20]|[\uff1a-\uff20](?=[0-9])"
+_AUTOCORRECT_CAN_CHANGE = re.compile(  # one class, then the digit test for ：；＜＝＞？＠ only
+    r"[A-Za-z!-$&-)+-.:-@\[-`{-~\s\uff10-\uff5a]"
+    r"(?:(?<=[\uff1a-\uff20])(?:(?<=[0-9].)|(?=[0-9]))|(?<![\uff1a-\uff20]))"
 )
 _PAIRS = {"“": "”", "《": "》", "（": "）", "【": "】", "‘": "’"}
 _CLOSERS = {v: k for k, v in _PAIRS.items()}
