@@ -99,8 +99,10 @@ class Span:
         (so a space in code is the next space or line break, whichever comes first).
         markdown-it does not keep inline positions, hence this small hand-written step.
         """
-        pos = 0
         src = self.source
+        if 0 <= index < len(self.text) and src.startswith(self.text[: index + 1]):
+            return index  # no markup up to there: each character is where the greedy loop finds it
+        pos = 0
         for i, ch in enumerate(self.text[: index + 1]):
             found = src.find(ch, pos)
             if ch == " " and self.in_code(i):
