@@ -9,7 +9,6 @@ from reportflow.core.errors import InputError
 
 PREFACE_TITLE = "前言"
 #: Written where the user gave no value: the placeholder rule flags it until someone fills it.
-TO_FILL = "【待补充】"
 
 
 def section_ids(doc: importer.ImportedDocument, ids: list[str] | None, template: dict) -> list[str]:
@@ -67,7 +66,7 @@ def run(
         "report": report,
         "year": year,
         "title": report_title,
-        "organisation": organisation or TO_FILL,
+        "organisation": organisation or scaffold.TO_FILL,
         "template": template,
         "language": "zh-CN",
         "sections": names,

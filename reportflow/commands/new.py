@@ -5,30 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reportflow.commands.import_ import TO_FILL
-from reportflow.content import model, scaffold, templates
+from reportflow.content import model, scaffold
 
 
 def from_template(
     report: str, year: int, template: str, title: str | None, organisation: str | None, owner: str
 ) -> tuple[dict[str, Any], list[scaffold.NewSection]]:
-    tpl = templates.load_template(template)
-    planned = tpl.get("sections") or [{"id": "section-1", "title": "一、" + TO_FILL}]
-    sections = [
-        scaffold.NewSection(
-            id=s["id"],
-            title=s["title"],
-            owner=owner,
-            body="",
-            show_heading=s.get("show_heading", True),
-        )
-        for s in planned
-    ]
+    sections = scaffold.template_sections(template, owner)
     doc = {
         "report": report,
         "year": year,
-        "title": title or TO_FILL,
-        "organisation": organisation or TO_FILL,
+        "title": title or scaffold.TO_FILL,
+        "organisation": organisation or scaffold.TO_FILL,
         "template": template,
         "language": "zh-CN",
         "sections": [s.id for s in sections],

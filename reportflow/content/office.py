@@ -20,13 +20,13 @@ from typing import Any
 
 import yaml
 
-from reportflow.content import scaffold, templates
+from reportflow.content import scaffold
 from reportflow.content.model import REPORT_FILE
 from reportflow.core import gitio
 from reportflow.core.errors import InputError
 
 #: Written where the user gave no value, as ``new`` and ``import`` do.
-TO_FILL = "【待补充】"
+TO_FILL = scaffold.TO_FILL
 CONTENT = "content"
 PRE_COMMIT = ".pre-commit-config.yaml"
 GITIGNORE = ".gitignore"
@@ -198,21 +198,6 @@ def office_readme(opts: OfficeOptions, report_dir: str) -> str:
 """
 
 
-def _planned_sections(template: str) -> list[scaffold.NewSection]:
-    tpl = templates.load_template(template)
-    planned = tpl.get("sections") or [{"id": "section-1", "title": "一、" + TO_FILL}]
-    return [
-        scaffold.NewSection(
-            id=s["id"],
-            title=s["title"],
-            owner=OWNER,
-            body="",
-            show_heading=s.get("show_heading", True),
-        )
-        for s in planned
-    ]
-
-
 def _existing_repo(target: Path) -> bool:
     """Whether ``target`` is the top of a git work tree (a folder inside another repository
     is not: ``git init`` makes it a repository of its own, as git itself would)."""
@@ -256,7 +241,7 @@ def _stage(
     staging: Path, target: Path, opts: OfficeOptions, report_dir: Path, in_repo: bool
 ) -> tuple[list[str], list[str]]:
     """Write every file into ``staging``; (entries to move into target, files kept)."""
-    sections = _planned_sections(opts.template)
+    sections = scaffold.template_sections(opts.template, OWNER)
     text = report_yaml(opts, [s.id for s in sections])
     doc: dict[str, Any] = yaml.safe_load(text)
     folder = scaffold.write_report(staging / report_dir, doc, sections)  # schema-checked

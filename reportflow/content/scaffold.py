@@ -17,9 +17,12 @@ from typing import Any
 
 import yaml
 
-from reportflow.content import schema
+from reportflow.content import schema, templates
 from reportflow.content.model import REPORT_FILE, SECTIONS_DIR, SIGNOFFS_DIR, Report
 from reportflow.core.errors import ContentError, InputError
+
+#: What a skeleton leaves for a person to fill in; ``placeholders.marker`` reports it.
+TO_FILL = "【待补充】"
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,24 @@ class NewSection:
         if not self.show_heading:
             meta["show_heading"] = False
         return meta
+
+
+def template_sections(template: str, owner: str) -> list[NewSection]:
+    """The template's sections, empty, owned by ``owner`` (``new``, ``init``); a template
+    without sections gives one section to fill in."""
+    planned = templates.load_template(template).get("sections") or [
+        {"id": "section-1", "title": "一、" + TO_FILL}
+    ]
+    return [
+        NewSection(
+            id=s["id"],
+            title=s["title"],
+            owner=owner,
+            body="",
+            show_heading=s.get("show_heading", True),
+        )
+        for s in planned
+    ]
 
 
 def dump_yaml(doc: Any) -> str:
