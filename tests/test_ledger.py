@@ -11,8 +11,8 @@ import pytest
 from conftest import commit_all, git
 from signoff_support import head, make_keys, make_repo, section_file
 
-from reportflow.core import gitio
-from reportflow.signoff import approval, ledger, roster
+from reportflow.core import gitio, history
+from reportflow.signoff import approval, ledger, ledgerview, roster
 
 
 @pytest.fixture(scope="session")
@@ -92,15 +92,22 @@ def test_malformed_files_become_named_problems() -> None:
         ("s/readme.txt", b"hi"),
         ("s/.gitkeep", b""),
     ]
-    records, problems = ledger.load_files(files)
+    parsed = [ledger.parse_or_problem(data, name) for name, data in files[:4]]
+    records = [r for r in parsed if not isinstance(r, str)]
+    problems = [p for p in parsed if isinstance(p, str)]
     assert [r.source for r in records] == ["s/ok.json"]
-    assert len(problems) == 4
+    assert len(problems) == 3
     for name, text in zip(
-        ["bad.json", "gbk.json", "partial.json", "readme.txt"],
-        ["not valid JSON", "not UTF-8", "schema violation", "not a .json"],
+        ["bad.json", "gbk.json", "partial.json"],
+        ["not valid JSON", "not UTF-8", "schema violation"],
         strict=True,
     ):
         assert any(name in p and text in p for p in problems), problems
+    # file names are the ledger view's to judge: .gitkeep belongs, readme.txt does not
+    walk = history.Walk({}, {})
+    view = ledgerview.from_walk(walk, "s/", {n: ledger.blob_id(d) for n, d in files})
+    assert view.odd == ("s/readme.txt",)
+    assert any("s/readme.txt" in n and "not a sign-off record file name" in n for n in view.notes())
 
 
 def test_blob_id_and_report_fingerprint(tmp_path: Path) -> None:

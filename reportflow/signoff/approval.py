@@ -171,19 +171,12 @@ def load_context(
 Parsed = dict[tuple[str, str], "SignoffRecord | str"]  # (relative path, blob) -> record or problem
 
 
-def _parse(body: bytes, name: str) -> SignoffRecord | str:
-    try:
-        return ledger.parse_file(body, name)
-    except ReportflowError as exc:
-        return f"{exc} (ignored)"
-
-
 def _parse_present(snap: model.Snapshot, report_dir: Path) -> Parsed:
     """The record files at the commit, parsed: the ledger's usual contents, read while the
     history walk runs in git."""
     inner = model.SIGNOFFS_DIR + "/"
     return {
-        (rel, blob): _parse(snap.source.files[rel], str(report_dir / rel))
+        (rel, blob): ledger.parse_or_problem(snap.source.files[rel], str(report_dir / rel))
         for rel, blob in snap.blobs.items()
         if rel.startswith(inner)
         and rel.rsplit("/", 1)[-1] != ledgerview.KEEP
@@ -215,7 +208,7 @@ def _ledger(
             if entry.blob not in data:
                 continue
             name = f"{report_dir / entry.path[cut:]} (as added in {entry.commit[:10]})"
-            rec = _parse(data[entry.blob], name)
+            rec = ledger.parse_or_problem(data[entry.blob], name)
         if isinstance(rec, str):
             problems.append(rec)
             continue

@@ -135,22 +135,13 @@ def parse_file(data: bytes, name: str) -> SignoffRecord:
     return parse_record(doc, name)
 
 
-def load_files(files: Iterable[tuple[str, bytes]]) -> tuple[list[SignoffRecord], list[str]]:
-    """Parse record files; a malformed one becomes a problem line naming it, never a crash."""
-    records: list[SignoffRecord] = []
-    problems: list[str] = []
-    for name, data in files:
-        base = name.rsplit("/", 1)[-1]
-        if base.startswith("."):
-            continue
-        if not base.endswith(".json"):
-            problems.append(f"{name}: not a .json sign-off record (ignored)")
-            continue
-        try:
-            records.append(parse_file(data, name))
-        except ReportflowError as exc:
-            problems.append(f"{exc} (ignored)")
-    return records, problems
+def parse_or_problem(data: bytes, name: str) -> SignoffRecord | str:
+    """A record file parsed, or the problem line naming it: a malformed record never crashes
+    a decision, it is named and not counted."""
+    try:
+        return parse_file(data, name)
+    except ReportflowError as exc:
+        return f"{exc} (ignored)"
 
 
 def to_json(record: SignoffRecord) -> str:
