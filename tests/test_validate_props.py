@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from reportflow.content.markdown import parse
@@ -196,3 +196,69 @@ def test_legitimate_look_alikes_in_any_prose_are_never_placeholders(
 ) -> None:
     body = "".join(f"{a}，{b}，" for a, b in parts) + tail
     assert _markers(body, tmp_path) == []
+
+
+def _halfwidth(body: str, tmp: Path) -> list[tuple[int, int]]:
+    result = check(_report(body, tmp))
+    return [(f.line, f.column) for f in result.findings if f.rule == "typography.halfwidth-punct"]
+
+
+#: A half-width mark in Chinese text, as drafters type it: next to a character, after a
+#: full-width closing mark or quote, before an opening one, with spaces around it. Each form
+#: with the offset of the mark inside it.
+MARK_IN_CHINESE = st.sampled_from(
+    [
+        (",", 0),
+        ("”,", 1),
+        ("）,", 1),
+        ("》:", 1),
+        ("。,", 1),
+        (" , ", 1),
+        (" ;", 1),
+        (":“", 0),
+        ("?", 0),
+        ("!", 0),
+        (" (", 1),
+        ("...", 0),
+    ]
+)
+#: Half-width marks that belong to Latin text, decimals, times, URLs and file names.
+LATIN_IN_CHINESE = st.sampled_from(
+    [
+        "3.5",
+        "9:30",
+        "1:2",
+        "1,000",
+        "https://a.cn/x?a=1",
+        "a.txt",
+        "v1.2.3",
+        "Python, Java",
+        "e.g.",
+        "etc...",
+        "Hello, world!",
+    ]
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(before=PROSE, form=MARK_IN_CHINESE, after=PROSE)
+def test_a_halfwidth_mark_in_chinese_text_is_found_whatever_stands_next_to_it(
+    tmp_path: Path, before: str, form: tuple[str, int], after: str
+) -> None:
+    mark, offset = form
+    body = f"正文{before}工作{mark}落实{after}"
+    assert (6, len(before) + 5 + offset) in _halfwidth(body, tmp_path)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(parts=st.lists(st.tuples(PROSE, LATIN_IN_CHINESE), max_size=5), tail=PROSE)
+def test_latin_marks_inside_chinese_prose_are_never_flagged(
+    tmp_path: Path, parts: list[tuple[str, str]], tail: str
+) -> None:
+    body = "".join(f"{a}，{b} 的" for a, b in parts) + tail
+    assume("。。。" not in body)  # three full stops are an ellipsis written wrong
+    assert _halfwidth(body, tmp_path) == []

@@ -32,6 +32,14 @@ L = BODY_LINE
         # typography
         ("认真贯彻,严格落实。", "typography.halfwidth-punct", [(L, 5)]),
         ("党组(试行)办法；认真;落实", "typography.halfwidth-punct", [(L, 3), (L, 6), (L, 12)]),
+        # punctuation next to punctuation: the sentence is Chinese, not only the neighbour
+        ("“引语”,然后落实", "typography.halfwidth-punct", [(L, 5)]),
+        ("（试行）,办法；《准则》:要求", "typography.halfwidth-punct", [(L, 5), (L, 13)]),
+        ("会议 , 开展检查 ;落实", "typography.halfwidth-punct", [(L, 4), (L, 11)]),
+        ("说明:“内容”，是否落实?", "typography.halfwidth-punct", [(L, 3), (L, 13)]),
+        ("见 (Smith, 2020)。工作。,", "typography.halfwidth-punct", [(L, 3), (L, 15), (L, 20)]),
+        ("时间:9点，网址:https://a.cn", "typography.halfwidth-punct", [(L, 3), (L, 9)]),
+        ("等等...落实。。。开展", "typography.halfwidth-punct", [(L, 3), (L, 8)]),
         ('落实"三会一课"制度', "typography.ascii-quote", [(L, 3), (L, 8)]),
         ("认真贯彻《准则，严格", "typography.unbalanced", [(L, 5)]),
         ("“两个维护”和「四个意识」以及“四个自信”", "typography.mixed-quotes", [(L, 8)]),
@@ -62,6 +70,10 @@ def test_rule_fires_at_exact_place(tmp_path: Path, body: str, rule: str, expecte
         "到2035年基本实现现代化，2021—2025年规划，2023年1月。",  # targets, report year + 1
         "English, with commas (and parentheses): fine!",  # no Chinese around
         "比例为1:2，时间10:30，（试行）办法。",  # digits, full-width parentheses
+        "版本 3.5 发布，时间 9:30 开会，共1,000人。",  # decimals, times, thousands
+        "网址 https://a.cn/x?a=1 查看，文件 a.txt 和 b.pdf，v1.2.3 版本。",  # URLs, files
+        "使用 Python, Java 等语言，即 e.g. 示例，等等……",  # Latin text, a real ellipsis
+        "He said: “yes, fine...”然后。",  # a Latin sentence inside Chinese prose
         "习近平新时代中国特色社会主义思想，党的十九大精神和党的二十大精神。",
         "严格落实中央“八项规定”精神，中央八项规定及其实施细则精神。",
         "落实全面从严治党责任，全面从严治党的责任，党中央各项决策部署。",

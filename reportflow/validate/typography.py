@@ -71,14 +71,55 @@ def _neighbours(text: str, i: int) -> tuple[bool, bool]:
     return before, after
 
 
+#: Passed over when looking for the text a mark belongs to: spaces, quotes and ASCII marks.
+_SKIP = frozenset(" \t\u3000\"'`“”‘’,;:?!()[]{}<>.-_/\\*~")
+
+
+def _side(text: str, i: int, step: int) -> str:
+    """What the mark at ``i`` stands next to, looking one way past spaces, quotes and other
+    marks: ``zh`` (a Chinese character or full-width punctuation), ``latin`` (a letter, a digit
+    or anything else) or ``end`` (the edge of the paragraph). Looking past them is what makes
+    ``”,`` ``）,`` ``。,`` and `` , `` count as Chinese context, and ``9:30`` ``a.txt``
+    ``https://`` and ``(Smith, 2020`` as Latin."""
+    j = i + step
+    while 0 <= j < len(text):
+        ch = text[j]
+        if ch not in _SKIP:
+            o = ord(ch)
+            if is_cjk(ch) or 0x3000 <= o <= 0x303F or 0xFF01 <= o <= 0xFF60:
+                return "zh"
+            return "latin"
+        j += step
+    return "end"
+
+
 def _between(text: str) -> list[int]:
-    """Half-width marks with Chinese on both sides; parentheses with Chinese on either side."""
+    """Half-width marks that belong to Chinese text (see ``_side``). ``,;:?!`` close what stands
+    before them, so they need Chinese before them (``时间:9点`` is Chinese; ``Python, Java``,
+    ``1:2`` and an English ``Hello, world!`` inside Chinese prose stay); parentheses need
+    Chinese on either side."""
     out = []
     for m in _MARKS.finditer(text):
-        before, after = _neighbours(text, m.start())
-        if (before and after) or (m.group() in "()" and (before or after)):
-            out.append(m.start())
+        i = m.start()
+        if _side(text, i, -1) == "zh" or (m.group() in "()" and _side(text, i, 1) == "zh"):
+            out.append(i)
     return out
+
+
+_ELLIPSIS = re.compile(r"\.{3,}|。{3,}")
+
+
+_ZH_ELLIPSIS = {("zh", "zh"), ("zh", "latin"), ("zh", "end"), ("end", "zh")}
+
+
+def _ellipses(text: str) -> list[re.Match[str]]:
+    """``...`` (or ``。。。``) after Chinese text, which writes the ellipsis as ``……``."""
+    return [
+        m
+        for m in _ELLIPSIS.finditer(text)
+        if m.group()[0] == "。"
+        or (_side(text, m.start(), -1), _side(text, m.end() - 1, 1)) in _ZH_ELLIPSIS
+    ]
 
 
 _FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
@@ -212,6 +253,18 @@ def run(ctx: Context) -> None:
                     pos,
                     f"中文中使用了半角“{mark}”，应为“{_FULL[mark]}” / use full-width",
                     _FULL[mark],
+                )
+            for m in _ellipses(text) if "..." in text or "。。。" in text else ():
+                if block.span.code and block.span.in_code(m.start()):
+                    continue
+                seen.update(range(m.start(), m.end()))
+                ctx.at(
+                    "typography.halfwidth-punct",
+                    d,
+                    block,
+                    m.start(),
+                    f"省略号“{m.group()}”应为“……” / write the ellipsis as “……”",
+                    "……",
                 )
             if auto:
                 _autocorrected(ctx, d, block, seen)
