@@ -277,11 +277,19 @@ def signoff_cmd(
     scope = f"section:{section}" if section is not None else ("report" if report else "roster")
     decision = "reject" if reject else "approve"
     req = signoff.Request(scope, person, decision, message, key)
-    written = signoff.run(path, req)
-    done = (
+    done = signoff.run(path, req)
+    if not done.written:
+        said = (
+            _("{person} has already rejected this text of {scope} ({file}): nothing written")
+            if reject
+            else _("{person} has already approved this text of {scope} ({file}): nothing written")
+        )
+        typer.echo(said.format(person=person, scope=scope, file=done.path))
+        return
+    said = (
         _("{person} rejected {scope}: {file}") if reject else _("{person} approved {scope}: {file}")
     )
-    typer.echo(done.format(person=person, scope=scope, file=written))
+    typer.echo(said.format(person=person, scope=scope, file=done.path))
 
 
 @app.command(

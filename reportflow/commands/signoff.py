@@ -32,6 +32,16 @@ class Request:
     channel: str = "cli"
 
 
+@dataclass(frozen=True)
+class Done:
+    """What a sign-off did: ``written`` is False when the ledger already held the same
+    decision by the same person on the same text (``path`` then names that record)."""
+
+    path: Path
+    written: bool
+    record: ledger.SignoffRecord
+
+
 def _refuse(message: str, hint: str | None = None) -> Refused:
     return Refused(message, hint=hint)
 
@@ -125,6 +135,29 @@ def _policy_checks(ctx: approval.Context, req: Request, result: gate.GateResult)
             )
 
 
+def already_decided(
+    ctx: approval.Context, result: gate.GateResult, req: Request, fingerprint: str
+) -> ledger.SignoffRecord | None:
+    """The person's own record of this very decision on this very text, when a new one would
+    add nothing (issue 16): an approval that counts now, or a reject that is their latest word
+    on the text. A record that did not verify, or an approval that does not count (say, made
+    before a later reject), is no reason to stop them signing again."""
+    mine = [
+        r
+        for r in ctx.records
+        if r.reviewer == req.person
+        and r.scope == req.scope
+        and r.fingerprint == fingerprint
+        and r not in result.invalid
+    ]
+    if req.decision == "approve":
+        return next((r for r in result.counted if r in mine and r.decision == "approve"), None)
+    latest = [r for r in mine if not any(o is not r and ctx.order.sees(o, r) for o in mine)]
+    if latest and all(r.decision == "reject" for r in latest):
+        return latest[-1]
+    return None
+
+
 def _dead_end_hint(verdict: gate.SectionVerdict) -> str | None:
     """The gate's dead-end sentence (nobody eligible is left), when that is the situation."""
     return verdict.still_needed if "eligible reviewer left for" in verdict.still_needed else None
@@ -206,8 +239,11 @@ def _signing_key(req: Request, judge: Roster) -> keys.SigningKey | None:
     return None
 
 
-def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.SignoffRecord]:
-    """All checks, then the signed record; writes nothing."""
+def build(
+    report_dir: Path, req: Request
+) -> tuple[approval.Context, ledger.SignoffRecord, bool]:
+    """All checks, then the signed record and True; or the record already in the ledger that
+    says the same, and False (nothing to write). Writes nothing."""
     if not SCOPE_RE.match(req.scope):
         raise InputError(
             _("unknown scope {scope!r}").format(scope=req.scope),
@@ -238,6 +274,9 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
             hint=_("people are: {people}").format(people=", ".join(judge.people)),
         )
     judge, fingerprint = _scope_roster(ctx, req, eff)
+    same = already_decided(ctx, result, req, fingerprint)
+    if same is not None:
+        return ctx, same, False
     _policy_checks(ctx, req, result)
     _validation_check(ctx, req, report_dir)
     signing = _signing_key(req, judge)
@@ -264,7 +303,7 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
                 )
             )
         record = signed
-    return ctx, record
+    return ctx, record, True
 
 
 def commit_record(ctx: approval.Context, report_dir: Path, record: ledger.SignoffRecord) -> Path:
@@ -284,9 +323,11 @@ def commit_record(ctx: approval.Context, report_dir: Path, record: ledger.Signof
     return path
 
 
-def run(report_dir: Path, req: Request) -> Path:
-    ctx, record = build(Path(report_dir), req)
-    return commit_record(ctx, Path(report_dir), record)
+def run(report_dir: Path, req: Request) -> Done:
+    ctx, record, new = build(Path(report_dir), req)
+    if not new:
+        return Done(Path(report_dir) / model.SIGNOFFS_DIR / ledger.file_name(record), False, record)
+    return Done(commit_record(ctx, Path(report_dir), record), True, record)
 
 
 def record(
@@ -302,4 +343,4 @@ def record(
     """One sign-off from any channel (the CLI, the Prefect UI form): all checks, then the
     record file committed; raises ``Refused``/``InputError`` and writes nothing otherwise."""
     decision = "reject" if reject else "approve"
-    return run(Path(report_dir), Request(scope, person, decision, comment, key, channel))
+    return run(Path(report_dir), Request(scope, person, decision, comment, key, channel)).path
