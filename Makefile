@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # libreoffice-writer-nogui: the tests lay the DOCX out with LibreOffice headless and measure it.
 DEB_PACKAGES := fonts-noto-cjk fonts-arphic-ukai poppler-utils openssh-client git libreoffice-writer-nogui
 
-.PHONY: demo test lint format bench deb install wheel clean messages
+.PHONY: demo test lint format bench deb install wheel clean messages mutation
 
 install: $(STAMP)
 
@@ -50,6 +50,14 @@ messages: $(STAMP)
 	$(BIN)/pybabel -q extract -k Nn_:1,2 --no-location --sort-output --project reportflow -o $(LOCALE)/reportflow.pot reportflow
 	$(BIN)/pybabel -q update -D reportflow -i $(LOCALE)/reportflow.pot -d $(LOCALE) --no-fuzzy-matching --width 100
 	$(BIN)/pybabel -q compile -D reportflow -d $(LOCALE) --statistics
+
+# Mutation testing of the decision modules (bench/MUTATION.md): MUTANTS='reportflow.signoff.gate*'
+# limits the run to one module; the score per module is printed at the end.
+MUTANTS ?=
+mutation: $(STAMP)
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 $(MUTANTS) > mutants.log 2>&1 || (tail -n 30 mutants.log; exit 1)
+	$(BIN)/python scripts/mutation_score.py
 
 wheel: $(STAMP)  # dist/reportflow-<version>-py3-none-any.whl, what an office installs
 	$(BIN)/python -m build --wheel --outdir dist .

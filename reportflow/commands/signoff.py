@@ -239,9 +239,7 @@ def _signing_key(req: Request, judge: Roster) -> keys.SigningKey | None:
     return None
 
 
-def build(
-    report_dir: Path, req: Request
-) -> tuple[approval.Context, ledger.SignoffRecord, bool]:
+def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.SignoffRecord, bool]:
     """All checks, then the signed record and True; or the record already in the ledger that
     says the same, and False (nothing to write). Writes nothing."""
     if not SCOPE_RE.match(req.scope):
