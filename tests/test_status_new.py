@@ -112,3 +112,45 @@ def test_status_shows_errors_and_warnings_beside_the_approval(
     assert header.index("errors") < header.index("warnings") < header.index("approval")
     problems = next(line for line in table.out.splitlines() if "problems" in line)
     assert [c.strip() for c in problems.split("│")][6:8] == ["1", "1"]
+
+
+def test_new_from_moves_the_years_around_the_report_year_and_says_what_it_moved(
+    cli, repo: Path, report_dir: Path
+) -> None:
+    measures = report_dir / "sections" / "03-measures.md"
+    text = measures.read_text(encoding="utf-8")
+    text = text.replace("title: 三、提升政治生态建设的措施和打算", "title: 三、2023年工作打算")
+    plan = (
+        "\n\n2023年，我们将坚持以习近平新时代中国特色社会主义思想为指导，"
+        "到2035年基本实现目标，持续巩固2022年以来的成果。\n"
+    )
+    measures.write_text(text + plan, encoding="utf-8")
+    yaml_path = report_dir / "report.yaml"
+    yaml_path.write_text(
+        yaml_path.read_text(encoding="utf-8") + "render:\n  date: 2023-01-20\n", encoding="utf-8"
+    )
+    into = repo / "content"
+    result = cli("new", "political-ecology", "2023", "--from", report_dir, "--into", into)
+    assert result.code == 0, result.err
+    assert "section measures: 三、2023年工作打算 -> 三、2024年工作打算" in result.out
+    assert "render.date: 2023-01-20 -> 2024-01-20" in result.out
+    title = "title: 区政府党组2022年政治生态自评情况报告 -> 区政府党组2023年政治生态自评情况报告"
+    assert title in result.out
+    new = model.load_report(into / "political-ecology" / "2023")
+    assert new.section("measures").title == "三、2024年工作打算"
+    assert new.render["date"] == "2024-01-20"
+    assert plan.strip() in new.section("measures").body  # years in the text stay as written
+
+    found = cli("validate", into / "political-ecology" / "2023", "--format", "json")
+    stale = [f for f in json.loads(found.out)["findings"] if f["rule"] == "carryover.stale-year"]
+    body = new.section("measures").body.splitlines()
+    line = (
+        next(i for i, t in enumerate(body) if t.startswith("2023年，我们将"))
+        + new.section("measures").body_line
+    )
+    assert [(f["file"], f["line"], f["column"]) for f in stale] == [
+        ("sections/00-preface.md", 7, 37),  # 现将区政府党组2022年政治生态自评情况报告如下
+        ("sections/03-measures.md", line, 1),  # 2023: last year's "next year"
+        ("sections/03-measures.md", line, plan.strip().index("2022") + 1),  # last year itself
+    ]
+    assert "2035" not in " ".join(f["message"] for f in stale)  # a target, not a stale year

@@ -192,6 +192,7 @@ def new_cmd(
     owner: Annotated[str, typer.Option(help=_("person id owning new sections"))] = "drafter",
 ) -> None:
     from reportflow.commands import new
+    from reportflow.core import safe_text
 
     dest = new.run(
         report,
@@ -203,7 +204,11 @@ def new_cmd(
         organisation=organisation,
         owner=owner,
     )
-    typer.echo(_("created {folder}").format(folder=dest))
+    typer.echo(_("created {folder}").format(folder=dest.path))
+    if dest.moved:
+        typer.echo(_("moved to {year} (check them):").format(year=year))
+        for line in dest.moved:
+            typer.echo(f"  {safe_text.shown(line)}")
 
 
 @app.command(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,12 @@ def from_template(
     return doc, sections
 
 
+@dataclass(frozen=True)
+class Created:
+    path: Path
+    moved: tuple[str, ...] = ()  # with --from: what moved to the new year, for the user to check
+
+
 def run(
     report: str,
     year: int,
@@ -35,11 +42,14 @@ def run(
     title: str | None = None,
     organisation: str | None = None,
     owner: str = "drafter",
-) -> Path:
+) -> Created:
     scaffold.check_id(report, "report id")
     scaffold.check_id(owner, "owner")
+    moved: list[str] = []
     if previous is not None:
-        doc, sections = scaffold.carry_over(model.load_report(previous), year)
+        old = model.load_report(previous)
+        doc, sections = scaffold.carry_over(old, year)
+        moved = scaffold.moves(old, doc, sections)
         doc["report"] = report
         if title:
             doc["title"] = title
@@ -47,4 +57,4 @@ def run(
             doc["organisation"] = organisation
     else:
         doc, sections = from_template(report, year, template, title, organisation, owner)
-    return scaffold.write_report(into / report / str(year), doc, sections)
+    return Created(scaffold.write_report(into / report / str(year), doc, sections), tuple(moved))

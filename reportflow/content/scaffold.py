@@ -8,6 +8,7 @@ half a report for someone to commit.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -120,19 +121,40 @@ def _shift_date(value: str, years: int) -> str:
     return f"{int(year) + years:04d}-{rest}"
 
 
+_YEAR = re.compile(r"(?<![0-9])(19|20)[0-9]{2}(?![0-9])")
+
+
+def move_years(text: str, old_year: int, shift: int) -> str:
+    """Years next to the report's own (the year before, the year, the next: ``2022年度``,
+    ``2023年工作打算``, ``2021—2022年``) move with it; others (``到2035年`` targets, history)
+    stay as written."""
+
+    def moved(m: re.Match[str]) -> str:
+        value = int(m.group())
+        return str(value + shift) if abs(value - old_year) <= 1 else m.group()
+
+    return _YEAR.sub(moved, text)
+
+
 def carry_over(old: Report, year: int) -> tuple[dict[str, Any], list[NewSection]]:
     """Next year starts from this year's text: people, policy, rules and sections carry over;
-    the year in the title and the dates move forward; sign-offs stay behind."""
+    the years in the title and the section titles, the dates and ``render.date`` move
+    forward; sign-offs stay behind. Years inside the text stay as written: whether "2023年"
+    in last year's plans is still right is for the drafter to say (``figures.stale-year``)."""
     shift = year - old.year
     doc = dict(old.raw)
     doc["year"] = year
-    doc["title"] = old.title.replace(str(old.year), str(year))
+    doc["title"] = move_years(old.title, old.year, shift)
+    if isinstance(doc.get("title_lines"), list):
+        doc["title_lines"] = [move_years(str(t), old.year, shift) for t in doc["title_lines"]]
     if old.dates:
         doc["dates"] = {k: _shift_date(v, shift) for k, v in old.dates.items()}
+    if old.render.get("date"):
+        doc["render"] = {**old.render, "date": _shift_date(str(old.render["date"]), shift)}
     sections = [
         NewSection(
             id=s.id,
-            title=s.title,
+            title=move_years(s.title, old.year, shift),
             owner=s.owner,
             body=s.body,
             show_heading=s.show_heading,
@@ -141,3 +163,18 @@ def carry_over(old: Report, year: int) -> tuple[dict[str, Any], list[NewSection]
         for s in old.sections
     ]
     return doc, sections
+
+
+def moves(old: Report, doc: Mapping[str, Any], sections: Sequence[NewSection]) -> list[str]:
+    """What ``carry_over`` moved, one line each (``title: A -> B``), for the user to check."""
+    out = []
+    if doc.get("title") != old.title:
+        out.append(f"title: {old.title} -> {doc['title']}")
+    for key, value in old.dates.items():
+        out.append(f"dates.{key}: {value} -> {doc['dates'][key]}")
+    if old.render.get("date"):
+        out.append(f"render.date: {old.render['date']} -> {doc['render']['date']}")
+    for before, after in zip(old.sections, sections, strict=True):
+        if before.title != after.title:
+            out.append(f"section {before.id}: {before.title} -> {after.title}")
+    return out

@@ -12,6 +12,7 @@ import difflib
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from typing import Any
 
 from reportflow.content.markdown import parse
 from reportflow.content.model import Report
@@ -24,7 +25,14 @@ RULES = (
         "a paragraph identical or nearly identical (similarity ≥ 0.9) to one in last year's report",
         "the 2022 report repeats a 2021 paragraph word for word",
     ),
+    Rule(
+        "carryover.stale-year",
+        "warning",
+        "a carried-over paragraph names last year's own year or its next year, as last year did",
+        "2023年报告沿用“2023年，我们将……”",
+    ),
 )
+_YEAR = re.compile(r"(?<![0-9])(19|20)[0-9]{2}(?=年)")
 
 _NOISE = re.compile(r"[\s\W_]+")
 
@@ -47,9 +55,31 @@ def _previous_paragraphs(prev: Report, min_chars: int) -> list[tuple[int, str, s
     return out
 
 
+def _stale_years(ctx: Context, d: Any, block: Any, prev_year: int, old_text: str) -> None:
+    """``new --from`` moves the years in titles, never inside the text: a carried-over
+    paragraph that names last year (``2022年``) or the year last year planned for (``2023年``,
+    the plans section's "next year") as last year's paragraph did most likely still means
+    what it meant then. Each such year is named at its column."""
+    for m in _YEAR.finditer(block.text):
+        value = int(m.group())
+        if value in (prev_year, prev_year + 1) and m.group() in old_text:
+            meant = "当年" if value == prev_year else "下一年"
+            ctx.at(
+                "carryover.stale-year",
+                d,
+                block,
+                m.start(),
+                f"“{value}年”沿用自{prev_year}年报告（当时指{meant}），请核对 "
+                f"/ {value} carried over from the {prev_year} report, where it meant "
+                f"{'that year' if value == prev_year else 'the next year'}",
+            )
+
+
 def run(ctx: Context) -> None:
     prev = ctx.previous
-    if prev is None or not ctx.enabled("carryover.paragraph"):
+    if prev is None or not (
+        ctx.enabled("carryover.paragraph") or ctx.enabled("carryover.stale-year")
+    ):
         return
     settings = ctx.settings("carryover")
     threshold = float(settings.get("similarity", 0.9))
@@ -65,9 +95,9 @@ def run(ctx: Context) -> None:
             norm = normalise(block.text)
             if len(norm) < min_chars:
                 continue
-            best: tuple[float, str, int] | None = None
+            best: tuple[float, str, int, str] | None = None
             if norm in exact:
-                best = (1.0, exact[norm][2], exact[norm][3])
+                best = (1.0, exact[norm][2], exact[norm][3], norm)
             else:
                 lo = bisect_left(lengths, int(len(norm) * low))
                 hi = bisect_right(lengths, int(len(norm) / low) + 1)
@@ -79,10 +109,11 @@ def run(ctx: Context) -> None:
                         continue
                     ratio = matcher.ratio()
                     if ratio >= threshold and (best is None or ratio > best[0]):
-                        best = (ratio, file, line)
+                        best = (ratio, file, line, text)
             if best is None:
                 continue
-            ratio, file, line = best
+            _stale_years(ctx, d, block, prev.year, best[3])
+            ratio, file, line, _ = best
             how = "相同" if ratio == 1.0 else f"高度相似（相似度{ratio:.2f}）"
             ctx.at(
                 "carryover.paragraph",
