@@ -69,6 +69,7 @@ def run(report_dir: Path, rev: str = "HEAD", fmt: str = "text") -> int:
     early = Prewalk(Path(report_dir), rev) if Path(report_dir).is_dir() else None
     from reportflow.signoff import approval  # imported while git walks
 
+    approval.require_pin(Path(report_dir))
     result = approval.evaluate_at(Path(report_dir), rev, early=early)
     if fmt == "json":
         print(json.dumps(as_json(result), ensure_ascii=False, indent=2))

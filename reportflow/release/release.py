@@ -161,6 +161,7 @@ def _check(report_dir: Path, snap: model.Snapshot) -> tuple[Any, Any]:
             file=report_dir,
             hint=f"run 'reportflow validate {report_dir}' and fix them",
         )
+    approval.require_pin(report_dir)
     verdict = approval.evaluate_at(report_dir, at=snap)
     if not verdict.passed:
         missing = "; ".join(verdict.missing) or verdict.report_status
