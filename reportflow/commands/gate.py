@@ -21,6 +21,7 @@ STATUS = {
     "pending": N_("pending"),
     "stale": N_("stale"),
     "rejected": N_("rejected"),
+    "unverified": N_("unverified"),  # no pinned trust root: nothing could be checked
 }
 
 
