@@ -202,7 +202,11 @@ def build_manifest(
         "released_by": released_by,
         "files": files,
         "signoffs": signoffs,
-        "approvers": sorted({str(s.get("reviewer")) for s in signoffs}),
+        # the trust root's members approved the roster, not the report (their records stay in
+        # signoffs: verify re-checks the chain)
+        "approvers": sorted(
+            {str(s.get("reviewer")) for s in signoffs if s.get("channel") != "trust-root"}
+        ),
         "validation": dict(validation),
         "tools": dict(tools),
         "previous": dict(previous) if previous else None,
