@@ -15,6 +15,8 @@ import yaml
 from conftest import SAMPLE_REPORT, author_env, commit_all, git, root_key, trusted
 from releasing import SECTIONS, approve_all, demo_key, fill_figures
 
+from reportflow.signoff import approval
+
 ROSTER_PENDING = "differ from the roster in force, "
 NO_GENESIS = "the trust root has not approved a first roster"
 
@@ -181,3 +183,22 @@ def test_attack_3_a_new_series_year_without_history_has_no_roster(
     commit_all(repo, "another series")
     gate = cli("gate", other)
     assert gate.code == 1 and NO_GENESIS in gate.out
+
+
+def test_the_root_can_replace_a_years_roster(cli, repo: Path, report_dir: Path) -> None:
+    """Recovery: nobody who could sign a change is left, so two root members approve 2023's
+    roster directly; it replaces the one carried over from 2022."""
+    y2023 = _new_year(cli, repo)
+    _make_himself_everything(y2023)
+    commit_all(repo, "2023: a new roster")
+    assert json.loads(cli("gate", y2023, "--format", "json").out)["roster_status"] == "pending"
+    for member in ("party-secretary", "office-director"):
+        done = cli("trust", "approve-roster", y2023, "--as", member, "--key", root_key(member))
+        assert done.code == 0, done.err
+    data = json.loads(cli("gate", y2023, "--format", "json").out)
+    assert data["roster_status"] == "unchanged", data
+    in_force = approval.load_context(y2023).in_force
+    assert in_force.origin.startswith("root-approved at commit")
+    assert "deputy-head" in in_force.people["office-director"].roles
+    # 2022 keeps its own roster
+    assert _sign(cli, report_dir, "office-director", "--section", "preface").code == 1
