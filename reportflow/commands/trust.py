@@ -156,7 +156,8 @@ def _checked(folder: Path, digest: str | None) -> Any:
     found = found or approval.require_pin(folder)
     commit = gitio.resolve(repo, "HEAD")
     walk = gitio.walk(repo, commit, trust.FOLDER + "/")
-    return repo, found, chainio.check_root(repo, walk, commit, found)
+    inputs = chainio.read_inputs(repo, walk, commit, (), "")
+    return repo, found, chainio.check_root(inputs, commit, found)
 
 
 @app.command("show", help=_("Check the root chain against the pin and print the digest."))

@@ -138,7 +138,10 @@ def load_context(
     dag = history.Dag(walk.commits)
     view, found, problems, added_in = _ledger(repo, walk, snap, report_dir, parsed)
     skew = trust.DEFAULT_SKEW
-    checked = chainio.check_root(repo, walk, commit, pinned) if pinned is not None else None
+    inputs = (
+        chainio.read_inputs(repo, walk, commit, found, yaml_path) if pinned is not None else None
+    )
+    checked = chainio.check_root(inputs, commit, pinned) if inputs and pinned else None
     if checked is not None and checked.root is not None:
         skew = checked.root.clock_skew
     ledger_records = _anchored(found, added_in, walk, dag, commit, problems, skew)
@@ -168,11 +171,11 @@ def load_context(
             mine.append(rec)
     blocking = list(view.problems(commit))
     chain = None
-    if checked is not None:
-        blocking += chainio.root_problems(repo, walk, commit, checked, problems)
+    if checked is not None and inputs is not None:
+        blocking += chainio.root_problems(inputs, commit, checked, problems)
         if checked.root is not None:
             chain = chainio.roster_chain(
-                repo, walk, dag, added_in, ledger_records, folder, report, checked.root
+                repo, walk, dag, added_in, ledger_records, folder, report, checked.root, inputs
             )
             problems += chain.notes
             if chain.problem:

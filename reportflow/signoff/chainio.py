@@ -11,6 +11,7 @@ the working tree, tags or commit dates.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -65,25 +66,47 @@ def _added(walk: history.Walk, match: Any) -> list[tuple[str, str, str]]:
     )  # newest first
 
 
-def check_root(repo: Any, walk: history.Walk, commit: str, pinned: pin.Pin) -> trust.Trust:
+@dataclass(frozen=True)
+class Inputs:
+    """What the root chain and this year's roster chain read, fetched in one ``cat-file``."""
+
+    files: tuple[trust.RootFile, ...]  # every root file version ever committed, newest first
+    present: frozenset[str]  # root file paths in the tree of the reviewed commit
+    yamls: Mapping[str, bytes]  # "<commit>:<report.yaml path>" of the roster records
+
+
+def read_inputs(
+    repo: Any, walk: history.Walk, commit: str, records: Sequence[SignoffRecord], yaml_path: str
+) -> Inputs:
+    """Root blobs, which root files the reviewed commit has (``<commit>:<path>``, instead of
+    an ``ls-tree``) and report.yaml at the commit each roster record reviewed: one git
+    process for all three (each process is ~10 ms on a loaded machine, the gate's budget)."""
     found = _added(walk, lambda p: trust.FILE_RE.match(p) is not None)
-    data = gitio.read_blobs(repo, sorted({b for _p, b, _c in found}))
-    files = [trust.RootFile(p, b, c, data[b]) for p, b, c in found if b in data]
-    return trust.resolve(pinned.digest, files, commit, pinned.seen)
+    paths = sorted({p for p, _b, _c in found})
+    blobs = sorted({b for _p, b, _c in found})
+    yamls = sorted({f"{r.commit}:{yaml_path}" for r in records if r.scope == "roster"})
+    data = gitio.read_blobs(repo, [*blobs, *(f"{commit}:{p}" for p in paths), *yamls])
+    return Inputs(
+        tuple(trust.RootFile(p, b, c, data[b]) for p, b, c in found if b in data),
+        frozenset(p for p in paths if f"{commit}:{p}" in data),
+        {n: data[n] for n in yamls if n in data},
+    )
+
+
+def check_root(inputs: Inputs, commit: str, pinned: pin.Pin) -> trust.Trust:
+    return trust.resolve(pinned.digest, inputs.files, commit, pinned.seen)
 
 
 def root_problems(
-    repo: Any, walk: history.Walk, commit: str, checked: trust.Trust, problems: list[str]
+    inputs: Inputs, commit: str, checked: trust.Trust, problems: list[str]
 ) -> list[str]:
     """Blocking lines: the root chain's error, root files missing at the commit; notes go to
     ``problems``."""
     problems += checked.notes
     if checked.error:
         return [checked.error]
-    found = _added(walk, lambda p: trust.FILE_RE.match(p) is not None)
-    files = [trust.RootFile(p, b, c, b"") for p, b, c in found]
-    present = gitio.tree_blobs(repo, commit, trust.FOLDER)
-    return trust.missing(files, present, commit)
+    present = {p: "" for p in inputs.present}
+    return trust.missing(inputs.files, present, commit)
 
 
 def _year_records(
@@ -124,6 +147,7 @@ def roster_chain(
     folder: str,
     report: model.Report,
     root: trust.RootVersion,
+    inputs: Inputs,
 ) -> chain.RosterChain:
     """The roster chain for the report at the walked commit."""
     sdir = series_dir(folder)
@@ -131,7 +155,8 @@ def roster_chain(
     per_year: dict[int, list[SignoffRecord]] = {
         report.year: [r for r in ledger_records if r.scope == "roster"]
     }
-    yaml_of = {report.year: f"{folder}/{model.REPORT_FILE}" if folder else model.REPORT_FILE}
+    here = f"{folder}/{model.REPORT_FILE}" if folder not in ("", ".") else model.REPORT_FILE
+    yaml_of = {report.year: here}
     if sdir is not None:
         years = set()
         for path in walk.changes:
@@ -143,7 +168,8 @@ def roster_chain(
             per_year[year] = _year_records(repo, walk, dag, sdir, year, report.report, added)
             yaml_of[year] = f"{sdir}/{year}/{model.REPORT_FILE}"
     names = sorted({f"{r.commit}:{yaml_of[y]}" for y, recs in per_year.items() for r in recs})
-    blobs = gitio.read_blobs(repo, names)
+    blobs = dict(inputs.yamls)
+    blobs |= gitio.read_blobs(repo, [n for n in names if n not in blobs])
     order = DagOrder(dag, added)
     years_map: dict[int, chain.YearLedger] = {}
     for year, recs in per_year.items():
