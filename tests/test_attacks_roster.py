@@ -202,3 +202,31 @@ def test_the_root_can_replace_a_years_roster(cli, repo: Path, report_dir: Path) 
     assert "deputy-head" in in_force.people["office-director"].roles
     # 2022 keeps its own roster
     assert _sign(cli, report_dir, "office-director", "--section", "preface").code == 1
+
+
+def _edit_policy(report_dir: Path, change) -> None:
+    path = report_dir / "report.yaml"
+    doc = yaml.safe_load(path.read_text("utf-8"))
+    change(doc)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+
+
+def test_roster_changes_approved_on_two_branches_are_a_conflict(
+    cli, repo: Path, report_dir: Path
+) -> None:
+    fill_figures(report_dir)
+    commit_all(repo, "fill in the figures")
+    git(repo, "checkout", "-q", "-b", "a")
+    _edit_policy(report_dir, lambda d: d["policy"]["sections"]["default"].update(approvals=2))
+    commit_all(repo, "two approvals per section")
+    assert _sign(cli, report_dir, "party-secretary", "--roster").code == 0
+    git(repo, "checkout", "-q", "main")
+    _edit_policy(report_dir, lambda d: d["policy"].update(separation_of_duties=False))
+    commit_all(repo, "no separation of duties")
+    assert _sign(cli, report_dir, "party-secretary", "--roster").code == 0
+    subprocess.run(["git", "merge", "-q", "--no-commit", "a"], cwd=repo, capture_output=True)
+    git(repo, "checkout", "main", "--", str(report_dir.relative_to(repo) / "report.yaml"))
+    git(repo, "commit", "-q", "-m", "merge a", env=author_env("office-director"))
+    gate = cli("gate", report_dir)
+    assert gate.code == 1
+    assert "conflicting roster changes approved on two branches" in gate.out
