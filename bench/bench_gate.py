@@ -30,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reportflow.signoff import ledger  # noqa: E402
+from reportflow.signoff import keys as keyring  # noqa: E402
+from reportflow.signoff import ledger, roster, trust  # noqa: E402
 
 SECTIONS = 100
 EDITS = 4000
@@ -80,6 +81,19 @@ def report_yaml(keys: dict[str, tuple[Path, str]]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+ROOT_MEMBERS = ("party-secretary", "deputy-head-1")  # the trust root, 2 of 2
+
+
+def trust_root(keys: dict[str, tuple[Path, str]]) -> trust.RootVersion:
+    """The benchmark's trust root (``trust/root-v1.json``), signed by both members."""
+    root = trust.draft(1, {m: [keys[m][1]] for m in ROOT_MEMBERS}, 2, "2022-08-01T00:00:00Z")
+    for member in ROOT_MEMBERS:
+        key = keyring.resolve(keys[member][0])
+        sig = keyring.sign(root.payload(), key, trust.NAMESPACE)
+        root = trust.with_signature(root, trust.Signature(member, key.public, sig))
+    return root
+
+
 def section_text(i: int, edits: int) -> bytes:
     body = "".join(f"第{n}次修改：一是加强组织领导，二是压实工作责任。\n" for n in range(edits))
     return f"---\nid: s{i:03d}\ntitle: 第{i}部分\nowner: drafter-{i % 8}\n---\n{body}".encode()
@@ -106,12 +120,15 @@ def commit(
     return b"".join(out)
 
 
-def build(repo: Path, keys: dict[str, tuple[Path, str]]) -> None:
+def build(repo: Path, keys: dict[str, tuple[Path, str]]) -> str:
+    """The repository; returns the pin of its trust root."""
     rnd = random.Random(4)
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
     edits = [0] * SECTIONS
     when = 1_660_000_000
+    root = trust_root(keys)
     first = {f"{FOLDER}/report.yaml": report_yaml(keys)}
+    first[trust.file_name(1)] = trust.to_json(root).encode()
     first |= {f"{FOLDER}/sections/{i:03d}-s{i:03d}.md": section_text(i, 0) for i in range(SECTIONS)}
     stream = [commit(1, "drafter-0", when, "import", first)]
     history: list[tuple[int, int, str]] = []  # (mark, section, blob) after each edit
@@ -131,6 +148,10 @@ def build(repo: Path, keys: dict[str, tuple[Path, str]]) -> None:
     yaml_blob = ledger.blob_id(report_yaml(keys))
     order = [(f"s{i:03d}", current[i]) for i in range(SECTIONS)]
     plan.append(("report", ledger.report_fingerprint(yaml_blob, order), "party-secretary"))
+    # the trust root approves the first roster (the genesis), as 'trust approve-roster' does
+    genesis = roster.from_yaml(report_yaml(keys), "report.yaml")
+    assert genesis is not None
+    plan = [("roster", genesis.digest, m) for m in ROOT_MEMBERS] + plan
     # Records name the commit their reviewer looked at, which must be in the history of the
     # commit that adds them: import the edits first, then the records on top of their tip.
     subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True)
@@ -142,8 +163,9 @@ def build(repo: Path, keys: dict[str, tuple[Path, str]]) -> None:
     def make(n_item: tuple[int, tuple[str, str, str]]) -> ledger.SignoffRecord:
         n, (scope, fp, who) = n_item
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(when + 60 * (n + 1)))
+        channel = "trust-root" if scope == "roster" else "cli"
         rec = ledger.SignoffRecord(
-            REPORT, YEAR, scope, fp, commit_id, who, "approve", f"{stamp}.000Z"
+            REPORT, YEAR, scope, fp, commit_id, who, "approve", f"{stamp}.000Z", channel
         )
         return ledger.SignoffRecord(
             **{**rec.to_dict(), "signature": ledger.sign(rec.payload(), keys[who][0])}
@@ -166,6 +188,7 @@ def build(repo: Path, keys: dict[str, tuple[Path, str]]) -> None:
         )
     subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True)
     subprocess.run(["git", "checkout", "-q", "main"], cwd=repo, check=True)
+    return root.digest
 
 
 def once(cmd: list[str], cwd: Path, env: dict[str, str], before=None) -> float:
@@ -196,12 +219,12 @@ def main() -> None:
         keys = make_keys(tmp_path / "keys")
         repo = tmp_path / "repo"
         start = time.perf_counter()
-        build(repo, keys)
+        pin = build(repo, keys)
         built = time.perf_counter() - start
         count = subprocess.run(
             ["git", "rev-list", "--count", "HEAD"], cwd=repo, capture_output=True, text=True
         ).stdout.strip()
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "REPORTFLOW_TRUST": pin}
         gate = [sys.executable, "-m", "reportflow", "gate", FOLDER]
         check = subprocess.run(gate, cwd=repo, env=env, capture_output=True, text=True)
         passed = check.returncode == 0

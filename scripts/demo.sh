@@ -11,6 +11,9 @@ cd "$work"
 git init -q -b main .
 export REPORTFLOW_LOG="$work/reportflow.log" COLUMNS=${COLUMNS:-140}
 export PREFECT_HOME="$work/prefect" PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
+# the demo pins its trust root in its own config folder, never in the user's (README, "Trust root")
+export XDG_CONFIG_HOME="$work/config"
+unset REPORTFLOW_TRUST
 as() {  # run a command as one of the report's people (git author and committer)
   local who=$1; shift
   local name email
@@ -47,6 +50,19 @@ cp -r "$root/$report" content/political-ecology/
 as office-director git add content
 as office-director git commit -q -m "political-ecology 2022: import the sample report"
 reportflow status "$report"
+
+step "the trust root: the demo root (party secretary, office director, records officer; 2 of 3)"
+mkdir -p trust && cp "$root/demo/trust/root-v1.json" trust/
+as party-secretary git add trust && as party-secretary git commit -q -m "trust: the demo root v1"
+reportflow gate "$report" || echo "(exit $?: no machine trusts a root it was not told about)"
+pin=$(python -c "
+from pathlib import Path
+from reportflow.signoff import trust
+print(trust.parse(Path('trust/root-v1.json').read_bytes(), 'root').digest)")
+reportflow trust pin "$pin"   # the digest an office prints on the approval sheet
+reportflow trust show
+as party-secretary reportflow trust approve-roster "$report" --as party-secretary --key keys/party-secretary
+as office-director reportflow trust approve-roster "$report" --as office-director --key keys/office-director
 
 step "validate: the redacted figures (***) are still missing"
 reportflow validate "$report" | tail -n 8 || echo "(exit $?: errors block approval)"

@@ -22,6 +22,24 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_TXT = ROOT / "samples" / "political-ecology-self-assessment-2022.txt"
 SAMPLE_REPORT = ROOT / "content" / "political-ecology" / "2022"
 
+# The trust root every test repository gets (the demo root: party-secretary, office-director and
+# records-officer, 2 of 3, keys in demo/keys/), and its pin, set for every test through the
+# environment as a machine outside the repository would have it (README, "Trust root").
+DEMO_ROOT = ROOT / "demo" / "trust" / "root-v1.json"
+GENESIS_SIGNERS = ("party-secretary", "office-director")
+
+
+def _pin_of(path: Path) -> str:
+    import hashlib
+    import json
+
+    signed = json.loads(path.read_text(encoding="utf-8"))["signed"]
+    body = json.dumps(signed, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+
+
+DEMO_PIN = _pin_of(DEMO_ROOT)
+
 PEOPLE = {
     "office-director": ("区政府办公室主任", "office-director@example.gov.cn"),
     "deputy-head-1": ("常务副区长", "deputy-head-1@example.gov.cn"),
@@ -45,6 +63,8 @@ def isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     monkeypatch.setenv("LANG", "C.UTF-8")  # English messages whatever the CI's locale
     for var in ("GIT_DIR", "GIT_WORK_TREE", "PREFECT_API_URL", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("REPORTFLOW_TRUST", DEMO_PIN)
     set_author(monkeypatch, "office-director")
 
 
@@ -82,6 +102,47 @@ def commit_all(repo: Path, message: str, person: str = "office-director") -> str
     return git(repo, "rev-parse", "HEAD").strip()
 
 
+def root_key(member: str) -> Path:
+    """A private copy of a demo root member's key (ssh-keygen refuses world-readable keys)."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="reportflow-root-keys-"))
+    key = folder / member
+    shutil.copy(ROOT / "demo" / "keys" / member, key)
+    key.chmod(0o600)
+    return key
+
+
+def trusted(repo: Path, report_dir: Path, signers: tuple[str, ...] = GENESIS_SIGNERS) -> str:
+    """Give a test repository the demo trust root and the root's approval of the roster of
+    report.yaml at HEAD (the genesis): ``trust/root-v1.json`` and one roster record per root
+    member in ``signoffs/``, committed together, as ``reportflow trust approve-roster`` does.
+    Every repository built by the shared helpers gets it; returns the new HEAD."""
+    from reportflow.signoff import ledger, roster
+
+    (repo / "trust").mkdir(exist_ok=True)
+    shutil.copy(DEMO_ROOT, repo / "trust" / "root-v1.json")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    doc = roster.from_yaml((report_dir / "report.yaml").read_bytes(), "report.yaml")
+    assert doc is not None, "the test report has no roster"
+    import yaml
+
+    meta = yaml.safe_load((report_dir / "report.yaml").read_text(encoding="utf-8"))
+    for member in signers:
+        rec = ledger.SignoffRecord(
+            meta["report"], int(meta["year"]), "roster", doc.digest, head, member, "approve",
+            ledger.now_utc(), "trust-root", "genesis: the trust root approves the first roster",
+        )  # fmt: skip
+        signed = ledger.SignoffRecord(
+            **{**rec.to_dict(), "signature": ledger.sign(rec.payload(), root_key(member))}
+        )
+        ledger.write_record(report_dir / "signoffs", signed)
+    git(repo, "add", "trust", str(report_dir / "signoffs"))
+    git(repo, "commit", "-q", "-m", "trust root v1; the root approves the first roster",
+        env=author_env("party-secretary"))  # fmt: skip
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
 @dataclass
 class Result:
     code: int
@@ -116,6 +177,7 @@ def repo(tmp_path: Path) -> Path:
     dest = root / "content" / "political-ecology" / "2022"
     shutil.copytree(SAMPLE_REPORT, dest)
     commit_all(root, "import the 2022 report")
+    trusted(root, dest)
     return root
 
 

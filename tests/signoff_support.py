@@ -1,5 +1,6 @@
 """Helpers for the sign-off tests: real ed25519 keys made with ssh-keygen, and a repository
-whose report.yaml lists their public halves (committed first, so trust on first use holds)."""
+whose report.yaml lists their public halves, with the demo trust root and its approval of that
+first roster (``conftest.trusted``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from conftest import SAMPLE_REPORT, commit_all, git
+from conftest import SAMPLE_REPORT, commit_all, git, trusted
 
 PEOPLE_IDS = ("office-director", "deputy-head-1", "deputy-head-2", "party-secretary", "intruder")
 
@@ -52,6 +53,7 @@ def make_repo(root: Path, keys: dict[str, tuple[Path, str]]) -> Path:
     fill_figures(dest)
     set_keys(dest / "report.yaml", keys)
     commit_all(root, "import the 2022 report with people, keys and policy")
+    trusted(root, dest)
     return dest
 
 
@@ -68,4 +70,10 @@ def head(repo: Path) -> str:
 
 
 def record_files(report_dir: Path) -> list[Path]:
-    return sorted((report_dir / "signoffs").glob("*.json"))
+    """The sign-off records in ``signoffs/``, without the trust root's genesis records that
+    every test repository starts with (``conftest.trusted``)."""
+    return [p for p in sorted((report_dir / "signoffs").glob("*.json")) if not is_genesis(p)]
+
+
+def is_genesis(path: Path) -> bool:
+    return path.name.endswith("-roster.json") and '"trust-root"' in path.read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE_REPORT, SAMPLE_TXT, author_env, commit_all, git
+from conftest import ROOT, SAMPLE_REPORT, SAMPLE_TXT, author_env, commit_all, git, trusted
 from releasing import SECTIONS, demo_key, fill_figures
 
 # Captured at import, before the autouse fixture points HOME at a temp folder: pip's download
@@ -118,6 +118,7 @@ def test_installed_wheel_runs_the_whole_chain_from_a_temp_folder(
     shutil.copytree(SAMPLE_REPORT, report)
     fill_figures(report)
     commit_all(repo, "the 2022 report, figures filled in")
+    trusted(repo, report)
     assert rf("validate", report).returncode == 0
     for sid in SECTIONS:
         done = rf(

@@ -11,8 +11,8 @@ import pytest
 from conftest import commit_all, git
 from signoff_support import head, make_keys, make_repo, section_file
 
-from reportflow.core import gitio, history
-from reportflow.signoff import approval, ledger, ledgerview, roster
+from reportflow.core import history
+from reportflow.signoff import approval, ledger, ledgerview
 
 
 @pytest.fixture(scope="session")
@@ -123,14 +123,14 @@ def test_blob_id_and_report_fingerprint(tmp_path: Path) -> None:
     assert ledger.report_fingerprint("y", [("b", "2"), ("a", "1")]) != want
 
 
-def test_roster_in_force_trust_on_first_use_and_release_tag(keys, tmp_path: Path) -> None:
+def test_roster_in_force_comes_from_the_root_and_no_tag_changes_it(keys, tmp_path: Path) -> None:
+    """No trust on first use and no tags (issue 11, families 1-2): the roster in force is
+    the root-approved genesis until the final approvers sign a change; a release tag on a
+    commit with another roster changes nothing."""
     rdir = make_repo(tmp_path / "reports", keys)
     repo_path = rdir.parents[2]
-    first = head(repo_path)
-    repo = gitio.require_repo(rdir)
-    folder = "content/political-ecology/2022"
-    tofu = roster.in_force(repo, folder, "political-ecology", 2022, first)
-    assert tofu is not None and "first policy" in tofu.origin
+    genesis = approval.load_context(rdir).in_force
+    assert genesis is not None and genesis.origin.startswith("root-approved at commit")
     yaml_path = rdir / "report.yaml"
     yaml_path.write_text(
         yaml_path.read_text(encoding="utf-8").replace(
@@ -139,15 +139,14 @@ def test_roster_in_force_trust_on_first_use_and_release_tag(keys, tmp_path: Path
         encoding="utf-8",
     )
     second = commit_all(repo_path, "policy: two approvals per section")
-    assert roster.in_force(repo, folder, "political-ecology", 2022, second).digest == tofu.digest
+    assert approval.load_context(rdir).in_force.digest == genesis.digest
     git(repo_path, "tag", "-a", "-m", "v1", "political-ecology/2022/v1", second)
-    # at the tagged commit itself the previous roster is in force (the release being checked)
-    assert roster.in_force(repo, folder, "political-ecology", 2022, second).digest == tofu.digest
     (repo_path / "x.txt").write_text("later\n")
-    third = commit_all(repo_path, "later work")
-    released = roster.in_force(repo, folder, "political-ecology", 2022, third)
-    assert released.origin == "release political-ecology/2022/v1"
-    assert released.policy.for_section("problems").approvals == 2
+    commit_all(repo_path, "later work")
+    ctx = approval.load_context(rdir)
+    assert ctx.in_force.digest == genesis.digest
+    assert ctx.in_force.policy.for_section("problems").approvals == 1
+    assert ctx.candidate.policy.for_section("problems").approvals == 2
 
 
 def test_evaluate_records_round_trip(keys, tmp_path: Path) -> None:
@@ -185,7 +184,8 @@ def test_evaluate_records_round_trip(keys, tmp_path: Path) -> None:
     commit = commit_all(repo, "the sign-offs")
     result = approval.evaluate_records(rdir, commit, dicts)
     assert result.passed, result.missing
-    assert sorted(r.to_dict()["scope"] for r in result.counted) == sorted(d["scope"] for d in dicts)
+    mine = [r for r in result.counted if r.channel != "trust-root"]  # the root's genesis too
+    assert sorted(r.to_dict()["scope"] for r in mine) == sorted(d["scope"] for d in dicts)
     assert [r.to_dict() for r in result.counted] == [
         ledger.parse_record(r.to_dict(), "again").to_dict() for r in result.counted
     ]

@@ -54,14 +54,17 @@ def test_the_readme_walkthrough_runs_and_the_release_verifies(tmp_path: Path) ->
     assert "✗" not in verify
     repo = work / "reports"
     assert git(repo, "tag").split() == ["political-ecology/2023/v1"]
-    # every sign-off was committed by its reviewer, under the email the roster lists
+    # every sign-off was committed by its reviewer, under the email the roster lists (the
+    # office director's: the trust root's approval of the roster, step 6)
     authors = git(
         repo, "log", "--format=%ae", "--", "content/political-ecology/2023/signoffs/*.json"
     )
     assert set(authors.split()) == {
         "deputy-head-1@example.gov.cn",
         "party-secretary@example.gov.cn",
+        "office-director@example.gov.cn",
     }
+    assert "root: sha256:" in done.stdout  # trust show on the party secretary's PC
     assert git(repo, "status", "--porcelain").strip() == ""  # archive/ is git-ignored
 
 

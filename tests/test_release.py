@@ -10,7 +10,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_REPORT, Result, commit_all, git, isolate
+from conftest import SAMPLE_REPORT, Result, commit_all, git, isolate, trusted
 from releasing import (
     approve_all,
     approve_unchecked,
@@ -214,6 +214,7 @@ def released_twice(tmp_path_factory: pytest.TempPathFactory) -> Path:
         report_dir = root / "content" / "political-ecology" / "2022"
         shutil.copytree(SAMPLE_REPORT, report_dir)
         commit_all(root, "import the 2022 report")
+        trusted(root, report_dir)
         _release_v2(cli, root, report_dir)
         assert cli("verify", report_dir, "--all").code == 0
     return root

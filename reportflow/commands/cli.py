@@ -95,6 +95,19 @@ def _options(
 
 
 ReportDir = Annotated[Path, typer.Argument(help=_("report folder: content/<report>/<year>"))]
+TrustPin = Annotated[
+    str | None,
+    typer.Option(
+        "--trust", help=_("the trust root's digest, sha256:… (default: $REPORTFLOW_TRUST, config)")
+    ),
+]
+
+
+def _pin(value: str | None) -> None:
+    if value:
+        from reportflow.signoff import pin
+
+        pin.set_override(value)
 
 
 class ValidateFormat(StrEnum):
@@ -219,9 +232,11 @@ def status_cmd(
     fmt: Annotated[StatusFormat, typer.Option("--format", help=_("table or json"))] = (
         StatusFormat.table
     ),
+    trust: TrustPin = None,
 ) -> None:
     from reportflow.commands import status
 
+    _pin(trust)
     status.run(path, fmt.value)
 
 
@@ -273,8 +288,11 @@ def signoff_cmd(
     ] = None,
     reject: Annotated[bool, typer.Option("--reject", help=_("reject instead of approve"))] = False,
     message: Annotated[str, typer.Option("-m", "--message", help=_("comment"))] = "",
+    trust: TrustPin = None,
 ) -> None:
     from reportflow.commands import signoff
+
+    _pin(trust)
     from reportflow.core.errors import InputError
 
     if sum((section is not None, report, roster)) != 1:
@@ -306,9 +324,11 @@ def gate_cmd(
     path: ReportDir,
     rev: Annotated[str, typer.Option(help=_("commit to evaluate"))] = "HEAD",
     fmt: Annotated[GateFormat, typer.Option("--format", help=_("text or json"))] = GateFormat.text,
+    trust: TrustPin = None,
 ) -> None:
     from reportflow.commands import gate
 
+    _pin(trust)
     raise typer.Exit(gate.run(path, rev, fmt.value))
 
 
@@ -336,9 +356,11 @@ def owners_cmd(
 def release_cmd(
     path: ReportDir,
     commit: Annotated[str, typer.Option(help=_("the commit to release"))] = "HEAD",
+    trust: TrustPin = None,
 ) -> None:
     from reportflow.commands import release
 
+    _pin(trust)
     release.run(path, commit)
 
 
@@ -351,9 +373,11 @@ def verify_cmd(
     path: ReportDir,
     version: Annotated[int | None, typer.Option(help=_("check this version"))] = None,
     all_versions: Annotated[bool, typer.Option("--all", help=_("check every version"))] = False,
+    trust: TrustPin = None,
 ) -> None:
     from reportflow.commands import verify
 
+    _pin(trust)
     raise typer.Exit(verify.run(path, version, all_versions))
 
 
@@ -410,3 +434,12 @@ def render_cmd(
 
     for fmt, written in render.run(path, to, out, commit).items():
         typer.echo(f"{fmt}: {written}")
+
+
+def _trust_commands() -> None:
+    from reportflow.commands import trust
+
+    app.add_typer(trust.app, name="trust", help=_("The trust root: keys, threshold, pin, genesis."))
+
+
+_trust_commands()

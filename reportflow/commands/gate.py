@@ -4,7 +4,7 @@ listing what is still missing and naming any record file that was refused."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ STATUS = {
     "pending": N_("pending"),
     "stale": N_("stale"),
     "rejected": N_("rejected"),
+    "unverified": N_("unverified"),  # no pinned trust root: nothing could be checked
 }
 
 
@@ -67,9 +68,16 @@ def render(result: approval.Approval, name: str) -> str:
 
 def run(report_dir: Path, rev: str = "HEAD", fmt: str = "text") -> int:
     early = Prewalk(Path(report_dir), rev) if Path(report_dir).is_dir() else None
+    from reportflow.release import tagcheck
     from reportflow.signoff import approval  # imported while git walks
 
-    result = approval.evaluate_at(Path(report_dir), rev, early=early)
+    approval.require_pin(Path(report_dir))
+    ctx = approval.load_context(Path(report_dir), rev, early=early)
+    result = approval.decide(ctx)[0]
+    # release tags choose nothing; the gate names those that are not releases
+    forged = tagcheck.invalid_tags(Path(report_dir), ctx.report.report, ctx.report.year, ctx.commit)
+    if forged:
+        result = replace(result, problems=(*result.problems, *forged))
     if fmt == "json":
         print(json.dumps(as_json(result), ensure_ascii=False, indent=2))
     else:

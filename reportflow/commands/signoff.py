@@ -16,7 +16,7 @@ from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import InputError, Refused
 from reportflow.core.i18n import _, ngettext
-from reportflow.signoff import approval, gate, keys, ledger
+from reportflow.signoff import approval, gate, keys, ledger, pin
 from reportflow.signoff.roster import Roster
 
 SCOPE_RE = re.compile(r"^(report|roster|section:[a-z0-9]+(-[a-z0-9]+)*)$")
@@ -239,6 +239,15 @@ def _signing_key(req: Request, judge: Roster) -> keys.SigningKey | None:
     return None
 
 
+def _no_roster(ctx: approval.Context) -> str | None:
+    """Why no roster is in force: the trust root's or the roster chain's problem."""
+    if ctx.trust is not None and ctx.trust.error:
+        return ctx.trust.error
+    if ctx.chain is not None and ctx.chain.roster is None:
+        return ctx.chain.problem
+    return None
+
+
 def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.SignoffRecord, bool]:
     """All checks, then the signed record and True; or the record already in the ledger that
     says the same, and False (nothing to write). Writes nothing."""
@@ -253,6 +262,8 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
             hint=_("approve or reject"),
         )
     ctx = approval.load_context(report_dir, "HEAD")
+    if ctx.pin is None:
+        raise pin.not_pinned()
     if req.scope.startswith("section:"):
         ctx.report.section(req.scope.split(":", 1)[1])  # ContentError for an unknown section
     paths = [f"{ctx.folder}/{model.REPORT_FILE}" if ctx.folder else model.REPORT_FILE]
@@ -260,6 +271,9 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
     _dirty_check(ctx, paths)
     _records, result = approval.decide(ctx)
     eff = result.roster.roster
+    why = _no_roster(ctx)
+    if eff is None and why:
+        raise _refuse(why)
     if eff is None:
         raise _refuse(
             _("report.yaml has no policy: nobody can approve yet"),

@@ -279,12 +279,6 @@ def read_blobs(repo: git.Repo, ids: list[str]) -> dict[str, bytes]:
     return result
 
 
-def path_commits(repo: git.Repo, rev: str, path: str) -> list[str]:
-    """Commits reachable from ``rev`` that changed ``path``, oldest first."""
-    out = run(repo, "log", "--reverse", "--format=%H", rev, "--", path)
-    return out.split()
-
-
 def cache_dir(repo: git.Repo) -> Path:
     """``.git/reportflow/``: per-repository caches, shared by its worktrees, never committed."""
     return Path(repo.common_dir) / "reportflow"

@@ -187,6 +187,11 @@ class Dag:
     def __contains__(self, sha: object) -> bool:
         return sha in self._gen
 
+    def generation(self, sha: str) -> int:
+        """1 for a root commit, one more than the highest parent otherwise; 0 if unknown.
+        A commit's generation is higher than every ancestor's (used to pick the newest)."""
+        return self._gen.get(sha, 0)
+
     # A backward walk from ``newer`` stops at ``older``'s generation, so it costs about the
     # generations in between: nothing when a record was committed on top of the commit it
     # reviewed, but a whole history when many records review one old commit. Past this gap

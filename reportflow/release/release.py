@@ -202,7 +202,11 @@ def build_manifest(
         "released_by": released_by,
         "files": files,
         "signoffs": signoffs,
-        "approvers": sorted({str(s.get("reviewer")) for s in signoffs}),
+        # the trust root's members approved the roster, not the report (their records stay in
+        # signoffs: verify re-checks the chain)
+        "approvers": sorted(
+            {str(s.get("reviewer")) for s in signoffs if s.get("channel") != "trust-root"}
+        ),
         "validation": dict(validation),
         "tools": dict(tools),
         "previous": dict(previous) if previous else None,
@@ -243,8 +247,11 @@ def _render(report: model.Report, staged: Path, commit: str, version: int) -> No
 
 
 def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = None) -> Released:
+    from reportflow.signoff import approval
+
     step = on_step or (lambda _name: None)
     step("check")
+    approval.require_pin(report_dir)  # no pin: no trust root to approve anything against
     repo = gitio.require_repo(report_dir)
     commit = gitio.resolve(repo, rev)
     folder = gitio.relpath(repo, report_dir)

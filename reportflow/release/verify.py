@@ -193,6 +193,9 @@ class Verifier:
 
 
 def verify(report_dir: Path, version: int | None = None, all_versions: bool = False) -> list[Check]:
+    from reportflow.signoff import approval
+
+    approval.require_pin(report_dir)  # no pin: no trust root to check anything against
     verifier = Verifier(report_dir)
     known = verifier.known_versions()
     if not known:

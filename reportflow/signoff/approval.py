@@ -21,7 +21,8 @@ from reportflow.core import gitio, history
 from reportflow.core.errors import ReportflowError
 from reportflow.core.history import Change
 from reportflow.core.prewalk import Prewalk
-from reportflow.signoff import gate, ledger, ledgerview, roster
+from reportflow.signoff import chain as rchain
+from reportflow.signoff import chainio, gate, ledger, ledgerview, pin, roster, trust
 from reportflow.signoff.gate import SectionVerdict
 from reportflow.signoff.ledger import SignoffRecord
 from reportflow.signoff.order import TIME_ORDER, DagOrder, Order
@@ -60,15 +61,18 @@ class Context:
     records: list[SignoffRecord]
     problems: list[str]
     history: dict[str, tuple[Change, ...]]  # section id -> changes, newest first, merges too
-    in_force: roster.Roster | None
+    in_force: roster.Roster | None  # the end of the roster chain from the trust root
     candidate: roster.Roster | None
-    roster_steps: list[roster.Roster]  # later rosters in report.yaml, oldest first
+    roster_steps: list[roster.Roster]  # kept for callers; the chain holds the steps now
     order: Order = TIME_ORDER  # which record came after which (the commit graph)
     blocking: tuple[str, ...] = ()  # ledger damage that keeps the gate shut
     dag: history.Dag | None = None  # ancestry: what each approval had seen (separation of duties)
     # changes to any section or report.yaml, newest first: who changed the report (the final
     # approver's separation of duties)
     report_history: tuple[Change, ...] = ()
+    chain: rchain.RosterChain | None = None  # from the trust root to the roster in force
+    trust: trust.Trust | None = None  # the pinned root chain; None: no pin (unverified)
+    pin: pin.Pin | None = None
 
     # The gate reads a change's commit, blob and emails, which history.Change has: handing
     # the walk's changes over as they are saves rebuilding thousands of objects (40 ms on the
@@ -91,24 +95,38 @@ def load_context(
     *,
     at: model.Snapshot | None = None,
     early: Prewalk | None = None,
+    trust_pin: str | None = None,
 ) -> Context:
     """Everything the decision at ``rev`` reads; ``at`` is the report at that commit when
     the caller has loaded it already (then ``rev`` is ignored); ``early``: the history walk,
-    started before the imports (used only if it walked this commit)."""
+    started before the imports (used only if it walked this commit); ``trust_pin``: the
+    trust root's digest (default: ``pin.find``, from ``--trust``, the environment or the
+    config outside the repository; none found: ``ctx.trust`` is None, nothing is verified)."""
     report_dir = Path(report_dir)
     repo = gitio.require_repo(report_dir)
     commit = at.commit if at is not None else gitio.resolve(repo, rev)
     folder = at.folder if at is not None else gitio.relpath(repo, report_dir)
     yaml_path = _join(folder, model.REPORT_FILE)
+    pinned = pin.Pin(pin.check(trust_pin, "pin"), "argument") if trust_pin else None
+    pinned = pinned or pin.find(chainio.repo_names(repo))
+    series_dir = chainio.series_dir(folder)
+    prefixes = (
+        (series_dir + "/",)
+        if series_dir is not None
+        else (
+            _join(folder, model.SECTIONS_DIR) + "/",
+            yaml_path,
+            _join(folder, model.SIGNOFFS_DIR) + "/",
+        )
+    )
     # The history walk is the slowest step: git runs it on the other core while we parse.
     with ThreadPoolExecutor(max_workers=1) as pool:
         walk_job = pool.submit(
             lambda: gitio.walk(
                 repo,
                 commit,
-                _join(folder, model.SECTIONS_DIR) + "/",
-                yaml_path,
-                _join(folder, model.SIGNOFFS_DIR) + "/",
+                *prefixes,
+                trust.FOLDER + "/",
                 log=early.output_for(commit) if early is not None else None,
             )
         )
@@ -119,16 +137,24 @@ def load_context(
     changes = walk.changes
     dag = history.Dag(walk.commits)
     view, found, problems, added_in = _ledger(repo, walk, snap, report_dir, parsed)
+    skew = trust.DEFAULT_SKEW
+    inputs = (
+        chainio.read_inputs(repo, walk, commit, found, yaml_path) if pinned is not None else None
+    )
+    checked = chainio.check_root(inputs, commit, pinned) if inputs and pinned else None
+    if checked is not None and checked.root is not None:
+        skew = checked.root.clock_skew
+    ledger_records = _anchored(found, added_in, walk, dag, commit, problems, skew)
     if records is not None:
-        found = list(records)
-    found = _anchored(found, added_in, walk, dag, commit, problems)
+        found = _anchored(list(records), added_in, walk, dag, commit, problems, skew)
+    else:
+        found = ledger_records
     sections = tuple(gate.SectionFacts(s.id, s.title, blobs[s.path]) for s in report.sections)
     fingerprint = ledger.report_fingerprint(
         blobs[model.REPORT_FILE], [(s.id, s.blob) for s in sections]
     )
     by_path = {_join(folder, s.path): s.id for s in report.sections}
     per_section = {by_path[p]: c for p, c in changes.items() if p in by_path}
-    yaml_commits = [c.commit for c in reversed(changes.get(yaml_path, []))]
     place = {sha: i for i, sha in enumerate(walk.commits)}  # newest first
     report_history = sorted(
         (c for p in [*by_path, yaml_path] for c in changes.get(p, ())),
@@ -143,12 +169,17 @@ def load_context(
             )
         else:
             mine.append(rec)
-    in_force = roster.in_force(repo, folder, report.report, report.year, commit, yaml_commits)
-    steps = (
-        roster.later_versions(repo, in_force, commit, yaml_path, yaml_commits)
-        if in_force is not None
-        else []
-    )
+    blocking = list(view.problems(commit))
+    chain = None
+    if checked is not None and inputs is not None:
+        blocking += chainio.root_problems(inputs, commit, checked, problems)
+        if checked.root is not None:
+            chain = chainio.roster_chain(
+                repo, walk, dag, added_in, ledger_records, folder, report, checked.root, inputs
+            )
+            problems += chain.notes
+            if chain.problem:
+                blocking.append(chain.problem)
     return Context(
         repo=repo,
         commit=commit,
@@ -158,13 +189,16 @@ def load_context(
         records=mine,
         problems=problems,
         history=per_section,
-        in_force=in_force,
+        in_force=chain.roster if chain is not None else None,
         candidate=roster.from_doc(report.raw, f"report.yaml at {commit[:10]}", commit),
-        roster_steps=steps,
+        roster_steps=[],
         order=DagOrder(dag, added_in),
-        blocking=tuple(view.problems(commit)),
+        blocking=tuple(blocking),
         dag=dag,
         report_history=tuple(report_history),
+        chain=chain,
+        trust=checked,
+        pin=pinned,
     )
 
 
@@ -225,6 +259,7 @@ def _anchored(
     dag: history.Dag,
     commit: str,
     problems: list[str],
+    skew: int = CLOCK_SKEW,
 ) -> list[SignoffRecord]:
     """The records whose place in history is consistent: added by a commit of the ledger,
     reviewing a commit in that commit's history, and dated no later than the commit that added
@@ -245,7 +280,7 @@ def _anchored(
                 f"{rec.source}: claims to review commit {rec.commit[:10]}, which is not in the "
                 f"history of the commit that added it ({added[:10]}); not counted"
             )
-        elif when is None or when > walk.commits[added].ctime + CLOCK_SKEW:
+        elif when is None or when > walk.commits[added].ctime + skew:
             problems.append(
                 f"{rec.source}: time {rec.time} is after the commit that added it "
                 f"({added[:10]}); not counted"
@@ -276,6 +311,8 @@ def _problems(ctx: Context, result: gate.GateResult, eff: roster.Roster | None) 
             lines.append(f"{rec.source}: no section {rec.section_id!r} in this report (ignored)")
     if eff is not None:
         for rec in ctx.records:
+            if rec.channel == rchain.ROOT_CHANNEL and ctx.trust is not None:
+                continue  # the root's own records: judged by the roster chain
             if rec.reviewer not in eff.people:
                 lines.append(f"{rec.source}: {rec.reviewer} is not in the report's people")
             elif rec.signature is None and eff.signature_required(rec.reviewer):
@@ -301,32 +338,51 @@ def contributors(ctx: Context) -> dict[str, tuple[str, ...]]:
 
 
 def effective_roster(ctx: Context) -> tuple[gate.RosterVerdict, dict[str, ledger.Verification]]:
-    """Walk the roster changes since the roster in force: each one signed off by the final
-    approvers of the roster before it (verified with that roster's keys) takes effect."""
-    verified: dict[str, ledger.Verification] = {}
-    base, approved = ctx.in_force, None
-    chain: list[SignoffRecord] = []  # every step's counted records: a manifest needs them all
-    for step in [*ctx.roster_steps, ctx.candidate]:
-        if base is None or step is None:
-            break
-        need = gate.roster_checks(base, step, ctx.records)
-        verified |= ledger.verify_many(need, base.keys_of())
-        rv = gate.effective_roster(base, step, ctx.records, verified, ctx.order)
-        if rv.status == "approved" and rv.verdict is not None:
-            base, approved = rv.roster, rv
-            chain += [r for r in rv.verdict.counted if r not in chain]
+    """The roster that judges the commit: the end of the roster chain from the trust root
+    (``chain.py``), or report.yaml's roster once the final approvers of that one signed it
+    off. The verdict's ``counted`` holds this year's chain records too (genesis, roster
+    changes): a manifest needs them all. No pin, or no roster in force: status "missing"."""
+    base = ctx.in_force
+    if base is None:
+        return gate.RosterVerdict(None, "missing"), {}
+    need = gate.roster_checks(base, ctx.candidate, ctx.records)
+    verified = dict(ledger.verify_many(need, base.keys_of()))
     rv = gate.effective_roster(base, ctx.candidate, ctx.records, verified, ctx.order)
-    if rv.status == "unchanged" and approved is not None:
-        rv = approved  # the roster at the commit took effect through sign-offs
-    if rv.verdict is not None and chain:
-        extra = tuple(r for r in rv.verdict.counted if r not in chain)
-        rv = replace(rv, verdict=replace(rv.verdict, counted=(*chain, *extra)))
+    year = ctx.report.year
+    counted = ctx.chain.counted(year) if ctx.chain is not None else ()
+    if counted:
+        status = rv.status
+        if status == "unchanged" and ctx.chain is not None and ctx.chain.changed_in(year):
+            status = "approved"
+        verdict = rv.verdict or gate.SectionVerdict(
+            "roster",
+            "approved",
+            len(counted),
+            tuple(dict.fromkeys(r.reviewer for r in counted)),
+            "",
+        )
+        extra = tuple(r for r in verdict.counted if r not in counted)
+        rv = replace(rv, status=status, verdict=replace(verdict, counted=(*counted, *extra)))
     return rv, verified
 
 
+def require_pin(report_dir: Path) -> pin.Pin:
+    """The pinned trust root for the repository of ``report_dir``; ``Refused`` ("trust root
+    not pinned", exit 1) without one: gate, release and verify never guess a root."""
+    repo = gitio.find_repo(Path(report_dir))
+    found = pin.find(chainio.repo_names(repo)) if repo is not None else pin.find()
+    if found is None:
+        raise pin.not_pinned()
+    return found
+
+
 def decide(ctx: Context) -> tuple[Approval, gate.GateResult]:
-    """Verify what the decision needs, then evaluate."""
+    """Verify what the decision needs, then evaluate. Without a pinned trust root nothing
+    is verified: the verdict is "unverified" (``status`` shows it; gate, release and verify
+    refuse before they get here)."""
     rv, verified = effective_roster(ctx)
+    if ctx.pin is None:
+        ctx.blocking = (*ctx.blocking, pin.not_pinned().message)
     history = ctx.gate_history()
     report_changes = ctx.gate_report_changes()
     if rv.roster is not None:
@@ -346,7 +402,7 @@ def decide(ctx: Context) -> tuple[Approval, gate.GateResult]:
     approval = Approval(
         passed=result.passed,
         sections=result.sections,
-        report_status=result.report.status,
+        report_status="unverified" if ctx.pin is None else result.report.status,
         missing=result.missing,
         counted=result.counted,
         problems=tuple(_problems(ctx, result, rv.roster)),

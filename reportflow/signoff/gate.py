@@ -204,8 +204,8 @@ def effective_roster(
     verified: Verified,
     order: Order = TIME_ORDER,
 ) -> RosterVerdict:
-    if in_force is None:
-        return RosterVerdict(candidate, "unchanged" if candidate else "missing")
+    if in_force is None:  # no roster chain from the trust root: report.yaml is no evidence
+        return RosterVerdict(None, "missing")
     if candidate is None or candidate.digest == in_force.digest:
         return RosterVerdict(in_force, "unchanged")
     verdict = _tally(
@@ -311,7 +311,8 @@ def evaluate(
             MappingProxyType({}),
             empty,
             roster_verdict,
-            (
+            tuple(blocking)
+            or (
                 "report.yaml has no policy: nobody can approve "
                 "(add policy: with sections and report)",
             ),

@@ -1,23 +1,20 @@
 """The roster: people, their roles, emails and keys, and the policy that says who approves.
 
-The roster guards itself. If the gate trusted report.yaml as it is at the commit under review,
-an author could add their own key, give themselves a reviewer role and approve their own text.
-So the roster *in force* is the one of the last release (the newest ``<report>/<year>/v<N>``
-tag that is an ancestor of the reviewed commit), or before the first release the one of the
-first commit in which report.yaml has a policy (trust on first use). A different roster at the
-reviewed commit takes effect only once the final approvers of the roster in force have signed
-it off (scope ``roster``, fingerprint ``Roster.digest``); later changes chain the same way
-(``later_versions``, ``approval.effective_roster``, ``gate.effective_roster``).
+If the gate trusted report.yaml as it is at the commit under review, an author could add their
+own key, give themselves a reviewer role and approve their own text. So the roster *in force*
+comes from the roster chain (``chain.py``): the first roster of a series approved by the pinned
+trust root, carried over from year to year, each change signed off by the final approvers of
+the roster before it (scope ``roster``, fingerprint ``Roster.digest``). Release tags, first
+commits and next year's first commit choose nothing (issue 11, families 1-3).
 
-The dataclasses and ``from_doc`` are pure; ``in_force`` is the I/O edge that reads git.
+Pure: the dataclasses, ``from_doc`` and ``from_yaml``.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from reportflow.content import schema
@@ -168,74 +165,3 @@ def from_yaml(data: bytes, shown: str, origin: str = "", commit: str = "") -> Ro
     except ReportflowError:
         return None
     return from_doc(doc, origin, commit)
-
-
-_TAG_RE = re.compile(r"/v(\d+)$")
-
-
-def in_force(
-    repo: Any,
-    folder: str,
-    report: str,
-    year: int,
-    commit: str,
-    yaml_commits: list[str] | None = None,
-) -> Roster | None:
-    """The roster in force for reviewing ``commit`` (see the module docstring).
-
-    ``yaml_commits``: the commits that changed report.yaml, oldest first, when the caller has
-    them from its own history walk (saves walking the history once more)."""
-    from reportflow.core import gitio
-
-    yaml_path = f"{folder}/report.yaml" if folder not in ("", ".") else "report.yaml"
-    tags = {
-        n: t
-        for n, t in gitio.release_tags(repo, report, year, merged=commit).items()
-        if t.commit != commit
-    }
-    if tags:
-        newest = tags[max(tags)]
-        data = gitio.read_blobs(repo, [f"{newest.commit}:{yaml_path}"]).get(
-            f"{newest.commit}:{yaml_path}"
-        )
-        if data is not None:
-            found = from_yaml(
-                data, f"{newest.name}:{yaml_path}", f"release {newest.name}", newest.commit
-            )
-            if found is not None:
-                return found
-    if yaml_commits is None:
-        yaml_commits = gitio.path_commits(repo, commit, yaml_path)
-    contents = gitio.read_blobs(repo, [f"{sha}:{yaml_path}" for sha in yaml_commits])
-    for sha in yaml_commits:
-        data = contents.get(f"{sha}:{yaml_path}")
-        if data is None:
-            continue
-        found = from_yaml(data, f"{sha[:10]}:{yaml_path}", f"first policy, commit {sha[:10]}", sha)
-        if found is not None:
-            return found
-    return None
-
-
-def later_versions(
-    repo: Any, base: Roster, commit: str, yaml_path: str, yaml_commits: list[str]
-) -> list[Roster]:
-    """Rosters of report.yaml after ``base`` up to ``commit``, oldest first, one per change
-    of roster: each takes effect once the roster before it in force signs it off, so a key
-    can be rotated and then used to sign off the next change."""
-    from reportflow.core import gitio
-
-    if base.commit in yaml_commits:
-        later = yaml_commits[yaml_commits.index(base.commit) + 1 :]
-    else:
-        later = gitio.path_commits(repo, f"{base.commit}..{commit}", yaml_path)
-    contents = gitio.read_blobs(repo, [f"{sha}:{yaml_path}" for sha in later])
-    steps: list[Roster] = []
-    last = base.digest
-    for sha in later:
-        data = contents.get(f"{sha}:{yaml_path}")
-        found = None if data is None else from_yaml(data, f"{sha[:10]}:{yaml_path}", "", sha)
-        if found is not None and found.digest != last:
-            steps.append(replace(found, origin=f"roster signed off at commit {sha[:10]}"))
-            last = found.digest
-    return steps
