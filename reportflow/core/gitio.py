@@ -285,6 +285,28 @@ def path_commits(repo: git.Repo, rev: str, path: str) -> list[str]:
     return out.split()
 
 
+def commit_notes(repo: git.Repo, rev: str) -> dict[str, tuple[str, str]]:
+    """Author time (ISO 8601) and subject of every commit reachable from ``rev``: what the
+    audit prints beside the history walk's facts. One ``git log`` without diffs (a tenth of
+    the walk's cost), kept apart so the gate's walk does not carry messages it never reads."""
+    if not has_commits(repo):
+        return {}
+    out = run(repo, "log", "-z", f"--format=%H{_SEP}%aI{_SEP}%s", rev)
+    notes: dict[str, tuple[str, str]] = {}
+    for entry in out.split("\0"):
+        if entry:
+            sha, when, subject = entry.lstrip("\n").split(_SEP, 2)
+            notes[sha] = (when, subject)
+    return notes
+
+
+def blame(repo: git.Repo, rev: str, path: str) -> str:
+    """``git blame --porcelain -M -C`` of ``path`` (repository-relative) at ``rev``: lines
+    moved within the file or copied from another file of the same commit keep their origin,
+    and a renamed file keeps its history (blame follows renames itself)."""
+    return run(repo, "-c", "core.quotePath=false", "blame", "--porcelain", "-M", "-C", rev, "--", path)
+
+
 def cache_dir(repo: git.Repo) -> Path:
     """``.git/reportflow/``: per-repository caches, shared by its worktrees, never committed."""
     return Path(repo.common_dir) / "reportflow"

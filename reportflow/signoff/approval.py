@@ -69,6 +69,11 @@ class Context:
     # changes to any section or report.yaml, newest first: who changed the report (the final
     # approver's separation of duties)
     report_history: tuple[Change, ...] = ()
+    # what the audit reads beyond the decision: the whole walk, and each ledger record's
+    # adding commit (record digest -> commit), the ledger view (missing and edited records)
+    walk: history.Walk | None = None
+    ledger: ledgerview.LedgerView | None = None
+    added_in: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     # The gate reads a change's commit, blob and emails, which history.Change has: handing
     # the walk's changes over as they are saves rebuilding thousands of objects (40 ms on the
@@ -165,6 +170,9 @@ def load_context(
         blocking=tuple(view.problems(commit)),
         dag=dag,
         report_history=tuple(report_history),
+        walk=walk,
+        ledger=view,
+        added_in=MappingProxyType(added_in),
     )
 
 
