@@ -358,6 +358,40 @@ def versions_cmd(
     versions.run(path, fmt.value)
 
 
+class AuditFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    html = "html"
+
+
+@app.command(
+    "audit",
+    cls=Command,
+    help=_("One timeline: edits, sign-offs, roster changes, releases and trust-chain flags."),
+)
+def audit_cmd(
+    path: ReportDir,
+    fmt: Annotated[
+        AuditFormat, typer.Option("--format", help=_("table, json, csv or html"))
+    ] = AuditFormat.table,
+    since: Annotated[
+        str | None, typer.Option(help=_("only events at or after this date or time"))
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help=_("only events at or before this date or time"))
+    ] = None,
+    section: Annotated[
+        str | None, typer.Option(help=_("only events about this section id"))
+    ] = None,
+    person: Annotated[str | None, typer.Option(help=_("only events by this person id"))] = None,
+    rev: Annotated[str, typer.Option(help=_("audit the history up to this commit"))] = "HEAD",
+) -> None:
+    from reportflow.commands import audit
+
+    audit.run(path, fmt.value, since=since, until=until, section=section, person=person, rev=rev)
+
+
 @app.command(
     "validate",
     cls=Command,

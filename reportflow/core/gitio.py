@@ -304,7 +304,9 @@ def blame(repo: git.Repo, rev: str, path: str) -> str:
     """``git blame --porcelain -M -C`` of ``path`` (repository-relative) at ``rev``: lines
     moved within the file or copied from another file of the same commit keep their origin,
     and a renamed file keeps its history (blame follows renames itself)."""
-    return run(repo, "-c", "core.quotePath=false", "blame", "--porcelain", "-M", "-C", rev, "--", path)
+    return run(
+        repo, "-c", "core.quotePath=false", "blame", "--porcelain", "-M", "-C", rev, "--", path
+    )
 
 
 def cache_dir(repo: git.Repo) -> Path:
