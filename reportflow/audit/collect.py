@@ -54,6 +54,7 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
     if text is None:  # the early walk did not start at this commit: read it again
         text = gitio.run(repo, *_log_args(), commit)
     before = history.old_blobs(text, (prefix,))
+    yaml_path = (f"{folder}/" if folder not in ("", ".") else "") + model.REPORT_FILE
     person_of = _person_map(ctx)
 
     def person(sha: str) -> str:
@@ -71,12 +72,12 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
     sources = tuple(f"{r.source}:" for r in ctx.records if r.source)
     used = {line for line in ctx.problems if line.startswith(sources)}
     events = [
-        *decisions.roster_events(ctx, result, person_at, commit_time),
+        *decisions.roster_events(ctx, result, yaml_path, person_at, commit_time),
         *edit_list,
         *signoffs,
-        *release_list,
         *releases.ledger_flags(ctx, person_at, commit_time),
         *releases.merge_flags(edit_list),
+        *release_list,
         *releases.problem_flags(ctx, used, commit_time),
     ]
     place = {sha: i for i, sha in enumerate(reversed(list(walk.commits)))}

@@ -14,9 +14,11 @@ from types import MappingProxyType
 from typing import Any
 
 from reportflow.audit.timeline import Event
+from reportflow.core import gitio
 from reportflow.signoff import approval, gate
 from reportflow.signoff.ledger import SignoffRecord
-from reportflow.signoff.roster import Roster
+from reportflow.signoff.ledgerview import NULL
+from reportflow.signoff.roster import Roster, from_yaml
 
 
 def _current(ctx: approval.Context) -> dict[str, str]:
@@ -132,51 +134,58 @@ def signoff_events(
 def roster_events(
     ctx: approval.Context,
     result: gate.GateResult,
+    yaml_path: str,
     person_at: Mapping[str, str],
     commit_time: Mapping[str, str],
 ) -> list[Event]:
-    """The roster in force, each later roster in report.yaml, and the one at the audited
-    commit if it differs: with who signed each one off (or rejected it) and its status."""
-    steps: list[Roster] = []
-    if ctx.in_force is not None:
-        steps.append(ctx.in_force)
-    seen = {r.digest for r in steps}
-    for step in [*ctx.roster_steps, ctx.candidate]:
-        if step is not None and step.digest not in seen:
-            steps.append(step)
-            seen.add(step.digest)
+    """One event per commit whose report.yaml has another roster than the version before it
+    (people's roles, e-mails and keys, and the policy), oldest first: the first one is trust
+    on first use, each later one counts once the final approvers of the roster before it have
+    signed it off; with who signed each one off or rejected it."""
+    walk = ctx.walk
+    if walk is None:
+        return []
+    changes = [c for c in reversed(walk.changes.get(yaml_path, ())) if c.blob != NULL]
+    blobs = gitio.read_blobs(ctx.repo, sorted({c.blob for c in changes}))
     counted = {r.digest for r in result.counted}
     effective = result.roster.roster.digest if result.roster.roster is not None else None
-    events = []
-    for i, step in enumerate(steps):
+    in_force = ctx.in_force.digest if ctx.in_force is not None else None
+    events: list[Event] = []
+    last = None
+    for change in changes:
+        data = blobs.get(change.blob)
+        step = None if data is None else from_yaml(data, f"{change.commit[:10]}:{yaml_path}")
+        if step is None or step.digest == last:
+            continue
         signers = [
             {"person": r.reviewer, "decision": r.decision, "counted": r.digest in counted}
             for r in ctx.records
             if r.scope == "roster" and r.fingerprint == step.digest
         ]
-        if i == 0:
-            state = "in force"
-        elif any(s["counted"] for s in signers) or step.digest == effective:
-            state = "approved"
+        if last is None:
+            state, origin = "in force", "first policy (trust on first use)"
+        elif any(s["counted"] for s in signers) or step.digest in (effective, in_force):
+            state, origin = "approved", "signed off by the final approvers in force"
         elif any(s["decision"] == "reject" for s in signers):
-            state = "rejected"
+            state, origin = "rejected", ""
         else:
-            state = "pending"
-        data = {
+            state, origin = "pending", ""
+        last = step.digest
+        info = {
             "digest": step.digest,
             "status": state,
-            "origin": step.origin,
+            "origin": origin,
             "signed_by": signers,
             "people_ids": sorted(step.people),
         }
         events.append(
             Event(
                 "roster",
-                commit_time.get(step.commit, ""),
-                step.commit,
-                person_at.get(step.commit, ""),
+                commit_time.get(change.commit, ""),
+                change.commit,
+                person_at.get(change.commit, ""),
                 None,
-                MappingProxyType(data),
+                MappingProxyType(info),
             )
         )
     return events

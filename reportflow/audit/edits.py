@@ -35,6 +35,7 @@ class Touch:
     new: str  # blob after (NULL: deleted)
     change: history.Change
     renamed_from: str | None = None
+    others: tuple[str, ...] = ()  # a merge's other parents' versions, "<commit>:<path>"
 
 
 def section_id(path: str) -> str | None:
@@ -51,18 +52,18 @@ def touches(walk: history.Walk, prefix: str, before: Mapping[tuple[str, str], st
         if sid is None:
             continue
         for ch in changes:
-            if ch.merge:
-                parent = walk.commits[ch.commit].parents[0]
-                old = f"{parent}:{path}"
+            others: tuple[str, ...] = ()
+            if ch.merge:  # measured against the parent it differs least from
+                first, *rest = walk.commits[ch.commit].parents
+                old, others = f"{first}:{path}", tuple(f"{p}:{path}" for p in rest)
             else:
                 old = before.get((ch.commit, path), NULL)
-            by_commit.setdefault(ch.commit, []).append(
-                Touch(ch.commit, path, sid, old, ch.blob, ch)
-            )
+            touch = Touch(ch.commit, path, sid, old, ch.blob, ch, None, others)
+            by_commit.setdefault(ch.commit, []).append(touch)
     renamed: dict[str, str] = {}  # old id -> new id
     found: list[Touch] = []
     for sha in reversed(list(walk.commits)):  # oldest first
-        group = by_commit.get(sha)
+        group = sorted(by_commit.get(sha, ()), key=lambda t: t.path)
         if not group:
             continue
         gone = [t for t in group if t.new == NULL]
@@ -95,7 +96,7 @@ def touches(walk: history.Walk, prefix: str, before: Mapping[tuple[str, str], st
             seen.add(cur)
         newest[sid] = cur
     return [
-        Touch(t.commit, t.path, newest[t.sid], t.old, t.new, t.change, t.renamed_from)
+        Touch(t.commit, t.path, newest[t.sid], t.old, t.new, t.change, t.renamed_from, t.others)
         for t in found
     ]
 
@@ -115,7 +116,7 @@ def edit_events(
     notes: Mapping[str, tuple[str, str]],
 ) -> list[Event]:
     """One ``edit`` event per touch, with characters added and removed."""
-    wanted = sorted({b for t in found for b in (t.old, t.new) if b != NULL})
+    wanted = sorted({b for t in found for b in (t.old, t.new, *t.others) if b != NULL})
     blobs = gitio.read_blobs(repo, wanted)  # type: ignore[arg-type]
     texts: dict[str, str] = {}
 
@@ -128,7 +129,9 @@ def edit_events(
 
     events = []
     for t in found:
-        added, removed = textdiff.count(text(t.old), text(t.new))
+        added, removed = min(
+            (textdiff.count(text(old), text(t.new)) for old in (t.old, *t.others)), key=sum
+        )
         when, message = notes.get(t.commit, ("", ""))
         emails = t.change.emails
         persons = list(dict.fromkeys(person_of.get(e, f"{t.change.author} <{e}>") for e in emails))
