@@ -119,7 +119,7 @@ def test_the_timeline_of_the_scripted_history_is_exact(history) -> None:
 
 
 def test_a_renamed_section_keeps_its_history_and_filters_select(history) -> None:
-    root, named = history
+    root, _named = history
     measures = audit_json(root, "--section", "measures")["events"]
     assert [
         (e["kind"], e.get("action"), e["path"] if e["kind"] == "edit" else None) for e in measures

@@ -118,7 +118,8 @@ def merge_flags(edits: list[Event]) -> list[Event]:
             e.person,
             e.section,
             f"merge {e.commit[:10]} put text of its own into {e.data['path']} "
-            f"(+{e.data['added']} -{e.data['removed']} characters against the parent nearest to it)",
+            f"(+{e.data['added']} -{e.data['removed']} characters against the parent nearest "
+            "to it)",
             e.time,
         )
         for e in edits
