@@ -23,6 +23,7 @@ table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
 th, td { border: 1px solid #bbb; padding: 0.3em 0.5em; vertical-align: top; text-align: left; }
 th { background: #eee; position: sticky; top: 0; }
 td.time, td.commit { white-space: nowrap; font-family: monospace; }
+td.person { white-space: nowrap; } small { color: #555; }
 tr.flag td { background: #fde2e1; } tr.release td { background: #e3f1e3; }
 tr.roster td { background: #e8ecfa; } tr.signoff.no td.what { color: #777; }
 .counts span { margin-right: 1.5em; }
@@ -45,9 +46,12 @@ def render(timeline: Timeline) -> str:
         if event.kind == "signoff" and not event.data["counted"]:
             classes.append("no")
         names = ("seq", "time", "kind", "person", "section", "what", "commit")
-        tds = "".join(
-            f'<td class="{n}">{escape(c)}</td>' for n, c in zip(names, cells, strict=True)
-        )
+        shown = dict(zip(names, map(escape, cells), strict=True))
+        name = t.people.get(event.person)
+        if name:  # the printed name a reader knows, the roster id under it
+            shown["person"] = f"{escape(name)}<br><small>{shown['person']}</small>"
+        shown["time"] = shown["time"].replace("T", "<br>", 1)
+        tds = "".join(f'<td class="{n}">{shown[n]}</td>' for n in names)
         title = escape(event.commit)
         body.append(f'<tr class="{" ".join(classes)}" title="{title}">{tds}</tr>')
     summary = "".join(f"<span>{escape(k)}: {v}</span>" for k, v in sorted(counts.items()))
