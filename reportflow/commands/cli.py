@@ -392,6 +392,34 @@ def audit_cmd(
     audit.run(path, fmt.value, since=since, until=until, section=section, person=person, rev=rev)
 
 
+class DiffFormat(StrEnum):
+    text = "text"
+    html = "html"
+    docx = "docx"
+
+
+@app.command(
+    "diff",
+    cls=Command,
+    help=_("What changed between two versions, per section: text, HTML redline or tracked DOCX."),
+)
+def diff_cmd(
+    path: ReportDir,
+    old: Annotated[str, typer.Argument(help=_("from: v1, a tag, branch or commit"))],
+    new: Annotated[str, typer.Argument(help=_("to: v2, a tag, branch or commit"))],
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", help=_("text, html or docx"))
+    ] = DiffFormat.text,
+    out: Annotated[
+        Path | None,
+        typer.Option(help=_("write to this file (docx default: build/<report>/<year>/)")),
+    ] = None,
+) -> None:
+    from reportflow.commands import diff
+
+    diff.run(path, old, new, fmt.value, out)
+
+
 @app.command(
     "validate",
     cls=Command,
