@@ -1,0 +1,146 @@
+"""``reportflow diff`` on the scripted history: the exact per-section text diff, Chinese
+granularity, the tracked-changes DOCX read back (python-docx/XML) and through LibreOffice, and
+bad revisions."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from audit_support import FOLDER, build, reportflow
+from conftest import isolate
+from lxml import etree
+
+from reportflow.audit import textdiff
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    with pytest.MonkeyPatch.context() as mp:
+        isolate(mp, tmp_path_factory.mktemp("home"))
+        root = tmp_path_factory.mktemp("audit-diff") / "reports"
+        return root, build(root)
+
+
+def test_chinese_changes_read_as_phrases() -> None:
+    got = textdiff.pieces("加强组织领导，压实工作责任。", "强化组织建设，压实主体责任。")
+    marked = "".join(
+        p.text if p.op == "=" else f"[-{p.text}-]" if p.op == "-" else f"{{+{p.text}+}}"
+        for p in got
+    )
+    # 组织 (two characters between two changes) is folded in: one replaced phrase, not three
+    # one-character edits; the comma ends the phrase
+    assert marked == "[-加强组织领导-]{+强化组织建设+}，压实[-工作-]{+主体+}责任。"
+    assert textdiff.count("加强组织领导，压实工作责任。", "强化组织建设，压实主体责任。") == (8, 8)
+    assert textdiff.count("补充一句。", "补充两句。") == (1, 1)
+    assert textdiff.count("", "一 二\n三") == (3, 0)  # whitespace is not counted
+
+
+def test_paragraphs_align_before_characters() -> None:
+    old = ["第一段。", "第二段不变。", "第三段要删去。"]
+    new = ["第一段，有改动。", "新插入的一段。", "第二段不变。"]
+    ops = [(p.op, p.old, p.new) for p in textdiff.paragraph_diff(old, new)]
+    assert ops == [
+        ("~", "第一段。", "第一段，有改动。"),
+        ("+", "", "新插入的一段。"),
+        ("=", "第二段不变。", "第二段不变。"),
+        ("-", "第三段要删去。", ""),
+    ]
+
+
+def test_text_diff_between_the_two_releases(history) -> None:
+    root, _named = history
+    proc = reportflow("diff", root / FOLDER, "v1", "v2")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[1:] == [
+        "",
+        "~ situation 一、政治生态建设情况",
+        "  ~ 补充[-一-]{+两+}句。  (deputy-head-2)",
+        "  (7 paragraphs unchanged)",
+        "",
+        "3 sections unchanged",
+    ]
+    assert lines[0].startswith("political-ecology/2022: v1 (") and "-> v2 (" in lines[0]
+
+
+def test_bad_revisions_exit_2_naming_them(history) -> None:
+    root, _named = history
+    for bad in ("v9", "no-such-tag"):
+        proc = reportflow("diff", root / FOLDER, "v1", bad)
+        assert proc.returncode == 2 and bad in proc.stderr, proc.stderr
+    assert "v1, v2" in reportflow("diff", root / FOLDER, "v9", "v2").stderr
+
+
+def _tracked(docx: Path) -> list[tuple[str, str, str]]:
+    """(w:ins or w:del, author, text) of every tracked run, in document order."""
+    with zipfile.ZipFile(docx) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    found = []
+    for node in root.iter(f"{W}ins", f"{W}del"):
+        text = "".join(node.itertext())
+        if text:  # paragraph-mark changes carry no text
+            kind = node.tag.removeprefix(W)
+            found.append((kind, node.get(f"{W}author"), text))
+            assert node.get(f"{W}date", "").endswith("Z")
+    return found
+
+
+def test_tracked_changes_docx_with_authors_opens_in_libreoffice(history, tmp_path) -> None:
+    root, named = history
+    out = tmp_path / "changes.docx"
+    proc = reportflow("diff", root / FOLDER, named["merge"], "v2", "--format", "docx", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    expected = [
+        ("ins", "区政府办公室主任", "成效明显。"),  # office-director, preface
+        ("del", "副区长", "一"),  # deputy-head-2, situation
+        ("ins", "副区长", "两"),
+    ]
+    assert _tracked(out) == expected
+    import docx
+
+    document = docx.Document(str(out))  # python-docx reads it, and it has the reference styles
+    styles = [p.style.name for p in document.paragraphs]
+    assert styles[:3] == ["Title", "Body Text", "Heading 1"] and styles.count("Heading 1") == 4
+    section = document.sections[0]
+    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    assert exe, "LibreOffice is not installed: make deb (libreoffice-writer-nogui)"
+    env = dict(os.environ, SAL_USE_VCLPLUGIN="svp")
+    profile = f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}"
+    for target in ("pdf", "docx:MS Word 2007 XML"):
+        done = subprocess.run(
+            [exe, profile, "--headless", "--convert-to", target, "--outdir", str(tmp_path / "lo"),
+             str(out)],
+            capture_output=True, text=True, env=env, timeout=180,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "lo" / "changes.pdf").stat().st_size > 5_000
+    # LibreOffice read the changes as tracked changes and wrote them back with their authors
+    assert _tracked(tmp_path / "lo" / "changes.docx") == expected
+
+
+def test_whole_paragraph_changes_are_tracked_with_their_paragraph_mark(history, tmp_path) -> None:
+    root, named = history
+    out = tmp_path / "from-import.docx"
+    proc = reportflow(
+        "diff", root / FOLDER, named["figures"], "v2", "--format", "docx", "--out", out
+    )
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(out) as z:
+        xml = etree.fromstring(z.read("word/document.xml"))
+    marks = xml.findall(f".//{W}pPr/{W}rPr/{W}ins")
+    assert len(marks) == 3  # three paragraphs of their own: their paragraph marks are tracked
+    assert _tracked(out) == [
+        ("ins", "区政府办公室主任", "成效明显。"),  # preface, office-director
+        ("ins", "副区长", "补充两句。"),  # situation, deputy-head-2 (written, then reworded)
+        ("del", "区政府办公室主任", "学习"),  # problems, office-director on the branch
+        ("ins", "区政府办公室主任", "武装"),
+        ("ins", "副区长", "坚持不懈。"),  # measures, deputy-head-2, file renamed since
+    ]
