@@ -4,6 +4,7 @@ bad revisions."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -144,3 +145,38 @@ def test_whole_paragraph_changes_are_tracked_with_their_paragraph_mark(history, 
         ("ins", "区政府办公室主任", "武装"),
         ("ins", "副区长", "坚持不懈。"),  # measures, deputy-head-2, file renamed since
     ]
+
+
+def _blame(root: Path, section: str, *args: str) -> list[dict]:
+    proc = reportflow("blame", root / FOLDER, section, "--format", "json", *args)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)["paragraphs"]
+
+
+def test_blame_per_paragraph_follows_the_renamed_file(history) -> None:
+    root, named = history
+    situation = _blame(root, "situation")
+    last = situation[-1]
+    assert (last["text"], last["person"], last["commit"], last["first_released"]) == (
+        "补充两句。", "deputy-head-2", named["d2-situation-2"], "v2",
+    )  # fmt: skip
+    figures = [p for p in situation[:-1] if "12" in p["text"]]
+    assert figures and {(p["person"], p["commit"], p["first_released"]) for p in figures} == {
+        ("office-director", named["figures"], "v1")
+    }
+    untouched = [p for p in situation[:-1] if "12" not in p["text"]]
+    assert {(p["person"], p["commit"]) for p in untouched} <= {
+        ("office-director", named["import"]), ("office-director", named["figures"])
+    }  # fmt: skip
+    # measures was renamed 03-measures.md -> 04-measures.md after v1: blame follows the file
+    measures = _blame(root, "measures")
+    assert (measures[-1]["text"], measures[-1]["person"], measures[-1]["commit"]) == (
+        "坚持不懈。", "deputy-head-2", named["d2-measures"],
+    )  # fmt: skip
+    assert {p["first_released"] for p in measures} == {"v1"}
+    assert {p["commit"] for p in measures[:-1]} <= {named["import"], named["figures"]}
+    # at v1, the paragraph reworded later reads as it was then
+    old = _blame(root, "situation", "--rev", "v1")
+    assert (old[-1]["text"], old[-1]["commit"]) == ("补充一句。", named["d2-situation"])
+    missing = reportflow("blame", root / FOLDER, "nosuch")
+    assert missing.returncode == 2 and "nosuch" in missing.stderr

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import MappingProxyType
 
-from reportflow.audit import decisions, edits, releases
+from reportflow.audit import decisions, edits, releases, versions
 from reportflow.audit.timeline import Timeline, ordered
 from reportflow.content import model
 from reportflow.core import gitio, history
@@ -38,7 +38,7 @@ def _person_map(ctx: approval.Context) -> dict[str, str]:
 def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -> Timeline:
     report_dir = Path(report_dir)
     repo = gitio.require_repo(report_dir)
-    commit = gitio.resolve(repo, rev)
+    commit = versions.resolve_at(repo, report_dir, rev)  # v<N> is a release
     if early is None:
         early = Prewalk(report_dir, commit)
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -81,6 +81,15 @@ def resolve(repo: object, report: str, year: int, rev: str) -> str:
     return gitio.resolve(repo, rev)  # type: ignore[arg-type]
 
 
+def resolve_at(repo: object, report_dir: Path, rev: str) -> str:
+    """``resolve`` for a report folder: its report and year are read (from the working tree)
+    only when ``rev`` names a release."""
+    if not _VERSION.match(rev):
+        return gitio.resolve(repo, rev)  # type: ignore[arg-type]
+    here = model.load_report(report_dir)
+    return resolve(repo, here.report, here.year, rev)
+
+
 def _bodies(report: model.Report) -> dict[str, model.Section]:
     return {s.id: s for s in report.sections}
 

@@ -421,6 +421,28 @@ def diff_cmd(
 
 
 @app.command(
+    "blame",
+    cls=Command,
+    help=_(
+        "Per paragraph of a section: who last changed it, when, and where it was first released."
+    ),
+)
+def blame_cmd(
+    path: ReportDir,
+    section: Annotated[str, typer.Argument(help=_("section id"))],
+    rev: Annotated[
+        str, typer.Option(help=_("the section as it is at this commit or tag"))
+    ] = "HEAD",
+    fmt: Annotated[StatusFormat, typer.Option("--format", help=_("table or json"))] = (
+        StatusFormat.table
+    ),
+) -> None:
+    from reportflow.commands import blame
+
+    blame.run(path, section, rev, fmt.value)
+
+
+@app.command(
     "validate",
     cls=Command,
     help=_("Check the report against its template and the rules; exit 1 if there are errors."),
