@@ -44,17 +44,20 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
     with ThreadPoolExecutor(max_workers=1) as pool:
         notes_job = pool.submit(gitio.commit_notes, repo, commit)
         ctx = approval.load_context(report_dir, commit, early=early)
-        _approval, result = approval.decide(ctx)
+        walk = ctx.walk
+        assert walk is not None  # load_context always sets it
+        folder = ctx.folder
+        prefix = (f"{folder}/" if folder not in ("", ".") else "") + model.SECTIONS_DIR + "/"
+        yaml_path = (f"{folder}/" if folder not in ("", ".") else "") + model.REPORT_FILE
+        text = early.output_for(commit)
+        if text is None:  # the early walk did not start at this commit: read it again
+            text = gitio.run(repo, *_log_args(), commit)
+        found = edits.touches(walk, prefix, history.old_blobs(text, (prefix,)))
         notes = notes_job.result()
-    walk = ctx.walk
-    assert walk is not None  # load_context always sets it
-    folder = ctx.folder
-    prefix = (f"{folder}/" if folder not in ("", ".") else "") + model.SECTIONS_DIR + "/"
-    text = early.output_for(commit)
-    if text is None:  # the early walk did not start at this commit: read it again
-        text = gitio.run(repo, *_log_args(), commit)
-    before = history.old_blobs(text, (prefix,))
-    yaml_path = (f"{folder}/" if folder not in ("", ".") else "") + model.REPORT_FILE
+        # git reads every version of every section while the gate decides
+        blobs_job = pool.submit(edits.read_versions, repo, found)
+        _approval, result = approval.decide(ctx)
+        versions_read = blobs_job.result()
     person_of = _person_map(ctx)
 
     def person(sha: str) -> str:
@@ -65,8 +68,7 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
 
     person_at = {sha: person(sha) for sha in walk.commits}
     commit_time = {sha: when for sha, (when, _subject) in notes.items()}
-    found = edits.touches(walk, prefix, before)
-    edit_list = edits.edit_events(repo, found, person_of, notes)
+    edit_list = edits.edit_events(versions_read, found, person_of, notes)
     release_list, released = releases.release_events(report_dir, person_of)
     signoffs = decisions.signoff_events(ctx, result, released, result.roster.roster, commit_time)
     sources = tuple(f"{r.source}:" for r in ctx.records if r.source)

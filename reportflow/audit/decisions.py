@@ -10,6 +10,7 @@ scope, or the edge refused it (named in the gate's problems).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -38,19 +39,35 @@ def _verdicts(result: gate.GateResult) -> dict[str, gate.SectionVerdict]:
     return found
 
 
+@dataclass(frozen=True)
+class Verdicts:
+    """What every record's status is judged against, computed once for all of them."""
+
+    counted: frozenset[str]
+    invalid: frozenset[str]
+    now: Mapping[str, str]
+    by_scope: Mapping[str, gate.SectionVerdict]
+
+    @classmethod
+    def of(cls, ctx: approval.Context, result: gate.GateResult) -> Verdicts:
+        return cls(
+            frozenset(r.digest for r in result.counted),
+            frozenset(r.digest for r in result.invalid),
+            _current(ctx),
+            _verdicts(result),
+        )
+
+
 def status(
     rec: SignoffRecord,
-    ctx: approval.Context,
-    result: gate.GateResult,
+    v: Verdicts,
     released: Mapping[str, list[int]],
     problems: Mapping[str, list[str]],
     eff: Roster | None,
 ) -> tuple[bool, str, str]:
     """(counted, status id, why) of one record."""
-    counted = {r.digest for r in result.counted}
-    invalid = {r.digest for r in result.invalid}
-    now = _current(ctx)
-    verdict = _verdicts(result).get(rec.scope)
+    counted, invalid, now = v.counted, v.invalid, v.now
+    verdict = v.by_scope.get(rec.scope)
     versions = released.get(rec.digest, [])
     in_release = ", ".join(f"v{n}" for n in versions)
     if rec.digest in counted:
@@ -105,9 +122,10 @@ def signoff_events(
     commit_time: Mapping[str, str],
 ) -> list[Event]:
     problems = problems_by_source(ctx, ctx.records)
+    judged = Verdicts.of(ctx, result)
     events = []
     for rec in ctx.records:
-        counted, state, why = status(rec, ctx, result, released, problems, eff)
+        counted, state, why = status(rec, judged, released, problems, eff)
         added = ctx.added_in.get(rec.digest, "")
         data: dict[str, Any] = {
             "scope": rec.scope,

@@ -109,15 +109,19 @@ def _text(data: bytes | None) -> str:
     return data.decode("utf-8", errors="replace").replace("\r\n", "\n").removeprefix("\ufeff")
 
 
+def read_versions(repo: object, found: list[Touch]) -> dict[str, bytes]:
+    """Every version the touches compare, in one ``cat-file --batch``."""
+    wanted = sorted({b for t in found for b in (t.old, t.new, *t.others) if b != NULL})
+    return gitio.read_blobs(repo, wanted)  # type: ignore[arg-type]
+
+
 def edit_events(
-    repo: object,
+    blobs: Mapping[str, bytes],
     found: list[Touch],
     person_of: Mapping[str, str],
     notes: Mapping[str, tuple[str, str]],
 ) -> list[Event]:
     """One ``edit`` event per touch, with characters added and removed."""
-    wanted = sorted({b for t in found for b in (t.old, t.new, *t.others) if b != NULL})
-    blobs = gitio.read_blobs(repo, wanted)  # type: ignore[arg-type]
     texts: dict[str, str] = {}
 
     def text(blob: str) -> str:

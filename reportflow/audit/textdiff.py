@@ -75,6 +75,8 @@ def count(old: str, new: str) -> tuple[int, int]:
     section's length), from the same character diff ``diff`` shows."""
     if old == new:
         return 0, 0
+    if new.startswith(old):  # the common edit: text added at the end (one C comparison)
+        return _visible(new[len(old) :]), 0
     start = _common_prefix(old, new)
     end = _common_suffix(old, new, start)
     a, b = old[start : len(old) - end], new[start : len(new) - end]

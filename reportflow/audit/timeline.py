@@ -39,7 +39,6 @@ class Event:
     person: str  # roster person id, or "Name <email>" when no person has that e-mail
     section: str | None = None
     data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    place: int = 0  # the carrying commit's position, oldest first (set by ``ordered``)
 
     def to_json(self, seq: int) -> dict[str, Any]:
         return {
@@ -85,8 +84,7 @@ def ordered(events: Iterable[Event], place: Mapping[str, int]) -> tuple[Event, .
     """Events by their commit's place in the graph (oldest first), then by kind (a roster
     before the edits of its commit, a release after its sign-offs), then as they came."""
     late = len(place) + 1  # commits outside the walk (a tag on another branch) come last
-    placed = [replace(e, place=place.get(e.commit, late)) for e in events]
-    return tuple(sorted(placed, key=lambda e: (e.place, _RANK[e.kind])))
+    return tuple(sorted(events, key=lambda e: (place.get(e.commit, late), _RANK[e.kind])))
 
 
 def _moment(value: str, option: str) -> datetime | date:

