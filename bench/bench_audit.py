@@ -110,14 +110,17 @@ def main() -> None:
         # the baseline: the v20 text (every section, in order) written by pandoc to docx
         text = tmp_path / "v20.md"
         parts = []
-        for path in sorted(_git(repo, "ls-tree", "--name-only", v20, f"{FOLDER}/sections/").split()):
+        listed = _git(repo, "ls-tree", "--name-only", v20, f"{FOLDER}/sections/")
+        for path in sorted(listed.split()):
             parts.append(_git(repo, "show", f"{v20}:{path}").split("\n---\n", 1)[-1])
         text.write_text("\n\n".join(parts), encoding="utf-8")
         from reportflow.core import pandoc as pandoc_tool
 
         pandoc = [pandoc_tool.executable(), str(text), "-o", str(tmp_path / "pandoc.docx")]
+        gate = [sys.executable, "-m", "reportflow", "gate", FOLDER]
         cases = {
             "git_log": ["git", "log", "--name-only"],
+            "gate": gate,
             "audit": audit,
             "diff_docx": docx,
             "pandoc": pandoc,
@@ -138,6 +141,8 @@ def main() -> None:
         print(f"audit events: {doc['counts']}")
         print(f"git log --name-only           {got['git_log']:6.3f} s   (baseline)")
         ratio = got["audit"] / got["git_log"]
+        print(f"reportflow gate (for scale)    {got['gate']:6.3f} s   ratio "
+              f"{got['gate'] / got['git_log']:5.2f}x")  # fmt: skip
         print(f"reportflow audit --format json {got['audit']:6.3f} s   ratio {ratio:5.2f}x, "
               f"peak {peak:.0f} MB")  # fmt: skip
         dratio = got["diff_docx"] / got["pandoc"]
