@@ -1,9 +1,11 @@
 """A scripted history for the audit tests: four people, edits, a branch and its merge,
 sign-offs, a reject, a roster change, a renamed section file and two releases.
 
-Built once per test module (``build``) with the shared helpers (``conftest.commit_all``,
-``git``, ``releasing.demo_key``, the real CLI in a subprocess), in a folder isolated as every
-test is (``conftest.isolate``).
+Built once per test module (``build``) with the shared helpers: the repository and its keys
+from ``signoff_support.make_repo``/``make_keys`` (the sample with its figures filled in, the
+keys' public halves in report.yaml; where a trust root is set up for a test repository, it is
+set up there), commits through ``conftest.commit_all``/``git``, the real CLI in a subprocess,
+in a folder isolated as every test is (``conftest.isolate``).
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SAMPLE_REPORT, author_env, commit_all, git
-from releasing import demo_key, fill_figures
+from conftest import author_env, commit_all, git
+from signoff_support import make_keys, make_repo
 
 FOLDER = Path("content") / "political-ecology" / "2022"
 SECTIONS = FOLDER / "sections"
@@ -38,9 +40,12 @@ def _ok(*args: str | Path) -> str:
     return proc.stdout
 
 
+KEYS: dict[str, tuple[Path, str]] = {}
+
+
 def sign(report_dir: Path, person: str, *scope: str, reject: str | None = None) -> None:
     extra = ["--reject", "-m", reject] if reject is not None else []
-    _ok("signoff", report_dir, *scope, "--as", person, "--key", demo_key(person), *extra)
+    _ok("signoff", report_dir, *scope, "--as", person, "--key", KEYS[person][0], *extra)
 
 
 def append(path: Path, text: str) -> None:
@@ -55,16 +60,11 @@ def replace(path: Path, old: str, new: str) -> None:
 
 def build(root: Path) -> dict[str, str]:
     """The history; returns named commits."""
-    import shutil
-
-    root.mkdir(parents=True)
-    git(root, "init", "-q", "-b", "main")
-    report_dir = root / FOLDER
-    shutil.copytree(SAMPLE_REPORT, report_dir)
+    KEYS.update(make_keys(root.parent / f"{root.name}-keys"))
+    report_dir = make_repo(root, KEYS)
+    assert report_dir == root / FOLDER
     sec = root / SECTIONS
-    named = {"import": commit_all(root, "import the 2022 report", "office-director")}
-    fill_figures(report_dir)
-    named["figures"] = commit_all(root, "fill in the figures", "office-director")
+    named = {"import": git(root, "rev-parse", "HEAD").strip()}
     append(sec / "01-situation.md", "\n补充一句。\n")
     named["d2-situation"] = commit_all(root, "situation: one more sentence", "deputy-head-2")
     git(root, "checkout", "-q", "-b", "draft")
