@@ -131,11 +131,21 @@ def edit_events(
             texts[blob] = _text(blobs.get(blob))
         return texts[blob]
 
+    def measure(old: str, new: str) -> tuple[int, int]:
+        a, b = (
+            blobs.get(old, b"") if old != NULL else b"",
+            blobs.get(new, b"") if new != NULL else b"",
+        )
+        if b.startswith(a) and b"\r" not in b:  # appended: decode only what was added
+            return textdiff.count("", b[len(a) :].decode("utf-8", errors="replace"))
+        return textdiff.count(text(old), text(new))
+
     events = []
     for t in found:
-        added, removed = min(
-            (textdiff.count(text(old), text(t.new)) for old in (t.old, *t.others)), key=sum
-        )
+        if t.others:  # a merge: against the parent it differs least from
+            added, removed = min((measure(old, t.new) for old in (t.old, *t.others)), key=sum)
+        else:
+            added, removed = measure(t.old, t.new)
         when, message = notes.get(t.commit, ("", ""))
         emails = t.change.emails
         persons = list(dict.fromkeys(person_of.get(e, f"{t.change.author} <{e}>") for e in emails))

@@ -31,13 +31,13 @@ def _flag(kind: str, commit: str, person: str, section: str | None, detail: str,
 
 
 def release_events(
-    report_dir: Path, person_of: Mapping[str, str]
+    report_dir: Path, person_of: Mapping[str, str], report: Any = None
 ) -> tuple[list[Event], dict[str, list[int]]]:
     """Release events (and flags for tags that do not verify), and record digest -> the
     versions whose manifest holds it."""
     from reportflow.release.verify import Verifier
 
-    verifier = Verifier(report_dir)
+    verifier = Verifier(report_dir, report)
     released: dict[str, list[int]] = {}
     events: list[Event] = []
     for number in verifier.known_versions():

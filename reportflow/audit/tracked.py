@@ -45,6 +45,7 @@ class _Writer:
             if child.tag != qn("w:sectPr"):
                 body.remove(child)
         self.next_id = 1
+        self.styles: dict[str, Any] = {}
 
     def _mark(self, tag: str, by: By) -> Any:
         node = self.el(tag)
@@ -65,7 +66,9 @@ class _Writer:
     def paragraph(self, style: str, pieces: list[Piece], ins: By | None, dels: By | None,
                   whole: str = "") -> None:  # fmt: skip
         """``whole``: ``+`` or ``-`` when the paragraph itself is inserted or deleted."""
-        p = self.document.add_paragraph(style=style)._p
+        if style not in self.styles:  # looked up once: python-docx finds a name slowly
+            self.styles[style] = self.document.styles[style]
+        p = self.document.add_paragraph(style=self.styles[style])._p
         if whole:
             by = ins if whole == "+" else dels
             if by is not None:

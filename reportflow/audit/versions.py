@@ -4,11 +4,12 @@ who made each change.
 Versions are named as people name them: ``v1`` (the release tag ``<report>/<year>/v1``), any
 tag, branch or commit. Both texts are read from git objects, never the working tree.
 
-Who made a change: the changes are attributed per paragraph to the commit of the range that
-first gave the paragraph its new text (an insertion or a changed paragraph) or first lost the
-old text (a deletion), read from the versions of the section file at each commit of the range
-(one ``git log`` and one ``cat-file --batch``). Text written and rewritten within the range is
-attributed to whoever gave it its final form, which is the person an inspector asks.
+Who made a change: the changes are attributed per paragraph to the commit of the range from
+which on the section file has held the paragraph's new text (an insertion or a changed
+paragraph) or no longer held its old text (a deletion), found from the versions of the file at
+the commits of the range (one ``git log``; the versions read back from the newest, see
+``_Search``). Text written and rewritten within the range is attributed to whoever gave it its
+final form, which is the person an inspector asks.
 """
 
 from __future__ import annotations
@@ -139,19 +140,25 @@ def _attribute(
 ) -> list[SectionDiff]:
     prefix = (f"{folder}/" if folder not in ("", ".") else "") + model.SECTIONS_DIR + "/"
     steps = gitio.range_changes(repo, f"{old_commit}..{new_commit}", prefix)  # type: ignore[arg-type]
-    by_sid: dict[str, list[tuple[str, str]]] = {}  # section id -> (commit, path), oldest first
+    by_sid: dict[
+        str, list[str]
+    ] = {}  # section id -> "<commit>:<path>" of each version, oldest first
     for sha, paths in steps:
         for path in paths:
             match = model.SECTION_FILE_RE.match(path.rsplit("/", 1)[-1])
             if match:
-                by_sid.setdefault(match["id"], []).append((sha, path))
-    wanted = sorted({f"{sha}:{path}" for v in by_sid.values() for sha, path in v})
-    texts = {
-        k: v.decode("utf-8", errors="replace")
-        for k, v in gitio.read_blobs(repo, wanted).items()  # type: ignore[arg-type]
-    }
-    commits = sorted({sha for v in by_sid.values() for sha, _p in v} | {new_commit})
-    who = gitio.authors(repo, commits)  # type: ignore[arg-type]
+                by_sid.setdefault(match["id"], []).append(f"{sha}:{path}")
+    found = _Search(repo, by_sid)
+    for sec in sections:
+        for i, para in enumerate(sec.paras):
+            if para.op in "+~":
+                found.ask(sec.id, ("ins", i), para.new, present=True)
+            if para.op in "-~":
+                found.ask(sec.id, ("del", i), para.old, present=False)
+    answers = found.run()
+    chosen = {v.split(":", 1)[0] for v in answers.values()}
+    latest = {sid: v[-1].split(":", 1)[0] for sid, v in by_sid.items() if v}
+    who = gitio.authors(repo, sorted(chosen | set(latest.values()) | {new_commit}))  # type: ignore[arg-type]
 
     def by(sha: str) -> By:
         name, email, when = who.get(sha, ("", "", ""))
@@ -160,26 +167,75 @@ def _attribute(
 
     out = []
     for sec in sections:
-        versions = [(sha, texts.get(f"{sha}:{path}", "")) for sha, path in by_sid.get(sec.id, [])]
-        fallback = by(versions[-1][0] if versions else new_commit)
+        fallback = by(latest.get(sec.id, new_commit))
         ins: dict[int, By] = {}
         dels: dict[int, By] = {}
+        for (sid, (kind, i)), version in answers.items():
+            if sid == sec.id:
+                (ins if kind == "ins" else dels)[i] = by(version.split(":", 1)[0])
         for i, para in enumerate(sec.paras):
             if para.op in "+~":
-                sha = next((s for s, t in versions if para.new in t), None)
-                ins[i] = by(sha) if sha else fallback
+                ins.setdefault(i, fallback)
             if para.op in "-~":
-                sha = next((s for s, t in versions if para.old not in t), None)
-                dels[i] = by(sha) if sha else fallback
+                dels.setdefault(i, fallback)
         out.append(
             SectionDiff(
-                sec.id,
-                sec.title,
-                sec.old_title,
-                sec.status,
-                sec.paras,
-                MappingProxyType(ins),
-                MappingProxyType(dels),
+                sec.id, sec.title, sec.old_title, sec.status, sec.paras,
+                MappingProxyType(ins), MappingProxyType(dels),
             )
-        )
+        )  # fmt: skip
     return out
+
+
+class _Search:
+    """For each question "which version of the range last made this text present (or
+    absent)?", walk a section's versions back from the newest while the answer holds. The
+    versions are read in windows that double each round (one ``cat-file --batch`` a round
+    for every open question), so a paragraph changed in the last commit costs two versions,
+    and one older costs a handful of rounds, not a read of the whole range."""
+
+    def __init__(self, repo: object, versions: Mapping[str, list[str]]) -> None:
+        self.repo, self.versions = repo, versions
+        self.texts: dict[str, str | None] = {}
+        self.open: list[list] = []  # [section, key, text, present, index, window]
+
+    def ask(self, sid: str, key: tuple[str, int], text: str, *, present: bool) -> None:
+        seq = self.versions.get(sid, [])
+        if seq:
+            self.open.append([sid, key, text, present, len(seq) - 1, 2])
+
+    def _holds(self, q: list, index: int) -> bool:
+        """True when the question's answer holds at version ``index``; a version that does
+        not exist (the old path of a renamed file) is stepped over."""
+        text = self.texts[self.versions[q[0]][index]]
+        return text is None or (q[2] in text) == q[3]
+
+    def run(self) -> dict[tuple[str, tuple[str, int]], str]:
+        done: dict[tuple[str, tuple[str, int]], str] = {}
+        while self.open:
+            wanted = set()
+            for sid, _key, _text, _present, index, window in self.open:
+                seq = self.versions[sid]
+                wanted |= {seq[j] for j in range(max(0, index - window), index + 1)}
+            missing = sorted(wanted - self.texts.keys())
+            for name, data in gitio.read_blobs(self.repo, missing).items():  # type: ignore[arg-type]
+                self.texts[name] = data.decode("utf-8", errors="replace")
+            for name in missing:  # the path deleted at that commit (a renamed file's old name)
+                self.texts.setdefault(name, None)
+            still = []
+            for q in self.open:
+                seq = self.versions[q[0]]
+                if not self._holds(q, q[4]):  # not so at the newest version: nobody in range
+                    continue
+                while q[4] > 0 and seq[q[4] - 1] in self.texts and self._holds(q, q[4] - 1):
+                    q[4] -= 1
+                if q[4] == 0 or (seq[q[4] - 1] in self.texts):
+                    at = q[4]  # a version that exists (not a renamed file's old name)
+                    while at + 1 < len(seq) and self.texts.get(seq[at]) is None:
+                        at += 1
+                    done[(q[0], q[1])] = seq[at]
+                else:
+                    q[5] *= 2
+                    still.append(q)
+            self.open = still
+        return done

@@ -59,11 +59,13 @@ def _sources_match(data: bytes, expected: dict[str, str]) -> tuple[bool, str]:
 
 
 class Verifier:
-    def __init__(self, report_dir: Path) -> None:
+    def __init__(self, report_dir: Path, report: model.Report | None = None) -> None:
+        """``report``: the report when the caller has loaded it already (the audit has it
+        from the commit it audits); otherwise it is read from the folder."""
         self.report_dir = report_dir
         self.repo = gitio.require_repo(report_dir)
         self.folder = gitio.relpath(self.repo, report_dir)
-        report = model.load_report(report_dir)
+        report = report if report is not None else model.load_report(report_dir)
         self.report, self.year = report.report, report.year
         self.store = ArchiveStore(archive_location(self.repo, report))
         self.tags = gitio.release_tags(self.repo, self.report, self.year)
