@@ -4,6 +4,8 @@ bad revisions."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -175,3 +177,48 @@ def test_blame_per_paragraph_follows_the_renamed_file(history) -> None:
     assert (old[-1]["text"], old[-1]["commit"]) == ("补充一句。", named["d2-situation"])
     missing = reportflow("blame", root / FOLDER, "nosuch")
     assert missing.returncode == 2 and "nosuch" in missing.stderr
+
+
+def test_carryover_and_figures_against_last_years_release(history, tmp_path) -> None:
+    from audit_support import replace
+
+    from reportflow.validate.carryover import normalise
+
+    root, _named = history
+    copy = tmp_path / "reports"
+    shutil.copytree(root, copy, symlinks=True)
+    made = reportflow("new", "political-ecology", "2023", "--from", copy / FOLDER, "--into",
+                      copy / "content")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    year = copy / "content" / "political-ecology" / "2023" / "sections"
+    replace(year / "01-situation.md", "区长办公会12次", "区长办公会15次")
+    with (year / "00-preface.md").open("a", encoding="utf-8") as fh:
+        fh.write("\n今年新增的一段话。\n")
+    from conftest import commit_all
+
+    commit_all(copy, "2023 draft", "office-director")
+    report_2023 = copy / "content" / "political-ecology" / "2023"
+    proc = reportflow("carryover", report_2023, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["previous"] == "political-ecology/2022/v2"
+    by = {s["section"]: s for s in doc["sections"]}
+    assert by["problems"]["share"] == 1.0 and by["measures"]["share"] == 1.0
+    preface = by["preface"]
+    assert preface["characters"] - preface["reused"] == len(normalise("今年新增的一段话。"))
+    changed = next(p for p in textdiff.paragraphs((year / "01-situation.md").read_text("utf-8"))
+                   if "区长办公会15次" in p)  # fmt: skip
+    situation = by["situation"]
+    assert situation["characters"] - situation["reused"] == len(normalise(changed))
+    assert all("区长办公会15次" not in p["text"] for p in situation["paragraphs"])
+    rows = list(
+        csv.DictReader(io.StringIO(reportflow("figures", report_2023, "--format", "csv").stdout))
+    )
+    moved = [r for r in rows if r["label"] == "区长办公会"]
+    assert [(r["number"], r["unit"], r["last_year"]) for r in moved] == [("15", "次", "12")]
+    labelled = [r for r in rows if r["label"] and r["label"] != "区长办公会"]
+    assert labelled and all(r["last_year"] == r["number"] for r in labelled)
+    assert all(r["last_year"] == "" for r in rows if not r["label"])  # nothing to match by
+    # no released previous year: exit 2, named
+    alone = reportflow("carryover", copy / FOLDER)
+    assert alone.returncode == 2 and "political-ecology/2021" in alone.stderr

@@ -78,7 +78,7 @@ def rows(timeline: Timeline) -> Iterator[tuple[str, ...]]:
         )
 
 
-def _cell(value: object) -> str:
+def cell(value: object) -> str:
     """A CSV cell that a spreadsheet shows as text: a commit message or comment starting with
     ``=``, ``+``, ``-`` or ``@`` would otherwise run as a formula when the file is opened
     (OWASP "CSV injection"); such a cell gets a leading apostrophe."""
@@ -95,7 +95,7 @@ def to_csv(timeline: Timeline) -> str:
     for seq, event in enumerate(timeline.events, 1):
         d = event.data
         writer.writerow(
-            _cell(v) for v in [
+            cell(v) for v in [
                 seq, event.time, event.kind, event.person, event.section or "", what(event),
                 event.commit, d.get("action", ""), d.get("added", ""), d.get("removed", ""),
                 d.get("decision", ""), d.get("counted", ""), d.get("status", ""),

@@ -442,6 +442,44 @@ def blame_cmd(
     blame.run(path, section, rev, fmt.value)
 
 
+class TableFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@app.command(
+    "carryover",
+    cls=Command,
+    help=_("Per section: the share of text reused unchanged from last year's released report."),
+)
+def carryover_cmd(
+    path: ReportDir,
+    fmt: Annotated[TableFormat, typer.Option("--format", help=_("table, json or csv"))] = (
+        TableFormat.table
+    ),
+) -> None:
+    from reportflow.commands import carryover
+
+    carryover.run(path, fmt.value)
+
+
+@app.command(
+    "figures",
+    cls=Command,
+    help=_("Every figure with its unit and sentence, beside last year's matching figure."),
+)
+def figures_cmd(
+    path: ReportDir,
+    fmt: Annotated[TableFormat, typer.Option("--format", help=_("table, json or csv"))] = (
+        TableFormat.table
+    ),
+) -> None:
+    from reportflow.commands import figures
+
+    figures.run(path, fmt.value)
+
+
 @app.command(
     "validate",
     cls=Command,
