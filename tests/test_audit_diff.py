@@ -222,3 +222,46 @@ def test_carryover_and_figures_against_last_years_release(history, tmp_path) -> 
     # no released previous year: exit 2, named
     alone = reportflow("carryover", copy / FOLDER)
     assert alone.returncode == 2 and "political-ecology/2021" in alone.stderr
+
+
+def test_the_approval_sheet_of_a_release(history, tmp_path) -> None:
+    import hashlib
+
+    import docx
+    import pymupdf
+    from audit_support import KEYS
+
+    root, _named = history
+    proc = reportflow("sheet", root / FOLDER, "--version", "2", "--out", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    manifest = root / "archive" / "political-ecology" / "2022" / "v2" / "manifest.json"
+    digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    text = "".join(page.get_text() for page in pymupdf.open(tmp_path / "approval-sheet.pdf"))
+    flat = text.replace("\u200b", "").replace("\n", "")
+    assert digest in flat and "签批单" in flat and "v2" in flat
+    for person in ("deputy-head-1", "party-secretary"):
+        printed = subprocess.run(
+            ["ssh-keygen", "-lf", str(KEYS[person][0]) + ".pub"], capture_output=True, text=True
+        ).stdout.split()[1]  # SHA256:...
+        assert printed in flat
+    assert "签发" in flat and "审核" in flat and "区政府党组书记" in flat and "常务副区长" in flat
+    sheet = json.loads(reportflow("sheet", root / FOLDER, "--format", "json").stdout)
+    assert sheet["version"] == 2 and sheet["commit"] == git_head(root)
+    assert [(s["meaning"], s["person"]) for s in sheet["signatures"]] == [
+        ("审核（problems）", "deputy-head-1"),
+        ("审核（measures）", "deputy-head-1"),
+        ("审核（preface）", "deputy-head-1"),
+        ("名册变更审批", "party-secretary"),
+        ("审核（situation）", "deputy-head-1"),
+        ("签发", "party-secretary"),
+    ]
+    assert dict((s, d) for s, _t, d in sheet["drafters"])["situation"] == "区政府办公室主任、副区长"
+    tables = docx.Document(str(tmp_path / "approval-sheet.docx")).tables
+    assert len(tables) == 3 and len(tables[2].rows) == 1 + 6
+    assert tables[0].rows[5].cells[1].text == f"sha256:{digest}"
+
+
+def git_head(root: Path) -> str:
+    from conftest import git
+
+    return git(root, "rev-parse", "political-ecology/2022/v2^{commit}").strip()

@@ -480,6 +480,33 @@ def figures_cmd(
     figures.run(path, fmt.value)
 
 
+class SheetFormat(StrEnum):
+    files = "files"
+    json = "json"
+
+
+@app.command(
+    "sheet",
+    cls=Command,
+    help=_("The approval sheet (签批单) of a released version: PDF and DOCX, or JSON."),
+)
+def sheet_cmd(
+    path: ReportDir,
+    version: Annotated[int | None, typer.Option(help=_("this version (default: the latest)"))] = (
+        None
+    ),
+    out: Annotated[
+        Path | None, typer.Option(help=_("output folder (default build/<report>/<year>/v<N>)"))
+    ] = None,
+    fmt: Annotated[SheetFormat, typer.Option("--format", help=_("files or json"))] = (
+        SheetFormat.files
+    ),
+) -> None:
+    from reportflow.commands import sheet
+
+    sheet.run(path, version, out, fmt.value)
+
+
 @app.command(
     "validate",
     cls=Command,
