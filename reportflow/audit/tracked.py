@@ -11,6 +11,7 @@ paragraphs, and is written with python-docx (lxml for the two elements it has no
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from reportflow.audit.textdiff import Para, Piece
 from reportflow.audit.versions import By, VersionDiff
 from reportflow.core.i18n import _
 from reportflow.render.word import REFERENCE_DOCX
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _date(when: str) -> str:
@@ -59,7 +62,7 @@ class _Writer:
         run = self.el("w:r")
         t = self.el("w:delText" if deleted else "w:t")
         t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-        t.text = text
+        t.text = _XML_BAD.sub("\ufffd", text)  # XML 1.0 has no control characters
         run.append(t)
         return run
 
