@@ -64,7 +64,8 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
         c = walk.commits.get(sha)
         if c is None:
             return ""
-        return next((person_of[e] for e in c.emails if e in person_of), c.author)
+        unknown = f"{c.author} <{c.emails[0]}>" if c.emails else c.author
+        return next((person_of[e] for e in c.emails if e in person_of), unknown)
 
     person_at = {sha: person(sha) for sha in walk.commits}
     commit_time = {sha: when for sha, (when, _subject) in notes.items()}
