@@ -64,8 +64,10 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
         c = walk.commits.get(sha)
         if c is None:
             return ""
-        unknown = f"{c.author} <{c.emails[0]}>" if c.emails else c.author
-        return next((person_of[e] for e in c.emails if e in person_of), unknown)
+        if not c.emails:
+            return c.author
+        # the author (the first e-mail), as an edit's person is
+        return person_of.get(c.emails[0], f"{c.author} <{c.emails[0]}>")
 
     person_at = {sha: person(sha) for sha in walk.commits}
     commit_time = {sha: when for sha, (when, _subject) in notes.items()}
