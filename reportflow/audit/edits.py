@@ -63,9 +63,11 @@ def touches(walk: history.Walk, prefix: str, before: Mapping[tuple[str, str], st
     renamed: dict[str, str] = {}  # old id -> new id
     found: list[Touch] = []
     for sha in reversed(list(walk.commits)):  # oldest first
-        group = sorted(by_commit.get(sha, ()), key=lambda t: t.path)
+        group = by_commit.get(sha)
         if not group:
             continue
+        if len(group) > 1:
+            group.sort(key=lambda t: t.path)
         gone = [t for t in group if t.new == NULL]
         came = [t for t in group if t.old == NULL]
         paired: set[int] = set()
@@ -88,6 +90,8 @@ def touches(walk: history.Walk, prefix: str, before: Mapping[tuple[str, str], st
                 add.commit, add.path, add.sid, match.old, add.new, add.change, match.path
             )
         found += [t for t in group if id(t) not in paired or t.renamed_from]
+    if not renamed:  # the common case: every id is its own newest id
+        return found
     newest = {}
     for sid in {t.sid for t in found}:
         seen, cur = {sid}, sid
