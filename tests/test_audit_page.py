@@ -71,3 +71,33 @@ def test_the_audit_page_opens_offline_and_shows_every_event(history: Path, tmp_p
     keep = os.environ.get("AUDIT_SCREENSHOT")
     if keep:
         shutil.copy(shot, keep)
+
+
+def test_the_diff_redline_page_opens_offline(history: Path, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    proc = reportflow("diff", history / FOLDER, "v1", "HEAD", "--format", "html")
+    assert proc.returncode == 0, proc.stderr
+    page_file = tmp_path / "diff.html"
+    page_file.write_text(proc.stdout, encoding="utf-8")
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_context(offline=True).new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(page_file.as_uri())
+            # v1 -> HEAD: preface 又一句。 (deputy-head-2), situation 一 -> 两, nothing else
+            assert [e.inner_text() for e in page.locator("del").all()] == ["一"]
+            assert [e.inner_text() for e in page.locator("ins").all()] == ["又一句。", "两"]
+            assert page.locator("section.changed").count() == 2
+            assert page.locator("section.same").count() == 2
+            shot = tmp_path / "diff.png"
+            page.locator("ins").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(shot))
+        finally:
+            browser.close()
+    assert requests == [page_file.as_uri()] and shot.stat().st_size > 10_000
+    keep = os.environ.get("AUDIT_SCREENSHOT")
+    if keep:
+        shutil.copy(shot, Path(keep).with_name("diff.png"))
