@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # libreoffice-writer-nogui: the tests lay the DOCX out with LibreOffice headless and measure it.
-DEB_PACKAGES := fonts-noto-cjk fonts-arphic-ukai poppler-utils openssh-client git libreoffice-writer-nogui
+# chromium: the browser tests open the audit page through Playwright (its own download is not used).
+DEB_PACKAGES := fonts-noto-cjk fonts-arphic-ukai poppler-utils openssh-client git libreoffice-writer-nogui chromium
 
 .PHONY: demo test lint format bench deb install wheel clean messages mutation
 

@@ -22,8 +22,9 @@ ALLOWED = {
     "signoff": {"core", "content"},
     "render": {"core", "content"},
     "release": {"core", "content", "validate", "signoff", "render"},
+    "audit": {"core", "content", "validate", "signoff", "render", "release"},
     "cycle": {"core", "content", "validate", "signoff"},  # a to-do list reads both
-    "commands": {"core", "content", "validate", "signoff", "render", "release", "cycle"},
+    "commands": {"core", "content", "validate", "signoff", "render", "release", "audit", "cycle"},
 }
 
 

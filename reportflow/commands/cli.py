@@ -395,6 +395,155 @@ def versions_cmd(
     versions.run(path, fmt.value)
 
 
+class AuditFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    html = "html"
+
+
+@app.command(
+    "audit",
+    cls=Command,
+    help=_("One timeline: edits, sign-offs, roster changes, releases and trust-chain flags."),
+)
+def audit_cmd(
+    path: ReportDir,
+    fmt: Annotated[
+        AuditFormat, typer.Option("--format", help=_("table, json, csv or html"))
+    ] = AuditFormat.table,
+    since: Annotated[
+        str | None, typer.Option(help=_("only events at or after this date or time"))
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help=_("only events at or before this date or time"))
+    ] = None,
+    section: Annotated[
+        str | None, typer.Option(help=_("only events about this section id"))
+    ] = None,
+    person: Annotated[str | None, typer.Option(help=_("only events by this person id"))] = None,
+    rev: Annotated[str, typer.Option(help=_("audit the history up to this commit"))] = "HEAD",
+) -> None:
+    from reportflow.commands import audit
+
+    audit.run(path, fmt.value, since=since, until=until, section=section, person=person, rev=rev)
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    html = "html"
+    docx = "docx"
+
+
+@app.command(
+    "diff",
+    cls=Command,
+    help=_("What changed between two versions, per section: text, HTML redline or tracked DOCX."),
+)
+def diff_cmd(
+    path: ReportDir,
+    old: Annotated[str, typer.Argument(help=_("from: v1, a tag, branch or commit"))],
+    new: Annotated[str, typer.Argument(help=_("to: v2, a tag, branch or commit"))],
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", help=_("text, html or docx"))
+    ] = DiffFormat.text,
+    out: Annotated[
+        Path | None,
+        typer.Option(help=_("write to this file (docx default: build/<report>/<year>/)")),
+    ] = None,
+) -> None:
+    from reportflow.commands import diff
+
+    diff.run(path, old, new, fmt.value, out)
+
+
+@app.command(
+    "blame",
+    cls=Command,
+    help=_(
+        "Per paragraph of a section: who last changed it, when, and where it was first released."
+    ),
+)
+def blame_cmd(
+    path: ReportDir,
+    section: Annotated[str, typer.Argument(help=_("section id"))],
+    rev: Annotated[
+        str, typer.Option(help=_("the section as it is at this commit or tag"))
+    ] = "HEAD",
+    fmt: Annotated[StatusFormat, typer.Option("--format", help=_("table or json"))] = (
+        StatusFormat.table
+    ),
+) -> None:
+    from reportflow.commands import blame
+
+    blame.run(path, section, rev, fmt.value)
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@app.command(
+    "carryover",
+    cls=Command,
+    help=_("Per section: the share of text reused unchanged from last year's released report."),
+)
+def carryover_cmd(
+    path: ReportDir,
+    fmt: Annotated[TableFormat, typer.Option("--format", help=_("table, json or csv"))] = (
+        TableFormat.table
+    ),
+) -> None:
+    from reportflow.commands import carryover
+
+    carryover.run(path, fmt.value)
+
+
+@app.command(
+    "figures",
+    cls=Command,
+    help=_("Every figure with its unit and sentence, beside last year's matching figure."),
+)
+def figures_cmd(
+    path: ReportDir,
+    fmt: Annotated[TableFormat, typer.Option("--format", help=_("table, json or csv"))] = (
+        TableFormat.table
+    ),
+) -> None:
+    from reportflow.commands import figures
+
+    figures.run(path, fmt.value)
+
+
+class SheetFormat(StrEnum):
+    files = "files"
+    json = "json"
+
+
+@app.command(
+    "sheet",
+    cls=Command,
+    help=_("The approval sheet (签批单) of a released version: PDF and DOCX, or JSON."),
+)
+def sheet_cmd(
+    path: ReportDir,
+    version: Annotated[int | None, typer.Option(help=_("this version (default: the latest)"))] = (
+        None
+    ),
+    out: Annotated[
+        Path | None, typer.Option(help=_("output folder (default build/<report>/<year>/v<N>)"))
+    ] = None,
+    fmt: Annotated[SheetFormat, typer.Option("--format", help=_("files or json"))] = (
+        SheetFormat.files
+    ),
+) -> None:
+    from reportflow.commands import sheet
+
+    sheet.run(path, version, out, fmt.value)
+
+
 @app.command(
     "validate",
     cls=Command,

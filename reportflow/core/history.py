@@ -143,6 +143,24 @@ def parse_log(text: str, prefixes: Iterable[str]) -> Walk:
     )
 
 
+def old_blobs(text: str, prefixes: Iterable[str]) -> dict[tuple[str, str], str]:
+    """``(commit, path) -> blob before the commit`` from the same ``git log`` text as
+    ``parse_log``, for the single-parent raw lines of paths under ``prefixes`` (40 zeros: the
+    file was added). The gate never needs it; the audit counts what each change added and
+    removed from the two versions."""
+    wanted = tuple(prefixes)
+    found: dict[tuple[str, str], str] = {}
+    sha = ""
+    for line in text.split("\n"):
+        if line.startswith(HEADER):
+            sha = line[1:41]
+        elif line.startswith(":") and not line.startswith("::"):
+            meta, _, path = line.partition("\t")
+            if path.startswith(wanted):
+                found[(sha, path)] = meta.split()[2]
+    return found
+
+
 def merges_with_own_text(text: str, parents: Mapping[str, int]) -> set[tuple[str, str]]:
     """``(merge, path)`` pairs whose dense combined diff (``git diff-tree --cc -p --stdin``)
     has a line in none of the parents (``++``) or removed from all of them (``--``).

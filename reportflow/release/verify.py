@@ -59,11 +59,13 @@ def _sources_match(data: bytes, expected: dict[str, str]) -> tuple[bool, str]:
 
 
 class Verifier:
-    def __init__(self, report_dir: Path) -> None:
+    def __init__(self, report_dir: Path, report: model.Report | None = None) -> None:
+        """``report``: the report when the caller has loaded it already (the audit has it
+        from the commit it audits); otherwise it is read from the folder."""
         self.report_dir = report_dir
         self.repo = gitio.require_repo(report_dir)
         self.folder = gitio.relpath(self.repo, report_dir)
-        report = model.load_report(report_dir)
+        report = report if report is not None else model.load_report(report_dir)
         self.report, self.year = report.report, report.year
         self.store = ArchiveStore(archive_location(self.repo, report))
         self.tags = gitio.release_tags(self.repo, self.report, self.year)
@@ -107,6 +109,25 @@ class Verifier:
         yield from self._sources_check(version, manifest)
         yield from self._chain_check(version, manifest)
         yield from self._approval_check(version, manifest)
+
+    def anchor_checks(self, version: int) -> list[Check]:
+        """The checks that need no file of the archive but the manifest: it is well-formed, its
+        tag exists, is annotated, points at its commit and carries its digest, and it chains to
+        the previous manifest. What the audit runs for every release (hashing every archived
+        PDF and recomputing every approval is ``verify``'s job)."""
+        raw = self.manifest_bytes(version)
+        if raw is None:
+            entry = self.store.display(self.report, self.year, version)
+            return [
+                Check(version, "archive entry has a manifest", False, f"no {MANIFEST} in {entry}")
+            ]
+        try:
+            manifest: dict[str, Any] = json.loads(raw)
+            schema.validate(manifest, "manifest.schema.json", file=f"v{version}/{MANIFEST}")
+        except (ValueError, SchemaError) as exc:
+            return [Check(version, "manifest is well-formed", False, str(exc))]
+        checks = list(self._tag_checks(version, manifest, sha256_bytes(raw)))
+        return checks + list(self._chain_check(version, manifest))
 
     def _tag_checks(self, version: int, manifest: dict[str, Any], digest: str) -> Iterator[Check]:
         tag = self.tags.get(version)

@@ -73,6 +73,11 @@ class Context:
     chain: rchain.RosterChain | None = None  # from the trust root to the roster in force
     trust: trust.Trust | None = None  # the pinned root chain; None: no pin (unverified)
     pin: pin.Pin | None = None
+    # what the audit reads beyond the decision: the whole walk, and each ledger record's
+    # adding commit (record digest -> commit), the ledger view (missing and edited records)
+    walk: history.Walk | None = None
+    ledger: ledgerview.LedgerView | None = None
+    added_in: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     # The gate reads a change's commit, blob and emails, which history.Change has: handing
     # the walk's changes over as they are saves rebuilding thousands of objects (40 ms on the
@@ -199,6 +204,9 @@ def load_context(
         chain=chain,
         trust=checked,
         pin=pinned,
+        walk=walk,
+        ledger=view,
+        added_in=MappingProxyType(added_in),
     )
 
 

@@ -1,0 +1,158 @@
+"""Benchmark: ``reportflow audit --format json`` on a large synthetic report vs ``git log
+--name-only``, and ``reportflow diff v1 v20 --format docx`` vs pandoc writing the same text.
+
+The repository is ``bench_gate.build``'s (git fast-import): 100 sections, here 9,000 edits by
+drafters and 1,000 SSH-signed sign-off records, so 10,000 commits; then 20 release tags
+spread over the history, each an annotated tag carrying its manifest's digest, with a manifest
+in the archive chained to the previous one (the audit checks each anchor; the files behind the
+manifests are not rendered: the audit does not read them).
+
+Times are medians of 5 rounds, the cases interleaved within a round, every run a fresh
+process; peak memory is the audit process's maximum resident set (``wait4``).
+Goals: audit <= 2x the git log and <= 300 MB; diff docx <= 1x pandoc.
+
+Run: ``python bench/bench_audit.py`` (``make bench`` runs every benchmark).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import bench_gate  # noqa: E402
+
+bench_gate.EDITS = 9000  # + 1,000 record commits = 10,000 commits
+RELEASES = 20
+FOLDER = bench_gate.FOLDER
+
+
+def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True,
+        env={**os.environ, **(env or {})},
+    ).stdout  # fmt: skip
+
+
+def add_releases(repo: Path) -> None:
+    """20 annotated tags <report>/<year>/v<N> on edit commits spread over the history, each
+    with a schema-valid manifest in archive/ that the tag's digest and the chain match."""
+    commits = _git(repo, "rev-list", "--reverse", "HEAD").split()
+    step = len(commits) // (RELEASES + 1)
+    previous = None
+    env = {"GIT_COMMITTER_NAME": "office", "GIT_COMMITTER_EMAIL": "party-secretary@example.gov.cn"}
+    for n in range(1, RELEASES + 1):
+        commit = commits[n * step]
+        entry = repo / "archive" / bench_gate.REPORT / str(bench_gate.YEAR) / f"v{n}"
+        entry.mkdir(parents=True)
+        payload = f"v{n}".encode()
+        (entry / "report.pdf").write_bytes(payload)
+        manifest = {
+            "format": "reportflow-manifest/1", "report": bench_gate.REPORT,
+            "year": bench_gate.YEAR, "version": n, "title": "基准测试报告", "commit": commit,
+            "tag": f"{bench_gate.REPORT}/{bench_gate.YEAR}/v{n}",
+            "created": "2022-12-01T00:00:00Z", "released_by": "party-secretary",
+            "files": [{"name": "report.pdf", "size": len(payload),
+                       "sha256": hashlib.sha256(payload).hexdigest()}],
+            "signoffs": [], "approvers": ["party-secretary"],
+            "validation": {"errors": 0, "warnings": 0}, "tools": {}, "previous": previous,
+        }  # fmt: skip
+        raw = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+        (entry / "manifest.json").write_bytes(raw)
+        digest = hashlib.sha256(raw).hexdigest()
+        message = f"{bench_gate.REPORT} v{n}\n\nmanifest-sha256: {digest}\n"
+        _git(repo, "tag", "-a", manifest["tag"], commit, "-m", message, env=env)
+        previous = {"version": n, "manifest_sha256": digest}
+
+
+def run_once(cmd: list[str], cwd: Path, env: dict[str, str], out: Path | None = None):
+    start = time.perf_counter()
+    with open(out or os.devnull, "wb") as sink:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=sink, stderr=subprocess.PIPE)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{cmd} failed: {err}")
+    return elapsed, usage.ru_maxrss / 1024  # MB
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="reportflow-bench-audit-") as tmp:
+        tmp_path = Path(tmp)
+        (tmp_path / "keys").mkdir()
+        keys = bench_gate.make_keys(tmp_path / "keys")
+        repo = tmp_path / "repo"
+        start = time.perf_counter()
+        bench_gate.build(repo, keys)
+        add_releases(repo)
+        built = time.perf_counter() - start
+        count = _git(repo, "rev-list", "--count", "HEAD").strip()
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        audit = [sys.executable, "-m", "reportflow", "audit", FOLDER, "--format", "json"]
+        out_json = tmp_path / "audit.json"
+        run_once(audit, repo, env, out_json)
+        doc = json.loads(out_json.read_bytes())
+        v1 = f"{bench_gate.REPORT}/{bench_gate.YEAR}/v1"
+        v20 = f"{bench_gate.REPORT}/{bench_gate.YEAR}/v{RELEASES}"
+        docx = [sys.executable, "-m", "reportflow", "diff", FOLDER, "v1", f"v{RELEASES}",
+                "--format", "docx", "--out", str(tmp_path / "diff.docx")]  # fmt: skip
+        # the baseline: the v20 text (every section, in order) written by pandoc to docx
+        text = tmp_path / "v20.md"
+        parts = []
+        listed = _git(repo, "ls-tree", "--name-only", v20, f"{FOLDER}/sections/")
+        for path in sorted(listed.split()):
+            parts.append(_git(repo, "show", f"{v20}:{path}").split("\n---\n", 1)[-1])
+        text.write_text("\n\n".join(parts), encoding="utf-8")
+        from reportflow.core import pandoc as pandoc_tool
+
+        pandoc = [pandoc_tool.executable(), str(text), "-o", str(tmp_path / "pandoc.docx")]
+        gate = [sys.executable, "-m", "reportflow", "gate", FOLDER]
+        cases = {
+            "git_log": ["git", "log", "--name-only"],
+            "gate": gate,
+            "audit": audit,
+            "diff_docx": docx,
+            "pandoc": pandoc,
+        }
+        times: dict[str, list[float]] = {k: [] for k in cases}
+        peak = 0.0
+        for _ in range(5):
+            for name, cmd in cases.items():
+                elapsed, rss = run_once(cmd, repo, env)
+                times[name].append(elapsed)
+                if name == "audit":
+                    peak = max(peak, rss)
+        got = {k: statistics.median(v) for k, v in times.items()}
+        print(
+            f"repo: {bench_gate.SECTIONS} sections, {count} commits, {bench_gate.RECORDS} signed "
+            f"records, {RELEASES} releases (built in {built:.1f} s); {v1}..{v20}"
+        )
+        print(f"audit events: {doc['counts']}")
+        print(f"git log --name-only           {got['git_log']:6.3f} s   (baseline)")
+        ratio = got["audit"] / got["git_log"]
+        print(f"reportflow gate (for scale)    {got['gate']:6.3f} s   ratio "
+              f"{got['gate'] / got['git_log']:5.2f}x")  # fmt: skip
+        print(f"reportflow audit --format json {got['audit']:6.3f} s   ratio {ratio:5.2f}x, "
+              f"peak {peak:.0f} MB")  # fmt: skip
+        dratio = got["diff_docx"] / got["pandoc"]
+        print(f"pandoc md -> docx (v20 text)   {got['pandoc']:6.3f} s   (baseline)")
+        print(f"reportflow diff v1 v20 docx    {got['diff_docx']:6.3f} s   ratio {dratio:5.2f}x")
+        print(f"load average during the run: {os.getloadavg()[0]:.2f} (2 cores)")
+        goal = ratio <= 2 and peak <= 300
+        print(f"goal audit (<= 2x git log, <= 300 MB): {'met' if goal else 'NOT met'}")
+        print(f"goal diff docx (<= 1x pandoc): {'met' if dratio <= 1 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""The I/O edge of the audit: read the gate's context once and turn it into the timeline.
+
+One history walk serves both the gate's decision and the audit (``approval.load_context``
+with the walk started early by ``core.prewalk``; its text also gives each change's previous
+blob, ``history.old_blobs``). Commit subjects and author times come from a second, diff-less
+``git log`` run on the other core while the context is read.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import MappingProxyType
+
+from reportflow.audit import decisions, edits, releases, versions
+from reportflow.audit.timeline import Timeline, ordered
+from reportflow.content import model
+from reportflow.core import gitio, history
+from reportflow.core.prewalk import Prewalk
+from reportflow.signoff import approval
+
+
+def _person_map(ctx: approval.Context) -> dict[str, str]:
+    """e-mail -> person id, from the report's people at the audited commit, then every
+    roster of the chain (someone who has left still has their old e-mail mapped)."""
+    found: dict[str, str] = {}
+    for p in ctx.report.people.values():
+        if p.email:
+            found.setdefault(p.email.lower(), p.id)
+    for roster in [ctx.in_force, *ctx.roster_steps]:
+        if roster is not None:
+            for pid, member in roster.people.items():
+                if member.email:
+                    found.setdefault(member.email.lower(), pid)
+    return found
+
+
+def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -> Timeline:
+    report_dir = Path(report_dir)
+    repo = gitio.require_repo(report_dir)
+    commit = versions.resolve_at(repo, report_dir, rev)  # v<N> is a release
+    if early is None:
+        early = Prewalk(report_dir, commit)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        notes_job = pool.submit(gitio.commit_notes, repo, commit)
+        ctx = approval.load_context(report_dir, commit, early=early)
+        walk = ctx.walk
+        assert walk is not None  # load_context always sets it
+        folder = ctx.folder
+        prefix = (f"{folder}/" if folder not in ("", ".") else "") + model.SECTIONS_DIR + "/"
+        yaml_path = (f"{folder}/" if folder not in ("", ".") else "") + model.REPORT_FILE
+        text = early.output_for(commit)
+        if text is None:  # the early walk did not start at this commit: read it again
+            text = gitio.run(repo, *_log_args(), commit)
+        found = edits.touches(walk, prefix, history.old_blobs(text, (prefix,)))
+        notes = notes_job.result()
+        # git reads every version of every section while the gate decides
+        blobs_job = pool.submit(edits.read_versions, repo, found)
+        _approval, result = approval.decide(ctx)
+        versions_read = blobs_job.result()
+    person_of = _person_map(ctx)
+
+    def person(sha: str) -> str:
+        c = walk.commits.get(sha)
+        if c is None:
+            return ""
+        if not c.emails:
+            return c.author
+        # the author (the first e-mail), as an edit's person is
+        return person_of.get(c.emails[0], f"{c.author} <{c.emails[0]}>")
+
+    person_at = {sha: person(sha) for sha in walk.commits}
+    commit_time = {sha: when for sha, (when, _subject) in notes.items()}
+    edit_list = edits.edit_events(versions_read, found, person_of, notes)
+    release_list, released = releases.release_events(report_dir, person_of, ctx.report)
+    signoffs = decisions.signoff_events(ctx, result, released, result.roster.roster, commit_time)
+    sources = tuple(f"{r.source}:" for r in ctx.records if r.source)
+    used = {line for line in ctx.problems if line.startswith(sources)}
+    events = [
+        *decisions.roster_events(ctx, result, yaml_path, person_at, commit_time),
+        *edit_list,
+        *signoffs,
+        *releases.ledger_flags(ctx, person_at, commit_time),
+        *releases.merge_flags(edit_list),
+        *release_list,
+        *releases.problem_flags(ctx, used, commit_time),
+    ]
+    place = {sha: i for i, sha in enumerate(reversed(list(walk.commits)))}
+    people = {pid: p.name for pid, p in ctx.report.people.items()}
+    return Timeline(
+        ctx.report.report,
+        ctx.report.year,
+        ctx.report.title,
+        commit,
+        MappingProxyType(people),
+        ordered(events, place),
+    )
+
+
+def _log_args() -> tuple[str, ...]:
+    from reportflow.core.prewalk import LOG_ARGS
+
+    return LOG_ARGS

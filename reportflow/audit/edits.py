@@ -1,0 +1,172 @@
+"""Edit events: every commit that changed a section, with its author and what it added.
+
+The history is the gate's walk (``approval.Context.walk``): one ``git log`` over the whole
+graph, merges with text of their own included. Paths are kept as git wrote them
+(``--no-renames``); a section's identity is its id, so moving ``01-situation.md`` to
+``02-situation.md`` keeps the section. A commit that deletes one section file and adds
+another, with the same id, the same contents, or as its only deletion and addition, renames
+the section: the history before it counts under the new id, and the characters counted are
+the edit, not the whole file twice.
+
+The characters come from the two versions of the file (one ``git cat-file --batch`` for all
+of them) through ``textdiff.count``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from reportflow.audit import textdiff
+from reportflow.audit.timeline import Event
+from reportflow.content.model import SECTION_FILE_RE
+from reportflow.core import gitio, history
+
+NULL = "0" * 40
+
+
+@dataclass(frozen=True)
+class Touch:
+    commit: str
+    path: str
+    sid: str
+    old: str  # blob before (NULL: added), or "<commit>:<path>" for a merge's first parent
+    new: str  # blob after (NULL: deleted)
+    change: history.Change
+    renamed_from: str | None = None
+    others: tuple[str, ...] = ()  # a merge's other parents' versions, "<commit>:<path>"
+
+
+def section_id(path: str) -> str | None:
+    match = SECTION_FILE_RE.match(path.rsplit("/", 1)[-1])
+    return match["id"] if match else None
+
+
+def touches(walk: history.Walk, prefix: str, before: Mapping[tuple[str, str], str]) -> list[Touch]:
+    """Every change under ``prefix`` (``.../sections/``), renames paired, section ids resolved
+    to the newest id of each renamed section."""
+    by_commit: dict[str, list[Touch]] = {}
+    for path, changes in walk.changes.items():
+        sid = section_id(path) if path.startswith(prefix) else None
+        if sid is None:
+            continue
+        for ch in changes:
+            others: tuple[str, ...] = ()
+            if ch.merge:  # measured against the parent it differs least from
+                first, *rest = walk.commits[ch.commit].parents
+                old, others = f"{first}:{path}", tuple(f"{p}:{path}" for p in rest)
+            else:
+                old = before.get((ch.commit, path), NULL)
+            touch = Touch(ch.commit, path, sid, old, ch.blob, ch, None, others)
+            by_commit.setdefault(ch.commit, []).append(touch)
+    renamed: dict[str, str] = {}  # old id -> new id
+    found: list[Touch] = []
+    for sha in reversed(list(walk.commits)):  # oldest first
+        group = by_commit.get(sha)
+        if not group:
+            continue
+        if len(group) > 1:
+            group.sort(key=lambda t: t.path)
+        gone = [t for t in group if t.new == NULL]
+        came = [t for t in group if t.old == NULL]
+        paired: set[int] = set()
+        for add in came:
+            match = next(
+                (
+                    d
+                    for d in gone
+                    if id(d) not in paired
+                    and (d.sid == add.sid or d.old == add.new or (len(gone) == len(came) == 1))
+                ),
+                None,
+            )
+            if match is None:
+                continue
+            paired |= {id(match), id(add)}
+            if match.sid != add.sid:
+                renamed[match.sid] = add.sid
+            group[group.index(add)] = Touch(
+                add.commit, add.path, add.sid, match.old, add.new, add.change, match.path
+            )
+        found += [t for t in group if id(t) not in paired or t.renamed_from]
+    if not renamed:  # the common case: every id is its own newest id
+        return found
+    newest = {}
+    for sid in {t.sid for t in found}:
+        seen, cur = {sid}, sid
+        while cur in renamed and renamed[cur] not in seen:
+            cur = renamed[cur]
+            seen.add(cur)
+        newest[sid] = cur
+    return [
+        Touch(t.commit, t.path, newest[t.sid], t.old, t.new, t.change, t.renamed_from, t.others)
+        for t in found
+    ]
+
+
+def _text(data: bytes | None) -> str:
+    """An old version as text; one that is not UTF-8 (refused when it was committed, or
+    never checked) is still counted, its undecodable bytes as U+FFFD."""
+    if not data:
+        return ""
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").removeprefix("\ufeff")
+
+
+def read_versions(repo: object, found: list[Touch]) -> dict[str, bytes]:
+    """Every version the touches compare, in one ``cat-file --batch``."""
+    wanted = sorted({b for t in found for b in (t.old, t.new, *t.others) if b != NULL})
+    return gitio.read_blobs(repo, wanted)  # type: ignore[arg-type]
+
+
+def edit_events(
+    blobs: Mapping[str, bytes],
+    found: list[Touch],
+    person_of: Mapping[str, str],
+    notes: Mapping[str, tuple[str, str]],
+) -> list[Event]:
+    """One ``edit`` event per touch, with characters added and removed."""
+    texts: dict[str, str] = {}
+
+    def text(blob: str) -> str:
+        if blob == NULL:
+            return ""
+        if blob not in texts:
+            texts[blob] = _text(blobs.get(blob))
+        return texts[blob]
+
+    def measure(old: str, new: str) -> tuple[int, int]:
+        a, b = (
+            blobs.get(old, b"") if old != NULL else b"",
+            blobs.get(new, b"") if new != NULL else b"",
+        )
+        if b.startswith(a) and b"\r" not in b:  # appended: decode only what was added
+            return textdiff.count("", b[len(a) :].decode("utf-8", errors="replace"))
+        return textdiff.count(text(old), text(new))
+
+    events = []
+    for t in found:
+        if t.others:  # a merge: against the parent it differs least from
+            added, removed = min((measure(old, t.new) for old in (t.old, *t.others)), key=sum)
+        else:
+            added, removed = measure(t.old, t.new)
+        when, message = notes.get(t.commit, ("", ""))
+        emails = t.change.emails
+        persons = list(dict.fromkeys(person_of.get(e, f"{t.change.author} <{e}>") for e in emails))
+        action = "merge" if t.change.merge else (
+            "delete" if t.new == NULL else "add" if t.old == NULL else "rename" if t.renamed_from
+            else "edit"
+        )  # fmt: skip
+        data = {
+            "action": action,
+            "path": t.path,
+            "renamed_from": t.renamed_from,
+            "message": message,
+            "added": added,
+            "removed": removed,
+            "blob": t.new,
+            "people": persons,
+        }
+        person = persons[0] if persons else t.change.author
+        events.append(Event("edit", when, t.commit, person, t.sid, MappingProxyType(data)))
+    return events

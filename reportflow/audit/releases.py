@@ -1,0 +1,140 @@
+"""Release events and the trust chain's flags.
+
+A release tag is anyone's to make with plain git, so a release event says whether it verifies:
+the archive holds its manifest, the tag is annotated, points at the manifest's commit and
+carries the manifest's digest, and the manifest chains to the previous one
+(``Verifier.anchor_checks``). A tag that fails any of these is also a ``flag``. The archived
+files' hashes and the approvals are ``reportflow verify``'s to recompute.
+
+Flags from the history: a record added to the ledger and no longer there (deleted, renamed,
+edited, dropped by a merge), and a merge commit that put text of its own into a section.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from reportflow.audit.timeline import Event
+from reportflow.signoff import approval, ledger
+from reportflow.signoff.ledgerview import NULL
+
+_Flag = dict[str, Any]
+
+
+def _flag(kind: str, commit: str, person: str, section: str | None, detail: str, time: str):
+    data = {"flag": kind, "detail": detail}
+    return Event("flag", time, commit, person, section, MappingProxyType(data))
+
+
+def release_events(
+    report_dir: Path, person_of: Mapping[str, str], report: Any = None
+) -> tuple[list[Event], dict[str, list[int]]]:
+    """Release events (and flags for tags that do not verify), and record digest -> the
+    versions whose manifest holds it."""
+    from reportflow.release.verify import Verifier
+
+    verifier = Verifier(report_dir, report)
+    released: dict[str, list[int]] = {}
+    events: list[Event] = []
+    for number in verifier.known_versions():
+        tag = verifier.tags.get(number)
+        raw = verifier.manifest_bytes(number)
+        manifest: dict[str, Any] = {}
+        if raw is not None:
+            try:
+                manifest = json.loads(raw)
+            except ValueError:
+                manifest = {}
+        for i, rec in enumerate(manifest.get("signoffs", []) or [], 1):
+            parsed = ledger.parse_or_problem(json.dumps(rec).encode(), f"v{number} record {i}")
+            if not isinstance(parsed, str):
+                released.setdefault(parsed.digest, []).append(number)
+        checks = verifier.anchor_checks(number)
+        failed = [f"{c.name}{': ' + c.detail if c.detail else ''}" for c in checks if not c.ok]
+        commit = tag.commit if tag else str(manifest.get("commit", ""))
+        tagger = tag.tagger if tag else str(manifest.get("released_by", ""))
+        email = tagger.rsplit("<", 1)[-1].rstrip(">").strip().lower() if "<" in tagger else ""
+        person = person_of.get(email, tagger)
+        when = tag.date if tag else str(manifest.get("created", ""))
+        data = {
+            "version": number,
+            "tag": tag.name if tag else None,
+            "approvers": list(manifest.get("approvers", [])),
+            "manifest_sha256": ledger.sha256(raw) if raw is not None else None,
+            "verified": not failed,
+            "problems": failed,
+        }
+        events.append(Event("release", when, commit, person, None, MappingProxyType(data)))
+        if failed:
+            name = tag.name if tag else f"v{number}"
+            detail = f"release {name} does not verify: " + "; ".join(failed)
+            events.append(_flag("tag-unverified", commit, person, None, detail, when))
+    return events, released
+
+
+def ledger_flags(
+    ctx: approval.Context, person_at: Mapping[str, str], commit_time: Mapping[str, str]
+) -> list[Event]:
+    """A flag for every record file added and no longer there as it was added (it still
+    counts: the gate keeps the report shut until it is restored), at the commit that removed
+    or changed it."""
+    if ctx.ledger is None or ctx.walk is None:
+        return []
+    flags = []
+    for entry in ctx.ledger.missing:
+        changes = ctx.walk.changes.get(entry.path, ())
+        # newest first: the change after the one that added this blob removed or replaced it
+        later = [c for c in changes if c.blob != entry.blob]
+        added_at = next((i for i, c in enumerate(changes) if c.blob == entry.blob), len(changes))
+        after = [c for c in changes[:added_at] if c in later]
+        culprit = after[-1] if after else None
+        edited = culprit is not None and culprit.blob != NULL
+        kind = "record-edited" if edited else "record-deleted"
+        commit = culprit.commit if culprit else entry.commit
+        what = "edited" if edited else "deleted, renamed or dropped by a merge"
+        detail = (
+            f"{entry.path}, added in {entry.commit[:10]}, was {what}; it still counts: "
+            f"git checkout {entry.commit[:10]} -- {entry.path}"
+        )
+        flags.append(
+            _flag(
+                kind, commit, person_at.get(commit, ""), None, detail, commit_time.get(commit, "")
+            )
+        )
+    return flags
+
+
+def merge_flags(edits: list[Event]) -> list[Event]:
+    """A flag for each merge commit that put text of its own into a section (in neither
+    parent): separation of duties counts its author, and a reader should look at it."""
+    return [
+        _flag(
+            "merge-own-text",
+            e.commit,
+            e.person,
+            e.section,
+            f"merge {e.commit[:10]} put text of its own into {e.data['path']} "
+            f"(+{e.data['added']} -{e.data['removed']} characters against the parent nearest "
+            "to it)",
+            e.time,
+        )
+        for e in edits
+        if e.data.get("action") == "merge"
+    ]
+
+
+def problem_flags(
+    ctx: approval.Context, used: set[str], commit_time: Mapping[str, str]
+) -> list[Event]:
+    """The gate's problem lines not already shown on a record's event (a record refused
+    before it reached the gate, a file in signoffs/ that is no record)."""
+    when = commit_time.get(ctx.commit, "")
+    return [
+        _flag("record-refused", ctx.commit, "", None, line, when)
+        for line in ctx.problems
+        if line not in used
+    ]

@@ -1,0 +1,199 @@
+"""``reportflow audit`` on a scripted history (tests/audit_support.py): the exact timeline, the
+JSON schema, the filters, CSV and HTML escaping, and the trust-chain flags."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+from audit_support import FOLDER, SECTIONS, append, build, reportflow
+from conftest import ROOT, SAMPLE_REPORT, author_env, commit_all, git, isolate
+
+SCHEMA = json.loads((ROOT / "schemas" / "audit.schema.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    with pytest.MonkeyPatch.context() as mp:
+        isolate(mp, tmp_path_factory.mktemp("home"))
+        root = tmp_path_factory.mktemp("audit") / "reports"
+        return root, build(root)
+
+
+def audit_json(root: Path, *args: str) -> dict:
+    proc = reportflow("audit", root / FOLDER, "--format", "json", *args)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+    return doc
+
+
+def brief(event: dict) -> tuple:
+    kind = event["kind"]
+    if kind == "edit":
+        what: tuple = (event["action"], event["added"], event["removed"])
+    elif kind == "signoff":
+        what = (event["scope"], event["decision"], event["status"], event["counted"])
+    elif kind == "roster":
+        what = (event["status"], tuple(s["person"] for s in event["signed_by"]))
+    elif kind == "release":
+        what = (event["tag"], event["verified"])
+    else:
+        what = (event["flag"],)
+    return (kind, event["person"], event["section"], what)
+
+
+def test_the_timeline_of_the_scripted_history_is_exact(history) -> None:
+    root, named = history
+    doc = audit_json(root)
+    assert (
+        doc["format"] == "reportflow-audit/1"
+        and doc["commit"] == git(root, "rev-parse", "HEAD").strip()
+    )
+    events = doc["events"]
+    filled = {}  # the sample as make_repo commits it: figures filled in
+    for path in (SAMPLE_REPORT / "sections").glob("*.md"):
+        text = path.read_text(encoding="utf-8").replace(r"\*\*\*", "12").replace(r"\*\*", "某")
+        filled[path.stem.split("-", 1)[1]] = len(re.sub(r"\s", "", text))
+    sample = {sid: filled[sid] for sid in ("preface", "situation", "problems", "measures")}
+    od, d1, d2, ps = "office-director", "deputy-head-1", "deputy-head-2", "party-secretary"
+    expected = [
+        # the first roster, in force by the trust root's genesis (two of its three members)
+        ("roster", od, None, ("in force", (ps, od))),
+        *[("edit", od, sid, ("add", n, 0)) for sid, n in sample.items()],
+        ("signoff", ps, None, ("roster", "approve", "counted", True)),  # genesis records
+        ("signoff", od, None, ("roster", "approve", "counted", True)),
+        ("edit", d2, "situation", ("edit", 5, 0)),  # 补充一句。
+        ("edit", d2, "measures", ("edit", 5, 0)),  # 坚持不懈。 on main
+        (
+            "edit",
+            od,
+            "problems",
+            ("edit", 2, 2),
+        ),  # 学习 -> 武装 on the branch; the merge adds nothing
+        ("signoff", d1, "preface", ("section:preface", "approve", "stale", False)),
+        ("signoff", d1, "situation", ("section:situation", "approve", "released", True)),
+        ("signoff", d1, "problems", ("section:problems", "approve", "counted", True)),
+        ("signoff", d1, "measures", ("section:measures", "approve", "counted", True)),
+        ("signoff", ps, None, ("report", "reject", "stale", False)),
+        ("edit", od, "preface", ("edit", 5, 0)),  # 成效明显。 answers the reject
+        ("signoff", d1, "preface", ("section:preface", "approve", "counted", True)),
+        ("signoff", ps, None, ("report", "approve", "released", True)),
+        ("release", od, None, ("political-ecology/2022/v1", True)),
+        ("roster", od, None, ("approved", (ps,))),
+        ("signoff", ps, None, ("roster", "approve", "counted", True)),
+        ("edit", od, "measures", ("rename", 0, 0)),  # 03-measures.md -> 04-measures.md
+        ("edit", d2, "situation", ("edit", 1, 1)),  # 一 -> 两
+        ("signoff", d1, "situation", ("section:situation", "approve", "counted", True)),
+        ("signoff", ps, None, ("report", "approve", "counted", True)),
+        ("release", od, None, ("political-ecology/2022/v2", True)),
+    ]
+    assert [brief(e) for e in events] == expected
+    assert {e["commit"] for e in events[:5]} == {named["import"]}
+    assert events[5]["commit"] == events[6]["commit"] == named["genesis"]
+    assert [e["commit"] for e in events if e["kind"] == "edit" and e["action"] == "rename"] == [
+        named["rename"]
+    ]
+    assert doc["counts"] == {"edit": 10, "signoff": 12, "roster": 2, "release": 2, "flag": 0}
+    reject = next(
+        e for e in events if e["decision" if e["kind"] == "signoff" else "kind"] == "reject"
+    )
+    assert reject["comment"] == "请补充工作成效" and reject["channel"] == "cli" and reject["signed"]
+    v1 = next(e for e in events if e["kind"] == "release")
+    manifest = root / "archive" / "political-ecology" / "2022" / "v1" / "manifest.json"
+    import hashlib
+
+    assert v1["manifest_sha256"] == hashlib.sha256(manifest.read_bytes()).hexdigest()
+    assert v1["approvers"] == ["deputy-head-1", "party-secretary"]
+    assert [
+        e["released_in"] for e in events if e["kind"] == "signoff" and e["status"] == "released"
+    ] == [[1], [1]]
+
+
+def test_a_renamed_section_keeps_its_history_and_filters_select(history) -> None:
+    root, _named = history
+    measures = audit_json(root, "--section", "measures")["events"]
+    assert [
+        (e["kind"], e.get("action"), e["path"] if e["kind"] == "edit" else None) for e in measures
+    ] == [
+        ("edit", "add", f"{SECTIONS}/03-measures.md"),
+        ("edit", "edit", f"{SECTIONS}/03-measures.md"),
+        ("signoff", None, None),
+        ("edit", "rename", f"{SECTIONS}/04-measures.md"),
+    ]
+    assert measures[-1]["renamed_from"] == f"{SECTIONS}/03-measures.md"
+    d2 = audit_json(root, "--person", "deputy-head-2")
+    assert {e["kind"] for e in d2["events"]} == {"edit"} and len(d2["events"]) == 3
+    assert d2["filters"]["person"] == "deputy-head-2"
+    assert audit_json(root, "--since", "2999-01-01")["events"] == []
+    assert audit_json(root, "--until", "2000-01-01")["events"] == []
+    everything = audit_json(root, "--since", "2000-01-01", "--until", "2999-12-31")
+    assert len(everything["events"]) == 26
+    bad = reportflow("audit", root / FOLDER, "--since", "last tuesday")
+    assert bad.returncode == 2 and "last tuesday" in bad.stderr
+    gone = reportflow("audit", root / FOLDER, "--rev", "no-such-branch")
+    assert gone.returncode == 2 and "no-such-branch" in gone.stderr
+
+
+def test_table_csv_and_html_say_the_same_and_escape_repository_text(history, tmp_path) -> None:
+    root, _named = history
+    copy = tmp_path / "reports"
+    shutil.copytree(root, copy, symlinks=True)
+    append(copy / SECTIONS / "00-preface.md", "\n又一句。\n")
+    commit_all(
+        copy, '=HYPERLINK("http://evil.example") <script>alert(1)</script> \x1b[2J', "deputy-head-2"
+    )
+    table = reportflow("audit", copy / FOLDER)
+    assert table.returncode == 0 and "\x1b[2J" not in table.stdout and "\\x1b" in table.stdout
+    rows = list(
+        csv.DictReader(io.StringIO(reportflow("audit", copy / FOLDER, "--format", "csv").stdout))
+    )
+    assert len(rows) == 27 and rows[-1]["kind"] == "edit" and rows[-1]["person"] == "deputy-head-2"
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
+    page = reportflow("audit", copy / FOLDER, "--format", "html").stdout
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "http://evil.example" in page and 'href="http' not in page and "src=" not in page
+    assert page.count("<tr class=") == 27
+
+
+def test_the_trust_chain_flags(history, tmp_path) -> None:
+    root, _named = history
+    copy = tmp_path / "reports"
+    shutil.copytree(root, copy, symlinks=True)
+    report_dir = copy / FOLDER
+    reject = next(p for p in (report_dir / "signoffs").glob("*party-secretary-report.json")
+                  if '"reject"' in p.read_text(encoding="utf-8"))  # fmt: skip
+    git(copy, "rm", "-q", str(reject.relative_to(copy)))
+    deleted = commit_all(copy, "tidy the sign-offs", "deputy-head-2")
+    # a merge that types text of its own into a section (in neither parent)
+    git(copy, "checkout", "-q", "-b", "side")
+    append(copy / SECTIONS / "02-problems.md", "\n旁支一句。\n")
+    commit_all(copy, "side: one line", "office-director")
+    git(copy, "checkout", "-q", "main")
+    git(copy, "merge", "-q", "--no-ff", "--no-commit", "side", env=author_env("deputy-head-2"))
+    append(copy / SECTIONS / "02-problems.md", "合并时加的话。\n")
+    git(copy, "add", "-A")
+    git(copy, "commit", "-q", "-m", "merge side", env=author_env("deputy-head-2"))
+    evil = git(copy, "rev-parse", "HEAD").strip()
+    # a release tag anyone can make, with nothing in the archive behind it
+    git(copy, "tag", "-a", "political-ecology/2022/v3", "-m", "v3", env=author_env("deputy-head-2"))
+    doc = audit_json(copy)
+    flags = [e for e in doc["events"] if e["kind"] == "flag"]
+    assert [(f["flag"], f["commit"], f["person"]) for f in flags] == [
+        ("record-deleted", deleted, "deputy-head-2"),
+        ("merge-own-text", evil, "deputy-head-2"),
+        ("tag-unverified", evil, "deputy-head-2"),
+    ]
+    assert reject.name in flags[0]["detail"] and "still counts" in flags[0]["detail"]
+    merge = next(e for e in doc["events"] if e["kind"] == "edit" and e["commit"] == evil)
+    assert (merge["action"], merge["section"], merge["added"]) == ("merge", "problems", 7)
+    v3 = next(e for e in doc["events"] if e["kind"] == "release" and e["version"] == 3)
+    assert not v3["verified"] and any("manifest" in p for p in v3["problems"])
+    # the deleted reject is still in the timeline, and still answers for the report
+    assert any(e["kind"] == "signoff" and e["decision"] == "reject" for e in doc["events"])
