@@ -16,6 +16,7 @@ import yaml
 from conftest import ROOT, SAMPLE_REPORT, commit_all, git
 from releasing import demo_key, fill_figures
 
+FAR = "2099-01-01T00:00:00"  # the sample's approval window (2022-23) is over
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="reportflow-prefect-"))
 os.environ.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
 
@@ -103,7 +104,7 @@ def test_release_flow_waits_for_signoffs_then_releases(prefect_server, cli, tmp_
     def run() -> None:
         try:
             outcome["result"] = release_flow.with_options(flow_run_name="waits")(
-                str(report_dir), poll_interval=1, pause_timeout=120
+                str(report_dir), poll_interval=1, pause_timeout=120, deadline=FAR
             )
         except BaseException as exc:  # reported by the assertion below
             outcome["error"] = exc
@@ -167,7 +168,7 @@ def test_release_flow_rejects_a_refused_ui_signoff_and_keeps_waiting(
     thread = threading.Thread(
         target=lambda: outcome.update(
             result=release_flow.with_options(flow_run_name="refused")(
-                str(report_dir), poll_interval=1, pause_timeout=120
+                str(report_dir), poll_interval=1, pause_timeout=120, deadline=FAR
             )
         )
     )

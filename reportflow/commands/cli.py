@@ -268,6 +268,16 @@ def signoff_cmd(
     ] = None,
     reject: Annotated[bool, typer.Option("--reject", help=_("reject instead of approve"))] = False,
     message: Annotated[str, typer.Option("-m", "--message", help=_("comment"))] = "",
+    push: Annotated[
+        bool,
+        typer.Option(
+            "--push",
+            help=_(
+                "push the sign-off to the shared remote and wake the release runs waiting "
+                "for it (PREFECT_API_URL)"
+            ),
+        ),
+    ] = False,
 ) -> None:
     from reportflow.commands import signoff
     from reportflow.core.errors import InputError
@@ -282,6 +292,9 @@ def signoff_cmd(
         _("{person} rejected {scope}: {file}") if reject else _("{person} approved {scope}: {file}")
     )
     typer.echo(done.format(person=person, scope=scope, file=written))
+    if push:
+        for line in signoff.push_and_wake(path):
+            typer.echo(line)
 
 
 @app.command(
