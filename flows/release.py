@@ -241,6 +241,8 @@ def release_flow(
                 return Failed(name="Awaiting approval", message=f"awaiting approval: {missing}")
             for person, lines in _who_signs(path).items():
                 tell(path, [person], "待签批 / sign-off needed", "\n".join(lines))
+            if workspace.moved_on(co, head):
+                continue  # a sign-off was pushed while we looked: look again, do not wait
         left = int((end - now + GRACE).total_seconds()) if end is not None else 365 * 86400
         timeout = min(left, pause_timeout) if pause_timeout else left
         number = seen.get(head, 0)

@@ -527,3 +527,9 @@ def current_branch(repo: git.Repo) -> str | None:
         return run(repo, "symbolic-ref", "-q", "--short", "HEAD").strip() or None
     except GitError:
         return None
+
+
+def remote_head(repo: git.Repo, branch: str = "main") -> str | None:
+    """The commit ``origin``'s ``branch`` points at now (one ``ls-remote``, no fetch)."""
+    out = run(repo, "ls-remote", "origin", f"refs/heads/{branch}").split()
+    return out[0] if out else None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -46,30 +47,58 @@ def _post(api: str, path: str, body: dict[str, Any], timeout: float = 10) -> Any
     return json.loads(data) if data else None
 
 
-def waiting_runs(api: str, report: str, year: int) -> list[dict[str, Any]]:
-    """Paused or suspended flow runs tagged for this report."""
+#: States of a run that is on its way to waiting (it may have fetched before our push).
+_BUSY = ["SCHEDULED", "PENDING", "RUNNING"]
+
+
+def runs_in(api: str, report: str, year: int, states: list[str]) -> list[dict[str, Any]]:
+    """Flow runs tagged for this report in one of ``states`` (state types)."""
     body = {
         "flow_runs": {
             "tags": {"all_": [run_tag(report, year)]},
-            "state": {"type": {"any_": ["PAUSED"]}},
+            "state": {"type": {"any_": states}},
         }
     }
     return list(_post(api, "/flow_runs/filter", body) or [])
 
 
-def wake(report: str, year: int, api: str | None = None) -> tuple[list[str], str | None]:
+def waiting_runs(api: str, report: str, year: int) -> list[dict[str, Any]]:
+    """Paused or suspended flow runs tagged for this report."""
+    return runs_in(api, report, year, ["PAUSED"])
+
+
+def wake(
+    report: str, year: int, api: str | None = None, settle: float | None = None
+) -> tuple[list[str], str | None]:
     """Resume every waiting release run of the report with an empty form: (run ids woken,
     the error when the server could not be asked). Never raises: a sign-off is recorded and
-    pushed already, the run would see it on its next wake (a later sign-off, the deadline)."""
+    pushed already, the run would see it on its next wake (a later sign-off, the deadline).
+
+    A run that is busy (it may have fetched just before our push and be about to wait) is
+    waited for, up to ``settle`` seconds (``REPORTFLOW_WAKE_WAIT``, default 30), and woken
+    once it waits: a needless wake costs the run one look at the gate, a lost one a day."""
     api = api or os.environ.get("PREFECT_API_URL")
     if not api:
         return [], None
-    woken = []
+    if settle is None:
+        settle = float(os.environ.get("REPORTFLOW_WAKE_WAIT", "30"))
+    woken: list[str] = []
+    deadline = time.monotonic() + settle
     try:
-        for flow_run in waiting_runs(api, report, year):
-            result = _post(api, f"/flow_runs/{flow_run['id']}/resume", {"run_input": {}})
-            if (result or {}).get("status") == "ACCEPT":
-                woken.append(str(flow_run["id"]))
+        busy = {str(r["id"]) for r in runs_in(api, report, year, _BUSY)}
+        while True:
+            for flow_run in waiting_runs(api, report, year):
+                run_id = str(flow_run["id"])
+                if run_id in woken:
+                    continue
+                result = _post(api, f"/flow_runs/{run_id}/resume", {"run_input": {}})
+                if (result or {}).get("status") == "ACCEPT":
+                    woken.append(run_id)
+                    busy.discard(run_id)
+            still = {str(r["id"]) for r in runs_in(api, report, year, _BUSY)} & busy
+            if not still or time.monotonic() >= deadline:
+                return woken, None
+            busy = still
+            time.sleep(0.5)
     except (OSError, urllib.error.URLError, ValueError) as exc:
         return woken, str(exc)
-    return woken, None

@@ -82,3 +82,11 @@ def publish(co: Checkout, tags: tuple[str, ...] = ()) -> int:
 
 def head(co: Checkout) -> str:
     return gitio.resolve(gitio.require_repo(co.root), "HEAD")
+
+
+def moved_on(co: Checkout, commit: str) -> bool:
+    """Whether the remote's branch is no longer at ``commit`` (someone pushed since we
+    fetched): a run about to wait looks again instead, so no sign-off slips past it."""
+    if co.url is None:
+        return False
+    return gitio.remote_head(gitio.require_repo(co.root), co.branch) not in (None, commit)
