@@ -34,7 +34,9 @@ def free_port() -> int:
 
 
 def pg_bin(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None)
+    found = shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None
+    )
     if not found:
         raise RuntimeError(f"{name} not found: install Debian's postgresql package (make deb)")
     return found
@@ -64,13 +66,43 @@ class Postgres:
             os.chown(self.root, user.pw_uid, user.pw_gid)
         env = {**os.environ, "LC_ALL": "C.UTF-8"}
         subprocess.run(
-            _as_pg_user([pg_bin("initdb"), "-D", str(data), "-U", "prefect", "--auth=trust", "-E", "UTF8", "--no-sync"]),
-            check=True, capture_output=True, env=env, cwd=self.root,
+            _as_pg_user(
+                [
+                    pg_bin("initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "prefect",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            env=env,
+            cwd=self.root,
         )
         opts = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c max_connections=200"
         subprocess.run(
-            _as_pg_user([pg_bin("pg_ctl"), "-D", str(data), "-o", opts, "-l", str(self.root / "log"), "-w", "start"]),
-            check=True, capture_output=True, env=env, cwd=self.root,
+            _as_pg_user(
+                [
+                    pg_bin("pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    opts,
+                    "-l",
+                    str(self.root / "log"),
+                    "-w",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            env=env,
+            cwd=self.root,
         )
 
     def pid(self) -> int | None:
@@ -95,7 +127,12 @@ def api_get(api: str, path: str):
 
 
 def api_post(api: str, path: str, body: dict):
-    req = urllib.request.Request(api + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST")
+    req = urllib.request.Request(
+        api + path,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     with urllib.request.urlopen(req, timeout=30) as r:
         data = r.read()
     return json.loads(data) if data else None
@@ -134,12 +171,28 @@ class Proc:
 
 def start(cmd: list[str], env: dict[str, str], log: Path, cwd: Path) -> Proc:
     out = log.open("ab")
-    popen = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True)
+    popen = subprocess.Popen(
+        cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True
+    )
     return Proc(popen, log)
 
 
 def server(env: dict[str, str], port: int, log: Path, cwd: Path, timeout: float = 120) -> Proc:
-    proc = start([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--analytics-off"], env, log, cwd)
+    proc = start(
+        [
+            str(BIN / "prefect"),
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--analytics-off",
+        ],
+        env,
+        log,
+        cwd,
+    )
     api = f"http://127.0.0.1:{port}/api"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -155,10 +208,27 @@ def server(env: dict[str, str], port: int, log: Path, cwd: Path, timeout: float 
 
 
 def worker(env: dict[str, str], log: Path, cwd: Path, pool: str = "reportflow") -> Proc:
-    return start([str(BIN / "prefect"), "worker", "start", "--pool", pool, "--type", "process", "--limit", "8"], env, log, cwd)
+    return start(
+        [
+            str(BIN / "prefect"),
+            "worker",
+            "start",
+            "--pool",
+            pool,
+            "--type",
+            "process",
+            "--limit",
+            "8",
+        ],
+        env,
+        log,
+        cwd,
+    )
 
 
-def wait_state(api: str, run_id: str, types: set[str], timeout: float = 120, after: str | None = None) -> dict:
+def wait_state(
+    api: str, run_id: str, types: set[str], timeout: float = 120, after: str | None = None
+) -> dict:
     """The flow run once its state type is one of ``types`` (and its state is newer than
     ``after``, an ISO timestamp, when given)."""
     deadline = time.monotonic() + timeout

@@ -143,19 +143,26 @@ class Office:
 
     def run(self, deployment: str, **parameters) -> str:
         dep = api_get(self.api, f"/deployments/name/{deployment}")
-        flow_run = api_post(self.api, f"/deployments/{dep['id']}/create_flow_run", {"parameters": parameters})
+        flow_run = api_post(
+            self.api, f"/deployments/{dep['id']}/create_flow_run", {"parameters": parameters}
+        )
         return flow_run["id"]
 
     def clone(self, name: str) -> Path:
         dest = self.root / name
-        subprocess.run(["git", "clone", "-q", str(self.remote), str(dest)], check=True, env=self.env)
+        subprocess.run(
+            ["git", "clone", "-q", str(self.remote), str(dest)], check=True, env=self.env
+        )
         return dest
 
     def cli(self, person: str, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
         env = {**self.env, **author_env(person)}
         done = subprocess.run(
             [sys.executable, "-m", "reportflow", *map(str, args)],
-            env=env, cwd=cwd, capture_output=True, text=True,
+            env=env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
         )
         assert "Traceback" not in done.stderr, done.stderr
         return done
@@ -172,21 +179,42 @@ def office(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _logs(office: Office) -> str:
-    return "\n".join(p.read_text(errors="replace")[-4000:] for p in (office.root / "worker.log", office.root / "server.log") if p.exists())
+    return "\n".join(
+        p.read_text(errors="replace")[-4000:]
+        for p in (office.root / "worker.log", office.root / "server.log")
+        if p.exists()
+    )
 
 
-def test_the_scheduler_creates_runs_of_the_yearly_schedules(office: Office) -> None:
+def test_the_scheduler_creates_runs_of_the_deployed_schedules(office: Office) -> None:
     """Prefect 3.9.0 with SQLAlchemy 2.1 created none ("Can't evaluate bulk DML statement"):
-    pinned prefect>=3.9.1. The scheduler (every 2 s here) must fill in open-cycle's runs."""
-    dep = api_get(office.api, "/deployments/name/open-cycle/open-cycle")
+    pinned prefect>=3.9.1. The scheduler (every 2 s here) must fill in the runs of the weekly
+    reminders and the hourly deadlines within 100 days (the yearly open-cycle's next run,
+    1 November, may be further than that; its schedule is read back)."""
+    deps = {d["name"]: d for d in api_post(office.api, "/deployments/filter", {})}
     deadline = time.monotonic() + 60
     runs: list = []
-    while time.monotonic() < deadline and not runs:
-        runs = api_post(office.api, "/flow_runs/filter", {"flow_runs": {"deployment_id": {"any_": [dep["id"]]}, "state": {"type": {"any_": ["SCHEDULED"]}}}})
+    wanted = [deps["reminders"]["id"], deps["deadlines"]["id"]]
+    while time.monotonic() < deadline:
+        runs = api_post(
+            office.api,
+            "/flow_runs/filter",
+            {
+                "flow_runs": {
+                    "deployment_id": {"any_": wanted},
+                    "state": {"type": {"any_": ["SCHEDULED"]}},
+                }
+            },
+        )
+        if {r["deployment_id"] for r in runs} == set(wanted):
+            break
         time.sleep(0.5)
-    assert runs, "no scheduled run within 60 s:\n" + _logs(office)
-    starts = sorted(r["expected_start_time"] for r in runs)
-    assert all("-11-01T01:00:00" in s for s in starts), starts  # 09:00 Asia/Shanghai, 1 Nov
+    assert {r["deployment_id"] for r in runs} == set(wanted), "no scheduled runs within 60 s"
+    weekly = sorted(r["expected_start_time"] for r in runs if r["deployment_id"] == wanted[0])
+    assert all(s.endswith("T01:00:00Z") for s in weekly), weekly  # Monday 09:00 Asia/Shanghai
+    assert {dt.datetime.fromisoformat(s).weekday() for s in weekly} == {0}
+    (schedule,) = deps["open-cycle"]["schedules"]
+    assert schedule["active"] and schedule["schedule"]["cron"] == "0 9 1 11 *"
 
 
 def test_a_waiting_release_holds_no_process_survives_restarts_and_a_cli_signoff_wakes_it(
@@ -205,7 +233,9 @@ def test_a_waiting_release_holds_no_process_survives_restarts_and_a_cli_signoff_
     office.worker.kill()
     office.restart_server()
     assert api_get(office.api, f"/flow_runs/{run_id}")["state"]["type"] == "PAUSED"
-    office.worker = __import__("prefect_office").worker(office.env, office.root / "worker.log", office.root)
+    office.worker = __import__("prefect_office").worker(
+        office.env, office.root / "worker.log", office.root
+    )
 
     # deputy-head-1 signs the sections on their own PC and pushes: the run wakes, looks, waits
     pc = office.clone("pc-deputy-head-1")
@@ -213,16 +243,43 @@ def test_a_waiting_release_holds_no_process_survives_restarts_and_a_cli_signoff_
     before = api_get(office.api, f"/flow_runs/{run_id}")["state"]["timestamp"]
     for n, sid in enumerate(("preface", "situation", "problems", "measures")):
         extra = ["--push"] if n == 3 else []
-        done = office.cli("deputy-head-1", "signoff", report_dir, "--section", sid, "--as", "deputy-head-1", "--key", demo_key("deputy-head-1"), *extra, cwd=pc)
+        done = office.cli(
+            "deputy-head-1",
+            "signoff",
+            report_dir,
+            "--section",
+            sid,
+            "--as",
+            "deputy-head-1",
+            "--key",
+            demo_key("deputy-head-1"),
+            *extra,
+            cwd=pc,
+        )
         assert done.returncode == 0, done.stderr
     assert f"woke release run {run_id}" in done.stdout, done.stdout + done.stderr
     run = wait_state(office.api, run_id, {"PAUSED"}, timeout=120, after=before)
-    final = [m for m in _Inbox.received if m["title"].startswith("待签批") and m["to"] == "party-secretary"]
+    final = [
+        m
+        for m in _Inbox.received
+        if m["title"].startswith("待签批") and m["to"] == "party-secretary"
+    ]
     assert final and f"/runs/flow-run/{run_id}" in final[-1]["message"]
 
     # the party secretary approves on another PC (signed): the release completes on the worker
     pc2 = office.clone("pc-party-secretary")
-    done = office.cli("party-secretary", "signoff", pc2 / REPORT, "--report", "--as", "party-secretary", "--key", demo_key("party-secretary"), "--push", cwd=pc2)
+    done = office.cli(
+        "party-secretary",
+        "signoff",
+        pc2 / REPORT,
+        "--report",
+        "--as",
+        "party-secretary",
+        "--key",
+        demo_key("party-secretary"),
+        "--push",
+        cwd=pc2,
+    )
     assert done.returncode == 0, done.stderr
     run = wait_state(office.api, run_id, {"COMPLETED", "FAILED", "CRASHED"}, timeout=180)
     assert run["state"]["type"] == "COMPLETED", run["state"]["message"] + _logs(office)
@@ -240,10 +297,22 @@ def test_a_waiting_release_holds_no_process_survives_restarts_and_a_cli_signoff_
 
 def test_open_cycle_twice_opens_the_year_once_and_pushes_it(office: Office) -> None:
     first = office.run("open-cycle/open-cycle", year=2023)
-    assert wait_state(office.api, first, {"COMPLETED", "FAILED", "CRASHED"}, timeout=120)["state"]["type"] == "COMPLETED", _logs(office)
+    assert (
+        wait_state(office.api, first, {"COMPLETED", "FAILED", "CRASHED"}, timeout=120)["state"][
+            "type"
+        ]
+        == "COMPLETED"
+    ), _logs(office)
     second = office.run("open-cycle/open-cycle", year=2023)
-    assert wait_state(office.api, second, {"COMPLETED", "FAILED", "CRASHED"}, timeout=120)["state"]["type"] == "COMPLETED"
-    added = git(office.remote, "log", "--format=%an|%s", "main", "--", "content/political-ecology/2023")
+    assert (
+        wait_state(office.api, second, {"COMPLETED", "FAILED", "CRASHED"}, timeout=120)["state"][
+            "type"
+        ]
+        == "COMPLETED"
+    )
+    added = git(
+        office.remote, "log", "--format=%an|%s", "main", "--", "content/political-ecology/2023"
+    )
     assert added.count("\n") == 1, added  # one commit, by the owner who drafts it
     assert added.startswith(f"{PEOPLE['office-director'][0]}|open political-ecology/2023")
     told = [m for m in _Inbox.received if m["title"].startswith("新一年度")]
@@ -254,7 +323,11 @@ def test_a_release_past_its_deadline_ends_awaiting_approval_and_tells_the_final_
     office: Office,
 ) -> None:
     past = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()
-    run_id = office.run("release-report/political-ecology", report_dir="content/political-ecology/2023", deadline=past)
+    run_id = office.run(
+        "release-report/political-ecology",
+        report_dir="content/political-ecology/2023",
+        deadline=past,
+    )
     run = wait_state(office.api, run_id, {"COMPLETED", "FAILED", "CRASHED"}, timeout=120)
     assert run["state"]["name"] == "Awaiting approval", run["state"]
     assert run["state"]["message"].startswith("awaiting approval: ")
