@@ -10,6 +10,7 @@ the environment), the data folder chowned to it. As any other user it runs as th
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -162,10 +163,8 @@ class Proc:
 
     def kill(self) -> None:
         """As a crash or a reboot: SIGKILL to the whole group (the worker and its runs)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.popen.wait(10)
 
 

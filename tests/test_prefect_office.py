@@ -223,7 +223,7 @@ def test_a_waiting_release_holds_no_process_survives_restarts_and_a_cli_signoff_
     run_id = office.run("release-report/political-ecology", deadline=FAR)
     run = wait_state(office.api, run_id, {"PAUSED"}, timeout=120)
     assert run["state"]["name"] == "Suspended", run["state"]
-    assert f"report:political-ecology/2022" in run["tags"]
+    assert "report:political-ecology/2022" in run["tags"]
     # the deputy heads were asked, each with the link to the run; the final approver not yet
     asked = [m for m in _Inbox.received if m["title"].startswith("待签批")]
     assert {m["to"] for m in asked} == {"deputy-head-1", "deputy-head-2"}
@@ -233,7 +233,7 @@ def test_a_waiting_release_holds_no_process_survives_restarts_and_a_cli_signoff_
     office.worker.kill()
     office.restart_server()
     assert api_get(office.api, f"/flow_runs/{run_id}")["state"]["type"] == "PAUSED"
-    office.worker = __import__("prefect_office").worker(
+    office.worker = worker(
         office.env, office.root / "worker.log", office.root
     )
 
