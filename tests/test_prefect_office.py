@@ -233,9 +233,7 @@ def test_a_waiting_release_holds_no_process_survives_restarts_and_a_cli_signoff_
     office.worker.kill()
     office.restart_server()
     assert api_get(office.api, f"/flow_runs/{run_id}")["state"]["type"] == "PAUSED"
-    office.worker = worker(
-        office.env, office.root / "worker.log", office.root
-    )
+    office.worker = worker(office.env, office.root / "worker.log", office.root)
 
     # deputy-head-1 signs the sections on their own PC and pushes: the run wakes, looks, waits
     pc = office.clone("pc-deputy-head-1")
