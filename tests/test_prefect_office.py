@@ -20,7 +20,7 @@ from typing import ClassVar
 
 import pytest
 import yaml
-from conftest import PEOPLE, ROOT, SAMPLE_REPORT, author_env, commit_all, git
+from conftest import PEOPLE, ROOT, author_env, commit_all, git
 from prefect_office import (
     Postgres,
     api_get,
@@ -31,7 +31,7 @@ from prefect_office import (
     wait_state,
     worker,
 )
-from releasing import demo_key, fill_figures
+from signoff_support import make_keys, make_repo
 
 REPORT = "content/political-ecology/2022"
 FAR = "2099-01-01T00:00:00"
@@ -57,22 +57,19 @@ class _Inbox(BaseHTTPRequestHandler):
         pass
 
 
-def _seed(root: Path, inbox: int) -> Path:
-    """The office's content repository, as a bare remote: the sample with figures filled in,
-    each person with a JSON inbox (their apprise address)."""
+def _seed(root: Path, inbox: int, keys: dict) -> Path:
+    """The office's content repository, as a bare remote: the shared sign-off repository
+    (signoff_support.make_repo: the sample, figures filled in, the test keys), then each
+    person's JSON inbox (their apprise address; not part of the roster)."""
     work = root / "seed"
-    work.mkdir(parents=True)
-    git(work, "init", "-q", "-b", "main")
-    report_dir = work / REPORT
-    shutil.copytree(SAMPLE_REPORT, report_dir)
+    report_dir = make_repo(work, keys)
     doc = yaml.safe_load((report_dir / "report.yaml").read_text(encoding="utf-8"))
     for pid, person in doc["people"].items():
         person["notify"] = [f"json://127.0.0.1:{inbox}/{pid}"]
     (report_dir / "report.yaml").write_text(
         yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
-    fill_figures(report_dir)
-    commit_all(work, "the 2022 report, figures filled in")
+    commit_all(work, "notification addresses")
     remote = root / "reports.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(work), str(remote)], check=True)
     return remote
@@ -83,7 +80,8 @@ class Office:
         self.root = root
         self.inbox = HTTPServer(("127.0.0.1", 0), _Inbox)
         threading.Thread(target=self.inbox.serve_forever, daemon=True).start()
-        self.remote = _seed(root, self.inbox.server_port)
+        self.keys = make_keys(root / "keys")
+        self.remote = _seed(root, self.inbox.server_port, self.keys)
         self.pg = Postgres(Path(tempfile.mkdtemp(prefix="reportflow-pg-")))
         self.port = free_port()
         self.api = f"http://127.0.0.1:{self.port}/api"
@@ -112,6 +110,8 @@ class Office:
             "REPORTFLOW_ARCHIVE": str(root / "archive"),
             "REPORTFLOW_REPO": str(self.remote),
             "REPORTFLOW_WAKE_WAIT": "20",
+            # the pinned trust root (branch trust), when the test session has one
+            **{k: v for k, v in os.environ.items() if k.startswith("REPORTFLOW_TRUST")},
         }
         for var in ("PREFECT_API_AUTH_STRING", "PREFECT_API_KEY", "VIRTUAL_ENV"):
             os.environ.pop(var, None)
@@ -156,7 +156,8 @@ class Office:
         return dest
 
     def cli(self, person: str, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
-        env = {**self.env, **author_env(person)}
+        trust = {k: v for k, v in os.environ.items() if k.startswith("REPORTFLOW_TRUST")}
+        env = {**self.env, **trust, **author_env(person)}
         done = subprocess.run(
             [sys.executable, "-m", "reportflow", *map(str, args)],
             env=env,
@@ -250,7 +251,7 @@ def test_a_waiting_release_holds_no_process_survives_restarts_and_a_cli_signoff_
             "--as",
             "deputy-head-1",
             "--key",
-            demo_key("deputy-head-1"),
+            office.keys["deputy-head-1"][0],
             *extra,
             cwd=pc,
         )
@@ -274,7 +275,7 @@ def test_a_waiting_release_holds_no_process_survives_restarts_and_a_cli_signoff_
         "--as",
         "party-secretary",
         "--key",
-        demo_key("party-secretary"),
+        office.keys["party-secretary"][0],
         "--push",
         cwd=pc2,
     )
@@ -317,15 +318,23 @@ def test_open_cycle_twice_opens_the_year_once_and_pushes_it(office: Office) -> N
     assert [m["to"] for m in told] == ["office-director"]
 
 
-def test_a_release_past_its_deadline_ends_awaiting_approval_and_tells_the_final_approver(
+def test_at_the_deadline_the_waiting_run_ends_awaiting_approval_and_the_final_approver_hears(
     office: Office,
 ) -> None:
-    past = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()
+    opened = office.run("open-cycle/open-cycle", year=2023)  # a no-op when already open
+    assert wait_state(office.api, opened, {"COMPLETED"}, timeout=120)
+    end = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=25)  # time to reach the wait
     run_id = office.run(
         "release-report/political-ecology",
         report_dir="content/political-ecology/2023",
-        deadline=past,
+        deadline=end.isoformat(),
     )
+    waiting = wait_state(office.api, run_id, {"PAUSED"}, timeout=120)
+    until = dt.datetime.fromisoformat(waiting["state"]["state_details"]["pause_timeout"])
+    assert until - end > dt.timedelta(hours=5)  # the server's own timeout is a safety net
+    time.sleep(max(0.0, (end - dt.datetime.now(dt.UTC)).total_seconds()) + 0.5)
+    sweep = office.run("deadlines/deadlines")  # the hourly flow, run now
+    assert wait_state(office.api, sweep, {"COMPLETED"}, timeout=120)
     run = wait_state(office.api, run_id, {"COMPLETED", "FAILED", "CRASHED"}, timeout=120)
     assert run["state"]["name"] == "Awaiting approval", run["state"]
     assert run["state"]["message"].startswith("awaiting approval: ")
