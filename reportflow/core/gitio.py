@@ -513,14 +513,6 @@ def commit_files(repo: git.Repo, paths: list[str], message: str, author: str) ->
     return repo.head.commit.hexsha
 
 
-def remote_url(repo: git.Repo) -> str | None:
-    """``origin``'s URL, or None for a repository without one."""
-    try:
-        return run(repo, "remote", "get-url", "origin").strip() or None
-    except GitError:
-        return None
-
-
 def current_branch(repo: git.Repo) -> str | None:
     """The branch checked out, or None (detached HEAD, or no commit yet)."""
     try:
