@@ -5,9 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # libreoffice-writer-nogui: the tests lay the DOCX out with LibreOffice headless and measure it.
 # chromium: the browser tests open the audit page through Playwright (its own download is not used).
-DEB_PACKAGES := fonts-noto-cjk fonts-arphic-ukai poppler-utils openssh-client git libreoffice-writer-nogui chromium
+# postgresql: tests/test_prefect_office.py runs a throw-away cluster (initdb, pg_ctl) for the
+# Prefect server; util-linux's setpriv runs it as the postgres user when the tests run as root.
+DEB_PACKAGES := fonts-noto-cjk fonts-arphic-ukai poppler-utils openssh-client git libreoffice-writer-nogui chromium postgresql util-linux
 
-.PHONY: demo test lint format bench deb install wheel clean messages mutation
+.PHONY: demo test lint format bench deb install wheel clean messages mutation server worker deploy
 
 install: $(STAMP)
 
@@ -65,3 +67,24 @@ wheel: $(STAMP)  # dist/reportflow-<version>-py3-none-any.whl, what an office in
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
+
+# A local Prefect server and process worker with the project's own PREFECT_HOME (.prefect/),
+# on 127.0.0.1:$(PREFECT_PORT); API and UI URLs set for that port before the server starts (or
+# the UI is blank on a port other than 4200). PREFECT_API_DATABASE_CONNECTION_URL from the
+# environment selects PostgreSQL (README, "Running for an office"); else SQLite in .prefect/.
+PREFECT_PORT ?= 4300
+PREFECT_POOL ?= reportflow
+PREFECT_ENV = PREFECT_HOME="$(CURDIR)/.prefect" PREFECT_API_URL=http://127.0.0.1:$(PREFECT_PORT)/api \
+  PREFECT_UI_URL=http://127.0.0.1:$(PREFECT_PORT) PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
+server: $(STAMP)
+	$(PREFECT_ENV) $(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT) --analytics-off
+
+worker: $(STAMP)
+	$(PREFECT_ENV) $(BIN)/prefect work-pool inspect $(PREFECT_POOL) >/dev/null 2>&1 || \
+	  $(PREFECT_ENV) $(BIN)/prefect work-pool create $(PREFECT_POOL) --type process
+	$(PREFECT_ENV) PREFECT_WORKER_QUERY_SECONDS=$${PREFECT_WORKER_QUERY_SECONDS:-2} \
+	  $(BIN)/prefect worker start --pool $(PREFECT_POOL) --type process
+
+deploy: $(STAMP)  # REPORTFLOW_REPO=<git URL of the content repository> make deploy
+	@test -n "$$REPORTFLOW_REPO" || { echo "set REPORTFLOW_REPO to the content repository's git URL" >&2; exit 2; }
+	$(PREFECT_ENV) $(BIN)/prefect --no-prompt deploy --all

@@ -1,38 +1,69 @@
-"""Scheduled flows of the annual cycle: open next year's report, remind people what they owe."""
+"""Scheduled flows of the annual cycle: open next year's report, remind people what they owe,
+end release runs whose deadline has passed."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_client, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.filters import (
+    FlowFilter,
+    FlowFilterName,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.flow_runs import resume_flow_run
 
 from reportflow.content import model
+from reportflow.core import workspace
 from reportflow.cycle import nextyear, notify, todo
-from reportflow.flows.common import report_path, validate_report
+from reportflow.flows.common import content, this_run
 
 
-@task(name="open next year")
-def open_next_year(series_dir: Path) -> dict[str, Any]:
-    opened = nextyear.open_next(series_dir)
-    return {"path": str(opened.path), "source": opened.source, "owners": list(opened.owners)}
+@task(name="open next year", cache_policy=NO_CACHE)
+def open_next_year(series_dir: Path, year: int | None) -> dict[str, Any]:
+    opened = nextyear.commit_opened(nextyear.open_cycle(series_dir, year))
+    return {
+        "path": str(opened.path),
+        "source": opened.source,
+        "owners": list(opened.owners),
+        "already": opened.already,
+        "commit": opened.commit,
+    }
 
 
 @flow(name="open-cycle")
-def open_cycle_flow(series_dir: str, repo: str | None = None) -> dict[str, Any]:
-    """Yearly: scaffold next year's report from the last approved version; tell the owners.
+def open_cycle_flow(
+    series_dir: str, repo: str | None = None, branch: str = "main", year: int | None = None
+) -> dict[str, Any]:
+    """Yearly (1 November): open this year's report from the last approved version, commit
+    and push it, tell the owners. A rerun in the same year does nothing and says so.
 
-    ``series_dir`` (content/<report>) inside the content repository ``repo``.
+    ``series_dir`` (content/<report>) inside the content repository ``repo`` (git URL).
     """
-    opened = open_next_year(report_path(series_dir, repo))
-    report = model.load_report(opened["path"])
-    body = (
-        f"{report.title}: 请开始起草 / drafting is open ({opened['path']}, from {opened['source']})"
-    )
-    sent = notify.send(report, opened["owners"], "新一年度报告已开启 / new cycle", body)
+    with content(repo, branch) as co:
+        opened = open_next_year(co.root / series_dir, year)
+        if opened["already"]:
+            create_markdown_artifact(f"nothing to do: {opened['source']}", key="open-cycle")
+            return opened
+        workspace.publish(co)
+        report = model.load_report(opened["path"])
+        _run_id, link = this_run()
+        body = (
+            f"{report.title}: 请开始起草 / drafting is open "
+            f"({series_dir}/{report.year}, from {opened['source']})"
+        )
+        sent = notify.send(
+            report, opened["owners"], "新一年度报告已开启 / new cycle", body, link=link
+        )
     create_markdown_artifact(
-        f"opened `{opened['path']}` from {opened['source']}\n\n"
+        f"opened `{series_dir}/{report.year}` from {opened['source']} ({opened['commit']})\n\n"
         + "\n".join(f"- {d.person}: {d.detail}" for d in sent),
         key="open-cycle",
     )
@@ -40,23 +71,63 @@ def open_cycle_flow(series_dir: str, repo: str | None = None) -> dict[str, Any]:
 
 
 @flow(name="reminders")
-def reminders_flow(report_dir: str, repo: str | None = None) -> dict[str, Any]:
-    """Weekly while drafting: each person hears what they owe, their own list from
-    ``reportflow todo`` (drafts, findings, sign-offs by name, due dates, overdue)."""
+def reminders_flow(
+    repo: str | None = None, content_dir: str = "content", branch: str = "main"
+) -> dict[str, Any]:
+    """Weekly: over every open report of the repository (the latest year of each series),
+    each person hears what they owe (``reportflow todo``), and once something is overdue the
+    final approvers hear who owes what."""
     from reportflow.commands.todo import describe
 
-    path = report_path(report_dir, repo)
-    summary = validate_report(path)
-    report, items = todo.gather(path)
-    owed = {
-        pid: [describe(i) for i in mine]
-        for pid, mine in todo.by_person(report, items).items()
-        if mine
-    }
-    sent = []
-    for pid, lines in owed.items():
-        sent += notify.send(report, [pid], "待办提醒 / reminder", "\n".join(lines))
-    create_markdown_artifact(
-        "\n".join(f"- {d.person}: {d.detail}" for d in sent) or "nothing owed", key="reminders"
-    )
-    return {"validation": summary, "owed": owed, "sent": [f"{d.person}: {d.detail}" for d in sent]}
+    owed: dict[str, dict[str, list[str]]] = {}
+    sent: list[str] = []
+    _run_id, link = this_run()
+    with content(repo, branch) as co:
+        for path in nextyear.open_reports(co.root / content_dir):
+            report, items = todo.gather(path)
+            name = f"{report.report}/{report.year}"
+            mine = {
+                p: [describe(i) for i in its]
+                for p, its in todo.by_person(report, items).items()
+                if its
+            }
+            owed[name] = mine
+            for pid, lines in mine.items():
+                for d in notify.send(
+                    report,
+                    [pid],
+                    f"待办提醒 / reminder: {report.title}",
+                    "\n".join(lines),
+                    link=link,
+                ):
+                    sent.append(f"{name} {d.person}: {d.detail}")
+            for boss, late in todo.escalations(report, items).items():
+                lines = [f"{i.person}: {describe(i)}" for i in late]
+                for d in notify.send(
+                    report, [boss], f"逾期 / overdue: {report.title}", "\n".join(lines), link=link
+                ):
+                    sent.append(f"{name} {d.person} (escalation): {d.detail}")
+    create_markdown_artifact("\n".join(f"- {s}" for s in sent) or "nothing owed", key="reminders")
+    return {"owed": owed, "sent": sent}
+
+
+@flow(name="deadlines")
+def deadlines_flow(grace_hours: float = 6) -> list[str]:
+    """Hourly: wake the suspended release runs whose report's deadline has passed (their
+    suspension ends ``grace_hours`` after it), so each ends "Awaiting approval" and tells the
+    final approver, instead of being failed by the server's timeout."""
+    now = dt.datetime.now(dt.UTC)
+    woken = []
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["release-report"])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+            ),
+        )
+    for run in runs:
+        until = run.state.state_details.pause_timeout if run.state else None
+        if until is not None and until - dt.timedelta(hours=grace_hours) <= now:
+            resume_flow_run(run.id, run_input={})
+            woken.append(str(run.id))
+    return woken

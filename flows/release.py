@@ -1,31 +1,65 @@
 """The approval pipeline as a Prefect flow: validate, wait for sign-offs, release, notify.
 
 The flow only composes reportflow's library; every decision (is the report approved? may this
-person sign?) is made there, so the CLI and the flow can never disagree. While the gate is
-unmet the run pauses and waits for a sign-off form in the Prefect UI (or `python -m
-reportflow.flows.resume`); a sign-off made with `reportflow signoff` meanwhile counts too:
-resume with an empty form to make the flow look again.
+person sign?) is made there, so the CLI and the flow can never disagree.
+
+Waiting holds no process (issue 13). Run from a deployment, the flow *suspends*
+(``suspend_flow_run`` with a sign-off form): its process exits, the run stays Suspended on the
+server, which survives worker and server restarts because the wait is a row in the server's
+database. Any sign-off wakes it: the form in the Prefect UI, or ``reportflow signoff --push``
+(which resumes it through the API, see ``reportflow.core.wake``). Resumed, the run starts again
+from the top on whichever worker picks it up: it fetches the remote, the persisted results of
+validation and notifications keep it from redoing them, and the form it was resumed with comes
+back from the server for the same suspension key. Why not events and an automation that reruns
+a gate deployment? The run would end at each wait, so the UI would show no run that waits for
+the approver, the form to sign in would have no run to belong to, and the deadline would need a
+second mechanism anyway; one suspended run is what the office sees and acts on.
+
+The wait ends at the report's deadline (``dates.approve_by``, else ``dates.due``, end of that
+day): the run ends Failed, named "Awaiting approval", its message "awaiting approval: …", and
+the final approvers are told. The suspension's own timeout is the deadline plus ``GRACE``;
+the hourly ``deadlines`` flow wakes runs whose deadline has passed so they end in that state
+before the server's timeout would fail them anonymously.
+
+Run without a deployment (tests, ``python -c``), the flow pauses in its process instead.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from prefect import flow, get_run_logger, pause_flow_run, task
+from prefect import flow, get_run_logger, pause_flow_run, runtime, suspend_flow_run, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
+from prefect.states import Failed
 
+from reportflow.content import model
+from reportflow.core import wake, workspace
 from reportflow.core.errors import ReportflowError
-from reportflow.flows.common import gate_markdown, notify_people, report_path, validate_report
+from reportflow.cycle import todo
+from reportflow.flows.common import (
+    content,
+    final_approvers,
+    gate_markdown,
+    office,
+    tell,
+    validate_commit,
+)
 from reportflow.release import release
 from reportflow.signoff import approval
 
-WEEK = 7 * 24 * 3600
+#: The suspension outlives the deadline by this much: the ``deadlines`` flow (hourly) wakes
+#: the run first, so it ends "Awaiting approval" rather than failed by the server's timeout.
+GRACE = dt.timedelta(hours=6)
 
 
 class SignoffForm(RunInput):
-    """What a reviewer fills in when resuming the paused run in the Prefect UI."""
+    """What a reviewer fills in when resuming the waiting run in the Prefect UI."""
 
     reviewer: str = ""  # person id in report.yaml; leave empty to re-check CLI sign-offs
     scope: str = ""  # "section:<id>" or "report"
@@ -33,7 +67,21 @@ class SignoffForm(RunInput):
     comment: str = ""
 
 
-@task(name="evaluate gate")
+def deadline_of(report: model.Report, tz: str, override: str | None = None) -> dt.datetime | None:
+    """The end of the approval window: ``override`` (ISO date-time), else the end of the day
+    ``dates.approve_by`` (else ``dates.due``) in ``tz``; None when report.yaml has neither."""
+    if override:
+        when = dt.datetime.fromisoformat(override)
+        return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(tz))
+    day = report.dates.get("approve_by") or report.dates.get("due")
+    if not day:
+        return None
+    return dt.datetime.combine(
+        dt.date.fromisoformat(day) + dt.timedelta(days=1), dt.time(), ZoneInfo(tz)
+    )
+
+
+@task(name="evaluate gate", cache_policy=NO_CACHE)
 def evaluate_gate(report_dir: Path) -> dict[str, Any]:
     verdict = approval.evaluate_at(report_dir, "HEAD")
     create_markdown_artifact(gate_markdown(verdict), key="gate", description="approval gate")
@@ -45,12 +93,13 @@ def evaluate_gate(report_dir: Path) -> dict[str, Any]:
     }
 
 
-@task(name="record sign-off")
+@task(name="record sign-off", cache_policy=NO_CACHE)
 def record_signoff(report_dir: Path, form: SignoffForm) -> str:
     from reportflow.commands import signoff
 
     # No key: the UI cannot sign, so this counts only where the policy accepts unsigned
-    # sign-offs from that person; otherwise it is refused like any other sign-off.
+    # sign-offs from that person; otherwise it is refused like any other sign-off. The
+    # commit is authored by the reviewer (signoff.commit_record).
     path = signoff.record(
         report_dir,
         person=form.reviewer,
@@ -62,7 +111,7 @@ def record_signoff(report_dir: Path, form: SignoffForm) -> str:
     return str(path)
 
 
-@task(name="release version")
+@task(name="release version", cache_policy=NO_CACHE)
 def release_version(report_dir: Path) -> dict[str, Any]:
     done = release.release(report_dir)
     create_markdown_artifact(
@@ -81,52 +130,136 @@ def release_version(report_dir: Path) -> dict[str, Any]:
     }
 
 
-@flow(name="release-report")
+def _tag_run(report: model.Report) -> None:
+    """Tag this run ``report:<report>/<year>``: how ``reportflow signoff --push`` finds it."""
+    from prefect import get_client
+
+    run_id = runtime.flow_run.id
+    if not run_id:
+        return
+    tag = wake.run_tag(report.report, report.year)
+    with get_client(sync_client=True) as client:
+        current = client.read_flow_run(run_id)
+        if tag not in current.tags:
+            client.update_flow_run(run_id, tags=[*current.tags, tag])
+
+
+def _who_signs(path: Path) -> dict[str, list[str]]:
+    """Who may sign what now, person by person (the to-do list's sign-off items that are not
+    blocked): only they are asked."""
+    from reportflow.commands.todo import describe
+
+    _report, items = todo.gather(path)
+    asks: dict[str, list[str]] = {}
+    for item in items:
+        if item.kind in ("signoff", "final", "roster") and not item.blocked:
+            asks.setdefault(item.person, []).append(describe(item))
+    return asks
+
+
+def _wait(key: str, missing: list[str], timeout: int, poll_interval: int) -> SignoffForm:
+    form = SignoffForm.with_initial_data(
+        description="Still needed:\n\n" + "\n".join(f"- {m}" for m in missing)
+    )
+    if runtime.deployment.id:
+        return suspend_flow_run(wait_for_input=form, timeout=timeout, key=key)
+    return pause_flow_run(
+        wait_for_input=form, timeout=timeout, poll_interval=poll_interval, key=key
+    )
+
+
+@flow(name="release-report", persist_result=True)
 def release_flow(
     report_dir: str,
-    pause_timeout: int = WEEK,
+    repo: str | None = None,
+    branch: str = "main",
+    pause_timeout: int | None = None,
     poll_interval: int = 10,
     max_rounds: int = 100,
-    repo: str | None = None,
-) -> dict[str, Any]:
-    """Validate -> gate (pause for sign-offs until met) -> render, archive, tag -> notify.
+    deadline: str | None = None,
+    timezone: str = "Asia/Shanghai",
+) -> Any:
+    """Validate -> gate (wait for sign-offs until met or the deadline) -> render, archive, tag
+    and push -> notify.
 
-    ``report_dir`` (content/<report>/<year>) inside the content repository ``repo``.
+    ``report_dir`` (content/<report>/<year>) inside the content repository ``repo``: its git
+    URL (any URL git accepts; the worker keeps a clone), or a local work tree.
+    ``pause_timeout`` (seconds) caps one wait below the deadline; ``deadline`` overrides
+    report.yaml's (ISO date-time).
     """
     logger = get_run_logger()
-    path = report_path(report_dir, repo)
-    summary = validate_report(path)
-    if summary["errors"]:
-        raise ValueError(
-            f"validation finds {summary['errors']} error(s); fix them before approval "
-            f"(reportflow validate {report_dir})"
-        )
-    asked: set[str] = set()
-    for round_number in range(max_rounds):
-        verdict = evaluate_gate(path)
-        if verdict["passed"]:
-            break
-        needed = set(verdict["missing"]) - asked
-        if needed:
-            notify_people(path, "needed", "待签批 / sign-off needed", "\n".join(verdict["missing"]))
-            asked |= needed
-        form = pause_flow_run(
-            wait_for_input=SignoffForm.with_initial_data(
-                description="Still needed:\n\n" + "\n".join(f"- {m}" for m in verdict["missing"])
-            ),
-            timeout=pause_timeout,
-            poll_interval=poll_interval,
-            key=f"signoff-{round_number}",
-        )
-        if not form.reviewer:
-            continue  # someone signed with the CLI: look again
+    seen: dict[str, int] = {}
+    for _round in range(max_rounds):
+        with content(repo, branch) as co:
+            path = co.root / report_dir
+            report = model.load_report(path)
+            if _round == 0:
+                _tag_run(report)
+            head = workspace.head(co)
+            summary = validate_commit(path, head)
+            if summary["errors"]:
+                tell(
+                    path,
+                    list(dict.fromkeys([*summary["owners"], *office(report)])),
+                    "校验未通过 / validation failed",
+                    f"{report.title}: {summary['errors']} error(s), 请修改 / please fix:\n"
+                    + "\n".join(summary["first"]),
+                )
+                return Failed(
+                    name="Validation failed",
+                    message=f"validation finds {summary['errors']} error(s); fix them before "
+                    f"approval (reportflow validate {report_dir})",
+                )
+            verdict = evaluate_gate(path)
+            if verdict["passed"]:
+                try:
+                    released = release_version(path)
+                    workspace.publish(co, tags=(released["tag"],))
+                except ReportflowError as exc:
+                    tell(
+                        path, office(report), "发布失败 / release failed", f"{report.title}: {exc}"
+                    )
+                    raise
+                tell(
+                    path,
+                    list(report.people),
+                    "已发布 / released",
+                    f"{report.title}: {released['tag']} {released['entry']}",
+                )
+                return released
+            end = deadline_of(report, timezone, deadline)
+            now = dt.datetime.now(dt.UTC)
+            if end is not None and now >= end:
+                missing = "; ".join(verdict["missing"])
+                tell(
+                    path,
+                    final_approvers(report),
+                    "审批逾期 / approval deadline passed",
+                    f"{report.title}: 截止 {end:%Y-%m-%d %H:%M} 未完成审批 / not approved by "
+                    f"the deadline. Still needed: {missing}",
+                )
+                return Failed(name="Awaiting approval", message=f"awaiting approval: {missing}")
+            for person, lines in _who_signs(path).items():
+                tell(path, [person], "待签批 / sign-off needed", "\n".join(lines))
+            if workspace.moved_on(co, head):
+                continue  # a sign-off was pushed while we looked: look again, do not wait
+        left = int((end - now + GRACE).total_seconds()) if end is not None else 365 * 86400
+        timeout = min(left, pause_timeout) if pause_timeout else left
+        number = seen.get(head, 0)
+        seen[head] = number + 1
         try:
-            record_signoff(path, form)
-        except ReportflowError as exc:  # a refused sign-off is the reviewer's to fix, not a crash
-            logger.warning("sign-off refused: %s", exc)
-            create_markdown_artifact(f"sign-off refused: {exc}", key="refused")
-    else:
-        raise TimeoutError(f"the report was not approved after {max_rounds} rounds")
-    released = release_version(path)
-    notify_people(path, "everyone", "已发布 / released", f"{released['tag']} {released['entry']}")
-    return released
+            form = _wait(
+                f"signoff-{head[:12]}-{number}", verdict["missing"], timeout, poll_interval
+            )
+        except FlowPauseTimeout:
+            continue  # in-process only: the deadline check above decides
+        if not form.reviewer:
+            continue  # woken by a sign-off pushed meanwhile, or the deadline: look again
+        with content(repo, branch) as co:
+            try:
+                record_signoff(co.root / report_dir, form)
+                workspace.publish(co)
+            except ReportflowError as exc:  # a refused sign-off is the reviewer's to fix
+                logger.warning("sign-off refused: %s", exc)
+                create_markdown_artifact(f"sign-off refused: {exc}", key="refused")
+    raise TimeoutError(f"the report was not approved after {max_rounds} rounds")

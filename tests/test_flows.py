@@ -16,6 +16,7 @@ import yaml
 from conftest import ROOT, SAMPLE_REPORT, commit_all, git, trusted
 from releasing import demo_key, fill_figures
 
+FAR = "2099-01-01T00:00:00"  # the sample's approval window (2022-23) is over
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="reportflow-prefect-"))
 os.environ.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
 
@@ -104,7 +105,7 @@ def test_release_flow_waits_for_signoffs_then_releases(prefect_server, cli, tmp_
     def run() -> None:
         try:
             outcome["result"] = release_flow.with_options(flow_run_name="waits")(
-                str(report_dir), poll_interval=1, pause_timeout=120
+                str(report_dir), poll_interval=1, pause_timeout=120, deadline=FAR
             )
         except BaseException as exc:  # reported by the assertion below
             outcome["error"] = exc
@@ -168,7 +169,7 @@ def test_release_flow_rejects_a_refused_ui_signoff_and_keeps_waiting(
     thread = threading.Thread(
         target=lambda: outcome.update(
             result=release_flow.with_options(flow_run_name="refused")(
-                str(report_dir), poll_interval=1, pause_timeout=120
+                str(report_dir), poll_interval=1, pause_timeout=120, deadline=FAR
             )
         )
     )
@@ -199,9 +200,13 @@ def test_deployments_in_prefect_yaml_point_at_flows_with_valid_schedules() -> No
         assert flow is getattr(importlib.import_module(module), func)
         assert isinstance(flow, Flow)
         accepted = set(inspect.signature(flow.fn).parameters)
-        assert set(deployment["parameters"]) <= accepted, deployment["name"]
-        assert "repo" in deployment["parameters"]  # which content repository the runs work on
+        parameters = deployment.get("parameters", {})
+        assert set(parameters) <= accepted, deployment["name"]
+        if deployment["name"] != "deadlines":  # which content repository the runs work on
+            assert "repo" in parameters
         for schedule in deployment.get("schedules", []):
             CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])
         names.add(deployment["name"])
-    assert {"open-cycle", "reminders"} <= names
+    assert {"open-cycle", "reminders", "deadlines"} <= names
+    reminders = next(d for d in spec["deployments"] if d["name"] == "reminders")
+    assert "report_dir" not in reminders["parameters"]  # every open report of the repository

@@ -289,6 +289,16 @@ def signoff_cmd(
     reject: Annotated[bool, typer.Option("--reject", help=_("reject instead of approve"))] = False,
     message: Annotated[str, typer.Option("-m", "--message", help=_("comment"))] = "",
     trust: TrustPin = None,
+    push: Annotated[
+        bool,
+        typer.Option(
+            "--push",
+            help=_(
+                "push the sign-off to the shared remote and wake the release runs waiting "
+                "for it (PREFECT_API_URL)"
+            ),
+        ),
+    ] = False,
 ) -> None:
     from reportflow.commands import signoff
 
@@ -307,12 +317,16 @@ def signoff_cmd(
             if reject
             else _("{person} has already approved this text of {scope} ({file}): nothing written")
         )
-        typer.echo(said.format(person=person, scope=scope, file=done.path))
-        return
-    said = (
-        _("{person} rejected {scope}: {file}") if reject else _("{person} approved {scope}: {file}")
-    )
+    else:
+        said = (
+            _("{person} rejected {scope}: {file}")
+            if reject
+            else _("{person} approved {scope}: {file}")
+        )
     typer.echo(said.format(person=person, scope=scope, file=done.path))
+    if push:  # a no-op too: the record that says it may not have reached the remote yet
+        for line in signoff.push_and_wake(path):
+            typer.echo(line)
 
 
 @app.command(

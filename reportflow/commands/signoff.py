@@ -356,3 +356,22 @@ def record(
     record file committed; raises ``Refused``/``InputError`` and writes nothing otherwise."""
     decision = "reject" if reject else "approve"
     return run(Path(report_dir), Request(scope, person, decision, comment, key, channel)).path
+
+
+def push_and_wake(report_dir: Path) -> list[str]:
+    """After a sign-off: push it to ``origin`` (rebasing onto what others pushed meanwhile),
+    then resume the release runs waiting on this report (``core/wake.py``). What happened, as
+    lines for the user; a wake that fails is told, not raised: the sign-off is pushed."""
+    from reportflow.core import wake
+
+    repo = gitio.require_repo(report_dir)
+    branch = gitio.current_branch(repo) or "main"
+    gitio.push(repo, branch)
+    lines = [_("pushed to origin/{branch}").format(branch=branch)]
+    report = model.load_report(report_dir)
+    woken, error = wake.wake(report.report, report.year)
+    if error:
+        lines.append(_("could not wake the waiting release runs: {error}").format(error=error))
+    elif woken:
+        lines.append(_("woke release run {runs}").format(runs=", ".join(woken)))
+    return lines

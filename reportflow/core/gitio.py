@@ -504,3 +504,74 @@ def init_repo(path: Path, branch: str = "main") -> None:
         raise GitError(
             _("git init failed: {detail}").format(detail=_stderr(exc)), file=path
         ) from None
+
+
+# --- one shared remote: clones on the Prefect workers, fetch, push with retry -------------------
+
+#: What git says when a push is refused because the remote moved on (someone else pushed).
+_BEHIND = ("non-fast-forward", "fetch first", "rejected", "stale info", "cannot lock ref")
+
+
+def clone_or_fetch(url: str, dest: Path, branch: str = "main") -> git.Repo:
+    """A work tree of the remote ``url`` at ``dest`` on ``branch``, exactly as the remote has
+    it now: cloned the first time, then fetched (with tags) and reset to ``origin/<branch>``.
+    The clone belongs to reportflow (nobody edits in it), so resetting loses nothing that is
+    not on the remote: whatever a run writes it commits and pushes before it ends."""
+    dest = Path(dest)
+    if not (dest / ".git").exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            git.Repo.clone_from(url, dest, branch=branch, no_tags=False)
+        except GitCommandError as exc:
+            raise GitInputError(
+                _("cannot clone {url}: {detail}").format(url=url, detail=_stderr(exc)),
+                file=dest,
+                hint=_("check the repository URL and the worker's git credentials"),
+            ) from None
+        return git.Repo(dest)
+    repo = git.Repo(dest)
+    run(repo, "fetch", "--quiet", "--prune", "--tags", "--force", "origin")
+    run(repo, "checkout", "--quiet", "-B", branch, f"origin/{branch}")
+    run(repo, "reset", "--quiet", "--hard", f"origin/{branch}")
+    run(repo, "clean", "-q", "-fd")
+    return repo
+
+
+def push(
+    repo: git.Repo, branch: str = "main", tags: tuple[str, ...] = (), attempts: int = 5
+) -> int:
+    """Push ``branch`` (and ``tags``) to ``origin``; when someone pushed meanwhile, rebase our
+    own commits onto theirs and try again (sign-off files and new folders never conflict).
+    Returns how many attempts it took."""
+    refs = [f"HEAD:refs/heads/{branch}", *(f"refs/tags/{t}:refs/tags/{t}" for t in tags)]
+    for attempt in range(1, attempts + 1):
+        try:
+            run(repo, "push", "--quiet", "--atomic", "origin", *refs)
+            return attempt
+        except GitError as exc:
+            if attempt == attempts or not any(m in exc.message for m in _BEHIND):
+                raise
+            run(repo, "fetch", "--quiet", "origin", branch)
+            run(repo, "rebase", "--quiet", f"origin/{branch}")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def commit_files(repo: git.Repo, paths: list[str], message: str, author: str) -> str:
+    """Commit exactly ``paths`` (new files or a new folder) as ``author``; the commit id."""
+    _run_unlocked(repo, "add", "--", *paths)
+    _run_unlocked(repo, "commit", "-q", f"--author={author}", "-m", message, "--", *paths)
+    return repo.head.commit.hexsha
+
+
+def current_branch(repo: git.Repo) -> str | None:
+    """The branch checked out, or None (detached HEAD, or no commit yet)."""
+    try:
+        return run(repo, "symbolic-ref", "-q", "--short", "HEAD").strip() or None
+    except GitError:
+        return None
+
+
+def remote_head(repo: git.Repo, branch: str = "main") -> str | None:
+    """The commit ``origin``'s ``branch`` points at now (one ``ls-remote``, no fetch)."""
+    out = run(repo, "ls-remote", "origin", f"refs/heads/{branch}").split()
+    return out[0] if out else None

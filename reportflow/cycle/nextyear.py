@@ -6,6 +6,7 @@ working tree afterwards, so the source is the newest release tag's commit when t
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,8 @@ class Opened:
     path: Path
     source: str  # "v<N> (<commit>)" or "working tree"
     owners: tuple[str, ...]
+    already: bool = False  # the year was open already: nothing written
+    commit: str | None = None  # the commit that added the folder, when ``commit_opened`` ran
 
 
 def years(series_dir: Path) -> list[int]:
@@ -56,3 +59,49 @@ def open_next(series_dir: Path, year: int | None = None) -> Opened:
     path = scaffold.write_report(series_dir / str(target), doc, sections)
     owners = tuple(dict.fromkeys(a for s in old.sections for a in s.authors))
     return Opened(path, source, owners)
+
+
+def open_cycle(series_dir: Path, year: int | None = None, today: dt.date | None = None) -> Opened:
+    """The yearly step, idempotent: open ``year`` (default: this calendar year, the year whose
+    report is drafted from 1 November) unless that year, or a later one, is there already;
+    then nothing is written and ``already`` says so. Reruns and catch-up runs are safe."""
+    target = year if year is not None else (today or dt.date.today()).year
+    found = years(series_dir) if series_dir.is_dir() else []
+    if found and target <= found[-1]:
+        have = target if target in found else found[-1]
+        current = model.load_report(series_dir / str(have))
+        owners = tuple(dict.fromkeys(a for s in current.sections for a in s.authors))
+        return Opened(series_dir / str(have), f"already open ({have})", owners, already=True)
+    return open_next(series_dir, target)
+
+
+def commit_opened(opened: Opened) -> Opened:
+    """Commit the new folder, authored by its first owner (the person who drafts it), so the
+    new year is in the history everyone pulls, not just in a worker's work tree."""
+    if opened.already:
+        return opened
+    repo = gitio.require_repo(opened.path)
+    report = model.load_report(opened.path)
+    person = report.people.get(opened.owners[0]) if opened.owners else None
+    name = person.name if person else "reportflow"
+    email = (person.email if person else None) or "reportflow@reportflow.invalid"
+    sha = gitio.commit_files(
+        repo,
+        [gitio.relpath(repo, opened.path)],
+        f"open {report.report}/{report.year} from {opened.source}",
+        f"{name} <{email}>",
+    )
+    return Opened(opened.path, opened.source, opened.owners, commit=sha)
+
+
+def open_reports(content_dir: Path) -> list[Path]:
+    """Every report folder ``<content>/<report>/<year>`` that is the latest year of its
+    series: the reports people are drafting or approving now (reminders go over these)."""
+    if not content_dir.is_dir():
+        return []
+    found = []
+    for series in sorted(p for p in content_dir.iterdir() if p.is_dir()):
+        have = years(series)
+        if have:
+            found.append(series / str(have[-1]))
+    return found

@@ -266,3 +266,22 @@ def gather(report_dir: Path, today: dt.date | None = None) -> tuple[model.Report
     reviews, coordinator = reviews_at_head(Path(report_dir))
     items = plan(report, reviews, findings, today or dt.date.today(), coordinator=coordinator)
     return report, list(items)
+
+
+def escalations(report: model.Report, items: Sequence[Item]) -> dict[str, list[Item]]:
+    """After a due date: each final approver hears of the overdue items of others (who has
+    not drafted, fixed or signed what by when), so the person who answers for the report
+    knows whom to chase. Pure; nothing when nothing is overdue or nobody approves finally."""
+    finals = [i.person for i in items if i.kind == "final"]
+    if not finals:
+        finals = [
+            pid
+            for pid, person in report.people.items()
+            if set(person.roles) & set((report.policy.get("report") or {}).get("roles") or ())
+        ]
+    out: dict[str, list[Item]] = {}
+    for boss in dict.fromkeys(finals):
+        late = [i for i in items if i.overdue and i.person != boss and i.kind != "final"]
+        if late:
+            out[boss] = late
+    return out

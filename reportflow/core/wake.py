@@ -1,0 +1,104 @@
+"""Wake the release runs that wait for sign-offs on a report, through Prefect's REST API.
+
+A waiting release run is *suspended* on the Prefect server (no process holds it, see
+flows/release.py); a new sign-off must make it look again. ``reportflow signoff --push`` calls
+``wake`` after its push: it finds the suspended runs tagged ``report:<report>/<year>`` and
+resumes each with an empty form, so the run fetches the remote and re-evaluates the gate.
+
+Plain HTTP with the standard library, not ``prefect``: the CLI stays free of Prefect, whose
+import alone costs over a second. ``PREFECT_API_URL`` says where the server is (nothing to do
+when it is unset); ``PREFECT_API_AUTH_STRING`` (``user:password``, the server's
+``PREFECT_SERVER_API_AUTH_STRING``) or ``PREFECT_API_KEY`` authenticate.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+
+def run_tag(report: str, year: int) -> str:
+    """The tag a release run carries, by which sign-offs find it."""
+    return f"report:{report}/{year}"
+
+
+def _headers() -> dict[str, str]:
+    headers = {"Content-Type": "application/json"}
+    auth = os.environ.get("PREFECT_API_AUTH_STRING")
+    key = os.environ.get("PREFECT_API_KEY")
+    if auth:
+        headers["Authorization"] = "Basic " + base64.b64encode(auth.encode()).decode()
+    elif key:
+        headers["Authorization"] = f"Bearer {key}"
+    return headers
+
+
+def _post(api: str, path: str, body: dict[str, Any], timeout: float = 10) -> Any:
+    request = urllib.request.Request(
+        api.rstrip("/") + path, data=json.dumps(body).encode(), headers=_headers(), method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        data = response.read()
+    return json.loads(data) if data else None
+
+
+#: States of a run that is on its way to waiting (it may have fetched before our push).
+_BUSY = ["SCHEDULED", "PENDING", "RUNNING"]
+
+
+def runs_in(api: str, report: str, year: int, states: list[str]) -> list[dict[str, Any]]:
+    """Flow runs tagged for this report in one of ``states`` (state types)."""
+    body = {
+        "flow_runs": {
+            "tags": {"all_": [run_tag(report, year)]},
+            "state": {"type": {"any_": states}},
+        }
+    }
+    return list(_post(api, "/flow_runs/filter", body) or [])
+
+
+def waiting_runs(api: str, report: str, year: int) -> list[dict[str, Any]]:
+    """Paused or suspended flow runs tagged for this report."""
+    return runs_in(api, report, year, ["PAUSED"])
+
+
+def wake(
+    report: str, year: int, api: str | None = None, settle: float | None = None
+) -> tuple[list[str], str | None]:
+    """Resume every waiting release run of the report with an empty form: (run ids woken,
+    the error when the server could not be asked). Never raises: a sign-off is recorded and
+    pushed already, the run would see it on its next wake (a later sign-off, the deadline).
+
+    A run that is busy (it may have fetched just before our push and be about to wait) is
+    waited for, up to ``settle`` seconds (``REPORTFLOW_WAKE_WAIT``, default 30), and woken
+    once it waits: a needless wake costs the run one look at the gate, a lost one a day."""
+    api = api or os.environ.get("PREFECT_API_URL")
+    if not api:
+        return [], None
+    if settle is None:
+        settle = float(os.environ.get("REPORTFLOW_WAKE_WAIT", "30"))
+    woken: list[str] = []
+    deadline = time.monotonic() + settle
+    try:
+        busy = {str(r["id"]) for r in runs_in(api, report, year, _BUSY)}
+        while True:
+            for flow_run in waiting_runs(api, report, year):
+                run_id = str(flow_run["id"])
+                if run_id in woken:
+                    continue
+                result = _post(api, f"/flow_runs/{run_id}/resume", {"run_input": {}})
+                if (result or {}).get("status") == "ACCEPT":
+                    woken.append(run_id)
+                    busy.discard(run_id)
+            still = {str(r["id"]) for r in runs_in(api, report, year, _BUSY)} & busy
+            if not still or time.monotonic() >= deadline:
+                return woken, None
+            busy = still
+            time.sleep(0.5)
+    except (OSError, urllib.error.URLError, ValueError) as exc:
+        return woken, str(exc)
