@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from reportflow.content import schema
+from reportflow.content import schema, titles
 from reportflow.core import limits
 from reportflow.core.errors import ContentError
 from reportflow.core.i18n import _
@@ -138,6 +138,7 @@ class Report:
     rules: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     render: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     archive: str | None = None
+    title_lines: tuple[str, ...] = ()  # report.yaml title_lines:, checked against the title
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def section(self, section_id: str) -> Section:
@@ -303,6 +304,14 @@ def load_from(source: Source, root: Path) -> Report:
     if not isinstance(doc, dict):
         raise ContentError("report.yaml must be a mapping of keys", file=shown, line=1)
     schema.validate(doc, "report.schema.json", file=shown, source=text)
+    if "title_lines" in doc and (wrong := titles.check_lines(doc["title"], doc["title_lines"])):
+        raise ContentError(
+            wrong,
+            file=shown,
+            line=schema.node_line(text, ["title_lines"]),
+            hint="write the title's lines under title_lines:, each at most 20 characters, "
+            "together the title; or remove title_lines: to let reportflow break it",
+        )
     people = _load_people(doc)
     sections = load_sections(source, list(doc["sections"]), people, text)
     return Report(
@@ -310,6 +319,7 @@ def load_from(source: Source, root: Path) -> Report:
         report=doc["report"],
         year=doc["year"],
         title=doc["title"],
+        title_lines=tuple(doc.get("title_lines", ())),
         organisation=doc["organisation"],
         people=MappingProxyType(people),
         sections=sections,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from reportflow.content import titles
 from reportflow.content.model import Report
 from reportflow.render import assemble
 from reportflow.render.layout import draft_label
@@ -30,6 +31,12 @@ class RenderDoc:
     version: str | None
     bold_level3: bool = False
     fonts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: The title as printed, the same lines in every format (content.titles); () for one line.
+    title_lines: tuple[str, ...] = ()
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return self.title_lines or (self.title,)
 
     @classmethod
     def of(
@@ -40,6 +47,7 @@ class RenderDoc:
         return cls(
             markdown=assemble.body_markdown(report),
             title=meta["title"],
+            title_lines=titles.title_lines(meta["title"], report.title_lines),
             organisation=meta["organisation"] if opts.get("signature", True) else "",
             date=cn_date(opts["date"]) if opts.get("date") else "",
             lang=meta["lang"],

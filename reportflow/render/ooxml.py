@@ -144,6 +144,25 @@ def _node(tag: str, **attrs: str) -> Any:
     return node
 
 
+def _title(document: Any, lines: tuple[str, ...]) -> None:
+    """The title paragraph as its lines (content.titles), a line break between them, so that
+    Word and LibreOffice break it where the PDF and the HTML do (7.3.1: 梯形 or 菱形)."""
+    for p in document.iter(_w("p")):
+        style = p.find(f"{_w('pPr')}/{_w('pStyle')}")
+        if style is None or style.get(_w("val")) != "Title":
+            continue
+        for child in list(p):
+            if child.tag != _w("pPr"):
+                p.remove(child)
+        for n, line in enumerate(lines):
+            run = _el(p, "r")
+            if n:
+                _el(run, "br")
+            text = _el(run, "t")
+            text.text = line
+        return
+
+
 def _bold_level3(styles: Any) -> None:
     for style in styles.iter(_w("style")):
         if style.get(_w("styleId")) == "Heading3":
@@ -201,6 +220,7 @@ def finish(path: Path, doc: RenderDoc) -> None:
         return root
 
     def body(d: Any) -> None:
+        _title(d, doc.lines)
         _tables(d)
         if doc.organisation:
             _signature(d, doc)

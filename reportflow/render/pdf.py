@@ -36,6 +36,7 @@ def sys_inputs(doc: RenderDoc, roles: fontmod.FontRoles) -> dict[str, str]:
     sig_right, date_right = L.signature_indents(doc.organisation, doc.date)
     return {
         "title": doc.title,
+        "title-lines": "\n".join(doc.lines),
         "organisation": doc.organisation,
         "date": doc.date,
         "signature-right": str(sig_right),

@@ -43,7 +43,7 @@ _THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
 _ON_PITCH = {name for name, role, size, *_ in STYLES if size == L.BODY_PT and role != "title"}
 #: Styles outside the line grid (ECMA-376 17.3.1.32 snapToGrid): footers and headers sit
 #: where their footer distance puts them, not on the body's 28.95 pt lines.
-_OFF_GRID = ("Footer", "Header")
+_OFF_GRID = ("Footer", "Header", "Title")
 _RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u")
 
 
