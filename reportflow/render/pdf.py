@@ -8,7 +8,6 @@ report's own facts reach the template as ``sys.inputs`` strings, never as typst 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,7 +17,7 @@ from reportflow.core.errors import InputError, ToolError
 from reportflow.core.resources import data_path
 from reportflow.render import fonts as fontmod
 from reportflow.render import layout as L
-from reportflow.render.doc import RenderDoc
+from reportflow.render.doc import RenderDoc, source_date_epoch
 
 TEMPLATE = data_path("render", "gongwen.typ")
 MAIN = '#import "/gongwen.typ": *\n#show: gongwen\n\n'
@@ -49,23 +48,6 @@ def sys_inputs(doc: RenderDoc, roles: fontmod.FontRoles) -> dict[str, str]:
         "tracking": str(L.TRACKING_PT),
         "dated": "true" if source_date_epoch() is not None else "false",
     }
-
-
-def source_date_epoch() -> int | None:
-    """The creation time for reproducible bytes (reproducible-builds.org's SOURCE_DATE_EPOCH).
-
-    Without it the PDF carries no creation date at all: two renders of one commit must be
-    byte-identical, and the time of a render says nothing about the report.
-    """
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise InputError(
-            f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds",
-            hint="set it to a Unix time such as $(git log -1 --format=%ct), or unset it",
-        )
-    return int(value)
 
 
 def _fail(exc: Exception) -> ToolError | InputError:

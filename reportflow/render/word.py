@@ -17,7 +17,7 @@ from reportflow.core import pandoc
 from reportflow.core.resources import data_path
 from reportflow.render import layout as L
 from reportflow.render import ooxml
-from reportflow.render.doc import RenderDoc
+from reportflow.render.doc import RenderDoc, source_date_epoch
 
 REFERENCE_DOCX = data_path("render", "reference.docx")
 
@@ -336,5 +336,5 @@ def start(doc: RenderDoc, source: Path, work: Path) -> pandoc.Running:
 
 
 def finish(doc: RenderDoc, produced: Path) -> Path:
-    ooxml.finish(produced, doc)
+    ooxml.finish(produced, doc, source_date_epoch())
     return produced
