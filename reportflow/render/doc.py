@@ -25,7 +25,8 @@ def source_date_epoch() -> int | None:
     """The creation time for reproducible bytes (reproducible-builds.org's SOURCE_DATE_EPOCH).
 
     Without it the PDF and the DOCX carry no creation date at all (the HTML never has one):
-    two renders of one commit must be byte-identical, and the time of a render says nothing about the report.
+    two renders of one commit must be byte-identical, and the time of a render says nothing
+    about the report.
     """
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not value:
