@@ -140,6 +140,8 @@ class Report:
     archive: str | None = None
     title_lines: tuple[str, ...] = ()  # report.yaml title_lines:, checked against the title
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: Where the files came from (folder or commit): images are read through it, like the text.
+    source: Source | None = field(default=None, compare=False, repr=False)
 
     def section(self, section_id: str) -> Section:
         for sec in self.sections:
@@ -331,6 +333,7 @@ def load_from(source: Source, root: Path) -> Report:
         render=MappingProxyType(dict(doc.get("render", {}))),
         archive=doc.get("archive"),
         raw=MappingProxyType(doc),
+        source=source,
     )
 
 

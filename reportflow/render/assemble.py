@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from reportflow.content import images
 from reportflow.content.model import Report
 from reportflow.core import pandoc
 
@@ -26,7 +27,7 @@ def body_markdown(report: Report) -> str:
     for sec in report.sections:
         if sec.show_heading:
             parts.append(f"# {escape_inline(sec.title)}\n")
-        body = sec.body.strip("\n")
+        body = images.embed(report, sec).strip("\n")
         if body:
             parts.append(body + "\n")
     return "\n".join(parts)

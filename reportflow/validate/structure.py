@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from reportflow.content import images
 from reportflow.content.markdown import CN_NUM, Block, cn_number, cn_numeral
 from reportflow.validate.rule import Context, Doc, Rule
 
@@ -45,6 +46,13 @@ RULES = (
         "error",
         "a section has as many points as its template says (`points:`)",
         "template: situation has 6 points; the text has 5",
+    ),
+    Rule(
+        "structure.image",
+        "error",
+        "an image every format can print: a PNG or JPEG file inside the report folder, "
+        "relative to the section file (no web address, no path outside, no missing file)",
+        "![图1](https://example.com/a.png) or ![图1](/home/me/a.png)",
     ),
 )
 
@@ -251,3 +259,18 @@ def run(ctx: Context) -> None:
     for d in ctx.docs:
         _points(ctx, d)
         _headings(ctx, d)
+        if ctx.enabled("structure.image"):
+            _images(ctx, d)
+
+
+def _images(ctx: Context, d: Doc) -> None:
+    for img in images.find(ctx.report, d.section):
+        if img.problem is not None:
+            ctx.emit(
+                "structure.image",
+                d.section.path,
+                img.line,
+                img.column,
+                f"图片“{img.target}”无法印出 / the image cannot be printed: {img.problem}",
+                "图片须为报告文件夹内的 PNG 或 JPEG 文件，路径相对于本节文件",
+            )
