@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # libreoffice-writer-nogui: the tests lay the DOCX out with LibreOffice headless and measure it.
-DEB_PACKAGES := fonts-noto-cjk fonts-arphic-ukai poppler-utils openssh-client git libreoffice-writer-nogui
+DEB_PACKAGES := fonts-noto-cjk fonts-arphic-ukai poppler-utils openssh-client git libreoffice-writer-nogui chromium
 
 .PHONY: demo test lint format bench deb install wheel clean messages
 
