@@ -139,6 +139,7 @@ class Report:
     render: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     archive: str | None = None
     title_lines: tuple[str, ...] = ()  # report.yaml title_lines:, checked against the title
+    addressee: str | None = None  # 主送机关
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     #: Where the files came from (folder or commit): images are read through it, like the text.
     source: Source | None = field(default=None, compare=False, repr=False)
@@ -322,6 +323,7 @@ def load_from(source: Source, root: Path) -> Report:
         year=doc["year"],
         title=doc["title"],
         title_lines=tuple(doc.get("title_lines", ())),
+        addressee=doc.get("addressee"),
         organisation=doc["organisation"],
         people=MappingProxyType(people),
         sections=sections,

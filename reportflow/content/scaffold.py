@@ -122,13 +122,18 @@ def _shift_date(value: str, years: int) -> str:
 
 def carry_over(old: Report, year: int) -> tuple[dict[str, Any], list[NewSection]]:
     """Next year starts from this year's text: people, policy, rules and sections carry over;
-    the year in the title and the dates move forward; sign-offs stay behind."""
+    the year in the title (and in its ``title_lines:``) and the dates, ``render.date`` too,
+    move forward; sign-offs stay behind."""
     shift = year - old.year
     doc = dict(old.raw)
     doc["year"] = year
     doc["title"] = old.title.replace(str(old.year), str(year))
+    if old.title_lines:
+        doc["title_lines"] = [line.replace(str(old.year), str(year)) for line in old.title_lines]
     if old.dates:
         doc["dates"] = {k: _shift_date(v, shift) for k, v in old.dates.items()}
+    if isinstance(old.render.get("date"), str):
+        doc["render"] = {**old.render, "date": _shift_date(old.render["date"], shift)}
     sections = [
         NewSection(
             id=s.id,

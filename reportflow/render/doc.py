@@ -39,6 +39,13 @@ def source_date_epoch() -> int | None:
     return int(value)
 
 
+def addressee_line(addressee: str | None) -> str:
+    """GB/T 9704 7.3.2: the last addressee is followed by a full-width colon."""
+    if not addressee or not addressee.strip():
+        return ""
+    return addressee.strip().rstrip(":：") + "："
+
+
 @dataclass(frozen=True)
 class RenderDoc:
     markdown: str  # assemble.body_markdown: headings and paragraphs, no title
@@ -53,6 +60,7 @@ class RenderDoc:
     fonts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: The title as printed, the same lines in every format (content.titles); () for one line.
     title_lines: tuple[str, ...] = ()
+    addressee: str = ""  # 主送机关 as printed, with its full-width colon; "" for none
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -68,6 +76,7 @@ class RenderDoc:
             markdown=assemble.body_markdown(report),
             title=meta["title"],
             title_lines=titles.title_lines(meta["title"], report.title_lines),
+            addressee=addressee_line(report.addressee),
             organisation=meta["organisation"] if opts.get("signature", True) else "",
             date=cn_date(opts["date"]) if opts.get("date") else "",
             lang=meta["lang"],

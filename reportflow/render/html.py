@@ -22,6 +22,7 @@ def pandoc_args(doc: RenderDoc) -> list[str]:
         "title": doc.title,
         "lang": doc.lang,
         "organisation": doc.organisation,
+        "addressee": doc.addressee,
         "date": doc.date,
         "draft": doc.draft_mark,
         "commit": doc.commit or "",

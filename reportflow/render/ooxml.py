@@ -163,6 +163,27 @@ def _title(document: Any, lines: tuple[str, ...]) -> None:
         return
 
 
+def _addressee(document: Any, text: str) -> None:
+    """7.3.2 主送机关: the paragraph after the title, flush left, unindented."""
+    title = next(
+        (
+            p
+            for p in document.iter(_w("p"))
+            if (s := p.find(f"{_w('pPr')}/{_w('pStyle')}")) is not None
+            and s.get(_w("val")) == "Title"
+        ),
+        None,
+    )
+    p = _paragraph("BodyText", text)
+    ppr = p.find(_w("pPr"))
+    _el(ppr, "ind", firstLine="0", firstLineChars="0")
+    _el(ppr, "jc", val="left")
+    if title is not None:
+        title.addnext(p)
+    else:
+        document.find(_w("body")).insert(0, p)
+
+
 def _bold_level3(styles: Any) -> None:
     for style in styles.iter(_w("style")):
         if style.get(_w("styleId")) == "Heading3":
@@ -255,6 +276,8 @@ def finish(path: Path, doc: RenderDoc, epoch: int | None = None) -> None:
 
     def body(d: Any) -> None:
         _title(d, doc.lines)
+        if doc.addressee:
+            _addressee(d, doc.addressee)
         _tables(d)
         if doc.organisation:
             _signature(d, doc)

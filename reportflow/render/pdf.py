@@ -39,6 +39,7 @@ def sys_inputs(doc: RenderDoc, roles: fontmod.FontRoles) -> dict[str, str]:
         "title": doc.title,
         "title-lines": "\n".join(doc.lines),
         "organisation": doc.organisation,
+        "addressee": doc.addressee,
         "date": doc.date,
         "signature-right": str(sig_right),
         "date-right": str(date_right),
