@@ -54,6 +54,7 @@ def test_removing_a_section_leaves_no_literal_reference(tmp_path: Path) -> None:
     with pymupdf.open(str(paths["pdf"])) as document:
         text = "".join(page.get_text() for page in document)
     assert "[^" not in text and "含专项检查4次" in text and "截至12月底" in text
+    assert "说明的内容，跨两行" in text  # the note's line break between Chinese is no space
     notes = [ln.text for _, ln in measure(paths["pdf"]).body_lines if "截至" in ln.text]
     assert not notes  # not a body-size line: set as a footnote
     with pymupdf.open(str(paths["pdf"])) as document:
