@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from reportflow.content.model import Report, Section
 from reportflow.core.errors import ContentError, ReportflowError
+from reportflow.core.i18n import _
 
 TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 MAX_BYTES = 10 * 1024 * 1024
@@ -64,11 +65,11 @@ def find(report: Report, section: Section) -> Iterator[Image]:
 def _problem(report: Report, target: str, rel: str | None) -> str | None:
     if rel is None:
         if _SCHEME.match(target):
-            return "a web address or URI: renderers never fetch one; save the file in the report"
-        return "outside the report folder: renders read only the report's own files"
+            return _("a web address or URI: renderers never fetch one; save the file in the report")
+        return _("outside the report folder: renders read only the report's own files")
     suffix = posixpath.splitext(rel)[1].lower()
     if suffix not in TYPES:
-        return f"not a PNG or JPEG file ({suffix or 'no extension'})"
+        return _("not a PNG or JPEG file ({suffix})").format(suffix=suffix or "-")
     try:
         data = report.source.read(rel) if report.source is not None else None
     except ReportflowError as exc:  # a symbolic link
@@ -76,9 +77,9 @@ def _problem(report: Report, target: str, rel: str | None) -> str | None:
     except OSError:
         data = None
     if data is None:
-        return f"no such file in the report folder ({rel})"
+        return _("no such file in the report folder ({path})").format(path=rel)
     if len(data) > MAX_BYTES:
-        return f"larger than {MAX_BYTES // (1024 * 1024)} MB"
+        return _("larger than {mb} MB").format(mb=MAX_BYTES // (1024 * 1024))
     return None
 
 
@@ -100,12 +101,16 @@ def embed(report: Report, section: Section) -> str:
     for m, img in zip(IMAGE.finditer(body), find(report, section), strict=True):
         if img.problem is not None or img.rel is None:
             raise ContentError(
-                f"image {img.target!r} cannot be printed: {img.problem}",
+                _("image {target} cannot be printed: {problem}").format(
+                    target=repr(img.target), problem=img.problem
+                ),
                 file=f"{report.root}/{section.path}",
                 line=img.line,
                 column=img.column,
-                hint="images are PNG or JPEG files inside the report folder, "
-                "written relative to the section file",
+                hint=_(
+                    "images are PNG or JPEG files inside the report folder, "
+                    "written relative to the section file"
+                ),
             )
         data = _read(report, img.rel) or b""
         uri = f"data:{TYPES[posixpath.splitext(img.rel)[1].lower()]};base64,"

@@ -312,8 +312,10 @@ def load_from(source: Source, root: Path) -> Report:
             wrong,
             file=shown,
             line=schema.node_line(text, ["title_lines"]),
-            hint="write the title's lines under title_lines:, each at most 20 characters, "
-            "together the title; or remove title_lines: to let reportflow break it",
+            hint=_(
+                "write the title's lines under title_lines:, each at most 20 characters, "
+                "together the title; or remove title_lines: to let reportflow break it"
+            ),
         )
     people = _load_people(doc)
     sections = load_sections(source, list(doc["sections"]), people, text)

@@ -24,6 +24,8 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 
+from reportflow.core.i18n import _
+
 #: 7.3.1 at 22 pt in the 156 mm type area.
 MAX_TITLE_CHARS = 20
 _OPENING = "（《「『〔【〖“‘"
@@ -143,10 +145,12 @@ def check_lines(title: str, lines: Sequence[str], max_chars: int = MAX_TITLE_CHA
     """What is wrong with an explicit ``title_lines:``, or None: the lines, put together,
     must be the title (spaces aside), each at most ``max_chars`` wide."""
     if "".join("".join(line.split()) for line in lines) != "".join(title.split()):
-        return "title_lines, put together, are not the title"
+        return _("title_lines, put together, are not the title")
     for line in lines:
         if width(line.strip()) > max_chars:
-            return f"title line {line.strip()!r} is wider than {max_chars} characters at 22 pt"
+            return _("title line {line} is wider than {n} characters at 22 pt").format(
+                line=repr(line.strip()), n=max_chars
+            )
     return None
 
 
