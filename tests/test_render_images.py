@@ -11,7 +11,7 @@ from pathlib import Path
 import docx
 import pymupdf
 import pytest
-from page_measure import CENTRE, libreoffice_pdf, png
+from page_measure import CENTRE, LEFT, RIGHT, libreoffice_pdf, png
 from render_helpers import SHA, copy_sample
 
 from reportflow.content.model import load_report
@@ -118,3 +118,13 @@ def test_an_image_no_format_can_print_is_refused_alike(
             render_report(load_report(folder), [fmt], out, draft=True, commit=SHA)
         assert caught.value.line == line and caught.value.file.endswith(SECTION)
     assert not list(out.glob("report.*"))
+
+
+def test_a_wide_image_is_scaled_to_the_type_area(tmp_path: Path) -> None:
+    folder, _ = _report(tmp_path / "report", "../images/chart.png")
+    (folder / "images" / "chart.png").write_bytes(_png(2400, 600) + b"\0\0\0\0IEND\xaeB`\x82")
+    paths = render_report(load_report(folder), ["pdf"], tmp_path / "out", draft=True, commit=SHA)
+    (placed,) = _placed(paths["pdf"])
+    box = placed[1]
+    assert abs(box.x0 - LEFT) < 0.5 and abs(box.x1 - RIGHT) < 0.5
+    assert abs(box.height / box.width - 0.25) < 0.01  # scaled, not stretched
