@@ -121,7 +121,7 @@ def bench(name: str, report_dir: Path, work: Path, repeat: int) -> None:
     # Installed software has its bytecode cached (pip compiles it); without the cache every
     # run would recompile typer, jsonschema, GitPython and python-docx.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    cli = [sys.executable, "-m", "reportflow", "render", str(report_dir)]
+    cli = [sys.executable, "-m", "reportflow", "render", str(report_dir), "--draft"]
     cli += ["--out", str(work / "cli")]
     lib = [sys.executable, "-c", LIBRARY, str(report_dir), str(work / "lib")]
     wall(["bash", str(script)], env)  # warm the caches for all three

@@ -162,6 +162,23 @@ def page_count(pdf: Path) -> int:
         return document.page_count
 
 
+def dash_top(path: Path, page_no: int, dash: Line) -> float:
+    """Top edge, in pt, of the first dash's ink (the glyph box is the font's, not the ink)."""
+    import pymupdf
+
+    with pymupdf.open(str(path)) as document:
+        page = document[page_no - 1]
+        first = dash.glyphs[0]
+        clip = pymupdf.Rect(first.x + 1, BOTTOM + 1, first.x1 - 1, page.rect.height)
+        pix = page.get_pixmap(clip=clip, dpi=288, colorspace=pymupdf.csGRAY)
+        scale = 72 / 288
+        for row in range(pix.height):
+            line = pix.samples[row * pix.stride : row * pix.stride + pix.width]
+            if min(line) < 128:
+                return BOTTOM + 1 + row * scale
+    raise AssertionError("no page number")
+
+
 FONTCONFIG = Path(__file__).resolve().parents[1] / "schemas" / "render" / "fonts.conf"
 
 
@@ -225,3 +242,25 @@ def png(pdf: Path, out: Path, page: int = 1) -> Path:
         capture_output=True,
     )
     return stem.with_suffix(".png")
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def chromium_pdf(html: Path, out: Path) -> Path:
+    """The HTML as headless Chromium prints it (Playwright, Debian's chromium, `make deb`),
+    with its @page rules (size, margins, margin boxes) as the page."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is not installed: make deb (chromium)"
+    args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            page = browser.new_page()
+            page.goto(html.resolve().as_uri())
+            page.emulate_media(media="print")
+            page.pdf(path=str(out), prefer_css_page_size=True)
+        finally:
+            browser.close()
+    return out

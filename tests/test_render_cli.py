@@ -6,6 +6,7 @@ from pathlib import Path
 
 import docx
 from conftest import commit_all, git
+from releasing import fill_figures
 
 
 def _header(path: Path) -> str:
@@ -23,7 +24,9 @@ def test_render_past_commit_without_touching_the_working_tree(
     before = section.read_bytes()
     status_before = git(repo, "status", "--porcelain")
 
-    result = cli("render", report_dir, "--commit", old, "--out", tmp_path / "old", "--to", "docx")
+    result = cli(
+        "render", report_dir, "--commit", old, "--out", tmp_path / "old", "--to", "docx", "--draft"
+    )
     assert result.code == 0, result.err
     assert "docx:" in result.out
     text = "\n".join(
@@ -35,7 +38,7 @@ def test_render_past_commit_without_touching_the_working_tree(
     assert git(repo, "status", "--porcelain") == status_before
 
     # The working tree, with its uncommitted change, is a draft of HEAD plus changes.
-    result = cli("render", report_dir, "--out", tmp_path / "now", "--to", "docx,html")
+    result = cli("render", report_dir, "--out", tmp_path / "now", "--to", "docx,html", "--draft")
     assert result.code == 0, result.err
     head = git(repo, "rev-parse", "HEAD").strip()
     assert _header(tmp_path / "now" / "report.docx") == f"草稿 {head[:7]}-dirty"
@@ -45,6 +48,8 @@ def test_render_past_commit_without_touching_the_working_tree(
 def test_tagged_release_renders_without_draft_mark(
     cli, repo: Path, report_dir: Path, tmp_path: Path
 ) -> None:
+    fill_figures(report_dir)
+    commit_all(repo, "figures filled in")
     git(repo, "tag", "-a", "political-ecology/2022/v1", "-m", "release v1")
     result = cli("render", report_dir, "--commit", "HEAD", "--out", tmp_path, "--to", "docx")
     assert result.code == 0, result.err
@@ -76,3 +81,44 @@ def test_render_schema_rejects_unknown_options(cli, report_dir: Path, tmp_path: 
     result = cli("render", report_dir, "--out", tmp_path / "out")
     assert result.code == 2
     assert "bold_level_3" in result.err
+
+
+def test_validation_errors_refuse_the_render_unless_draft(
+    cli, repo: Path, report_dir: Path, tmp_path: Path
+) -> None:
+    """The sample's *** figures are validation errors: no file is written, the first errors
+    are named with file and line; --draft renders it, marked 草稿 even on a release tag."""
+    git(repo, "tag", "-a", "political-ecology/2022/v1", "-m", "release v1")
+    out = tmp_path / "out"
+    result = cli("render", report_dir, "--out", out, "--to", "docx")
+    assert result.code == 2, result.err
+    assert "validation finds" in result.err and "--draft" in result.err
+    assert f"{report_dir / 'sections' / '00-preface.md'}:" in result.err
+    assert not out.exists()
+    result = cli("render", report_dir, "--out", out, "--to", "docx", "--draft")
+    assert result.code == 0, result.err
+    assert "validation error(s)" in result.err
+    assert _header(out / "report.docx").startswith("草稿")
+
+
+def test_a_heading_only_section_is_refused(
+    cli, repo: Path, report_dir: Path, tmp_path: Path
+) -> None:
+    """A section of headings only (and a heading with nothing under it) is a validation
+    error at its line, so render never prints a heading without a word under it."""
+    fill_figures(report_dir)
+    problems = report_dir / "sections" / "02-problems.md"
+    head, _, _ = problems.read_text(encoding="utf-8").partition("\n---\n")
+    problems.write_text(head + "\n---\n## （一）存在的问题\n", encoding="utf-8")
+    measures = report_dir / "sections" / "03-measures.md"
+    text = measures.read_text(encoding="utf-8").rstrip("\n") + "\n\n## （九）空标题\n"
+    measures.write_text(text, encoding="utf-8")
+    last = len(text.rstrip("\n").split("\n"))
+    validated = cli("validate", report_dir)
+    assert validated.code == 1
+    assert "02-problems.md\n  6:1" in validated.out
+    assert "placeholders.empty-section" in validated.out
+    assert f"{last}:1" in validated.out and "placeholders.empty-heading" in validated.out
+    result = cli("render", report_dir, "--out", tmp_path / "out", "--to", "docx")
+    assert result.code == 2, result.err
+    assert f"{problems}:6:" in result.err and f"{measures}:{last}:" in result.err

@@ -22,6 +22,7 @@ from page_measure import (
     TOP,
     Line,
     Measured,
+    dash_top,
     measure,
     png,
 )
@@ -121,21 +122,6 @@ def test_signature_and_date_below_the_text(sample_pdf) -> None:
     assert abs(date.x0 - (signature.x0 + 2 * CELL)) < 1.0
 
 
-def _dash_top(path: Path, page_no: int, dash: Line) -> float:
-    """Top edge, in pt, of the first dash's ink (the glyph box is the font's, not the ink)."""
-    with pymupdf.open(str(path)) as document:
-        page = document[page_no - 1]
-        first = dash.glyphs[0]
-        clip = pymupdf.Rect(first.x + 1, BOTTOM + 1, first.x1 - 1, page.rect.height)
-        pix = page.get_pixmap(clip=clip, dpi=288, colorspace=pymupdf.csGRAY)
-        scale = 72 / 288
-        for row in range(pix.height):
-            line = pix.samples[row * pix.stride : row * pix.stride + pix.width]
-            if min(line) < 128:
-                return BOTTOM + 1 + row * scale
-    raise AssertionError("no page number")
-
-
 def test_page_numbers_outside_edge_one_character_in(sample_pdf) -> None:
     """7.5: "— 1 —" 7 mm below the type area; odd pages right, even pages left, one
     四号 character in from the edge."""
@@ -147,7 +133,7 @@ def test_page_numbers_outside_edge_one_character_in(sample_pdf) -> None:
             assert abs((RIGHT - number.x1) - L.PAGE_NUMBER_PT) < 0.5
         else:
             assert abs((number.x0 - LEFT) - L.PAGE_NUMBER_PT) < 0.5
-        assert abs((_dash_top(path, page.number, number) - BOTTOM) / PT_PER_MM - 7.0) < 0.5
+        assert abs((dash_top(path, page.number, number) - BOTTOM) / PT_PER_MM - 7.0) < 0.5
 
 
 def test_two_renders_are_byte_identical(

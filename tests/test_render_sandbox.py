@@ -57,14 +57,20 @@ def test_includes_and_raw_blocks_are_inert(tmp_path: Path) -> None:
 
 
 def test_image_of_a_local_file_is_never_embedded(tmp_path: Path) -> None:
-    report = load_report(
-        copy_sample(tmp_path / "report", sections={"01-situation.md": "\n![x](/etc/passwd)\n"})
-    )
-    paths = render_report(report, ["docx", "html"], tmp_path / "out", draft=True, commit=SHA)
-    with zipfile.ZipFile(paths["docx"]) as z:
-        assert not [n for n in z.namelist() if n.startswith("word/media/")]
-    assert SECRET not in _docx_text(paths["docx"])
-    assert SECRET not in paths["html"].read_text(encoding="utf-8")
-    with pytest.raises(InputError, match="images and included files are not supported"):
-        render_report(report, ["docx", "pdf", "html"], tmp_path / "all", draft=True, commit=SHA)
-    assert list((tmp_path / "all").iterdir()) == []  # all or nothing, no work files left
+    """An image outside the report folder, or a link in it to a file outside, is refused in
+    every format (content/images.py), before anything is written."""
+    folder = copy_sample(tmp_path / "report", sections={"01-situation.md": "\n![x](/etc/passwd)\n"})
+    report = load_report(folder)
+    for fmt in ("docx", "html", "pdf"):
+        with pytest.raises(InputError, match="outside the report folder"):
+            render_report(report, [fmt], tmp_path / "all", draft=True, commit=SHA)
+    (folder / "images").mkdir()
+    (folder / "images" / "x.png").symlink_to("/etc/passwd")
+    section = folder / "sections" / "01-situation.md"
+    text = section.read_text(encoding="utf-8").replace("](/etc/passwd)", "](../images/x.png)")
+    section.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="symbolic link"):
+        render_report(
+            load_report(folder), ["docx", "pdf", "html"], tmp_path / "all", draft=True, commit=SHA
+        )
+    assert not (tmp_path / "all").exists()  # refused before anything is written

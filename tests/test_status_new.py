@@ -74,6 +74,25 @@ def test_new_from_last_year(cli, repo: Path, report_dir: Path) -> None:
     ]
 
 
+def test_new_from_last_year_moves_render_date_and_title_lines(
+    cli, repo: Path, report_dir: Path
+) -> None:
+    """render.date (成文日期) moves forward with the year, and so does the year in
+    title_lines:, which must still be the title's lines."""
+    with (report_dir / "report.yaml").open("a", encoding="utf-8") as f:
+        f.write(
+            "addressee: 区委\ntitle_lines:\n- 区政府党组2022年\n- 政治生态自评情况报告\n"
+            "render:\n  date: '2023-01-10'\n"
+        )
+    into = repo / "content"
+    result = cli("new", "political-ecology", "2023", "--from", report_dir, "--into", into)
+    assert result.code == 0, result.err
+    new = model.load_report(into / "political-ecology" / "2023")
+    assert new.render["date"] == "2024-01-10"
+    assert new.title_lines == ("区政府党组2023年", "政治生态自评情况报告")
+    assert new.addressee == "区委"
+
+
 def test_new_refuses_existing_folder_and_bad_ids(cli, repo: Path, report_dir: Path) -> None:
     result = cli("new", "political-ecology", "2022", "--into", repo / "content")
     assert result.code == 2 and "already exists" in result.err

@@ -592,10 +592,16 @@ def render_cmd(
     commit: Annotated[
         str | None, typer.Option(help=_("render the report as it was at this commit or tag"))
     ] = None,
+    draft: Annotated[
+        bool,
+        typer.Option(
+            "--draft", help=_("render even with validation errors (marked 草稿, not for printing)")
+        ),
+    ] = False,
 ) -> None:
     from reportflow.commands import render
 
-    for fmt, written in render.run(path, to, out, commit).items():
+    for fmt, written in render.run(path, to, out, commit, draft).items():
         typer.echo(f"{fmt}: {written}")
 
 

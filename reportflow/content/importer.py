@@ -15,6 +15,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from reportflow.content import footnotes
 from reportflow.core import pandoc
 from reportflow.core.errors import ImportFailed
 from reportflow.core.textio import read_text
@@ -95,8 +96,36 @@ def read_docx(path: Path) -> ImportedDocument:
 
 
 def read_md(path: Path) -> ImportedDocument:
-    """Markdown is kept as written; only heading levels are shifted under the section title."""
-    text = read_text(path)
+    """Markdown is kept as written; only heading levels are shifted under the section title,
+    and each footnote definition moves into the section that cites it (content.footnotes)."""
+    kept, notes, _ = footnotes.split_definitions(read_text(path).split("\n"))
+    return _with_footnotes(_read_md_text("\n".join(kept)), notes)
+
+
+def _with_footnotes(doc: ImportedDocument, notes: dict[str, list[str]]) -> ImportedDocument:
+    """Each definition appended to every section citing it, in the order of first citation;
+    one cited nowhere goes to the last section (kept, and named there by validation)."""
+    if not notes:
+        return doc
+    sections = []
+    used: set[str] = set()
+    for sec in doc.sections:
+        labels = list(dict.fromkeys(label for _, label in footnotes.references(sec.markdown)))
+        cited = [label for label in labels if label in notes]
+        used.update(cited)
+        sections.append([sec.title, sec.markdown, cited])
+    if sections:
+        sections[-1][2] += [label for label in notes if label not in used]
+    out = []
+    for title, markdown, cited in sections:
+        if cited:
+            defs = "\n".join("\n".join(notes[label]).rstrip() for label in cited)
+            markdown = markdown.rstrip("\n") + "\n\n" + defs + "\n"
+        out.append(ImportedSection(title, markdown))
+    return ImportedDocument(doc.title, tuple(out))
+
+
+def _read_md_text(text: str) -> ImportedDocument:
     lines = text.split("\n")
     tokens = MarkdownIt("commonmark").parse(text)
     headings = [

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from reportflow.content import schema
+from reportflow.content import schema, titles
 from reportflow.core import limits
 from reportflow.core.errors import ContentError
 from reportflow.core.i18n import _
@@ -138,7 +138,11 @@ class Report:
     rules: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     render: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     archive: str | None = None
+    title_lines: tuple[str, ...] = ()  # report.yaml title_lines:, checked against the title
+    addressee: str | None = None  # 主送机关
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: Where the files came from (folder or commit): images are read through it, like the text.
+    source: Source | None = field(default=None, compare=False, repr=False)
 
     def section(self, section_id: str) -> Section:
         for sec in self.sections:
@@ -303,6 +307,16 @@ def load_from(source: Source, root: Path) -> Report:
     if not isinstance(doc, dict):
         raise ContentError("report.yaml must be a mapping of keys", file=shown, line=1)
     schema.validate(doc, "report.schema.json", file=shown, source=text)
+    if "title_lines" in doc and (wrong := titles.check_lines(doc["title"], doc["title_lines"])):
+        raise ContentError(
+            wrong,
+            file=shown,
+            line=schema.node_line(text, ["title_lines"]),
+            hint=_(
+                "write the title's lines under title_lines:, each at most 20 characters, "
+                "together the title; or remove title_lines: to let reportflow break it"
+            ),
+        )
     people = _load_people(doc)
     sections = load_sections(source, list(doc["sections"]), people, text)
     return Report(
@@ -310,6 +324,8 @@ def load_from(source: Source, root: Path) -> Report:
         report=doc["report"],
         year=doc["year"],
         title=doc["title"],
+        title_lines=tuple(doc.get("title_lines", ())),
+        addressee=doc.get("addressee"),
         organisation=doc["organisation"],
         people=MappingProxyType(people),
         sections=sections,
@@ -321,6 +337,7 @@ def load_from(source: Source, root: Path) -> Report:
         render=MappingProxyType(dict(doc.get("render", {}))),
         archive=doc.get("archive"),
         raw=MappingProxyType(doc),
+        source=source,
     )
 
 

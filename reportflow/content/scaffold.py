@@ -140,7 +140,7 @@ def carry_over(old: Report, year: int) -> tuple[dict[str, Any], list[NewSection]
     """Next year starts from this year's text: people, policy, rules and sections carry over;
     the years in the title and the section titles, the dates and ``render.date`` move
     forward; sign-offs stay behind. Years inside the text stay as written: whether "2023年"
-    in last year's plans is still right is for the drafter to say (``figures.stale-year``)."""
+    in last year's plans is still right is for the drafter to say (``carryover.stale-year``)."""
     shift = year - old.year
     doc = dict(old.raw)
     doc["year"] = year

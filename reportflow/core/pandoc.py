@@ -27,7 +27,9 @@ MARKDOWN_IN = "markdown-citations-raw_html"
 #: ```` ```{=typst} ```` or `` `...`{=openxml} `` would pass report text straight into the typst
 #: program or the Word XML (a field such as INCLUDETEXT reads local files when Word opens the
 #: document), and ``\input{...}`` would be kept as raw TeX: with these off they are plain text.
-RENDER_IN = MARKDOWN_IN + "-raw_attribute-raw_tex"
+#: ``east_asian_line_breaks``: a line break between two Chinese characters (a paragraph or a
+#: footnote written over several lines) is no space, as in Chinese it is none.
+RENDER_IN = MARKDOWN_IN + "-raw_attribute-raw_tex+east_asian_line_breaks"
 
 #: How we write Markdown: without ``smart`` the writer keeps “ ” and … as typed instead of
 #: turning them back into ASCII quotes, which would be half-width marks in Chinese text.

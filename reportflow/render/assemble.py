@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from reportflow.content import footnotes, images
 from reportflow.content.model import Report
 from reportflow.core import pandoc
 
@@ -23,10 +24,11 @@ def escape_inline(text: str) -> str:
 def body_markdown(report: Report) -> str:
     """Sections in order, each under a level-1 heading unless it is printed without one."""
     parts: list[str] = []
-    for sec in report.sections:
+    for n, sec in enumerate(report.sections, 1):
         if sec.show_heading:
             parts.append(f"# {escape_inline(sec.title)}\n")
-        body = sec.body.strip("\n")
+        # Each section's footnote labels are its own: two sections may both have a [^1].
+        body = footnotes.prefix_labels(images.embed(report, sec), f"s{n}-").strip("\n")
         if body:
             parts.append(body + "\n")
     return "\n".join(parts)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from reportflow.content import titles
 from reportflow.content.model import Report
+from reportflow.core.errors import InputError
 from reportflow.render import assemble
 from reportflow.render.layout import draft_label
 
@@ -16,6 +19,31 @@ def cn_date(iso: str) -> str:
     """GB/T 9704 7.3.5.4: Arabic numerals without leading zeros, 2023年1月10日."""
     d = dt.date.fromisoformat(iso)
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def source_date_epoch() -> int | None:
+    """The creation time for reproducible bytes (reproducible-builds.org's SOURCE_DATE_EPOCH).
+
+    Without it the PDF and the DOCX carry no creation date at all (the HTML never has one):
+    two renders of one commit must be byte-identical, and the time of a render says nothing
+    about the report.
+    """
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise InputError(
+            f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds",
+            hint="set it to a Unix time such as $(git log -1 --format=%ct), or unset it",
+        )
+    return int(value)
+
+
+def addressee_line(addressee: str | None) -> str:
+    """GB/T 9704 7.3.2: the last addressee is followed by a full-width colon."""
+    if not addressee or not addressee.strip():
+        return ""
+    return addressee.strip().rstrip(":：") + "："
 
 
 @dataclass(frozen=True)
@@ -30,6 +58,13 @@ class RenderDoc:
     version: str | None
     bold_level3: bool = False
     fonts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: The title as printed, the same lines in every format (content.titles); () for one line.
+    title_lines: tuple[str, ...] = ()
+    addressee: str = ""  # 主送机关 as printed, with its full-width colon; "" for none
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return self.title_lines or (self.title,)
 
     @classmethod
     def of(
@@ -40,6 +75,8 @@ class RenderDoc:
         return cls(
             markdown=assemble.body_markdown(report),
             title=meta["title"],
+            title_lines=titles.title_lines(meta["title"], report.title_lines),
+            addressee=addressee_line(report.addressee),
             organisation=meta["organisation"] if opts.get("signature", True) else "",
             date=cn_date(opts["date"]) if opts.get("date") else "",
             lang=meta["lang"],

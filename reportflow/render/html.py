@@ -22,6 +22,7 @@ def pandoc_args(doc: RenderDoc) -> list[str]:
         "title": doc.title,
         "lang": doc.lang,
         "organisation": doc.organisation,
+        "addressee": doc.addressee,
         "date": doc.date,
         "draft": doc.draft_mark,
         "commit": doc.commit or "",
@@ -39,6 +40,8 @@ def pandoc_args(doc: RenderDoc) -> list[str]:
         f"--variable=date-right:{date_right:g}",
     ]
     args += [f"--metadata={k}:{v}" for k, v in meta.items() if v]
+    # Repeated, the key is a list in the template: one <br> between the title's lines.
+    args += [f"--metadata=title-line:{line}" for line in doc.lines]
     if doc.bold_level3:
         args.append("--variable=bold-level3:true")
     return args

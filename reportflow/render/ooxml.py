@@ -144,6 +144,46 @@ def _node(tag: str, **attrs: str) -> Any:
     return node
 
 
+def _title(document: Any, lines: tuple[str, ...]) -> None:
+    """The title paragraph as its lines (content.titles), a line break between them, so that
+    Word and LibreOffice break it where the PDF and the HTML do (7.3.1: 梯形 or 菱形)."""
+    for p in document.iter(_w("p")):
+        style = p.find(f"{_w('pPr')}/{_w('pStyle')}")
+        if style is None or style.get(_w("val")) != "Title":
+            continue
+        for child in list(p):
+            if child.tag != _w("pPr"):
+                p.remove(child)
+        for n, line in enumerate(lines):
+            run = _el(p, "r")
+            if n:
+                _el(run, "br")
+            text = _el(run, "t")
+            text.text = line
+        return
+
+
+def _addressee(document: Any, text: str) -> None:
+    """7.3.2 主送机关: the paragraph after the title, flush left, unindented."""
+    title = next(
+        (
+            p
+            for p in document.iter(_w("p"))
+            if (s := p.find(f"{_w('pPr')}/{_w('pStyle')}")) is not None
+            and s.get(_w("val")) == "Title"
+        ),
+        None,
+    )
+    p = _paragraph("BodyText", text)
+    ppr = p.find(_w("pPr"))
+    _el(ppr, "ind", firstLine="0", firstLineChars="0")
+    _el(ppr, "jc", val="left")
+    if title is not None:
+        title.addnext(p)
+    else:
+        document.find(_w("body")).insert(0, p)
+
+
 def _bold_level3(styles: Any) -> None:
     for style in styles.iter(_w("style")):
         if style.get(_w("styleId")) == "Heading3":
@@ -167,6 +207,39 @@ def _draft_header(header: Any, mark: str) -> None:
     header.append(_paragraph("Header", mark, color="C00000"))
 
 
+DCTERMS = "http://purl.org/dc/terms/"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+#: The earliest time a ZIP entry can carry (MS-DOS dates start in 1980).
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def _core_dates(core: Any, epoch: int | None) -> None:
+    """Created and modified: SOURCE_DATE_EPOCH's time, or none at all (pandoc writes
+    1970-01-01, which Word shows as the document's date). Never the time of the render: two
+    renders of one commit must be byte-identical (``verify --rebuild`` compares them)."""
+    import datetime as dt
+
+    from lxml import etree
+
+    for tag in ("created", "modified"):
+        for old in core.findall(f"{{{DCTERMS}}}{tag}"):
+            core.remove(old)
+        if epoch is not None:
+            node = etree.SubElement(core, f"{{{DCTERMS}}}{tag}")
+            node.set(f"{{{XSI}}}type", "dcterms:W3CDTF")
+            when = dt.datetime.fromtimestamp(epoch, dt.UTC)
+            node.text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _zip_time(epoch: int | None) -> tuple[int, int, int, int, int, int]:
+    import datetime as dt
+
+    if epoch is None:
+        return _ZIP_EPOCH
+    when = dt.datetime.fromtimestamp(epoch, dt.UTC)
+    return max(_ZIP_EPOCH, (when.year, when.month, when.day, when.hour, when.minute, when.second))
+
+
 def _core(core: Any, doc: RenderDoc) -> None:
     from lxml import etree
 
@@ -184,8 +257,9 @@ def _core(core: Any, doc: RenderDoc) -> None:
         node.text = value
 
 
-def finish(path: Path, doc: RenderDoc) -> None:
-    """Rewrite the DOCX at ``path`` in place with this render's touches."""
+def finish(path: Path, doc: RenderDoc, epoch: int | None = None) -> None:
+    """Rewrite the DOCX at ``path`` in place with this render's touches; ``epoch`` is the
+    SOURCE_DATE_EPOCH time for the core properties and the ZIP entries (None: no date)."""
     from lxml import etree
 
     with zipfile.ZipFile(path) as z:
@@ -201,6 +275,9 @@ def finish(path: Path, doc: RenderDoc) -> None:
         return root
 
     def body(d: Any) -> None:
+        _title(d, doc.lines)
+        if doc.addressee:
+            _addressee(d, doc.addressee)
         _tables(d)
         if doc.organisation:
             _signature(d, doc)
@@ -212,9 +289,13 @@ def finish(path: Path, doc: RenderDoc) -> None:
         rels = etree.fromstring(parts["word/_rels/document.xml.rels"][1])
         for target in _header_targets(document, rels):
             edit(target, lambda h: _draft_header(h, doc.draft_mark))
-    edit("docProps/core.xml", lambda c: _core(c, doc))
+    edit("docProps/core.xml", lambda c: (_core(c, doc), _core_dates(c, epoch)))
     tmp = path.with_name(path.name + ".z")
+    stamp = _zip_time(epoch)
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         for info, data in parts.values():
-            z.writestr(info, data)
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            z.writestr(entry, data)
     os.replace(tmp, path)

@@ -7,8 +7,9 @@ report's own facts reach the template as ``sys.inputs`` strings, never as typst 
 
 from __future__ import annotations
 
+import base64
 import json
-import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,7 +19,7 @@ from reportflow.core.errors import InputError, ToolError
 from reportflow.core.resources import data_path
 from reportflow.render import fonts as fontmod
 from reportflow.render import layout as L
-from reportflow.render.doc import RenderDoc
+from reportflow.render.doc import RenderDoc, source_date_epoch
 
 TEMPLATE = data_path("render", "gongwen.typ")
 MAIN = '#import "/gongwen.typ": *\n#show: gongwen\n\n'
@@ -36,7 +37,9 @@ def sys_inputs(doc: RenderDoc, roles: fontmod.FontRoles) -> dict[str, str]:
     sig_right, date_right = L.signature_indents(doc.organisation, doc.date)
     return {
         "title": doc.title,
+        "title-lines": "\n".join(doc.lines),
         "organisation": doc.organisation,
+        "addressee": doc.addressee,
         "date": doc.date,
         "signature-right": str(sig_right),
         "date-right": str(date_right),
@@ -50,23 +53,6 @@ def sys_inputs(doc: RenderDoc, roles: fontmod.FontRoles) -> dict[str, str]:
     }
 
 
-def source_date_epoch() -> int | None:
-    """The creation time for reproducible bytes (reproducible-builds.org's SOURCE_DATE_EPOCH).
-
-    Without it the PDF carries no creation date at all: two renders of one commit must be
-    byte-identical, and the time of a render says nothing about the report.
-    """
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise InputError(
-            f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds",
-            hint="set it to a Unix time such as $(git log -1 --format=%ct), or unset it",
-        )
-    return int(value)
-
-
 def _fail(exc: Exception) -> ToolError | InputError:
     message = getattr(exc, "message", None) or str(exc).strip().splitlines()[0]
     if "file not found" in message or "failed to load file" in message:
@@ -77,12 +63,37 @@ def _fail(exc: Exception) -> ToolError | InputError:
     return ToolError(f"typst failed: {message}")
 
 
-def compile_pdf(body: str, out: Path, inputs: dict[str, str]) -> Path:
+#: What pandoc 3.9 writes for a ``data:`` image: ``image.decode`` of an SVG wrapping it, which
+#: typst 0.13 deprecated and 0.15 no longer has.
+_DATA_IMAGE = re.compile(
+    r'image\.decode\("<svg [^>]*><image xlink:href=\\"data:image/(png|jpeg);base64,'
+    r'([A-Za-z0-9+/=]+)\\" /></svg>"'
+)
+
+
+def extract_images(body: str) -> tuple[str, dict[str, bytes]]:
+    """The body with each embedded image as a file of typst's private root (``img-N.png``),
+    and those files: the images content.images embedded, nothing from outside."""
+    files: dict[str, bytes] = {}
+
+    def file(m: re.Match[str]) -> str:
+        name = f"img-{len(files) + 1}.{'png' if m.group(1) == 'png' else 'jpg'}"
+        files[name] = base64.b64decode(m.group(2))
+        return f'image("{name}"'
+
+    return (_DATA_IMAGE.sub(file, body), files) if "image.decode(" in body else (body, files)
+
+
+def compile_pdf(
+    body: str, out: Path, inputs: dict[str, str], files: dict[str, bytes] | None = None
+) -> Path:
     import typst
 
     with tempfile.TemporaryDirectory(prefix="reportflow-typst-") as tmp:
         root = Path(tmp)
         shutil.copyfile(TEMPLATE, root / "gongwen.typ")
+        for name, data in (files or {}).items():
+            (root / name).write_bytes(data)
         (root / "main.typ").write_text(MAIN + body, encoding="utf-8")
         compiler = typst.Compiler(
             str(root / "main.typ"), root=str(root), font_paths=fontmod.typst_fonts()
@@ -106,5 +117,5 @@ def start(doc: RenderDoc, source: Path, work: Path) -> pandoc.Running:
 
 
 def finish(doc: RenderDoc, produced: Path, roles: fontmod.FontRoles) -> Path:
-    body = produced.read_text(encoding="utf-8")
-    return compile_pdf(body, produced.with_name("report.pdf"), sys_inputs(doc, roles))
+    body, files = extract_images(produced.read_text(encoding="utf-8"))
+    return compile_pdf(body, produced.with_name("report.pdf"), sys_inputs(doc, roles), files)

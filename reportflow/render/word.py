@@ -17,7 +17,7 @@ from reportflow.core import pandoc
 from reportflow.core.resources import data_path
 from reportflow.render import layout as L
 from reportflow.render import ooxml
-from reportflow.render.doc import RenderDoc
+from reportflow.render.doc import RenderDoc, source_date_epoch
 
 REFERENCE_DOCX = data_path("render", "reference.docx")
 
@@ -35,6 +35,10 @@ STYLES: tuple[tuple[str, str, float, bool, bool], ...] = (
     ("Heading 3", "fangsong", L.BODY_PT, False, True),
     ("Heading 4", "fangsong", L.BODY_PT, False, True),
     ("Heading 5", "fangsong", L.BODY_PT, False, True),
+    # Figures: the image and its caption centred, unindented (the caption once, below).
+    ("Captioned Figure", "fangsong", L.BODY_PT, True, False),
+    ("Figure", "fangsong", L.BODY_PT, True, False),
+    ("Image Caption", "fangsong", L.BODY_PT, True, False),
     ("Footer", "songti", L.PAGE_NUMBER_PT, False, False),
     ("Header", "heiti", 12.0, False, False),
 )
@@ -43,7 +47,9 @@ _THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
 _ON_PITCH = {name for name, role, size, *_ in STYLES if size == L.BODY_PT and role != "title"}
 #: Styles outside the line grid (ECMA-376 17.3.1.32 snapToGrid): footers and headers sit
 #: where their footer distance puts them, not on the body's 28.95 pt lines.
-_OFF_GRID = ("Footer", "Header")
+_OFF_GRID = ("Footer", "Header", "Title", "Captioned Figure", "Figure")
+#: Single line spacing: exact 28.95 pt lines would cut an image down to one line's height.
+_SINGLE = ("Footer", "Header", "Captioned Figure", "Figure")
 _RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u")
 
 
@@ -93,7 +99,7 @@ def _style_paragraphs(document: Any) -> None:
         fmt = style.paragraph_format
         fmt.space_before = Pt(0)
         fmt.space_after = Twips(L.LINE_PITCH_TW) if name == "Title" else Pt(0)
-        if name in ("Footer", "Header"):
+        if name in _SINGLE:
             fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
         else:
             fmt.line_spacing = Twips(L.LINE_PITCH_TW)
@@ -336,5 +342,5 @@ def start(doc: RenderDoc, source: Path, work: Path) -> pandoc.Running:
 
 
 def finish(doc: RenderDoc, produced: Path) -> Path:
-    ooxml.finish(produced, doc)
+    ooxml.finish(produced, doc, source_date_epoch())
     return produced

@@ -54,8 +54,14 @@ RULES = (
     Rule(
         "placeholders.empty-section",
         "error",
-        "a section whose body has no text",
-        "a section file with front matter only",
+        "a section whose body has no text, or headings only (printed without a word)",
+        "a section file with front matter only, or only `## （一）小标题`",
+    ),
+    Rule(
+        "placeholders.empty-heading",
+        "error",
+        "a heading with no text under it before the next heading of its level or the end",
+        "`## （一）小标题` followed directly by `## （二）小标题`",
     ),
 )
 
@@ -149,12 +155,45 @@ def run(ctx: Context) -> None:
                 "写入正文，或从 report.yaml 的 sections: 中删去本节",
             )
             continue
+        if not _headings_have_text(ctx, d):
+            continue
         for block in d.doc.prose():
             _asterisks(ctx, path, block.span)
             if ctx.enabled("placeholders.marker"):
                 _markers(ctx, d, block)
     if ctx.enabled("placeholders.marker") or ctx.enabled("placeholders.asterisks"):
         _report_yaml(ctx)
+
+
+def _headings_have_text(ctx: Context, d: Doc) -> bool:
+    """False for a section of headings only (one finding); each heading with nothing under
+    it before the next heading of its level (or a higher one) or the end is named."""
+    blocks = [b for b in d.doc.blocks if b.text.strip()]
+    path = d.section.path
+    if all(b.kind == "heading" for b in blocks):
+        ctx.emit(
+            "placeholders.empty-section",
+            path,
+            blocks[0].line,
+            1,
+            f"本节“{d.section.title}”只有标题，没有正文 / the section has headings but no text",
+            "在标题下写入正文，或删去这些标题",
+        )
+        return False
+    for i, block in enumerate(blocks):
+        if block.kind != "heading":
+            continue
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if nxt is None or (nxt.kind == "heading" and nxt.level <= block.level):
+            ctx.emit(
+                "placeholders.empty-heading",
+                path,
+                block.line,
+                1,
+                f"标题“{block.text.strip()}”下没有正文 / the heading has no text under it",
+                "在标题下写入正文，或删去该标题",
+            )
+    return True
 
 
 def _asterisks(ctx: Context, path: str, span: Span) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from reportflow.content import footnotes, images
 from reportflow.content.markdown import CN_NUM, Block, cn_number, cn_numeral
 from reportflow.validate.rule import Context, Doc, Rule
 
@@ -45,6 +46,20 @@ RULES = (
         "error",
         "a section has as many points as its template says (`points:`)",
         "template: situation has 6 points; the text has 5",
+    ),
+    Rule(
+        "structure.image",
+        "error",
+        "an image every format can print: a PNG or JPEG file inside the report folder, "
+        "relative to the section file (no web address, no path outside, no missing file)",
+        "![图1](https://example.com/a.png) or ![图1](/home/me/a.png)",
+    ),
+    Rule(
+        "structure.footnote",
+        "error",
+        "every footnote reference `[^1]` has its definition `[^1]: …` in the same section, "
+        "and every definition is cited there (else a literal [^1], or a note printed nowhere)",
+        "正文[^1] with `[^1]: 注释` in another section, or none",
     ),
 )
 
@@ -251,3 +266,55 @@ def run(ctx: Context) -> None:
     for d in ctx.docs:
         _points(ctx, d)
         _headings(ctx, d)
+        if ctx.enabled("structure.image"):
+            _images(ctx, d)
+        if ctx.enabled("structure.footnote") and "[^" in d.section.body:
+            _footnotes(ctx, d)
+
+
+def _footnotes(ctx: Context, d: Doc) -> None:
+    body = d.section.body
+    refs, defs = footnotes.references(body), footnotes.definitions(body)
+    defined, cited = {label for _, label in defs}, {label for _, label in refs}
+
+    def place(offset: int) -> tuple[int, int]:
+        line = d.section.body_line + body.count("\n", 0, offset)
+        return line, offset - (body.rfind("\n", 0, offset) + 1) + 1
+
+    for offset, label in refs:
+        if label not in defined:
+            line, column = place(offset)
+            ctx.emit(
+                "structure.footnote",
+                d.section.path,
+                line,
+                column,
+                f"脚注“[^{label}]”在本节没有定义 / footnote [^{label}] is not defined in this "
+                "section: it would print as [^" + label + "]",
+                f"在本节末尾写 [^{label}]: 脚注内容",
+            )
+    for offset, label in defs:
+        if label not in cited:
+            line, column = place(offset)
+            ctx.emit(
+                "structure.footnote",
+                d.section.path,
+                line,
+                column,
+                f"脚注“[^{label}]”的定义在本节没有被引用 / footnote [^{label}] is defined "
+                "but not cited in this section: it would print nowhere",
+                f"在正文中引用 [^{label}]，或删去该定义",
+            )
+
+
+def _images(ctx: Context, d: Doc) -> None:
+    for img in images.find(ctx.report, d.section):
+        if img.problem is not None:
+            ctx.emit(
+                "structure.image",
+                d.section.path,
+                img.line,
+                img.column,
+                f"图片“{img.target}”无法印出 / the image cannot be printed: {img.problem}",
+                "图片须为报告文件夹内的 PNG 或 JPEG 文件，路径相对于本节文件",
+            )
