@@ -16,7 +16,7 @@ import json
 import os
 import platform
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,14 +27,15 @@ from reportflow import __version__
 from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import Refused
-from reportflow.release.archive import MANIFEST, ArchiveStore
+from reportflow.release import anchors, assess
+from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
 
 FORMATS = ("docx", "pdf", "html")
 SOURCES = "sources.tar.gz"
-MANIFEST_FORMAT = "reportflow-manifest/1"
+MANIFEST_FORMAT = "reportflow-manifest/2"  # readers accept /1 as well
 #: The steps, in order; ``on_step`` is called with each before it runs (progress, and tests
 #: inject a fault at any of them).
-STEPS = ("check", "render", "sources", "manifest", "publish", "tag")
+STEPS = ("check", "render", "sources", "manifest", "publish", "tag", "record")
 
 StepHook = Callable[[str], None]
 
@@ -149,7 +150,9 @@ def _lock_holder(path: Path) -> int | None:
         return None
 
 
-def _check(report_dir: Path, snap: model.Snapshot) -> tuple[Any, Any]:
+def _check(report_dir: Path, snap: model.Snapshot) -> tuple[Any, Any, Any]:
+    """Validation and the gate at the commit; also the roster in force there, whose
+    releasers sign this release."""
     from reportflow import validate
     from reportflow.signoff import approval
 
@@ -161,7 +164,7 @@ def _check(report_dir: Path, snap: model.Snapshot) -> tuple[Any, Any]:
             file=report_dir,
             hint=f"run 'reportflow validate {report_dir}' and fix them",
         )
-    verdict = approval.evaluate_at(report_dir, at=snap)
+    verdict, gate_result = approval.decide(approval.load_context(report_dir, at=snap))
     if not verdict.passed:
         missing = "; ".join(verdict.missing) or verdict.report_status
         raise Refused(
@@ -169,7 +172,7 @@ def _check(report_dir: Path, snap: model.Snapshot) -> tuple[Any, Any]:
             file=report_dir,
             hint=f"see 'reportflow gate {report_dir}'",
         )
-    return result, verdict
+    return result, verdict, gate_result.roster.roster
 
 
 def build_manifest(
@@ -182,12 +185,14 @@ def build_manifest(
     validation: Mapping[str, int],
     tools: Mapping[str, str],
     previous: Mapping[str, Any] | None,
-    released_by: str,
+    released_by: Mapping[str, str],
+    roster: str,
+    fingerprint: str,
 ) -> dict[str, Any]:
     files = [
         {"name": p.name, "size": p.stat().st_size, "sha256": sha256_file(p)}
         for p in sorted(staged.iterdir())
-        if p.name != MANIFEST
+        if p.name not in (MANIFEST, MANIFEST_SIG)
     ]
     return {
         "format": MANIFEST_FORMAT,
@@ -199,7 +204,9 @@ def build_manifest(
         "commit": commit,
         "tag": gitio.release_tag_name(report.report, report.year, version),
         "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "released_by": released_by,
+        "released_by": dict(released_by),
+        "roster": roster,
+        "fingerprint": fingerprint,
         "files": files,
         "signoffs": signoffs,
         "approvers": sorted({str(s.get("reviewer")) for s in signoffs}),
@@ -210,9 +217,15 @@ def build_manifest(
 
 
 def _link_to_previous(
-    store: ArchiveStore, report: model.Report, version: int, report_dir: Path
+    store: ArchiveStore,
+    report: model.Report,
+    version: int,
+    report_dir: Path,
+    known: Mapping[int, assess.Version],
+    records: Mapping[int, Sequence[Any]],
 ) -> dict[str, Any] | None:
-    """The hash-chain link to v<version-1>; refuses when the chain cannot be continued."""
+    """The hash-chain link to v<version-1>, whose release ``_known`` has found valid;
+    refuses when the chain cannot be continued."""
     where = (report.report, report.year)
     if store.occupied(*where, version):
         claim = "" if store.local else f" (and its claim {store.claim_path(*where, version)})"
@@ -223,17 +236,26 @@ def _link_to_previous(
             "earlier release was interrupted or the archive was changed by hand: run "
             f"'reportflow verify --all', then restore the tag or remove the entry{claim}",
         )
+    later = sorted(n for n in records if n >= version)
+    if later:
+        n = later[0]
+        raise Refused(
+            f"v{n} has a release record ({Path(records[n][0].source).name}) but no tag "
+            f"{gitio.release_tag_name(*where, n)}; nothing was released",
+            file=report_dir,
+            hint="if another clone released it, fetch its tags (git fetch --tags); else v"
+            f"{n} was deleted: run 'reportflow verify {report_dir} --all'",
+        )
     if version == 1:
         return None
-    try:
-        data = store.read(*where, version - 1, MANIFEST)
-    except (FileNotFoundError, OSError):
+    before = known.get(version - 1)
+    if before is None or before.manifest_raw is None:
         raise Refused(
             f"v{version - 1} has a tag but no archived manifest, so v{version} cannot "
             "chain to it; nothing was released",
             hint=f"run 'reportflow verify {report_dir} --all' and restore the archive",
-        ) from None
-    return {"version": version - 1, "manifest_sha256": sha256_bytes(data)}
+        )
+    return {"version": version - 1, "manifest_sha256": sha256_bytes(before.manifest_raw)}
 
 
 def _render(report: model.Report, staged: Path, commit: str, version: int) -> None:
@@ -242,7 +264,15 @@ def _render(report: model.Report, staged: Path, commit: str, version: int) -> No
     render.render_report(report, FORMATS, staged, draft=False, commit=commit, version=f"v{version}")
 
 
-def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = None) -> Released:
+def release(
+    report_dir: Path,
+    rev: str = "HEAD",
+    *,
+    key: Path | None = None,
+    on_step: StepHook | None = None,
+) -> Released:
+    """Release the approved report at ``rev``, signed with ``key`` (a releaser's SSH key;
+    None: one that ssh-agent holds)."""
     step = on_step or (lambda _name: None)
     step("check")
     repo = gitio.require_repo(report_dir)
@@ -256,19 +286,28 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
             file=report_dir,
             hint="commit or stash them first",
         )
+    if not gitio.is_ancestor(repo, commit, "HEAD"):
+        raise Refused(
+            f"{commit[:10]} is not in the history of HEAD, where the release record is "
+            "committed; nothing was released",
+            file=report_dir,
+            hint="check out the branch that holds it, then release",
+        )
     snap = model.snapshot(repo, commit, folder, report_dir)
     report = snap.report
-    with release_lock(repo, report.report, report.year):
-        tags = gitio.release_tags(repo, report.report, report.year)
-        for number, tag in sorted(tags.items()):
-            if tag.commit == commit:
-                digest = digest_in_message(tag.message) or ""
-                entry = _store(repo, report).display(report.report, report.year, number)
-                return Released(number, tag.name, commit, entry, digest, already=True)
+    where = (report.report, report.year)
+    with release_lock(repo, *where):
+        store = _store(repo, report)
+        tags = gitio.release_tags(repo, *where)
+        known, records = _known(repo, report_dir, store, report, tags)
+        fingerprint = _fingerprint(snap)
+        for _number, v in sorted(known.items()):
+            if v.tag is not None and _same_text(v, commit, fingerprint):
+                return _already(repo, report_dir, store, v, key, step)
         # The next number after the tags; an archive entry already there (a release whose
         # tag is missing) is refused by _link_to_previous rather than skipped over.
         version = max([0, *tags]) + 1
-        name = gitio.release_tag_name(report.report, report.year, version)
+        name = gitio.release_tag_name(*where, version)
         with tempfile.TemporaryDirectory(prefix="reportflow-release-") as tmp:
             staged = Path(tmp) / f"v{version}"
             staged.mkdir()
@@ -283,9 +322,9 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
             # visible before publish; it is reported once the render has stopped.
             with ThreadPoolExecutor(max_workers=1) as pool:
                 rendering = pool.submit(_render, report, staged, commit, version)
-                store = _store(repo, report)
-                previous = _link_to_previous(store, report, version, report_dir)
-                result, verdict = _check(report_dir, snap)
+                previous = _link_to_previous(store, report, version, report_dir, known, records)
+                result, verdict, in_force = _check(report_dir, snap)
+                person, signing = _releaser(in_force, key)
                 used = tools()
                 rendering.result()
             step("sources")
@@ -300,23 +339,164 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
                 validation=result.summary(),
                 tools=used,
                 previous=previous,
-                released_by=gitio.committer(repo),
+                released_by={"person": person, "key": signing.public},
+                roster=in_force.digest,
+                fingerprint=fingerprint,
             )
             data = manifest_bytes(manifest)
             (staged / MANIFEST).write_bytes(data)
+            (staged / MANIFEST_SIG).write_text(anchors.sign_manifest(data, signing))
             digest = sha256_bytes(data)
             step("publish")
-            entry = store.publish(staged, report.report, report.year, version)
+            entry = store.publish(staged, *where, version)
+        tagged = False
         try:
             step("tag")
-            gitio.create_tag(repo, name, commit, tag_message(manifest, digest, entry))
+            _tag(
+                repo,
+                name,
+                commit,
+                tag_message(manifest, digest, entry),
+                signing,
+                _identity(report, person),
+            )
+            tagged = True
+            step("record")
+            _commit_record(repo, report_dir, report, commit, version, digest, person, signing)
         except BaseException:
-            store.withdraw(report.report, report.year, version)
+            # all or nothing: the entry and the tag go again, so a rerun starts clean
+            if tagged:
+                gitio.delete_tag(repo, name)
+            store.withdraw(*where, version)
             raise
-    return Released(
-        version, name, commit, store.display(report.report, report.year, version), digest
-    )
+    return Released(version, name, commit, store.display(*where, version), digest)
 
 
 def _store(repo: Any, report: model.Report) -> ArchiveStore:
     return ArchiveStore(archive_location(repo, report))
+
+
+def _fingerprint(snap: model.Snapshot) -> str:
+    from reportflow.signoff import ledger
+
+    sections = [(s.id, snap.blobs[s.path]) for s in snap.report.sections]
+    return ledger.report_fingerprint(snap.blobs[model.REPORT_FILE], sections)
+
+
+def _same_text(v: assess.Version, commit: str, fingerprint: str) -> bool:
+    """Released already: the same commit, or (format 2) the same report fingerprint, so that
+    the release record's own commit, or a sign-off after it, is not released again."""
+    assert v.tag is not None
+    if v.tag.commit == commit:
+        return True
+    return v.manifest is not None and v.manifest.get("fingerprint") == fingerprint
+
+
+def _known(
+    repo: Any, report_dir: Path, store: ArchiveStore, report: model.Report, tags: dict[int, Any]
+) -> tuple[dict[int, assess.Version], dict[int, list[Any]]]:
+    """Every tagged version, read and judged: the release refuses while any of them is not a
+    valid release (it would number and chain after it), naming it."""
+    from reportflow.signoff import approval
+
+    head = approval.load_context(report_dir, "HEAD")
+    records = anchors.versions_of(head.records)
+    known = assess.read_versions(
+        repo, store, report.report, report.year, tags, sorted(tags), records
+    )
+    commits = [v.tag.commit for v in known.values() if v.tag is not None]
+    rosters = assess.decisions(report_dir, commits)
+    for number, v in sorted(known.items()):
+        assert v.tag is not None
+        problem = assess.release_problem(v, rosters[v.tag.commit][0])
+        if problem is not None:
+            raise Refused(
+                f"tag {v.name} is not a valid release: {problem}; nothing was released",
+                file=report_dir,
+                hint=f"if v{number} is genuine, a releaser signs its tag again (git tag -s -f "
+                f"{v.name} {v.tag.commit[:10]} with gpg.format=ssh and the same message); "
+                f"otherwise delete the tag (git tag -d {v.name}); then run "
+                f"'reportflow verify {report_dir} --all'",
+            )
+    return known, records
+
+
+def _releaser(roster: Any, key: Path | None) -> tuple[str, Any]:
+    found = anchors.find_releaser(roster, key)
+    if isinstance(found, str):
+        raise Refused(found + "; nothing was released", hint="see policy.release in report.yaml")
+    return found
+
+
+def _identity(report: model.Report, person: str) -> str:
+    """``Name <email>`` of a person of the report, for the tag and the record commit: the
+    releaser's, whoever's git identity the clone has."""
+    member = report.people.get(person)
+    email = (member.email if member else None) or f"{person}@reportflow.invalid"
+    return f"{member.name if member else person} <{email}>"
+
+
+def _tag(repo: Any, name: str, commit: str, message: str, signing: Any, who: str) -> None:
+    import time
+
+    tagger = f"{who} {int(time.time())} {time.strftime('%z')}"
+    obj = anchors.tag_object(commit, name, tagger, message)
+    gitio.create_tag_object(repo, name, anchors.sign_tag(obj, signing))
+
+
+def _commit_record(
+    repo: Any,
+    report_dir: Path,
+    report: model.Report,
+    commit: str,
+    version: int,
+    digest: str,
+    person: str,
+    signing: Any,
+) -> Path:
+    """The signed release record, committed (its file only) in the ledger, authored by the
+    releaser: append-only, so the version stays visible if its tag and entry go."""
+    from reportflow.signoff import ledger
+
+    tag = gitio.release_tag_name(report.report, report.year, version)
+    rec = ledger.SignoffRecord(
+        report.report, report.year, "release", f"sha256:{digest}", commit, person, "approve",
+        ledger.now_utc(), comment=f"released {tag}", version=version,
+    )  # fmt: skip
+    rec = ledger.SignoffRecord(
+        **{**rec.to_dict(), "signature": ledger.sign(rec.payload(), signing)}
+    )
+    path = ledger.write_record(report_dir / model.SIGNOFFS_DIR, rec)
+    author = _identity(report, person)
+    try:
+        gitio.commit_path(
+            repo,
+            gitio.relpath(repo, path),
+            f"release: {person} releases v{version} of {report.report}/{report.year}",
+            author,
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _already(
+    repo: Any,
+    report_dir: Path,
+    store: ArchiveStore,
+    v: assess.Version,
+    key: Path | None,
+    step: StepHook,
+) -> Released:
+    """This text is released as ``v``: nothing to do, unless its release record never made it
+    into the ledger (the release was killed after its tag): then it is committed now."""
+    assert v.tag is not None and v.manifest is not None and v.digest is not None
+    report = model.snapshot(repo, v.tag.commit, gitio.relpath(repo, report_dir), report_dir).report
+    entry = store.display(report.report, report.year, v.number)
+    if not v.records:
+        roster = assess.decisions(report_dir, [v.tag.commit])[v.tag.commit][0]
+        person, signing = _releaser(roster, key)
+        step("record")
+        _commit_record(repo, report_dir, report, v.tag.commit, v.number, v.digest, person, signing)
+    return Released(v.number, v.name, v.tag.commit, entry, v.digest, already=True)
