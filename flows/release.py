@@ -63,8 +63,9 @@ def record_signoff(report_dir: Path, form: SignoffForm) -> str:
 
 
 @task(name="release version")
-def release_version(report_dir: Path) -> dict[str, Any]:
-    done = release.release(report_dir)
+def release_version(report_dir: Path, key: str | None = None) -> dict[str, Any]:
+    """``key``: a releaser's SSH key on the worker (None: one that its ssh-agent holds)."""
+    done = release.release(report_dir, key=Path(key) if key else None)
     create_markdown_artifact(
         f"**{done.tag}** at `{done.commit[:10]}`\n\narchive: `{done.entry}`\n\n"
         f"manifest sha256: `{done.manifest_sha256}`",
@@ -88,10 +89,13 @@ def release_flow(
     poll_interval: int = 10,
     max_rounds: int = 100,
     repo: str | None = None,
+    release_key: str | None = None,
 ) -> dict[str, Any]:
-    """Validate -> gate (pause for sign-offs until met) -> render, archive, tag -> notify.
+    """Validate -> gate (pause for sign-offs until met) -> render, archive, signed tag,
+    release record -> notify.
 
-    ``report_dir`` (content/<report>/<year>) inside the content repository ``repo``.
+    ``report_dir`` (content/<report>/<year>) inside the content repository ``repo``;
+    ``release_key``: the releaser's SSH key on the worker (None: one its ssh-agent holds).
     """
     logger = get_run_logger()
     path = report_path(report_dir, repo)
@@ -127,6 +131,6 @@ def release_flow(
             create_markdown_artifact(f"sign-off refused: {exc}", key="refused")
     else:
         raise TimeoutError(f"the report was not approved after {max_rounds} rounds")
-    released = release_version(path)
+    released = release_version(path, release_key)
     notify_people(path, "everyone", "已发布 / released", f"{released['tag']} {released['entry']}")
     return released

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import author_env, commit_all, git
-from releasing import SECTIONS, demo_key, entry, fill_figures, ready_to_release
+from releasing import SECTIONS, demo_key, entry, fill_figures, ready_to_release, releaser_key
 from signoff_support import section_file
 
 from reportflow.signoff import approval, ledger
@@ -73,7 +73,7 @@ def test_attack_9_a_poisoned_verification_cache_changes_nothing(
     gate = cli("gate", report_dir)
     assert gate.code == 1, gate.out
     assert "signature does not verify with the keys listed for deputy-head-1" in gate.out
-    released = cli("release", report_dir)
+    released = cli("release", report_dir, "--key", releaser_key())
     assert released.code == 1 and "not approved" in released.err
     assert git(repo, "tag") == "" and not entry(repo, 1).exists()
 
@@ -223,7 +223,7 @@ def test_attack_6_a_deleted_reject_still_counts(cli, repo: Path, report_dir: Pat
     assert f"{path} was added in commit" in gate.out and "it still counts" in gate.out
     status = json.loads(cli("status", report_dir, "--format", "json").out)
     assert not status["approval"]["passed"]
-    released = cli("release", report_dir)
+    released = cli("release", report_dir, "--key", releaser_key())
     assert released.code == 1 and git(repo, "tag") == ""
 
 
@@ -324,7 +324,7 @@ def test_attack_10_the_final_approver_may_not_approve_their_own_edit(
     """After v1 the party secretary adds a paragraph, deputy head 2 approves the section, and
     the party secretary gives the final approval, by the CLI and then by hand."""
     ready_to_release(cli, repo, report_dir)
-    assert cli("release", report_dir).code == 0
+    assert cli("release", report_dir, "--key", releaser_key()).code == 0
     _append(section_file(report_dir, "problems"), "四是书记加入的一段。")
     edit = commit_all(repo, "problems: the secretary's paragraph", "party-secretary")
     _sign(cli, report_dir, "deputy-head-2", "--section", "problems")
@@ -339,7 +339,7 @@ def test_attack_10_the_final_approver_may_not_approve_their_own_edit(
     assert gate.code == 1, gate.out
     assert "party-secretary's approval does not count" in gate.out
     assert "no eligible reviewer left for the report: party-secretary" in gate.out
-    assert cli("release", report_dir).code == 1
+    assert cli("release", report_dir, "--key", releaser_key()).code == 1
     from reportflow.cycle import todo
 
     _report, items = todo.gather(report_dir)

@@ -18,11 +18,13 @@ from releasing import (
     entry,
     fill_figures,
     ready_to_release,
+    releaser_key,
     tamper_bytes,
     tamper_json,
 )
 
 from reportflow.release import release
+from reportflow.signoff import ledger
 from reportflow.release.archive import ArchiveStore
 
 
@@ -44,7 +46,7 @@ def test_release_refuses_a_report_with_validation_errors(cli, repo: Path, report
     assert refused.code == 1 and "validation error" in refused.err  # signoff refuses first
     approve_unchecked(repo, report_dir)  # approved, but the *** figures are still missing
     assert cli("gate", report_dir).code == 0
-    result = cli("release", report_dir)
+    result = cli("release", report_dir, "--key", releaser_key())
     assert result.code == 1
     assert "validation finds" in result.err
     _nothing_released(repo)
@@ -53,7 +55,7 @@ def test_release_refuses_a_report_with_validation_errors(cli, repo: Path, report
 def test_release_refuses_an_unapproved_report(cli, repo: Path, report_dir: Path) -> None:
     fill_figures(report_dir)
     commit_all(repo, "fill in the figures")
-    result = cli("release", report_dir)
+    result = cli("release", report_dir, "--key", releaser_key())
     assert result.code == 1
     assert "not approved" in result.err
     _nothing_released(repo)
@@ -62,7 +64,7 @@ def test_release_refuses_an_unapproved_report(cli, repo: Path, report_dir: Path)
 def test_release_refuses_uncommitted_changes(cli, repo: Path, report_dir: Path) -> None:
     ready_to_release(cli, repo, report_dir)
     (report_dir / "sections" / "01-situation.md").write_text("---\n", encoding="utf-8")
-    result = cli("release", report_dir)
+    result = cli("release", report_dir, "--key", releaser_key())
     assert result.code == 1
     assert "uncommitted changes" in result.err and "01-situation.md" in result.err
     _nothing_released(repo)
@@ -71,13 +73,14 @@ def test_release_refuses_uncommitted_changes(cli, repo: Path, report_dir: Path) 
 def test_release_archives_tags_and_verifies(cli, repo: Path, report_dir: Path) -> None:
     ready_to_release(cli, repo, report_dir)
     head = git(repo, "rev-parse", "HEAD").strip()
-    result = cli("release", report_dir)
+    result = cli("release", report_dir, "--key", releaser_key())
     assert result.code == 0, result.err
     assert "released political-ecology/2022/v1" in result.out
 
     v1 = entry(repo, 1)
     assert sorted(p.name for p in v1.iterdir()) == [
         "manifest.json",
+        "manifest.sig",
         "report.docx",
         "report.html",
         "report.pdf",
@@ -93,6 +96,20 @@ def test_release_archives_tags_and_verifies(cli, repo: Path, report_dir: Path) -
     tag_message = git(repo, "tag", "-l", "--format=%(contents)", "political-ecology/2022/v1")
     assert f"manifest-sha256: {digest}" in tag_message
     assert git(repo, "rev-parse", "political-ecology/2022/v1^{commit}").strip() == head
+    # git itself accepts the tag's SSH signature from the releaser's key
+    allowed = repo.parent / "allowed_signers"
+    allowed.write_text(f"party-secretary {ledger.public_key(releaser_key())}\n")
+    checked = subprocess.run(
+        ["git", "-c", f"gpg.ssh.allowedSignersFile={allowed}", "verify-tag",
+         "political-ecology/2022/v1"],
+        cwd=repo, capture_output=True, text=True,
+    )  # fmt: skip
+    assert checked.returncode == 0 and 'Good "git" signature' in checked.stderr, checked.stderr
+    (record,) = (report_dir / "signoffs").glob("*-party-secretary-release-v1.json")
+    signed = json.loads(record.read_text(encoding="utf-8"))
+    assert signed["scope"] == "release" and signed["version"] == 1 and signed["commit"] == head
+    assert signed["fingerprint"] == f"sha256:{digest}"
+    assert git(repo, "log", "-1", "--format=%an", "--", str(record)).strip() == "区政府党组书记"
 
     verified = cli("verify", report_dir)
     assert verified.code == 0, verified.out
@@ -101,7 +118,8 @@ def test_release_archives_tags_and_verifies(cli, repo: Path, report_dir: Path) -
     versions = json.loads(cli("versions", report_dir, "--format", "json").out)["versions"]
     assert [(v["version"], v["commit"]) for v in versions] == [(1, head)]
 
-    again = cli("release", report_dir)  # safe to rerun: the same commit is not released twice
+    # safe to rerun: the same text (HEAD is now the release record's commit) is not released twice
+    again = cli("release", report_dir, "--key", releaser_key())
     assert again.code == 0 and "already released as political-ecology/2022/v1" in again.out
     assert _tags(repo) == ["political-ecology/2022/v1"]
 
@@ -117,22 +135,22 @@ def test_a_fault_at_any_step_leaves_nothing_and_a_rerun_succeeds(
             raise OSError(f"injected fault at {name}")
 
     with pytest.raises(OSError, match="injected"):
-        release.release(report_dir, on_step=fail_at)
+        release.release(report_dir, key=releaser_key(), on_step=fail_at)
     _nothing_released(repo)
     assert [p.name for p in entry(repo, 1).parent.glob("*")] in ([], [])
-    done = release.release(report_dir)
+    done = release.release(report_dir, key=releaser_key())
     assert done.version == 1 and not done.already
     assert cli("verify", report_dir).code == 0
 
 
 def _release_v2(cli, repo: Path, report_dir: Path) -> None:
     ready_to_release(cli, repo, report_dir)
-    assert cli("release", report_dir).code == 0
+    assert cli("release", report_dir, "--key", releaser_key()).code == 0
     section = report_dir / "sections" / "02-problems.md"
     section.write_text(section.read_text(encoding="utf-8") + "\n四是补充问题。\n", "utf-8")
     commit_all(repo, "problems: a fourth point")
     approve_all(cli, report_dir, reviewer="deputy-head-2")
-    done = cli("release", report_dir)
+    done = cli("release", report_dir, "--key", releaser_key())
     assert done.code == 0, done.err
 
 
@@ -182,12 +200,15 @@ TAMPERING = {
     ),
     "the chain": (
         lambda repo: tamper_json(
-            entry(repo, 1) / "manifest.json", lambda m: m.update(released_by="someone else")
+            entry(repo, 1) / "manifest.json", lambda m: m.update(title="someone else's")
         ),
         "chain to v1's manifest",
     ),
     "the tag": (
-        lambda repo: git(repo, "tag", "-f", "-a", "political-ecology/2022/v2", "HEAD~1", "-m", "x"),
+        lambda repo: git(
+            repo, "tag", "-f", "-a", "political-ecology/2022/v2",
+            "political-ecology/2022/v1^{commit}", "-m", "x",
+        ),  # fmt: skip
         "tag points at the manifest's commit",
     ),
     "the sources": (_swap_a_source_file, "sources match the tagged tree"),
@@ -235,7 +256,7 @@ def test_verify_names_what_was_tampered_with(cli, tmp_path: Path, released_twice
 
 def test_two_releases_at_once_exactly_one_wins(cli, repo: Path, report_dir: Path) -> None:
     ready_to_release(cli, repo, report_dir)
-    cmd = [sys.executable, "-m", "reportflow", "release", str(report_dir)]
+    cmd = [sys.executable, "-m", "reportflow", "release", str(report_dir), "--key", str(releaser_key())]
     procs = [
         subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
@@ -253,7 +274,7 @@ def test_two_releases_at_once_exactly_one_wins(cli, repo: Path, report_dir: Path
 
 def test_lost_archive_entry_blocks_the_next_version(cli, repo: Path, report_dir: Path) -> None:
     ready_to_release(cli, repo, report_dir)
-    assert cli("release", report_dir).code == 0
+    assert cli("release", report_dir, "--key", releaser_key()).code == 0
     shutil.rmtree(entry(repo, 1))
     audit = cli("verify", report_dir, "--all")
     assert audit.code == 1 and "no manifest.json" in audit.out
@@ -261,7 +282,7 @@ def test_lost_archive_entry_blocks_the_next_version(cli, repo: Path, report_dir:
     section.write_text(section.read_text(encoding="utf-8") + "\n四是补充问题。\n", "utf-8")
     commit_all(repo, "problems: a fourth point")
     approve_all(cli, report_dir, reviewer="deputy-head-2")
-    result = cli("release", report_dir)
+    result = cli("release", report_dir, "--key", releaser_key())
     assert result.code == 1
     assert "v1 has a tag but no archived manifest" in result.err
     assert _tags(repo) == ["political-ecology/2022/v1"]
@@ -274,9 +295,9 @@ def test_an_archive_entry_without_its_tag_is_not_skipped_over(
     """v1's tag is gone (deleted, or made in another clone and not fetched): the next release
     must not quietly become v2 chained to an entry no tag vouches for."""
     ready_to_release(cli, repo, report_dir)
-    assert cli("release", report_dir).code == 0
+    assert cli("release", report_dir, "--key", releaser_key()).code == 0
     git(repo, "tag", "-d", "political-ecology/2022/v1")
-    result = cli("release", report_dir)
+    result = cli("release", report_dir, "--key", releaser_key())
     assert result.code == 1, result
     assert "archive entry" in result.err and "exists but tag" in result.err, result.err
     assert "git fetch --tags" in result.err
@@ -293,11 +314,11 @@ def test_a_held_lock_refuses_even_before_its_holder_wrote_its_pid(
     lock.parent.mkdir(parents=True, exist_ok=True)
     with lock.open("w") as held:  # empty, and locked by a live process: this test
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        result = cli("release", report_dir)
+        result = cli("release", report_dir, "--key", releaser_key())
         assert result.code == 1, result
         assert "another release of political-ecology/2022 is running" in result.err
         assert _tags(repo) == [] and not entry(repo, 1).exists()
-    assert cli("release", report_dir).code == 0  # once it is free
+    assert cli("release", report_dir, "--key", releaser_key()).code == 0  # once it is free
 
 
 def test_a_lock_left_by_a_dead_process_is_taken_over(cli, repo: Path, report_dir: Path) -> None:
@@ -311,9 +332,11 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(cli, repo: Path, report_dir
         check=True,
     )
     lock.write_text(dead.stdout)
-    result = cli("release", report_dir)
+    result = cli("release", report_dir, "--key", releaser_key())
     assert result.code == 0, result.err
     with lock.open("r+") as fh:  # free again: the release held it only while it ran
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     manifest = json.loads((entry(repo, 1) / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["released_by"] == "区政府办公室主任 <office-director@example.gov.cn>"
+    assert manifest["format"] == "reportflow-manifest/2"
+    pub = ledger.public_key(releaser_key())
+    assert manifest["released_by"] == {"person": "party-secretary", "key": pub}
