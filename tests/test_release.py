@@ -24,8 +24,8 @@ from releasing import (
 )
 
 from reportflow.release import release
-from reportflow.signoff import ledger
 from reportflow.release.archive import ArchiveStore
+from reportflow.signoff import ledger
 
 
 def _tags(repo: Path) -> list[str]:
@@ -182,6 +182,68 @@ def _swap_a_source_file(repo: Path) -> None:
     tamper_bytes(path, lambda _old: out.getvalue())
 
 
+V2 = "political-ecology/2022/v2"
+
+
+def _sign_file(key: Path, namespace: str, data: bytes) -> str:
+    return subprocess.run(
+        ["ssh-keygen", "-q", "-Y", "sign", "-n", namespace, "-f", str(key)],
+        input=data, capture_output=True, check=True,
+    ).stdout.decode()  # fmt: skip
+
+
+def _replace_newest(repo: Path, tag_key: Path | None = None, manifest_key: Path | None = None):
+    """a8.sh: a doctored PDF in v2, its manifest recomputed to match (and re-signed with
+    ``manifest_key``), and the tag made again with the new digest: unsigned, or signed with
+    ``tag_key`` by git itself (``git tag -s``, gpg.format=ssh)."""
+    v2 = entry(repo, 2)
+    tamper_bytes(v2 / "report.pdf", lambda b: b[:-10] + b"X" + b[-9:])
+    manifest = json.loads((v2 / "manifest.json").read_bytes())
+    pdf = (v2 / "report.pdf").read_bytes()
+    for item in manifest["files"]:
+        if item["name"] == "report.pdf":
+            item.update(sha256=release.sha256_bytes(pdf), size=len(pdf))
+    data = release.manifest_bytes(manifest)
+    tamper_bytes(v2 / "manifest.json", lambda _old: data)
+    if manifest_key is not None:
+        sig = _sign_file(manifest_key, "reportflow-manifest", data)
+        tamper_bytes(v2 / "manifest.sig", lambda _old: sig.encode())
+    message = f"v2\n\nmanifest-sha256: {release.sha256_bytes(data)}\n"
+    commit = git(repo, "rev-parse", f"{V2}^{{commit}}").strip()
+    git(repo, "tag", "-d", V2)
+    if tag_key is None:
+        git(repo, "tag", "-a", V2, commit, "-m", message)
+    else:
+        git(repo, "-c", "gpg.format=ssh", "-c", f"user.signingkey={tag_key}",
+            "tag", "-s", V2, commit, "-m", message)  # fmt: skip
+
+
+def _delete_newest(repo: Path) -> None:
+    shutil.rmtree(entry(repo, 2))
+    git(repo, "tag", "-d", V2)
+
+
+def _retag_v1_unsigned(repo: Path) -> None:
+    """v1's tag made again, same commit and same message, but without the signature."""
+    name = "political-ecology/2022/v1"
+    message = git(repo, "tag", "-l", "--format=%(contents:subject)%0a%0a%(contents:body)", name)
+    commit = git(repo, "rev-parse", f"{name}^{{commit}}").strip()
+    git(repo, "tag", "-d", name)
+    git(repo, "tag", "-a", name, commit, "-m", message)
+
+
+def _swap_manifest_sig(repo: Path) -> None:
+    """v2's manifest.sig replaced by v1's: a genuine signature, of another manifest."""
+    old = (entry(repo, 1) / "manifest.sig").read_bytes()
+    tamper_bytes(entry(repo, 2) / "manifest.sig", lambda _b: old)
+
+
+def _drop_manifest_sig(repo: Path) -> None:
+    path = entry(repo, 2) / "manifest.sig"
+    path.parent.chmod(0o755)
+    path.unlink()
+
+
 TAMPERING = {
     "a byte of the PDF": (
         lambda repo: tamper_bytes(entry(repo, 2) / "report.pdf", lambda b: b[:-10] + b"X" + b[-9:]),
@@ -205,14 +267,43 @@ TAMPERING = {
         "chain to v1's manifest",
     ),
     "the tag": (
-        lambda repo: git(
-            repo, "tag", "-f", "-a", "political-ecology/2022/v2",
-            "political-ecology/2022/v1^{commit}", "-m", "x",
-        ),  # fmt: skip
+        lambda repo: git(repo, "tag", "-f", "-a", V2, "political-ecology/2022/v1^{commit}", "-m", "x"),
         "tag points at the manifest's commit",
     ),
     "the sources": (_swap_a_source_file, "sources match the tagged tree"),
+    "consistent replacement of the newest version, unsigned tag": (
+        _replace_newest,
+        f"v2: tag {V2} is signed by a releaser: no SSH signature",
+    ),
+    "consistent replacement of the newest version, tag signed by a non-releaser": (
+        lambda repo: _replace_newest(repo, tag_key=demo_key("office-director")),
+        "signed by office-director, who may not release",
+    ),
+    "consistent replacement of the newest version, signed by an unlisted key": (
+        lambda repo: _replace_newest(repo, tag_key=_intruder_key(repo)),
+        "signed by a key not listed for any releaser",
+    ),
+    "consistent replacement of the newest version by its releaser": (
+        lambda repo: _replace_newest(repo, releaser_key(), manifest_key=releaser_key()),
+        "the archive has",  # the release record in the ledger names the original manifest
+    ),
+    "newest version deleted with its tag": (
+        _delete_newest,
+        "v2: release record in history but no tag and no archive entry: newest version deleted",
+    ),
+    "unsigned tag": (_retag_v1_unsigned, "tag political-ecology/2022/v1 is signed by a releaser"),
+    "manifest.sig of another manifest": (
+        _swap_manifest_sig,
+        "manifest.sig is the releaser's signature of the manifest",
+    ),
+    "manifest.sig missing": (_drop_manifest_sig, "no manifest.sig in the archive entry"),
 }
+
+
+def _intruder_key(repo: Path) -> Path:
+    from signoff_support import make_keys
+
+    return make_keys(repo.parent / "keys")["intruder"][0]
 
 
 @pytest.fixture(scope="module")
@@ -249,14 +340,16 @@ def test_verify_names_what_was_tampered_with(cli, tmp_path: Path, released_twice
     tamper(repo)
     result = cli("verify", report_dir, "--all")
     assert result.code == 1
-    failed = [ln for ln in result.out.splitlines() if "✗" in ln]
-    assert failed, result.out
-    assert any(check in ln for ln in failed), result.out
+    assert "✗" in result.out, result.out
+    # the summary lists the failed checks only ("v2: <check>: <detail>"); rich wraps lines
+    failures = " ".join(result.out.rsplit("failed:", 1)[1].split())
+    assert check in failures, result.out
 
 
 def test_two_releases_at_once_exactly_one_wins(cli, repo: Path, report_dir: Path) -> None:
     ready_to_release(cli, repo, report_dir)
-    cmd = [sys.executable, "-m", "reportflow", "release", str(report_dir), "--key", str(releaser_key())]
+    key = str(releaser_key())
+    cmd = [sys.executable, "-m", "reportflow", "release", str(report_dir), "--key", key]
     procs = [
         subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
@@ -340,3 +433,38 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(cli, repo: Path, report_dir
     assert manifest["format"] == "reportflow-manifest/2"
     pub = ledger.public_key(releaser_key())
     assert manifest["released_by"] == {"person": "party-secretary", "key": pub}
+
+
+def _copy(released_twice: Path, tmp_path: Path) -> tuple[Path, Path]:
+    repo = tmp_path / "reports"
+    shutil.copytree(released_twice, repo, symlinks=True)
+    return repo, repo / "content" / "political-ecology" / "2022"
+
+
+def test_verify_expect_catches_a_rewritten_history(cli, tmp_path: Path, released_twice: Path):
+    """The newest version deleted with its tag *and* its release record (a history rewrite
+    of the branch): nothing left in the clone contradicts v1 being the latest; the digest
+    the approval sheet recorded does."""
+    repo, report_dir = _copy(released_twice, tmp_path)
+    digest = release.sha256_bytes((entry(repo, 2) / "manifest.json").read_bytes())
+    assert cli("verify", report_dir, "--expect", f"v2:sha256:{digest}").code == 0
+    _delete_newest(repo)
+    record = git(repo, "log", "-1", "--format=%H", "--", "content/*/2022/signoffs/*-v2.json")
+    git(repo, "reset", "-q", "--hard", f"{record.strip()}~1")
+    assert cli("verify", report_dir, "--all").code == 0  # consistent: only --expect can tell
+    result = cli("verify", report_dir, "--expect", f"v2:sha256:{digest}")
+    assert result.code == 1
+    failures = " ".join(result.out.rsplit("failed:", 1)[1].split())
+    assert f"expected v2 with manifest {digest[:12]}… as the latest: found v1" in failures
+    wrong = cli("verify", report_dir, "--expect", "v2")
+    assert wrong.code == 2 and "is not v<N>:sha256:" in wrong.err
+
+
+def test_verify_reads_the_archive_it_is_told(cli, tmp_path: Path, released_twice: Path):
+    repo, report_dir = _copy(released_twice, tmp_path)
+    office = tmp_path / "records-office"
+    shutil.move(repo / "archive", office)
+    lost = cli("verify", report_dir)
+    assert lost.code == 1 and "no manifest.json" in lost.out
+    found = cli("verify", report_dir, "--all", "--archive", office)
+    assert found.code == 0, found.out

@@ -106,7 +106,10 @@ def signed_by(
                 f"signed by {person}, who may not release (policy.release asks for "
                 f"{releasers(roster).describe()})"
             )
-    return "signed by a key not listed for any releaser (policy.release)"
+    return (
+        "no releaser's key verifies it: signed by a key not listed for any releaser "
+        "(policy.release), or changed after signing"
+    )
 
 
 def split_tag(raw: bytes) -> tuple[bytes, str | None]:
