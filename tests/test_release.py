@@ -182,7 +182,7 @@ def _swap_a_source_file(repo: Path) -> None:
     tamper_bytes(path, lambda _old: out.getvalue())
 
 
-V2 = "political-ecology/2022/v2"
+V1, V2 = "political-ecology/2022/v1", "political-ecology/2022/v2"
 
 
 def _sign_file(key: Path, namespace: str, data: bytes) -> str:
@@ -267,7 +267,7 @@ TAMPERING = {
         "chain to v1's manifest",
     ),
     "the tag": (
-        lambda repo: git(repo, "tag", "-f", "-a", V2, "political-ecology/2022/v1^{commit}", "-m", "x"),
+        lambda repo: git(repo, "tag", "-f", "-a", V2, f"{V1}^{{commit}}", "-m", "x"),
         "tag points at the manifest's commit",
     ),
     "the sources": (_swap_a_source_file, "sources match the tagged tree"),
