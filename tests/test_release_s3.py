@@ -58,7 +58,12 @@ def test_release_to_s3_and_verify(cli, repo: Path, report_dir: Path, s3_archive)
         "sources.tar.gz",
     ]
     assert not (repo / "archive").exists()
-    assert cli("verify", report_dir).code == 0
+    verified = cli("verify", report_dir)
+    assert verified.code == 0, verified.out
+    signed = " ".join(verified.out.split())
+    assert "✓ tag political-ecology/2022/v1 is signed by a releaser (party-secretary" in signed
+    assert "✓ manifest.sig is the releaser's signature of the manifest (party-secretary)" in signed
+    assert "✓ release record in the ledger vouches for this manifest" in signed
 
     # write-once: a second release of new content cannot reuse v1's place, and tampering shows
     s3_archive.fs.pipe_file(
@@ -115,7 +120,7 @@ def test_two_clones_releasing_into_one_bucket_at_once_exactly_one_wins(
     assert "archive entry" in err, err  # being written, exists, or exists without its tag
     s3_archive.fs.invalidate_cache()
     assert s3_archive.versions("political-ecology", 2022) == [1]
-    assert len(s3_archive.files("political-ecology", 2022, 1)) == 5
+    assert len(s3_archive.files("political-ecology", 2022, 1)) == 6  # with manifest.sig
     assert cli("verify", dirs[winners[0]]).code == 0
 
 

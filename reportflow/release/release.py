@@ -16,7 +16,7 @@ import json
 import os
 import platform
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +27,7 @@ from reportflow import __version__
 from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import Refused
-from reportflow.release import anchors, assess
+from reportflow.release import anchors, assess, signing
 from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
 
 FORMATS = ("docx", "pdf", "html")
@@ -216,48 +216,6 @@ def build_manifest(
     }
 
 
-def _link_to_previous(
-    store: ArchiveStore,
-    report: model.Report,
-    version: int,
-    report_dir: Path,
-    known: Mapping[int, assess.Version],
-    records: Mapping[int, Sequence[Any]],
-) -> dict[str, Any] | None:
-    """The hash-chain link to v<version-1>, whose release ``_known`` has found valid;
-    refuses when the chain cannot be continued."""
-    where = (report.report, report.year)
-    if store.occupied(*where, version):
-        claim = "" if store.local else f" (and its claim {store.claim_path(*where, version)})"
-        raise Refused(
-            f"archive entry {store.display(*where, version)} exists "
-            f"but tag {gitio.release_tag_name(*where, version)} does not",
-            hint="if another clone released it, fetch its tags (git fetch --tags); else an "
-            "earlier release was interrupted or the archive was changed by hand: run "
-            f"'reportflow verify --all', then restore the tag or remove the entry{claim}",
-        )
-    later = sorted(n for n in records if n >= version)
-    if later:
-        n = later[0]
-        raise Refused(
-            f"v{n} has a release record ({Path(records[n][0].source).name}) but no tag "
-            f"{gitio.release_tag_name(*where, n)}; nothing was released",
-            file=report_dir,
-            hint="if another clone released it, fetch its tags (git fetch --tags); else v"
-            f"{n} was deleted: run 'reportflow verify {report_dir} --all'",
-        )
-    if version == 1:
-        return None
-    before = known.get(version - 1)
-    if before is None or before.manifest_raw is None:
-        raise Refused(
-            f"v{version - 1} has a tag but no archived manifest, so v{version} cannot "
-            "chain to it; nothing was released",
-            hint=f"run 'reportflow verify {report_dir} --all' and restore the archive",
-        )
-    return {"version": version - 1, "manifest_sha256": sha256_bytes(before.manifest_raw)}
-
-
 def _render(report: model.Report, staged: Path, commit: str, version: int) -> None:
     from reportflow import render  # imported by release() already, before the threads split
 
@@ -299,13 +257,13 @@ def release(
     with release_lock(repo, *where):
         store = _store(repo, report)
         tags = gitio.release_tags(repo, *where)
-        known, records = _known(repo, report_dir, store, report, tags)
+        known, records = signing.tagged_versions(repo, report_dir, store, report, tags)
         fingerprint = _fingerprint(snap)
         for _number, v in sorted(known.items()):
             if v.tag is not None and _same_text(v, commit, fingerprint):
                 return _already(repo, report_dir, store, v, key, step)
         # The next number after the tags; an archive entry already there (a release whose
-        # tag is missing) is refused by _link_to_previous rather than skipped over.
+        # tag is missing) is refused by link_to_previous rather than skipped over.
         version = max([0, *tags]) + 1
         name = gitio.release_tag_name(*where, version)
         with tempfile.TemporaryDirectory(prefix="reportflow-release-") as tmp:
@@ -322,9 +280,11 @@ def release(
             # visible before publish; it is reported once the render has stopped.
             with ThreadPoolExecutor(max_workers=1) as pool:
                 rendering = pool.submit(_render, report, staged, commit, version)
-                previous = _link_to_previous(store, report, version, report_dir, known, records)
+                previous = signing.link_to_previous(
+                    store, report, version, report_dir, known, records
+                )
                 result, verdict, in_force = _check(report_dir, snap)
-                person, signing = _releaser(in_force, key)
+                person, key_used = signing.releaser(in_force, key)
                 used = tools()
                 rendering.result()
             step("sources")
@@ -339,30 +299,32 @@ def release(
                 validation=result.summary(),
                 tools=used,
                 previous=previous,
-                released_by={"person": person, "key": signing.public},
+                released_by={"person": person, "key": key_used.public},
                 roster=in_force.digest,
                 fingerprint=fingerprint,
             )
             data = manifest_bytes(manifest)
             (staged / MANIFEST).write_bytes(data)
-            (staged / MANIFEST_SIG).write_text(anchors.sign_manifest(data, signing))
+            (staged / MANIFEST_SIG).write_text(anchors.sign_manifest(data, key_used))
             digest = sha256_bytes(data)
             step("publish")
             entry = store.publish(staged, *where, version)
         tagged = False
         try:
             step("tag")
-            _tag(
+            signing.create_tag(
                 repo,
                 name,
                 commit,
                 tag_message(manifest, digest, entry),
-                signing,
-                _identity(report, person),
+                key_used,
+                signing.identity(report, person),
             )
             tagged = True
             step("record")
-            _commit_record(repo, report_dir, report, commit, version, digest, person, signing)
+            signing.commit_record(
+                repo, report_dir, report, commit, version, digest, person, key_used
+            )
         except BaseException:
             # all or nothing: the entry and the tag go again, so a rerun starts clean
             if tagged:
@@ -392,95 +354,6 @@ def _same_text(v: assess.Version, commit: str, fingerprint: str) -> bool:
     return v.manifest is not None and v.manifest.get("fingerprint") == fingerprint
 
 
-def _known(
-    repo: Any, report_dir: Path, store: ArchiveStore, report: model.Report, tags: dict[int, Any]
-) -> tuple[dict[int, assess.Version], dict[int, list[Any]]]:
-    """Every tagged version, read and judged: the release refuses while any of them is not a
-    valid release (it would number and chain after it), naming it."""
-    from reportflow.signoff import approval
-
-    head = approval.load_context(report_dir, "HEAD")
-    records = anchors.versions_of(head.records)
-    known = assess.read_versions(
-        repo, store, report.report, report.year, tags, sorted(tags), records
-    )
-    commits = [v.tag.commit for v in known.values() if v.tag is not None]
-    rosters = assess.decisions(report_dir, commits)
-    for number, v in sorted(known.items()):
-        assert v.tag is not None
-        problem = assess.release_problem(v, rosters[v.tag.commit][0])
-        if problem is not None:
-            raise Refused(
-                f"tag {v.name} is not a valid release: {problem}; nothing was released",
-                file=report_dir,
-                hint=f"if v{number} is genuine, a releaser signs its tag again (git tag -s -f "
-                f"{v.name} {v.tag.commit[:10]} with gpg.format=ssh and the same message); "
-                f"otherwise delete the tag (git tag -d {v.name}); then run "
-                f"'reportflow verify {report_dir} --all'",
-            )
-    return known, records
-
-
-def _releaser(roster: Any, key: Path | None) -> tuple[str, Any]:
-    found = anchors.find_releaser(roster, key)
-    if isinstance(found, str):
-        raise Refused(found + "; nothing was released", hint="see policy.release in report.yaml")
-    return found
-
-
-def _identity(report: model.Report, person: str) -> str:
-    """``Name <email>`` of a person of the report, for the tag and the record commit: the
-    releaser's, whoever's git identity the clone has."""
-    member = report.people.get(person)
-    email = (member.email if member else None) or f"{person}@reportflow.invalid"
-    return f"{member.name if member else person} <{email}>"
-
-
-def _tag(repo: Any, name: str, commit: str, message: str, signing: Any, who: str) -> None:
-    import time
-
-    tagger = f"{who} {int(time.time())} {time.strftime('%z')}"
-    obj = anchors.tag_object(commit, name, tagger, message)
-    gitio.create_tag_object(repo, name, anchors.sign_tag(obj, signing))
-
-
-def _commit_record(
-    repo: Any,
-    report_dir: Path,
-    report: model.Report,
-    commit: str,
-    version: int,
-    digest: str,
-    person: str,
-    signing: Any,
-) -> Path:
-    """The signed release record, committed (its file only) in the ledger, authored by the
-    releaser: append-only, so the version stays visible if its tag and entry go."""
-    from reportflow.signoff import ledger
-
-    tag = gitio.release_tag_name(report.report, report.year, version)
-    rec = ledger.SignoffRecord(
-        report.report, report.year, "release", f"sha256:{digest}", commit, person, "approve",
-        ledger.now_utc(), comment=f"released {tag}", version=version,
-    )  # fmt: skip
-    rec = ledger.SignoffRecord(
-        **{**rec.to_dict(), "signature": ledger.sign(rec.payload(), signing)}
-    )
-    path = ledger.write_record(report_dir / model.SIGNOFFS_DIR, rec)
-    author = _identity(report, person)
-    try:
-        gitio.commit_path(
-            repo,
-            gitio.relpath(repo, path),
-            f"release: {person} releases v{version} of {report.report}/{report.year}",
-            author,
-        )
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def _already(
     repo: Any,
     report_dir: Path,
@@ -496,7 +369,9 @@ def _already(
     entry = store.display(report.report, report.year, v.number)
     if not v.records:
         roster = assess.decisions(report_dir, [v.tag.commit])[v.tag.commit][0]
-        person, signing = _releaser(roster, key)
+        person, key_used = signing.releaser(roster, key)
         step("record")
-        _commit_record(repo, report_dir, report, v.tag.commit, v.number, v.digest, person, signing)
+        signing.commit_record(
+            repo, report_dir, report, v.tag.commit, v.number, v.digest, person, key_used
+        )
     return Released(v.number, v.name, v.tag.commit, entry, v.digest, already=True)

@@ -1,0 +1,146 @@
+"""The release's signed steps and its refusals about earlier versions: every tagged version
+must be a valid release before a new one is numbered and chained after it; the tag is signed
+by the releaser; the release record is committed in the ledger (see ``anchors``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from reportflow.content import model
+from reportflow.core import gitio
+from reportflow.core.errors import Refused
+from reportflow.release import anchors, assess
+from reportflow.release.archive import ArchiveStore
+
+
+def tagged_versions(
+    repo: Any, report_dir: Path, store: ArchiveStore, report: model.Report, tags: dict[int, Any]
+) -> tuple[dict[int, assess.Version], dict[int, list[Any]]]:
+    """Every tagged version, read and judged: the release refuses while any of them is not a
+    valid release (it would number and chain after it), naming it."""
+    from reportflow.signoff import approval
+
+    head = approval.load_context(report_dir, "HEAD")
+    records = anchors.versions_of(head.records)
+    known = assess.read_versions(
+        repo, store, report.report, report.year, tags, sorted(tags), records
+    )
+    commits = [v.tag.commit for v in known.values() if v.tag is not None]
+    rosters = assess.decisions(report_dir, commits)
+    for number, v in sorted(known.items()):
+        assert v.tag is not None
+        problem = assess.release_problem(v, rosters[v.tag.commit][0])
+        if problem is not None:
+            raise Refused(
+                f"tag {v.name} is not a valid release: {problem}; nothing was released",
+                file=report_dir,
+                hint=f"if v{number} is genuine, a releaser signs its tag again (git tag -s -f "
+                f"{v.name} {v.tag.commit[:10]} with gpg.format=ssh and the same message); "
+                f"otherwise delete the tag (git tag -d {v.name}); then run "
+                f"'reportflow verify {report_dir} --all'",
+            )
+    return known, records
+
+
+def releaser(roster: Any, key: Path | None) -> tuple[str, Any]:
+    found = anchors.find_releaser(roster, key)
+    if isinstance(found, str):
+        raise Refused(found + "; nothing was released", hint="see policy.release in report.yaml")
+    return found
+
+
+def identity(report: model.Report, person: str) -> str:
+    """``Name <email>`` of a person of the report, for the tag and the record commit: the
+    releaser's, whoever's git identity the clone has."""
+    member = report.people.get(person)
+    email = (member.email if member else None) or f"{person}@reportflow.invalid"
+    return f"{member.name if member else person} <{email}>"
+
+
+def create_tag(repo: Any, name: str, commit: str, message: str, signing: Any, who: str) -> None:
+    import time
+
+    tagger = f"{who} {int(time.time())} {time.strftime('%z')}"
+    obj = anchors.tag_object(commit, name, tagger, message)
+    gitio.create_tag_object(repo, name, anchors.sign_tag(obj, signing))
+
+
+def commit_record(
+    repo: Any,
+    report_dir: Path,
+    report: model.Report,
+    commit: str,
+    version: int,
+    digest: str,
+    person: str,
+    signing: Any,
+) -> Path:
+    """The signed release record, committed (its file only) in the ledger, authored by the
+    releaser: append-only, so the version stays visible if its tag and entry go."""
+    from reportflow.signoff import ledger
+
+    tag = gitio.release_tag_name(report.report, report.year, version)
+    rec = ledger.SignoffRecord(
+        report.report, report.year, "release", f"sha256:{digest}", commit, person, "approve",
+        ledger.now_utc(), comment=f"released {tag}", version=version,
+    )  # fmt: skip
+    rec = ledger.SignoffRecord(
+        **{**rec.to_dict(), "signature": ledger.sign(rec.payload(), signing)}
+    )
+    path = ledger.write_record(report_dir / model.SIGNOFFS_DIR, rec)
+    author = identity(report, person)
+    try:
+        gitio.commit_path(
+            repo,
+            gitio.relpath(repo, path),
+            f"release: {person} releases v{version} of {report.report}/{report.year}",
+            author,
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def link_to_previous(
+    store: ArchiveStore,
+    report: model.Report,
+    version: int,
+    report_dir: Path,
+    known: Mapping[int, assess.Version],
+    records: Mapping[int, Sequence[Any]],
+) -> dict[str, Any] | None:
+    """The hash-chain link to v<version-1>, whose release ``_known`` has found valid;
+    refuses when the chain cannot be continued."""
+    where = (report.report, report.year)
+    if store.occupied(*where, version):
+        claim = "" if store.local else f" (and its claim {store.claim_path(*where, version)})"
+        raise Refused(
+            f"archive entry {store.display(*where, version)} exists "
+            f"but tag {gitio.release_tag_name(*where, version)} does not",
+            hint="if another clone released it, fetch its tags (git fetch --tags); else an "
+            "earlier release was interrupted or the archive was changed by hand: run "
+            f"'reportflow verify --all', then restore the tag or remove the entry{claim}",
+        )
+    later = sorted(n for n in records if n >= version)
+    if later:
+        n = later[0]
+        raise Refused(
+            f"v{n} has a release record ({Path(records[n][0].source).name}) but no tag "
+            f"{gitio.release_tag_name(*where, n)}; nothing was released",
+            file=report_dir,
+            hint="if another clone released it, fetch its tags (git fetch --tags); else v"
+            f"{n} was deleted: run 'reportflow verify {report_dir} --all'",
+        )
+    if version == 1:
+        return None
+    before = known.get(version - 1)
+    if before is None or before.manifest_raw is None:
+        raise Refused(
+            f"v{version - 1} has a tag but no archived manifest, so v{version} cannot "
+            "chain to it; nothing was released",
+            hint=f"run 'reportflow verify {report_dir} --all' and restore the archive",
+        )
+    return {"version": version - 1, "manifest_sha256": anchors.sha256_hex(before.manifest_raw)}
