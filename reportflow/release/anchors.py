@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reportflow.core.i18n import _
 from reportflow.signoff import keys
 from reportflow.signoff.roster import Roster, Who
 
@@ -90,9 +91,9 @@ def signed_by(
 ) -> Signer | str:
     """The releaser whose key made ``signature`` over ``payload``, or why there is none."""
     if signature is None:
-        return "no SSH signature"
+        return _("no SSH signature")
     if roster is None:
-        return "no roster in force at the released commit"
+        return _("no roster in force at the released commit")
     allowed = releaser_keys(roster)
     for person, listed in allowed.items():
         for key in listed:
@@ -102,11 +103,10 @@ def signed_by(
         if person not in allowed and any(
             _verifies(payload, signature, k, namespace) for k in member.keys
         ):
-            return (
-                f"signed by {person}, who may not release (policy.release asks for "
-                f"{releasers(roster).describe()})"
-            )
-    return (
+            return _(
+                "signed by {person}, who may not release (policy.release asks for {who})"
+            ).format(person=person, who=releasers(roster).describe())
+    return _(
         "no releaser's key verifies it: signed by a key not listed for any releaser "
         "(policy.release), or changed after signing"
     )
@@ -146,21 +146,22 @@ def find_releaser(roster: Roster, key_path: Path | None) -> tuple[str, keys.Sign
             found = keys.from_agent(listed)
             if found is not None:
                 return person, found
-        return (
-            f"releasing needs the SSH key of a releaser ({who}, policy.release): give it with "
+        return _(
+            "releasing needs the SSH key of a releaser ({who}, policy.release): give it with "
             "--key, or load it into ssh-agent"
-        )
+        ).format(who=who)
     signing = keys.resolve(key_path)
     for person, listed in allowed.items():
         if signing.public in {keys.key_core(k) for k in listed}:
             return person, signing
     for person, member in roster.people.items():
         if signing.public in {keys.key_core(k) for k in member.keys}:
-            return (
-                f"the key {key_path} is {person}'s, who may not release: policy.release "
-                f"asks for {who}"
-            )
-    return f"the key {key_path} is not listed for any releaser ({who}, policy.release)"
+            return _(
+                "the key {key} is {person}'s, who may not release: policy.release asks for {who}"
+            ).format(key=key_path, person=person, who=who)
+    return _("the key {key} is not listed for any releaser ({who}, policy.release)").format(
+        key=key_path, who=who
+    )
 
 
 def sha256_hex(data: bytes) -> str:

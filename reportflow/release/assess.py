@@ -17,6 +17,7 @@ from typing import Any
 from reportflow.content import schema
 from reportflow.core import gitio
 from reportflow.core.errors import ContentError, SchemaError
+from reportflow.core.i18n import _
 from reportflow.release import anchors
 from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
 from reportflow.signoff import ledger
@@ -108,9 +109,9 @@ def read_versions(
 
 def tag_signer(v: Version, roster: Roster | None) -> anchors.Signer | str:
     if v.tag is None:
-        return f"no tag {v.name}"
+        return _("no tag {tag}").format(tag=v.name)
     if v.tag_raw is None:
-        return f"{v.name} is a lightweight tag"
+        return _("{tag} is a lightweight tag").format(tag=v.name)
     payload, signature = anchors.split_tag(v.tag_raw)
     return anchors.signed_by(payload, signature, roster, anchors.TAG_NAMESPACE)
 
@@ -119,19 +120,21 @@ def manifest_signer(v: Version, roster: Roster | None) -> anchors.Signer | str:
     if v.manifest_raw is None:
         return f"no {MANIFEST}"
     if v.manifest_sig is None:
-        return f"no {MANIFEST_SIG} in the archive entry"
+        return _("no {file} in the archive entry").format(file=MANIFEST_SIG)
     signer = anchors.signed_by(v.manifest_raw, v.manifest_sig, roster, anchors.MANIFEST_NAMESPACE)
     if isinstance(signer, anchors.Signer) and v.manifest is not None:
         named = anchors.released_by_key(v.manifest)
         if named != signer.key:
-            return f"signed by {signer.person}, but the manifest names another key as released_by"
+            return _(
+                "signed by {person}, but the manifest names another key as released_by"
+            ).format(person=signer.person)
     return signer
 
 
 def record_problem(v: Version, roster: Roster | None) -> str | None:
     """Why the version's release record does not vouch for its archived manifest, if not."""
     if not v.records:
-        return "the ledger has no release record of it"
+        return _("the ledger has no release record of it")
     allowed = anchors.releaser_keys(roster) if roster is not None else {}
     good = [
         r
@@ -140,15 +143,20 @@ def record_problem(v: Version, roster: Roster | None) -> str | None:
     ]
     if not good:
         rec = v.records[0]
-        return f"release record {rec.source} is not signed by a releaser (policy.release)"
+        return _("release record {file} is not signed by a releaser (policy.release)").format(
+            file=rec.source
+        )
     if v.digest is not None and all(
         anchors.digest_of_record(r.fingerprint) != v.digest for r in good
     ):
         rec = good[0]
-        return (
-            f"release record {Path(rec.source).name} names manifest sha256 "
-            f"{anchors.digest_of_record(rec.fingerprint)[:12]}…, the archive has "
-            f"{v.digest[:12]}… (replaced)"
+        return _(
+            "release record {file} names manifest sha256 {named}…, the archive has {found}… "
+            "(replaced)"
+        ).format(
+            file=Path(rec.source).name,
+            named=anchors.digest_of_record(rec.fingerprint)[:12],
+            found=v.digest[:12],
         )
     return None
 
@@ -163,23 +171,24 @@ def release_problem(v: Version, roster: Roster | None) -> str | None:
     if isinstance(signer, str):
         return signer
     if v.manifest_raw is None:
-        return f"v{v.number} has a tag but no archived manifest"
+        return _("v{n} has a tag but no archived manifest").format(n=v.number)
     if v.manifest is None:
-        return f"its archived manifest is not well-formed ({v.manifest_problem})"
+        return _("its archived manifest is not well-formed ({problem})").format(
+            problem=v.manifest_problem
+        )
     from reportflow.release.release import digest_in_message
 
     named = digest_in_message(v.tag.message) if v.tag is not None else None
     if named != v.digest:
-        return (
-            f"its message names manifest sha256 {str(named)[:12]}…, the archive has "
-            f"{str(v.digest)[:12]}…"
+        return _("its message names manifest sha256 {named}…, the archive has {found}…").format(
+            named=str(named)[:12], found=str(v.digest)[:12]
         )
     if v.format == FORMAT_2:
         by = manifest_signer(v, roster)
         if isinstance(by, str):
             return f"{MANIFEST_SIG}: {by}"
         if by.key != signer.key:
-            return f"{MANIFEST_SIG} and the tag are signed by different keys"
+            return _("{file} and the tag are signed by different keys").format(file=MANIFEST_SIG)
     return None
 
 

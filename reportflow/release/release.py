@@ -27,6 +27,7 @@ from reportflow import __version__
 from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import Refused
+from reportflow.core.i18n import _
 from reportflow.release import anchors, assess, signing
 from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
 
@@ -246,10 +247,12 @@ def release(
         )
     if not gitio.is_ancestor(repo, commit, "HEAD"):
         raise Refused(
-            f"{commit[:10]} is not in the history of HEAD, where the release record is "
-            "committed; nothing was released",
+            _(
+                "{commit} is not in the history of HEAD, where the release record is "
+                "committed; nothing was released"
+            ).format(commit=commit[:10]),
             file=report_dir,
-            hint="check out the branch that holds it, then release",
+            hint=_("check out the branch that holds it, then release"),
         )
     snap = model.snapshot(repo, commit, folder, report_dir)
     report = snap.report

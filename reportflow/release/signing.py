@@ -11,6 +11,7 @@ from typing import Any
 from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import Refused
+from reportflow.core.i18n import _
 from reportflow.release import anchors, assess
 from reportflow.release.archive import ArchiveStore
 
@@ -34,12 +35,15 @@ def tagged_versions(
         problem = assess.release_problem(v, rosters[v.tag.commit][0])
         if problem is not None:
             raise Refused(
-                f"tag {v.name} is not a valid release: {problem}; nothing was released",
+                _("tag {tag} is not a valid release: {problem}; nothing was released").format(
+                    tag=v.name, problem=problem
+                ),
                 file=report_dir,
-                hint=f"if v{number} is genuine, a releaser signs its tag again (git tag -s -f "
-                f"{v.name} {v.tag.commit[:10]} with gpg.format=ssh and the same message); "
-                f"otherwise delete the tag (git tag -d {v.name}); then run "
-                f"'reportflow verify {report_dir} --all'",
+                hint=_(
+                    "if v{n} is genuine, a releaser signs its tag again (git tag -s -f {tag} "
+                    "{commit} with gpg.format=ssh and the same message); otherwise delete the "
+                    "tag (git tag -d {tag}); then run 'reportflow verify {folder} --all'"
+                ).format(n=number, tag=v.name, commit=v.tag.commit[:10], folder=report_dir),
             )
     return known, records
 
@@ -47,7 +51,10 @@ def tagged_versions(
 def releaser(roster: Any, key: Path | None) -> tuple[str, Any]:
     found = anchors.find_releaser(roster, key)
     if isinstance(found, str):
-        raise Refused(found + "; nothing was released", hint="see policy.release in report.yaml")
+        raise Refused(
+            _("{reason}; nothing was released").format(reason=found),
+            hint=_("see policy.release in report.yaml"),
+        )
     return found
 
 
@@ -128,11 +135,14 @@ def link_to_previous(
     if later:
         n = later[0]
         raise Refused(
-            f"v{n} has a release record ({Path(records[n][0].source).name}) but no tag "
-            f"{gitio.release_tag_name(*where, n)}; nothing was released",
+            _("v{n} has a release record ({file}) but no tag {tag}; nothing was released").format(
+                n=n, file=Path(records[n][0].source).name, tag=gitio.release_tag_name(*where, n)
+            ),
             file=report_dir,
-            hint="if another clone released it, fetch its tags (git fetch --tags); else v"
-            f"{n} was deleted: run 'reportflow verify {report_dir} --all'",
+            hint=_(
+                "if another clone released it, fetch its tags (git fetch --tags); else v{n} "
+                "was deleted: run 'reportflow verify {folder} --all'"
+            ).format(n=n, folder=report_dir),
         )
     if version == 1:
         return None

@@ -21,6 +21,7 @@ from typing import Any
 from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import ContentError, InputError, ReportflowError
+from reportflow.core.i18n import _
 from reportflow.release import anchors, assess
 from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
 from reportflow.release.release import (
@@ -130,11 +131,13 @@ class Verifier:
         newest = version == max(self.versions)
         if v.manifest_raw is None:
             if v.tag is None and v.records:
-                what = "newest version deleted" if newest else "version deleted"
+                what = _("newest version deleted") if newest else _("version deleted")
                 yield result(
-                    "release record in history but no tag and no archive entry",
+                    _("release record in history but no tag and no archive entry"),
                     False,
-                    f"{what}: {Path(v.records[0].source).name} records v{version}",
+                    _("{what}: {file} records v{n}").format(
+                        what=what, file=Path(v.records[0].source).name, n=version
+                    ),
                 )
                 return
             yield result("archive entry has a manifest", False, f"no {MANIFEST} in {entry}")
@@ -161,7 +164,7 @@ class Verifier:
         signer = assess.tag_signer(v, tag_roster)
         yield Check(
             v.number,
-            f"tag {v.name} is signed by a releaser",
+            _("tag {tag} is signed by a releaser").format(tag=v.name),
             isinstance(signer, anchors.Signer),
             f"{signer.person} {signer.key[:24]}…" if isinstance(signer, anchors.Signer) else signer,
         )
@@ -171,9 +174,11 @@ class Verifier:
             ]
             yield Check(
                 v.number,
-                "manifest format 1 (released before signed manifests)",
+                _("manifest format 1 (released before signed manifests)"),
                 not after,
-                f"v{after[0]} is format 2: a later version cannot be format 1" if after else "",
+                _("v{n} is format 2: a later version cannot be format 1").format(n=after[0])
+                if after
+                else "",
             )
             return
         by = assess.manifest_signer(
@@ -181,7 +186,7 @@ class Verifier:
         )
         yield Check(
             v.number,
-            f"{MANIFEST_SIG} is the releaser's signature of the manifest",
+            _("{file} is the releaser's signature of the manifest").format(file=MANIFEST_SIG),
             isinstance(by, anchors.Signer),
             by.person if isinstance(by, anchors.Signer) else by,
         )
@@ -193,7 +198,7 @@ class Verifier:
         detail = Path(v.records[0].source).name if v.records and problem is None else problem or ""
         yield Check(
             v.number,
-            "release record in the ledger vouches for this manifest",
+            _("release record in the ledger vouches for this manifest"),
             problem is None,
             detail,
         )
@@ -286,14 +291,20 @@ class Verifier:
                     version,
                     "sign-off record",
                     False,
-                    f"record {i} ({rec.scope} by {rec.reviewer}) is not one the ledger at "
-                    f"{manifest['commit'][:10]} counts (edited, or not in the ledger)",
+                    _(
+                        "record {i} ({scope} by {person}) is not one the ledger at {commit} "
+                        "counts (edited, or not in the ledger)"
+                    ).format(
+                        i=i, scope=rec.scope, person=rec.reviewer, commit=manifest["commit"][:10]
+                    ),
                 )
         left = counted - listed
         if left:
             yield Check(
                 version, "sign-off record", False,
-                f"{len(left)} record(s) the ledger counts are missing from the manifest",
+                _("{n} record(s) the ledger counts are missing from the manifest").format(
+                    n=len(left)
+                ),
             )  # fmt: skip
         ok = verdict.passed and listed == counted
         detail = ", ".join(manifest["approvers"]) if verdict.passed else "; ".join(verdict.missing)
@@ -306,16 +317,21 @@ def _expect_check(verifier: Verifier, known: list[int], expect: str) -> Check:
     match = re.fullmatch(r"v([1-9][0-9]*):sha256:([0-9a-f]{64})", expect.strip())
     if match is None:
         raise InputError(
-            f"--expect {expect!r} is not v<N>:sha256:<64 hex digits>",
-            hint="e.g. --expect v2:sha256:" + "0" * 64,
+            _("--expect {value!r} is not v<N>:sha256:<64 hex digits>").format(value=expect),
+            hint=_("e.g. --expect v2:sha256:{hex} (from the approval sheet)").format(hex="0" * 64),
         )
     number, digest = int(match[1]), match[2]
     latest = known[-1]
     found = verifier.versions[latest].digest if latest in verifier.versions else None
     ok = latest == number and found == digest
-    detail = f"found v{latest} with manifest {str(found)[:12]}…"
+    detail = _("found v{n} with manifest {digest}…").format(n=latest, digest=str(found)[:12])
     return Check(
-        number, f"expected v{number} with manifest {digest[:12]}… as the latest", ok, detail
+        number,
+        _("expected v{n} with manifest {digest}… as the latest").format(
+            n=number, digest=digest[:12]
+        ),
+        ok,
+        detail,
     )
 
 
@@ -350,9 +366,9 @@ def verify(
         checks.append(
             Check(
                 n,
-                "version is known",
+                _("version is known"),
                 False,
-                "no tag, archive entry or release record of it, but later versions exist",
+                _("no tag, archive entry or release record of it, but later versions exist"),
             )
         )
     # Each version's checks wait mostly on hashing and the archive: side by side.
@@ -365,10 +381,12 @@ def verify(
         checks.append(
             Check(
                 known[-1],
-                "archive location given by the verifier",
+                _("archive location given by the verifier"),
                 True,
-                f"taken from report.yaml archive: ({verifier.store.url}), which any author can "
-                "change; an auditor passes --archive",
+                _(
+                    "taken from report.yaml archive: ({url}), which any author can change; an "
+                    "auditor passes --archive"
+                ).format(url=verifier.store.url),
             )
         )
     return sorted(checks, key=lambda c: c.version)
