@@ -468,3 +468,36 @@ def test_verify_reads_the_archive_it_is_told(cli, tmp_path: Path, released_twice
     assert lost.code == 1 and "no manifest.json" in lost.out
     found = cli("verify", report_dir, "--all", "--archive", office)
     assert found.code == 0, found.out
+
+
+def test_rebuild_reproduces_an_honest_release(cli, tmp_path: Path, released_twice: Path):
+    repo, report_dir = _copy(released_twice, tmp_path)
+    result = cli("verify", report_dir, "--version", "2", "--rebuild")
+    assert result.code == 0, result.out
+    out = " ".join(result.out.split())
+    assert "✓ report.pdf is byte-identical to the rebuilt file" in out
+    assert "formats compared by the rebuild (pdf; not compared: docx, html" in out
+
+
+def test_rebuild_catches_a_pdf_doctored_at_release_time(
+    cli, repo: Path, report_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An insider releaser (a changed reportflow on their PC) doctors the PDF before it is
+    hashed and signed: every signature holds, only a rebuild from the sources shows it."""
+    ready_to_release(cli, repo, report_dir)
+    honest = release.build_manifest
+
+    def doctored(report, **kwargs):
+        pdf = kwargs["staged"] / "report.pdf"
+        data = pdf.read_bytes()
+        pdf.write_bytes(data[:-10] + b"X" + data[-9:])
+        return honest(report, **kwargs)
+
+    monkeypatch.setattr(release, "build_manifest", doctored)
+    release.release(report_dir, key=releaser_key())
+    monkeypatch.undo()
+    assert cli("verify", report_dir).code == 0
+    result = cli("verify", report_dir, "--rebuild")
+    assert result.code == 1, result.out
+    failures = " ".join(result.out.rsplit("failed:", 1)[1].split())
+    assert "v1: report.pdf is byte-identical to the rebuilt file: report.pdf differs" in failures

@@ -365,10 +365,19 @@ def verify_cmd(
             )
         ),
     ] = None,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help=_("render the archived sources again and compare the files byte for byte"),
+        ),
+    ] = False,
 ) -> None:
     from reportflow.commands import verify
 
-    raise typer.Exit(verify.run(path, version, all_versions, archive=archive, expect=expect))
+    raise typer.Exit(
+        verify.run(path, version, all_versions, archive=archive, expect=expect, rebuild=rebuild)
+    )
 
 
 @app.command(

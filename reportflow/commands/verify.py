@@ -18,8 +18,11 @@ def run(
     *,
     archive: str | None = None,
     expect: str | None = None,
+    rebuild: bool = False,
 ) -> int:
-    checks = verify.verify(path, version, all_versions, archive=archive, expect=expect)
+    checks = verify.verify(
+        path, version, all_versions, archive=archive, expect=expect, rebuild=rebuild
+    )
     console = Console(highlight=False)
     current = None
     for check in checks:

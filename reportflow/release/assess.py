@@ -16,7 +16,7 @@ from typing import Any
 
 from reportflow.content import schema
 from reportflow.core import gitio
-from reportflow.core.errors import ContentError, SchemaError
+from reportflow.core.errors import ContentError, ReportflowError, SchemaError
 from reportflow.core.i18n import _
 from reportflow.release import anchors
 from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
@@ -195,17 +195,32 @@ def release_problem(v: Version, roster: Roster | None) -> str | None:
 Decision = tuple[Roster | None, Any]  # (roster in force, approval.Approval)
 
 
-def decisions(report_dir: Path, commits: Sequence[str]) -> dict[str, Decision]:
-    """The gate's decision at each commit, from the ledger there: the roster in force (whose
-    releasers sign) and the approval (whose counted records a manifest must hold)."""
+def decision(
+    report_dir: Path, commit: str, records: Sequence[Mapping[str, Any]] | None = None
+) -> Decision:
+    """The gate's decision at ``commit``: the roster in force there (whose releasers sign)
+    and the approval. ``records``: a manifest's sign-off records, judged instead of the
+    ledger's (each must still be a record of the ledger there, anchored, or it does not
+    count), which is what a release copied; far cheaper than the whole ledger's decision
+    when ``verify --all`` takes one per version."""
     from reportflow.signoff import approval
 
-    def one(commit: str) -> Decision:
+    parsed: list[SignoffRecord] = []
+    problems: list[str] = []
+    for i, data in enumerate(records or (), 1):
         try:
-            ctx = approval.load_context(report_dir, commit)
-        except (ContentError, gitio.GitError):
-            return None, None
-        verdict, result = approval.decide(ctx)
-        return result.roster.roster, verdict
+            parsed.append(ledger.parse_record(data, f"record {i}"))
+        except ReportflowError as exc:
+            problems.append(f"{exc} (ignored)")
+    try:
+        ctx = approval.load_context(report_dir, commit, parsed if records is not None else None)
+    except (ContentError, gitio.GitError):
+        return None, None
+    ctx.problems[:0] = problems
+    verdict, result = approval.decide(ctx)
+    return result.roster.roster, verdict
 
-    return {c: one(c) for c in dict.fromkeys(commits)}
+
+def decisions(report_dir: Path, commits: Sequence[str]) -> dict[str, Decision]:
+    """``decision`` from the ledger at each commit."""
+    return {c: decision(report_dir, c) for c in dict.fromkeys(commits)}

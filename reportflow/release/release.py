@@ -151,9 +151,9 @@ def _lock_holder(path: Path) -> int | None:
         return None
 
 
-def _check(report_dir: Path, snap: model.Snapshot) -> tuple[Any, Any, Any]:
-    """Validation and the gate at the commit; also the roster in force there, whose
-    releasers sign this release."""
+def _check(report_dir: Path, snap: model.Snapshot, ctx: Any) -> tuple[Any, Any, Any]:
+    """Validation and the gate at the commit (``ctx``: its context); also the roster in force
+    there, whose releasers sign this release."""
     from reportflow import validate
     from reportflow.signoff import approval
 
@@ -165,7 +165,7 @@ def _check(report_dir: Path, snap: model.Snapshot) -> tuple[Any, Any, Any]:
             file=report_dir,
             hint=f"run 'reportflow validate {report_dir}' and fix them",
         )
-    verdict, gate_result = approval.decide(approval.load_context(report_dir, at=snap))
+    verdict, gate_result = approval.decide(ctx)
     if not verdict.passed:
         missing = "; ".join(verdict.missing) or verdict.report_status
         raise Refused(
@@ -260,10 +260,11 @@ def release(
     with release_lock(repo, *where):
         store = _store(repo, report)
         tags = gitio.release_tags(repo, *where)
-        known, records = signing.tagged_versions(repo, report_dir, store, report, tags)
+        known = signing.read_tagged(repo, store, report, tags)
         fingerprint = _fingerprint(snap)
-        for _number, v in sorted(known.items()):
+        for number, v in sorted(known.items()):
             if v.tag is not None and _same_text(v, commit, fingerprint):
+                signing.refuse_invalid(report_dir, {number: v})
                 return _already(repo, report_dir, store, v, key, step)
         # The next number after the tags; an archive entry already there (a release whose
         # tag is missing) is refused by link_to_previous rather than skipped over.
@@ -283,10 +284,15 @@ def release(
             # visible before publish; it is reported once the render has stopped.
             with ThreadPoolExecutor(max_workers=1) as pool:
                 rendering = pool.submit(_render, report, staged, commit, version)
+                from reportflow.signoff import approval
+
+                ctx = approval.load_context(report_dir, at=snap)
+                records = signing.release_records(report_dir, ctx, gitio.resolve(repo, "HEAD"))
+                signing.refuse_invalid(report_dir, known)  # before the gate: names the tag
                 previous = signing.link_to_previous(
                     store, report, version, report_dir, known, records
                 )
-                result, verdict, in_force = _check(report_dir, snap)
+                result, verdict, in_force = _check(report_dir, snap, ctx)
                 person, key_used = signing.releaser(in_force, key)
                 used = tools()
                 rendering.result()
@@ -370,7 +376,10 @@ def _already(
     assert v.tag is not None and v.manifest is not None and v.digest is not None
     report = model.snapshot(repo, v.tag.commit, gitio.relpath(repo, report_dir), report_dir).report
     entry = store.display(report.report, report.year, v.number)
-    if not v.records:
+    from reportflow.signoff import approval
+
+    head = approval.load_context(report_dir, "HEAD")
+    if v.number not in anchors.versions_of(head.records):
         roster = assess.decisions(report_dir, [v.tag.commit])[v.tag.commit][0]
         person, key_used = signing.releaser(roster, key)
         step("record")

@@ -16,23 +16,20 @@ from reportflow.release import anchors, assess
 from reportflow.release.archive import ArchiveStore
 
 
-def tagged_versions(
-    repo: Any, report_dir: Path, store: ArchiveStore, report: model.Report, tags: dict[int, Any]
-) -> tuple[dict[int, assess.Version], dict[int, list[Any]]]:
-    """Every tagged version, read and judged: the release refuses while any of them is not a
-    valid release (it would number and chain after it), naming it."""
-    from reportflow.signoff import approval
+def read_tagged(
+    repo: Any, store: ArchiveStore, report: model.Report, tags: dict[int, Any]
+) -> dict[int, assess.Version]:
+    """Every tagged version as its tag and archive entry show it (read, not judged yet)."""
+    return assess.read_versions(repo, store, report.report, report.year, tags, sorted(tags), {})
 
-    head = approval.load_context(report_dir, "HEAD")
-    records = anchors.versions_of(head.records)
-    known = assess.read_versions(
-        repo, store, report.report, report.year, tags, sorted(tags), records
-    )
-    commits = [v.tag.commit for v in known.values() if v.tag is not None]
-    rosters = assess.decisions(report_dir, commits)
+
+def refuse_invalid(report_dir: Path, known: Mapping[int, assess.Version]) -> None:
+    """The release refuses while any tagged version is not a valid release (it would number
+    and chain after it), naming it."""
     for number, v in sorted(known.items()):
         assert v.tag is not None
-        problem = assess.release_problem(v, rosters[v.tag.commit][0])
+        signed = v.manifest["signoffs"] if v.manifest is not None else None
+        problem = assess.release_problem(v, assess.decision(report_dir, v.tag.commit, signed)[0])
         if problem is not None:
             raise Refused(
                 _("tag {tag} is not a valid release: {problem}; nothing was released").format(
@@ -45,7 +42,16 @@ def tagged_versions(
                     "tag (git tag -d {tag}); then run 'reportflow verify {folder} --all'"
                 ).format(n=number, tag=v.name, commit=v.tag.commit[:10], folder=report_dir),
             )
-    return known, records
+
+
+def release_records(report_dir: Path, ctx: Any, head: str) -> dict[int, list[Any]]:
+    """The release records in the ledger at HEAD (where they are committed), by version:
+    those of ``ctx`` when it is HEAD's, as it usually is."""
+    from reportflow.signoff import approval
+
+    if ctx.commit != head:
+        ctx = approval.load_context(report_dir, head)
+    return anchors.versions_of(ctx.records)
 
 
 def releaser(roster: Any, key: Path | None) -> tuple[str, Any]:
