@@ -5,6 +5,8 @@
    (`ssh-keygen -Y sign` of the manifest, `git tag -s` with gpg.format=ssh, the release
    record's `ssh-keygen -Y sign`) + `git commit` of the release record. Goal: ratio <= 1.2.
 2. `reportflow verify --all` over 50 released versions. Goal: <= 5 s.
+3. `reportflow verify --rebuild` of the sample (re-render the archived sources, compare the
+   PDF byte for byte) against the release in the same round. Goal: ratio <= 2.
 
 Run: .venv/bin/python bench/bench_release.py [--versions 50]
 """
@@ -104,7 +106,7 @@ def approve(report: Path, work: Path, reviewer: str) -> None:
     )
 
 
-def overhead_round(work: Path) -> tuple[dict[str, float], float]:
+def overhead_round(work: Path) -> tuple[dict[str, float], float, float]:
     report = setup(work)
     approve(report, work, "deputy-head-1")
     out = work / "parts"
@@ -141,7 +143,8 @@ def overhead_round(work: Path) -> tuple[dict[str, float], float]:
     sh("git", "tag", "-d", "bench-tag", cwd=work)
     sh("git", "reset", "-q", "--hard", "HEAD~1", cwd=work)
     released = rf("release", str(report), "--key", releaser, cwd=work, person="party-secretary")
-    return parts, released
+    rebuilt = rf("verify", str(report), "--rebuild", cwd=work)
+    return parts, released, rebuilt
 
 
 def overhead(work: Path, rounds: int) -> None:
@@ -157,6 +160,11 @@ def overhead(work: Path, rounds: int) -> None:
     released = statistics.median(r[1] for r in results)
     print(f"  sum of parts      {total:6.2f} s   (median of {rounds} rounds)")
     print(f"  reportflow release {released:5.2f} s   ratio {released / total:.2f} (goal <= 1.2)")
+    rebuilt = statistics.median(r[2] for r in results)
+    print(
+        f"  verify --rebuild  {rebuilt:6.2f} s   ratio to the release {rebuilt / released:.2f}"
+        " (goal <= 2)"
+    )
 
 
 def many_versions(work: Path, count: int) -> None:

@@ -471,7 +471,7 @@ def test_verify_reads_the_archive_it_is_told(cli, tmp_path: Path, released_twice
 
 
 def test_rebuild_reproduces_an_honest_release(cli, tmp_path: Path, released_twice: Path):
-    repo, report_dir = _copy(released_twice, tmp_path)
+    _repo, report_dir = _copy(released_twice, tmp_path)
     result = cli("verify", report_dir, "--version", "2", "--rebuild")
     assert result.code == 0, result.out
     out = " ".join(result.out.split())
@@ -501,3 +501,20 @@ def test_rebuild_catches_a_pdf_doctored_at_release_time(
     assert result.code == 1, result.out
     failures = " ".join(result.out.rsplit("failed:", 1)[1].split())
     assert "v1: report.pdf is byte-identical to the rebuilt file: report.pdf differs" in failures
+
+
+def test_release_refuses_while_an_older_tag_is_not_a_valid_release(
+    cli, tmp_path: Path, released_twice: Path
+) -> None:
+    repo, report_dir = _copy(released_twice, tmp_path)
+    _retag_v1_unsigned(repo)
+    section = report_dir / "sections" / "02-problems.md"
+    section.write_text(section.read_text(encoding="utf-8") + "\n补充一句。\n", "utf-8")
+    commit_all(repo, "problems: one more sentence")
+    approve_all(cli, report_dir)
+    result = cli("release", report_dir, "--key", releaser_key())
+    assert result.code == 1, result.out
+    err = " ".join(result.err.split())
+    assert f"tag {V1} is not a valid release: no SSH signature; nothing was released" in err
+    assert "git tag -s -f" in err
+    assert not entry(repo, 3).exists() and "political-ecology/2022/v3" not in git(repo, "tag")

@@ -288,7 +288,8 @@ def release(
 
                 ctx = approval.load_context(report_dir, at=snap)
                 records = signing.release_records(report_dir, ctx, gitio.resolve(repo, "HEAD"))
-                signing.refuse_invalid(report_dir, known)  # before the gate: names the tag
+                current = approval.effective_roster(ctx)[0].roster
+                signing.refuse_invalid(report_dir, known, current)  # before the gate
                 previous = signing.link_to_previous(
                     store, report, version, report_dir, known, records
                 )

@@ -23,13 +23,24 @@ def read_tagged(
     return assess.read_versions(repo, store, report.report, report.year, tags, sorted(tags), {})
 
 
-def refuse_invalid(report_dir: Path, known: Mapping[int, assess.Version]) -> None:
+def refuse_invalid(
+    report_dir: Path, known: Mapping[int, assess.Version], current: Any = None
+) -> None:
     """The release refuses while any tagged version is not a valid release (it would number
-    and chain after it), naming it."""
+    and chain after it), naming it. Each is judged under the roster in force at its tagged
+    commit, which costs one history walk per version; so the newest one (the one numbered
+    and chained after) is always judged that way, and an older one only when it is not a
+    valid release under ``current`` (the roster in force at the commit being released):
+    rosters rarely change, and a tag a releaser of today's roster signed is not one an
+    outsider forged."""
+    newest = max(known, default=0)
     for number, v in sorted(known.items()):
         assert v.tag is not None
-        signed = v.manifest["signoffs"] if v.manifest is not None else None
-        problem = assess.release_problem(v, assess.decision(report_dir, v.tag.commit, signed)[0])
+        problem = assess.release_problem(v, current) if number != newest else "judge"
+        if problem is not None:
+            signed = v.manifest["signoffs"] if v.manifest is not None else None
+            roster = assess.decision(report_dir, v.tag.commit, signed)[0]
+            problem = assess.release_problem(v, roster)
         if problem is not None:
             raise Refused(
                 _("tag {tag} is not a valid release: {problem}; nothing was released").format(
