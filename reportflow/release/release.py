@@ -258,9 +258,10 @@ def release(
     report = snap.report
     where = (report.report, report.year)
     with release_lock(repo, *where):
-        store = _store(repo, report)
         tags = gitio.release_tags(repo, *where)
-        known = signing.read_tagged(repo, store, report, tags)
+        # fsspec's import (~0.5 s) runs while the render does, unless a tag needs the archive
+        store = _store(repo, report) if tags else None
+        known = signing.read_tagged(repo, store, report, tags) if store is not None else {}
         fingerprint = _fingerprint(snap)
         for number, v in sorted(known.items()):
             if v.tag is not None and _same_text(v, commit, fingerprint):
@@ -284,6 +285,7 @@ def release(
             # visible before publish; it is reported once the render has stopped.
             with ThreadPoolExecutor(max_workers=1) as pool:
                 rendering = pool.submit(_render, report, staged, commit, version)
+                store = store if store is not None else _store(repo, report)
                 from reportflow.signoff import approval
 
                 ctx = approval.load_context(report_dir, at=snap)
