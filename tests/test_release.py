@@ -518,3 +518,21 @@ def test_release_refuses_while_an_older_tag_is_not_a_valid_release(
     assert f"tag {V1} is not a valid release: no SSH signature; nothing was released" in err
     assert "git tag -s -f" in err
     assert not entry(repo, 3).exists() and "political-ecology/2022/v3" not in git(repo, "tag")
+
+
+@pytest.mark.parametrize("who", ["no key", "office-director"])
+def test_release_needs_a_releasers_key(cli, repo: Path, report_dir: Path, monkeypatch, who):
+    """A clerk cannot release: without a key (and no agent holding a releaser's) or with a
+    key of someone policy.release does not name, nothing is written."""
+    ready_to_release(cli, repo, report_dir)
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    args = [] if who == "no key" else ["--key", demo_key(who)]
+    result = cli("release", report_dir, *args)
+    assert result.code == 1, result.out
+    err = " ".join(result.err.split())
+    if who == "no key":
+        assert "releasing needs the SSH key of a releaser (role party-secretary" in err
+    else:
+        assert "is office-director's, who may not release: policy.release asks for" in err
+    assert "nothing was released" in err
+    _nothing_released(repo)
