@@ -164,6 +164,14 @@ def find_releaser(roster: Roster, key_path: Path | None) -> tuple[str, keys.Sign
     )
 
 
+def digest_in_message(message: str) -> str | None:
+    """The ``manifest-sha256:`` line of a release tag's message."""
+    for line in message.splitlines():
+        if line.startswith("manifest-sha256: "):
+            return line.removeprefix("manifest-sha256: ").strip()
+    return None
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

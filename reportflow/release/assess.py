@@ -176,9 +176,7 @@ def release_problem(v: Version, roster: Roster | None) -> str | None:
         return _("its archived manifest is not well-formed ({problem})").format(
             problem=v.manifest_problem
         )
-    from reportflow.release.release import digest_in_message
-
-    named = digest_in_message(v.tag.message) if v.tag is not None else None
+    named = anchors.digest_in_message(v.tag.message) if v.tag is not None else None
     if named != v.digest:
         return _("its message names manifest sha256 {named}…, the archive has {found}…").format(
             named=str(named)[:12], found=str(v.digest)[:12]

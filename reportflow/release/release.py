@@ -104,13 +104,6 @@ def tag_message(manifest: Mapping[str, Any], digest: str, entry: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def digest_in_message(message: str) -> str | None:
-    for line in message.splitlines():
-        if line.startswith("manifest-sha256: "):
-            return line.removeprefix("manifest-sha256: ").strip()
-    return None
-
-
 @contextlib.contextmanager
 def release_lock(repo: Any, report: str, year: int) -> Iterator[None]:
     """An exclusive ``flock`` on a file in the git directory, held while the release runs.

@@ -27,7 +27,6 @@ from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
 from reportflow.release.release import (
     SOURCES,
     archive_location,
-    digest_in_message,
     sha256_bytes,
 )
 
@@ -220,7 +219,7 @@ class Verifier:
             tag.commit == manifest["commit"],
             f"tag {tag.commit[:10]}, manifest {manifest['commit'][:10]}",
         )
-        in_tag = digest_in_message(tag.message)
+        in_tag = anchors.digest_in_message(tag.message)
         yield Check(
             version,
             "tag message carries the manifest's SHA-256",
