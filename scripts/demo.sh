@@ -11,6 +11,8 @@ cd "$work"
 git init -q -b main .
 export REPORTFLOW_LOG="$work/reportflow.log" COLUMNS=${COLUMNS:-140}
 export PREFECT_HOME="$work/prefect" PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
+# the embedded server gets 20 s to start by default: not enough on a busy PC
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS=${PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS:-120}
 as() {  # run a command as one of the report's people (git author and committer)
   local who=$1; shift
   local name email
