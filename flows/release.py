@@ -112,8 +112,9 @@ def record_signoff(report_dir: Path, form: SignoffForm) -> str:
 
 
 @task(name="release version", cache_policy=NO_CACHE)
-def release_version(report_dir: Path) -> dict[str, Any]:
-    done = release.release(report_dir)
+def release_version(report_dir: Path, key: str | None = None) -> dict[str, Any]:
+    """``key``: a releaser's SSH key on the worker (None: one that its ssh-agent holds)."""
+    done = release.release(report_dir, key=Path(key) if key else None)
     create_markdown_artifact(
         f"**{done.tag}** at `{done.commit[:10]}`\n\narchive: `{done.entry}`\n\n"
         f"manifest sha256: `{done.manifest_sha256}`",
@@ -178,6 +179,7 @@ def release_flow(
     max_rounds: int = 100,
     deadline: str | None = None,
     timezone: str = "Asia/Shanghai",
+    release_key: str | None = None,
 ) -> Any:
     """Validate -> gate (wait for sign-offs until met or the deadline) -> render, archive, tag
     and push -> notify.
@@ -185,7 +187,8 @@ def release_flow(
     ``report_dir`` (content/<report>/<year>) inside the content repository ``repo``: its git
     URL (any URL git accepts; the worker keeps a clone), or a local work tree.
     ``pause_timeout`` (seconds) caps one wait below the deadline; ``deadline`` overrides
-    report.yaml's (ISO date-time).
+    report.yaml's (ISO date-time). ``release_key``: the releaser's SSH key on the worker (None:
+    one its ssh-agent holds); the tag, the manifest and the release record are signed with it.
     """
     logger = get_run_logger()
     seen: dict[str, int] = {}
@@ -213,7 +216,7 @@ def release_flow(
             verdict = evaluate_gate(path)
             if verdict["passed"]:
                 try:
-                    released = release_version(path)
+                    released = release_version(path, release_key)
                     workspace.publish(co, tags=(released["tag"],))
                 except ReportflowError as exc:
                     tell(

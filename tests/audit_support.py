@@ -95,7 +95,7 @@ def build(root: Path) -> dict[str, str]:
     named["od-preface"] = commit_all(root, "preface: results", "office-director")
     sign(report_dir, "deputy-head-1", "--section", "preface")
     sign(report_dir, "party-secretary", "--report")
-    _ok("release", report_dir)
+    _ok("release", report_dir, "--key", KEYS["party-secretary"][0])  # the releaser signs
     replace(
         report_dir / "report.yaml",
         "name: 副区长\n    roles: [deputy-head]",
@@ -109,5 +109,5 @@ def build(root: Path) -> dict[str, str]:
     named["d2-situation-2"] = commit_all(root, "situation: wording", "deputy-head-2")
     sign(report_dir, "deputy-head-1", "--section", "situation")
     sign(report_dir, "party-secretary", "--report")
-    _ok("release", report_dir)
+    _ok("release", report_dir, "--key", KEYS["party-secretary"][0])  # the releaser signs
     return named

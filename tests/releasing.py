@@ -95,3 +95,8 @@ def tamper_json(path: Path, edit: Callable[[dict], None]) -> None:
     data = json.loads(path.read_bytes())
     edit(data)
     tamper_bytes(path, lambda _old: json.dumps(data, ensure_ascii=False, indent=2).encode())
+
+
+def releaser_key() -> Path:
+    """The key that signs releases: the final approver's (policy.release defaults to them)."""
+    return demo_key("party-secretary")

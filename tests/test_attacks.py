@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import author_env, commit_all, git
-from releasing import SECTIONS, demo_key, entry, fill_figures, ready_to_release
-from signoff_support import section_file
+from releasing import SECTIONS, demo_key, entry, fill_figures, ready_to_release, releaser_key
+from signoff_support import make_keys, section_file
 
 from reportflow.signoff import approval, ledger
 
@@ -73,7 +73,7 @@ def test_attack_9_a_poisoned_verification_cache_changes_nothing(
     gate = cli("gate", report_dir)
     assert gate.code == 1, gate.out
     assert "signature does not verify with the keys listed for deputy-head-1" in gate.out
-    released = cli("release", report_dir)
+    released = cli("release", report_dir, "--key", releaser_key())
     assert released.code == 1 and "not approved" in released.err
     assert git(repo, "tag") == "" and not entry(repo, 1).exists()
 
@@ -223,7 +223,7 @@ def test_attack_6_a_deleted_reject_still_counts(cli, repo: Path, report_dir: Pat
     assert f"{path} was added in commit" in gate.out and "it still counts" in gate.out
     status = json.loads(cli("status", report_dir, "--format", "json").out)
     assert not status["approval"]["passed"]
-    released = cli("release", report_dir)
+    released = cli("release", report_dir, "--key", releaser_key())
     assert released.code == 1 and git(repo, "tag") == ""
 
 
@@ -324,7 +324,7 @@ def test_attack_10_the_final_approver_may_not_approve_their_own_edit(
     """After v1 the party secretary adds a paragraph, deputy head 2 approves the section, and
     the party secretary gives the final approval, by the CLI and then by hand."""
     ready_to_release(cli, repo, report_dir)
-    assert cli("release", report_dir).code == 0
+    assert cli("release", report_dir, "--key", releaser_key()).code == 0
     _append(section_file(report_dir, "problems"), "四是书记加入的一段。")
     edit = commit_all(repo, "problems: the secretary's paragraph", "party-secretary")
     _sign(cli, report_dir, "deputy-head-2", "--section", "problems")
@@ -339,7 +339,7 @@ def test_attack_10_the_final_approver_may_not_approve_their_own_edit(
     assert gate.code == 1, gate.out
     assert "party-secretary's approval does not count" in gate.out
     assert "no eligible reviewer left for the report: party-secretary" in gate.out
-    assert cli("release", report_dir).code == 1
+    assert cli("release", report_dir, "--key", releaser_key()).code == 1
     from reportflow.cycle import todo
 
     _report, items = todo.gather(report_dir)
@@ -367,3 +367,51 @@ def test_a_dead_end_policy_is_named(cli, repo: Path, report_dir: Path) -> None:
     refused = cli("signoff", report_dir, "--section", "problems", "--as", "deputy-head-2",
                   "--key", demo_key("deputy-head-2"))  # fmt: skip
     assert refused.code == 1 and "no eligible reviewer left" in refused.err, refused.err
+
+
+def _forge_v1(repo: Path, report_dir: Path, tag: list[str]) -> None:
+    """The office director gives himself every role, tags the commit as v1 with ``tag`` (the
+    git arguments that make the tag) and writes a near-empty manifest for it (a1.sh)."""
+    fill_figures(report_dir)
+    path = report_dir / "report.yaml"
+    text = path.read_text("utf-8").replace(
+        "roles: [author]", "roles: [author, deputy-head, party-secretary]"
+    )
+    path.write_text(text.replace("separation_of_duties: true", "separation_of_duties: false"))
+    commit_all(repo, "people: update")
+    git(repo, *tag, "political-ecology/2022/v1", "-m", "manifest-sha256: x")
+    forged = entry(repo, 1)
+    forged.mkdir(parents=True)
+    (forged / "manifest.json").write_text("{}\n")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "tidy")  # a child of the tagged commit
+
+
+@pytest.mark.parametrize("signed", ["unsigned", "signed by an unlisted key"])
+def test_attack_1_a_forged_tag_and_manifest_release_nothing(
+    cli, repo: Path, report_dir: Path, tmp_path: Path, signed: str
+) -> None:
+    """a1.sh, the release part: with a forged v1 tag and a near-empty manifest in the
+    archive, ``release`` refuses naming the tag instead of numbering v2 and chaining to it.
+    (The gate part, the roster the forged tag picked, is the trust root's: slice S5.)"""
+    if signed == "unsigned":
+        tag = ["tag", "-a"]
+    else:
+        intruder = make_keys(tmp_path / "keys")["intruder"][0]
+        tag = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={intruder}", "tag", "-s"]
+    _forge_v1(repo, report_dir, tag)
+    key = demo_key("office-director")
+    for sid in SECTIONS:
+        cli("signoff", report_dir, "--section", sid, "--as", "office-director", "--key", key)
+    cli("signoff", report_dir, "--report", "--as", "office-director", "--key", key)
+    tags_before = git(repo, "tag").split()
+    released = cli("release", report_dir, "--key", key)
+    assert released.code == 1, released.out
+    assert "tag political-ecology/2022/v1 is not a valid release" in released.err
+    reason = "no SSH signature" if signed == "unsigned" else "signed by a key not listed"
+    assert reason in released.err, released.err
+    assert "nothing was released" in released.err
+    assert git(repo, "tag").split() == tags_before and not entry(repo, 2).exists()
+    audit = cli("verify", report_dir)
+    assert audit.code == 1
+    failed = [ln for ln in audit.out.splitlines() if "✗" in ln]
+    assert any("manifest is well-formed" in ln for ln in failed), audit.out

@@ -85,14 +85,14 @@ def test_the_timeline_of_the_scripted_history_is_exact(history) -> None:
         ("edit", od, "preface", ("edit", 5, 0)),  # 成效明显。 answers the reject
         ("signoff", d1, "preface", ("section:preface", "approve", "counted", True)),
         ("signoff", ps, None, ("report", "approve", "released", True)),
-        ("release", od, None, ("political-ecology/2022/v1", True)),
+        ("release", ps, None, ("political-ecology/2022/v1", True)),  # the releaser
         ("roster", od, None, ("approved", (ps,))),
         ("signoff", ps, None, ("roster", "approve", "counted", True)),
         ("edit", od, "measures", ("rename", 0, 0)),  # 03-measures.md -> 04-measures.md
         ("edit", d2, "situation", ("edit", 1, 1)),  # 一 -> 两
         ("signoff", d1, "situation", ("section:situation", "approve", "counted", True)),
         ("signoff", ps, None, ("report", "approve", "counted", True)),
-        ("release", od, None, ("political-ecology/2022/v2", True)),
+        ("release", ps, None, ("political-ecology/2022/v2", True)),
     ]
     assert [brief(e) for e in events] == expected
     assert {e["commit"] for e in events[:5]} == {named["import"]}

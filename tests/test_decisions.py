@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import commit_all, git
-from releasing import demo_key, entry, ready_to_release
+from releasing import demo_key, entry, ready_to_release, releaser_key
 from test_gate import PEOPLE, POLICY, full, rec, run
 from validate_util import BODY_LINE, findings_for, where
 
@@ -78,7 +78,7 @@ def test_release_refuses_an_untracked_file_in_the_report_folder(
 ) -> None:
     ready_to_release(cli, repo, report_dir)
     (report_dir / "sections" / "04-extra.md").write_text("---\nid: extra\n---\n", "utf-8")
-    result = cli("release", report_dir)
+    result = cli("release", report_dir, "--key", releaser_key())
     assert result.code == 1
     assert "uncommitted changes" in result.err and "04-extra.md" in result.err
     assert git(repo, "tag") == "" and not entry(repo, 1).exists()
@@ -95,7 +95,7 @@ def test_release_of_an_older_commit_validates_that_commit(
     section.write_text(section.read_text("utf-8") + "\n全年召开会议\\*\\*\\*次。\n", "utf-8")
     commit_all(repo, "problems: a figure still to fill in")
     assert cli("validate", report_dir).code == 1
-    result = cli("release", report_dir, "--commit", approved)
+    result = cli("release", report_dir, "--key", releaser_key(), "--commit", approved)
     assert result.code == 0, result.err
     assert git(repo, "rev-list", "-n1", "political-ecology/2022/v1").strip() == approved
 
@@ -116,7 +116,7 @@ def test_release_refuses_an_unsigned_roster_change(cli, repo: Path, report_dir: 
     assert cli("signoff", report_dir, "--report", "--as", "party-secretary", "--key", key).code == 0
     gate_out = cli("gate", report_dir)
     assert gate_out.code == 1 and "roster" in gate_out.out
-    result = cli("release", report_dir)
+    result = cli("release", report_dir, "--key", releaser_key())
     assert result.code == 1
     assert "not approved" in result.err
     assert git(repo, "tag") == "" and not entry(repo, 1).exists()

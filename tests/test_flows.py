@@ -105,7 +105,11 @@ def test_release_flow_waits_for_signoffs_then_releases(prefect_server, cli, tmp_
     def run() -> None:
         try:
             outcome["result"] = release_flow.with_options(flow_run_name="waits")(
-                str(report_dir), poll_interval=1, pause_timeout=120, deadline=FAR
+                str(report_dir),
+                poll_interval=1,
+                pause_timeout=120,
+                deadline=FAR,
+                release_key=str(demo_key("party-secretary")),
             )
         except BaseException as exc:  # reported by the assertion below
             outcome["error"] = exc
@@ -169,7 +173,11 @@ def test_release_flow_rejects_a_refused_ui_signoff_and_keeps_waiting(
     thread = threading.Thread(
         target=lambda: outcome.update(
             result=release_flow.with_options(flow_run_name="refused")(
-                str(report_dir), poll_interval=1, pause_timeout=120, deadline=FAR
+                str(report_dir),
+                poll_interval=1,
+                pause_timeout=120,
+                deadline=FAR,
+                release_key=str(demo_key("party-secretary")),
             )
         )
     )

@@ -136,7 +136,7 @@ def test_installed_wheel_runs_the_whole_chain_from_a_temp_folder(
     assert drafts.returncode == 0, drafts.stderr
     for name in ("report.docx", "report.pdf", "report.html"):
         assert (tmp_path / "drafts" / name).stat().st_size > 1000
-    released = rf("release", report)
+    released = rf("release", report, "--key", demo_key("party-secretary"), person="party-secretary")
     assert released.returncode == 0, released.stderr
     verified = rf("verify", report)
     assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -113,6 +113,8 @@ class Office:
             # the pinned trust root: this module-scoped office starts before the per-test
             # environment (conftest.isolate) is set, so it is given here
             "REPORTFLOW_TRUST": DEMO_PIN,
+            # releases are signed by a releaser (the party secretary, the final approver)
+            "REPORTFLOW_RELEASE_KEY": str(self.keys["party-secretary"][0]),
             "XDG_CONFIG_HOME": str(root / "config"),
         }
         for var in ("PREFECT_API_AUTH_STRING", "PREFECT_API_KEY", "VIRTUAL_ENV"):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from releasing import ready_to_release
+from releasing import ready_to_release, releaser_key
 
 from reportflow.core.errors import Refused
 from reportflow.release.archive import CLAIM_SUFFIX, ArchiveStore
@@ -45,19 +45,25 @@ def s3_archive(monkeypatch: pytest.MonkeyPatch):
 
 def test_release_to_s3_and_verify(cli, repo: Path, report_dir: Path, s3_archive) -> None:
     ready_to_release(cli, repo, report_dir)
-    result = cli("release", report_dir)
+    result = cli("release", report_dir, "--key", releaser_key())
     assert result.code == 0, result.err
     assert "s3://records/annual-reports/political-ecology/2022/v1" in result.out
     assert s3_archive.versions("political-ecology", 2022) == [1]
     assert s3_archive.files("political-ecology", 2022, 1) == [
         "manifest.json",
+        "manifest.sig",
         "report.docx",
         "report.html",
         "report.pdf",
         "sources.tar.gz",
     ]
     assert not (repo / "archive").exists()
-    assert cli("verify", report_dir).code == 0
+    verified = cli("verify", report_dir)
+    assert verified.code == 0, verified.out
+    signed = " ".join(verified.out.split())
+    assert "✓ tag political-ecology/2022/v1 is signed by a releaser (party-secretary" in signed
+    assert "✓ manifest.sig is the releaser's signature of the manifest (party-secretary)" in signed
+    assert "✓ release record in the ledger vouches for this manifest" in signed
 
     # write-once: a second release of new content cannot reuse v1's place, and tampering shows
     s3_archive.fs.pipe_file(
@@ -78,7 +84,7 @@ def test_a_claimed_entry_stops_a_second_writer_before_it_writes(
     ready_to_release(cli, repo, report_dir)
     claim = s3_archive.entry("political-ecology", 2022, 1) + CLAIM_SUFFIX
     s3_archive.fs.pipe_file(claim, b'{"host": "other-clone"}')
-    result = cli("release", report_dir)
+    result = cli("release", report_dir, "--key", releaser_key())
     assert result.code == 1, result
     assert "another release is writing archive entry" in result.err, result.err
     s3_archive.fs.invalidate_cache()
@@ -98,7 +104,7 @@ def test_two_clones_releasing_into_one_bucket_at_once_exactly_one_wins(
     dirs = [report_dir, other / report_dir.relative_to(repo)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "reportflow", "release", str(d)],
+            [sys.executable, "-m", "reportflow", "release", str(d), "--key", str(releaser_key())],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -114,7 +120,7 @@ def test_two_clones_releasing_into_one_bucket_at_once_exactly_one_wins(
     assert "archive entry" in err, err  # being written, exists, or exists without its tag
     s3_archive.fs.invalidate_cache()
     assert s3_archive.versions("political-ecology", 2022) == [1]
-    assert len(s3_archive.files("political-ecology", 2022, 1)) == 5
+    assert len(s3_archive.files("political-ecology", 2022, 1)) == 6  # with manifest.sig
     assert cli("verify", dirs[winners[0]]).code == 0
 
 

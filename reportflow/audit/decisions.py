@@ -125,6 +125,8 @@ def signoff_events(
     judged = Verdicts.of(ctx, result)
     events = []
     for rec in ctx.records:
+        if rec.scope == "release":
+            continue  # a release record: the release event shows it (releases.py)
         counted, state, why = status(rec, judged, released, problems, eff)
         added = ctx.added_in.get(rec.digest, "")
         data: dict[str, Any] = {

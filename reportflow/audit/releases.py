@@ -37,7 +37,7 @@ def release_events(
     versions whose manifest holds it."""
     from reportflow.release.verify import Verifier
 
-    verifier = Verifier(report_dir, report)
+    verifier = Verifier(report_dir, report=report)
     released: dict[str, list[int]] = {}
     events: list[Event] = []
     for number in verifier.known_versions():

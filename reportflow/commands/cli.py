@@ -371,11 +371,20 @@ def release_cmd(
     path: ReportDir,
     commit: Annotated[str, typer.Option(help=_("the commit to release"))] = "HEAD",
     trust: TrustPin = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            help=_(
+                "a releaser's SSH private key, or its .pub when ssh-agent holds it"
+                " (none: a releaser's key in ssh-agent)"
+            )
+        ),
+    ] = None,
 ) -> None:
     from reportflow.commands import release
 
     _pin(trust)
-    release.run(path, commit)
+    release.run(path, commit, key)
 
 
 @app.command(
@@ -388,11 +397,38 @@ def verify_cmd(
     version: Annotated[int | None, typer.Option(help=_("check this version"))] = None,
     all_versions: Annotated[bool, typer.Option("--all", help=_("check every version"))] = False,
     trust: TrustPin = None,
+    archive: Annotated[
+        str | None,
+        typer.Option(
+            help=_(
+                "where the archive is (a folder or URL), as the records office keeps it; "
+                "default: $REPORTFLOW_ARCHIVE, else report.yaml archive: (which authors control)"
+            )
+        ),
+    ] = None,
+    expect: Annotated[
+        str | None,
+        typer.Option(
+            help=_(
+                "the latest version and manifest digest known out of band, "
+                "e.g. v2:sha256:<hex> (from the approval sheet)"
+            )
+        ),
+    ] = None,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help=_("render the archived sources again and compare the files byte for byte"),
+        ),
+    ] = False,
 ) -> None:
     from reportflow.commands import verify
 
     _pin(trust)
-    raise typer.Exit(verify.run(path, version, all_versions))
+    raise typer.Exit(
+        verify.run(path, version, all_versions, archive=archive, expect=expect, rebuild=rebuild)
+    )
 
 
 @app.command(

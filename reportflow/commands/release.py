@@ -14,14 +14,18 @@ LABELS = {
     "sources": N_("archiving the sources (git archive)"),
     "manifest": N_("writing the manifest"),
     "publish": N_("publishing the archive entry"),
-    "tag": N_("creating the tag"),
+    "tag": N_("creating the signed tag"),
+    "record": N_("committing the release record"),
 }
 
 
-def run(path: Path, rev: str = "HEAD") -> release.Released:
+def run(path: Path, rev: str = "HEAD", key: Path | None = None) -> release.Released:
     with progress.bar("release", total=len(release.STEPS)) as update:
         done = release.release(
-            path, rev, on_step=lambda name: update(_(LABELS[name]), release.STEPS.index(name))
+            path,
+            rev,
+            key=key,
+            on_step=lambda name: update(_(LABELS[name]), release.STEPS.index(name)),
         )
         update(_("done"), len(release.STEPS))
     if done.already:

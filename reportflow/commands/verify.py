@@ -11,8 +11,18 @@ from reportflow.core.safe_text import markup as escape
 from reportflow.release import verify
 
 
-def run(path: Path, version: int | None = None, all_versions: bool = False) -> int:
-    checks = verify.verify(path, version, all_versions)
+def run(
+    path: Path,
+    version: int | None = None,
+    all_versions: bool = False,
+    *,
+    archive: str | None = None,
+    expect: str | None = None,
+    rebuild: bool = False,
+) -> int:
+    checks = verify.verify(
+        path, version, all_versions, archive=archive, expect=expect, rebuild=rebuild
+    )
     console = Console(highlight=False)
     current = None
     for check in checks:

@@ -335,6 +335,17 @@ def blame(repo: git.Repo, rev: str, path: str) -> str:
     )
 
 
+def is_ancestor(repo: git.Repo, ancestor: str, descendant: str) -> bool:
+    """``git merge-base --is-ancestor`` (a commit is its own ancestor)."""
+    try:
+        repo.git.execute(["git", "merge-base", "--is-ancestor", ancestor, descendant])
+    except GitCommandError as exc:
+        if exc.status == 1:
+            return False
+        raise GitError(_("git merge-base failed: {detail}").format(detail=_stderr(exc))) from None
+    return True
+
+
 def cache_dir(repo: git.Repo) -> Path:
     """``.git/reportflow/``: per-repository caches, shared by its worktrees, never committed."""
     return Path(repo.common_dir) / "reportflow"
@@ -456,6 +467,54 @@ def release_tag_name(report: str, year: int, version: int) -> str:
 def create_tag(repo: git.Repo, name: str, commit: str, message: str) -> None:
     """Create an annotated tag; fails (GitError) if it exists: tags are never moved."""
     run(repo, "tag", "-a", name, commit, "-m", message)
+
+
+def tag_objects(repo: git.Repo, names: list[str]) -> dict[str, bytes]:
+    """The raw objects of the annotated tags ``names`` (header, message and any signature, as
+    signed), in one ``git cat-file --batch``; lightweight or missing tags are left out."""
+    if not names:
+        return {}
+    top = repo.working_tree_dir or repo.git_dir
+    try:
+        proc = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=top,
+            input="".join(f"refs/tags/{n}\n" for n in names).encode(),
+            capture_output=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise GitError(_("git cat-file failed: {detail}").format(detail=exc)) from None
+    data, pos, found = proc.stdout, 0, {}
+    for name in names:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        pos = end + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        if header[1] == b"tag":
+            found[name] = data[pos : pos + size]
+        pos += size + 1
+    return found
+
+
+def create_tag_object(repo: git.Repo, name: str, data: bytes) -> None:
+    """Store a tag object made (and signed) by the caller and point ``refs/tags/<name>`` at it.
+
+    ``git mktag`` checks the object as ``git fsck`` would; ``update-ref`` with the zero id as
+    the old value creates the ref only if it does not exist, so a tag is never moved."""
+    top = repo.working_tree_dir or repo.git_dir
+    try:
+        proc = subprocess.run(
+            ["git", "mktag"], cwd=top, input=data, capture_output=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", b"") or str(exc).encode()
+        raise GitError(
+            _("git mktag failed: {detail}").format(detail=detail.decode(errors="replace").strip())
+        ) from None
+    run(repo, "update-ref", f"refs/tags/{name}", proc.stdout.decode().strip(), "0" * 40)
 
 
 def delete_tag(repo: git.Repo, name: str) -> None:

@@ -24,6 +24,9 @@ from pathlib import Path
 from reportflow.core.errors import Refused, ToolError
 
 MANIFEST = "manifest.json"
+#: The releaser's SSH signature over manifest.json (namespace reportflow-manifest); it cannot
+#: be listed in the manifest it signs.
+MANIFEST_SIG = "manifest.sig"
 #: Beside an entry on an object store: the create-only marker of the writer that owns it.
 CLAIM_SUFFIX = ".claim"
 _VERSION_DIR = re.compile(r"^v([1-9][0-9]*)$")

@@ -27,14 +27,16 @@ from reportflow import __version__
 from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import Refused
-from reportflow.release.archive import MANIFEST, ArchiveStore
+from reportflow.core.i18n import _
+from reportflow.release import anchors, assess, signing
+from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
 
 FORMATS = ("docx", "pdf", "html")
 SOURCES = "sources.tar.gz"
-MANIFEST_FORMAT = "reportflow-manifest/1"
+MANIFEST_FORMAT = "reportflow-manifest/2"  # readers accept /1 as well
 #: The steps, in order; ``on_step`` is called with each before it runs (progress, and tests
 #: inject a fault at any of them).
-STEPS = ("check", "render", "sources", "manifest", "publish", "tag")
+STEPS = ("check", "render", "sources", "manifest", "publish", "tag", "record")
 
 StepHook = Callable[[str], None]
 
@@ -102,13 +104,6 @@ def tag_message(manifest: Mapping[str, Any], digest: str, entry: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def digest_in_message(message: str) -> str | None:
-    for line in message.splitlines():
-        if line.startswith("manifest-sha256: "):
-            return line.removeprefix("manifest-sha256: ").strip()
-    return None
-
-
 @contextlib.contextmanager
 def release_lock(repo: Any, report: str, year: int) -> Iterator[None]:
     """An exclusive ``flock`` on a file in the git directory, held while the release runs.
@@ -149,7 +144,9 @@ def _lock_holder(path: Path) -> int | None:
         return None
 
 
-def _check(report_dir: Path, snap: model.Snapshot) -> tuple[Any, Any]:
+def _check(report_dir: Path, snap: model.Snapshot, ctx: Any) -> tuple[Any, Any, Any]:
+    """Validation and the gate at the commit (``ctx``: its context); also the roster in force
+    there, whose releasers sign this release."""
     from reportflow import validate
     from reportflow.signoff import approval
 
@@ -161,7 +158,7 @@ def _check(report_dir: Path, snap: model.Snapshot) -> tuple[Any, Any]:
             file=report_dir,
             hint=f"run 'reportflow validate {report_dir}' and fix them",
         )
-    verdict = approval.evaluate_at(report_dir, at=snap)
+    verdict, gate_result = approval.decide(ctx)
     if not verdict.passed:
         missing = "; ".join(verdict.missing) or verdict.report_status
         raise Refused(
@@ -169,7 +166,7 @@ def _check(report_dir: Path, snap: model.Snapshot) -> tuple[Any, Any]:
             file=report_dir,
             hint=f"see 'reportflow gate {report_dir}'",
         )
-    return result, verdict
+    return result, verdict, gate_result.roster.roster
 
 
 def build_manifest(
@@ -182,12 +179,14 @@ def build_manifest(
     validation: Mapping[str, int],
     tools: Mapping[str, str],
     previous: Mapping[str, Any] | None,
-    released_by: str,
+    released_by: Mapping[str, str],
+    roster: str,
+    fingerprint: str,
 ) -> dict[str, Any]:
     files = [
         {"name": p.name, "size": p.stat().st_size, "sha256": sha256_file(p)}
         for p in sorted(staged.iterdir())
-        if p.name != MANIFEST
+        if p.name not in (MANIFEST, MANIFEST_SIG)
     ]
     return {
         "format": MANIFEST_FORMAT,
@@ -199,7 +198,9 @@ def build_manifest(
         "commit": commit,
         "tag": gitio.release_tag_name(report.report, report.year, version),
         "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "released_by": released_by,
+        "released_by": dict(released_by),
+        "roster": roster,
+        "fingerprint": fingerprint,
         "files": files,
         "signoffs": signoffs,
         # the trust root's members approved the roster, not the report (their records stay in
@@ -213,40 +214,21 @@ def build_manifest(
     }
 
 
-def _link_to_previous(
-    store: ArchiveStore, report: model.Report, version: int, report_dir: Path
-) -> dict[str, Any] | None:
-    """The hash-chain link to v<version-1>; refuses when the chain cannot be continued."""
-    where = (report.report, report.year)
-    if store.occupied(*where, version):
-        claim = "" if store.local else f" (and its claim {store.claim_path(*where, version)})"
-        raise Refused(
-            f"archive entry {store.display(*where, version)} exists "
-            f"but tag {gitio.release_tag_name(*where, version)} does not",
-            hint="if another clone released it, fetch its tags (git fetch --tags); else an "
-            "earlier release was interrupted or the archive was changed by hand: run "
-            f"'reportflow verify --all', then restore the tag or remove the entry{claim}",
-        )
-    if version == 1:
-        return None
-    try:
-        data = store.read(*where, version - 1, MANIFEST)
-    except (FileNotFoundError, OSError):
-        raise Refused(
-            f"v{version - 1} has a tag but no archived manifest, so v{version} cannot "
-            "chain to it; nothing was released",
-            hint=f"run 'reportflow verify {report_dir} --all' and restore the archive",
-        ) from None
-    return {"version": version - 1, "manifest_sha256": sha256_bytes(data)}
-
-
 def _render(report: model.Report, staged: Path, commit: str, version: int) -> None:
     from reportflow import render  # imported by release() already, before the threads split
 
     render.render_report(report, FORMATS, staged, draft=False, commit=commit, version=f"v{version}")
 
 
-def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = None) -> Released:
+def release(
+    report_dir: Path,
+    rev: str = "HEAD",
+    *,
+    key: Path | None = None,
+    on_step: StepHook | None = None,
+) -> Released:
+    """Release the approved report at ``rev``, signed with ``key`` (a releaser's SSH key;
+    None: one that ssh-agent holds)."""
     from reportflow.signoff import approval
 
     step = on_step or (lambda _name: None)
@@ -263,19 +245,32 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
             file=report_dir,
             hint="commit or stash them first",
         )
+    if not gitio.is_ancestor(repo, commit, "HEAD"):
+        raise Refused(
+            _(
+                "{commit} is not in the history of HEAD, where the release record is "
+                "committed; nothing was released"
+            ).format(commit=commit[:10]),
+            file=report_dir,
+            hint=_("check out the branch that holds it, then release"),
+        )
     snap = model.snapshot(repo, commit, folder, report_dir)
     report = snap.report
-    with release_lock(repo, report.report, report.year):
-        tags = gitio.release_tags(repo, report.report, report.year)
-        for number, tag in sorted(tags.items()):
-            if tag.commit == commit:
-                digest = digest_in_message(tag.message) or ""
-                entry = _store(repo, report).display(report.report, report.year, number)
-                return Released(number, tag.name, commit, entry, digest, already=True)
+    where = (report.report, report.year)
+    with release_lock(repo, *where):
+        tags = gitio.release_tags(repo, *where)
+        # fsspec's import (~0.5 s) runs while the render does, unless a tag needs the archive
+        store = _store(repo, report) if tags else None
+        known = signing.read_tagged(repo, store, report, tags) if store is not None else {}
+        fingerprint = _fingerprint(snap)
+        for number, v in sorted(known.items()):
+            if v.tag is not None and _same_text(v, commit, fingerprint):
+                signing.refuse_invalid(report_dir, {number: v})
+                return _already(repo, report_dir, store, v, key, step)
         # The next number after the tags; an archive entry already there (a release whose
-        # tag is missing) is refused by _link_to_previous rather than skipped over.
+        # tag is missing) is refused by link_to_previous rather than skipped over.
         version = max([0, *tags]) + 1
-        name = gitio.release_tag_name(report.report, report.year, version)
+        name = gitio.release_tag_name(*where, version)
         with tempfile.TemporaryDirectory(prefix="reportflow-release-") as tmp:
             staged = Path(tmp) / f"v{version}"
             staged.mkdir()
@@ -290,9 +285,18 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
             # visible before publish; it is reported once the render has stopped.
             with ThreadPoolExecutor(max_workers=1) as pool:
                 rendering = pool.submit(_render, report, staged, commit, version)
-                store = _store(repo, report)
-                previous = _link_to_previous(store, report, version, report_dir)
-                result, verdict = _check(report_dir, snap)
+                store = store if store is not None else _store(repo, report)
+                from reportflow.signoff import approval
+
+                ctx = approval.load_context(report_dir, at=snap)
+                records = signing.release_records(report_dir, ctx, gitio.resolve(repo, "HEAD"))
+                current = approval.effective_roster(ctx)[0].roster
+                signing.refuse_invalid(report_dir, known, current)  # before the gate
+                previous = signing.link_to_previous(
+                    store, report, version, report_dir, known, records
+                )
+                result, verdict, in_force = _check(report_dir, snap, ctx)
+                person, key_used = signing.releaser(in_force, key)
                 used = tools()
                 rendering.result()
             step("sources")
@@ -307,23 +311,82 @@ def release(report_dir: Path, rev: str = "HEAD", *, on_step: StepHook | None = N
                 validation=result.summary(),
                 tools=used,
                 previous=previous,
-                released_by=gitio.committer(repo),
+                released_by={"person": person, "key": key_used.public},
+                roster=in_force.digest,
+                fingerprint=fingerprint,
             )
             data = manifest_bytes(manifest)
             (staged / MANIFEST).write_bytes(data)
+            (staged / MANIFEST_SIG).write_text(anchors.sign_manifest(data, key_used))
             digest = sha256_bytes(data)
             step("publish")
-            entry = store.publish(staged, report.report, report.year, version)
+            entry = store.publish(staged, *where, version)
+        tagged = False
         try:
             step("tag")
-            gitio.create_tag(repo, name, commit, tag_message(manifest, digest, entry))
+            signing.create_tag(
+                repo,
+                name,
+                commit,
+                tag_message(manifest, digest, entry),
+                key_used,
+                signing.identity(report, person),
+            )
+            tagged = True
+            step("record")
+            signing.commit_record(
+                repo, report_dir, report, commit, version, digest, person, key_used
+            )
         except BaseException:
-            store.withdraw(report.report, report.year, version)
+            # all or nothing: the entry and the tag go again, so a rerun starts clean
+            if tagged:
+                gitio.delete_tag(repo, name)
+            store.withdraw(*where, version)
             raise
-    return Released(
-        version, name, commit, store.display(report.report, report.year, version), digest
-    )
+    return Released(version, name, commit, store.display(*where, version), digest)
 
 
 def _store(repo: Any, report: model.Report) -> ArchiveStore:
     return ArchiveStore(archive_location(repo, report))
+
+
+def _fingerprint(snap: model.Snapshot) -> str:
+    from reportflow.signoff import ledger
+
+    sections = [(s.id, snap.blobs[s.path]) for s in snap.report.sections]
+    return ledger.report_fingerprint(snap.blobs[model.REPORT_FILE], sections)
+
+
+def _same_text(v: assess.Version, commit: str, fingerprint: str) -> bool:
+    """Released already: the same commit, or (format 2) the same report fingerprint, so that
+    the release record's own commit, or a sign-off after it, is not released again."""
+    assert v.tag is not None
+    if v.tag.commit == commit:
+        return True
+    return v.manifest is not None and v.manifest.get("fingerprint") == fingerprint
+
+
+def _already(
+    repo: Any,
+    report_dir: Path,
+    store: ArchiveStore,
+    v: assess.Version,
+    key: Path | None,
+    step: StepHook,
+) -> Released:
+    """This text is released as ``v``: nothing to do, unless its release record never made it
+    into the ledger (the release was killed after its tag): then it is committed now."""
+    assert v.tag is not None and v.manifest is not None and v.digest is not None
+    report = model.snapshot(repo, v.tag.commit, gitio.relpath(repo, report_dir), report_dir).report
+    entry = store.display(report.report, report.year, v.number)
+    from reportflow.signoff import approval
+
+    head = approval.load_context(report_dir, "HEAD")
+    if v.number not in anchors.versions_of(head.records):
+        roster = assess.decisions(report_dir, [v.tag.commit])[v.tag.commit][0]
+        person, key_used = signing.releaser(roster, key)
+        step("record")
+        signing.commit_record(
+            repo, report_dir, report, v.tag.commit, v.number, v.digest, person, key_used
+        )
+    return Released(v.number, v.name, v.tag.commit, entry, v.digest, already=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import re
 import tarfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,12 +21,13 @@ from typing import Any
 
 from reportflow.content import model, schema
 from reportflow.core import gitio
-from reportflow.core.errors import ContentError, SchemaError
-from reportflow.release.archive import MANIFEST, ArchiveStore
+from reportflow.core.errors import ContentError, InputError, SchemaError
+from reportflow.core.i18n import _
+from reportflow.release import anchors, assess
+from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
 from reportflow.release.release import (
     SOURCES,
     archive_location,
-    digest_in_message,
     sha256_bytes,
 )
 
@@ -59,61 +62,116 @@ def _sources_match(data: bytes, expected: dict[str, str]) -> tuple[bool, str]:
 
 
 class Verifier:
-    def __init__(self, report_dir: Path, report: model.Report | None = None) -> None:
+    def __init__(
+        self, report_dir: Path, archive: str | None = None, report: model.Report | None = None
+    ) -> None:
         """``report``: the report when the caller has loaded it already (the audit has it
         from the commit it audits); otherwise it is read from the folder."""
+        from reportflow.signoff import approval
+
         self.report_dir = report_dir
         self.repo = gitio.require_repo(report_dir)
         self.folder = gitio.relpath(self.repo, report_dir)
         report = report if report is not None else model.load_report(report_dir)
         self.report, self.year = report.report, report.year
-        self.store = ArchiveStore(archive_location(self.repo, report))
+        # Where the archive is: said out of band (--archive, $REPORTFLOW_ARCHIVE) by whoever
+        # verifies. report.yaml's ``archive:`` is anyone's to change; it is only the default,
+        # and a note says so.
+        given = archive or os.environ.get("REPORTFLOW_ARCHIVE")
+        self.location_from_report = not given and bool(report.archive)
+        self.store = ArchiveStore(given if given else archive_location(self.repo, report))
         self.tags = gitio.release_tags(self.repo, self.report, self.year)
         self.archived = self.store.versions(self.report, self.year)
-        self._manifests: dict[int, bytes | None] = {}
+        head = approval.load_context(report_dir, "HEAD")
+        self.records = anchors.versions_of(head.records)
+        self.versions: dict[int, assess.Version] = {}
+        self.decided: dict[str, assess.Decision] = {}
 
     def known_versions(self) -> list[int]:
-        return sorted(set(self.tags) | set(self.archived))
+        """The union of tags, archive entries and release records: a version any of them
+        knows is checked against the others."""
+        return sorted(set(self.tags) | set(self.archived) | set(self.records))
+
+    def load(self, numbers: list[int]) -> None:
+        """Read every version's tag, manifest and signature, and the gate's decision at each
+        released commit (the roster whose releasers sign it)."""
+        self.versions = assess.read_versions(
+            self.repo, self.store, self.report, self.year, self.tags, numbers, self.records
+        )
+        wanted: dict[str, Any] = {}  # commit -> the manifest's records judged there, or None
+        for v in self.versions.values():
+            if v.manifest is not None:
+                wanted[str(v.manifest["commit"])] = v.manifest["signoffs"]
+        for v in self.versions.values():
+            if v.commit and v.commit not in wanted:
+                wanted[v.commit] = None
+        # each decision waits mostly on git processes: several side by side
+        with ThreadPoolExecutor(max_workers=max(1, min(4, len(wanted)))) as pool:
+            found = pool.map(lambda c: assess.decision(self.report_dir, c, wanted[c]), wanted)
+            self.decided.update(zip(wanted, found, strict=True))
 
     def manifest_bytes(self, version: int) -> bytes | None:
-        if version not in self._manifests:
-            try:
-                self._manifests[version] = self.store.read(
-                    self.report, self.year, version, MANIFEST
-                )
-            except (FileNotFoundError, OSError):
-                self._manifests[version] = None
-        return self._manifests[version]
+        if version in self.versions:
+            return self.versions[version].manifest_raw
+        try:
+            return self.store.read(self.report, self.year, version, MANIFEST)
+        except (FileNotFoundError, OSError):
+            return None
 
-    def check(self, version: int) -> Iterator[Check]:
+    def _roster(self, commit: str | None) -> Any:
+        return self.decided.get(commit or "", (None, None))[0]
+
+    def check(self, version: int, full: bool = True, rebuild: bool = False) -> Iterator[Check]:
+        """``full``: the files and sources too (hashing); the anchors, the chain and the
+        sign-offs are checked for every version whichever is chosen."""
+
         def result(name: str, ok: bool, detail: str = "") -> Check:
             return Check(version, name, ok, detail)
 
-        raw = self.manifest_bytes(version)
+        v = self.versions[version]
         entry = self.store.display(self.report, self.year, version)
-        if raw is None:
+        newest = version == max(self.versions)
+        if v.manifest_raw is None:
+            if v.tag is None and v.records:
+                what = _("newest version deleted") if newest else _("version deleted")
+                yield result(
+                    _("release record in history but no tag and no archive entry"),
+                    False,
+                    _("{what}: {file} records v{n}").format(
+                        what=what, file=Path(v.records[0].source).name, n=version
+                    ),
+                )
+                return
             yield result("archive entry has a manifest", False, f"no {MANIFEST} in {entry}")
+            yield from self._record_check(v)
             return
-        try:
-            manifest: dict[str, Any] = json.loads(raw)
-            schema.validate(manifest, "manifest.schema.json", file=f"{entry}/{MANIFEST}")
-        except (ValueError, SchemaError) as exc:
-            yield result("manifest is well-formed", False, str(exc))
+        if v.manifest is None:
+            yield result("manifest is well-formed", False, str(v.manifest_problem))
             return
+        manifest = v.manifest
         yield result("manifest is well-formed", True, entry)
         same = manifest["version"] == version and manifest["report"] == self.report
         yield result("manifest names this version", same and manifest["year"] == self.year)
-        digest = sha256_bytes(raw)
-        yield from self._tag_checks(version, manifest, digest)
-        yield from self._file_checks(version, manifest)
-        yield from self._sources_check(version, manifest)
+        yield from self._tag_checks(version, manifest, str(v.digest))
+        yield from self._signature_checks(v)
+        yield from self._record_check(v)
+        if full:
+            yield from self._file_checks(version, manifest)
+            yield from self._sources_check(version, manifest)
+        if full and rebuild:
+            from reportflow.release.rebuild import rebuild as rerender
+
+            where = (self.report, self.year)
+            for name, ok, detail in rerender(self.store, where, version, self.folder, manifest):
+                yield result(name, ok, detail)
         yield from self._chain_check(version, manifest)
         yield from self._approval_check(version, manifest)
 
     def anchor_checks(self, version: int) -> list[Check]:
         """The checks that need no file of the archive but the manifest: it is well-formed, its
-        tag exists, is annotated, points at its commit and carries its digest, and it chains to
-        the previous manifest. What the audit runs for every release (hashing every archived
+        tag exists, is annotated, points at its commit, carries its digest and is signed by a
+        releaser, as the manifest is, the ledger's release record vouches for it, and it chains
+        to the previous manifest. What the audit runs for every release (hashing every archived
         PDF and recomputing every approval is ``verify``'s job)."""
         raw = self.manifest_bytes(version)
         if raw is None:
@@ -127,7 +185,56 @@ class Verifier:
         except (ValueError, SchemaError) as exc:
             return [Check(version, "manifest is well-formed", False, str(exc))]
         checks = list(self._tag_checks(version, manifest, sha256_bytes(raw)))
+        if version not in self.versions:
+            self.load(self.known_versions())  # the releasers' keys: the roster at each commit
+        if version in self.versions:
+            checks += self._signature_checks(self.versions[version])
+            checks += self._record_check(self.versions[version])
         return checks + list(self._chain_check(version, manifest))
+
+    def _signature_checks(self, v: assess.Version) -> Iterator[Check]:
+        tag_roster = self._roster(v.tag.commit if v.tag else None)
+        signer = assess.tag_signer(v, tag_roster)
+        yield Check(
+            v.number,
+            _("tag {tag} is signed by a releaser").format(tag=v.name),
+            isinstance(signer, anchors.Signer),
+            f"{signer.person} {signer.key[:24]}…" if isinstance(signer, anchors.Signer) else signer,
+        )
+        if v.format == assess.FORMAT_1:
+            after = [
+                n for n, o in self.versions.items() if n < v.number and o.format == assess.FORMAT_2
+            ]
+            yield Check(
+                v.number,
+                _("manifest format 1 (released before signed manifests)"),
+                not after,
+                _("v{n} is format 2: a later version cannot be format 1").format(n=after[0])
+                if after
+                else "",
+            )
+            return
+        by = assess.manifest_signer(
+            v, self._roster(str(v.manifest["commit"]) if v.manifest else None)
+        )
+        yield Check(
+            v.number,
+            _("{file} is the releaser's signature of the manifest").format(file=MANIFEST_SIG),
+            isinstance(by, anchors.Signer),
+            by.person if isinstance(by, anchors.Signer) else by,
+        )
+
+    def _record_check(self, v: assess.Version) -> Iterator[Check]:
+        if v.format == assess.FORMAT_1 and not v.records:
+            return  # released before release records
+        problem = assess.record_problem(v, self._roster(v.commit))
+        detail = Path(v.records[0].source).name if v.records and problem is None else problem or ""
+        yield Check(
+            v.number,
+            _("release record in the ledger vouches for this manifest"),
+            problem is None,
+            detail,
+        )
 
     def _tag_checks(self, version: int, manifest: dict[str, Any], digest: str) -> Iterator[Check]:
         tag = self.tags.get(version)
@@ -142,7 +249,7 @@ class Verifier:
             tag.commit == manifest["commit"],
             f"tag {tag.commit[:10]}, manifest {manifest['commit'][:10]}",
         )
-        in_tag = digest_in_message(tag.message)
+        in_tag = anchors.digest_in_message(tag.message)
         yield Check(
             version,
             "tag message carries the manifest's SHA-256",
@@ -152,7 +259,7 @@ class Verifier:
 
     def _file_checks(self, version: int, manifest: dict[str, Any]) -> Iterator[Check]:
         listed = {f["name"]: f for f in manifest["files"]}
-        present = set(self.store.files(self.report, self.year, version)) - {MANIFEST}
+        present = set(self.store.files(self.report, self.year, version)) - {MANIFEST, MANIFEST_SIG}
         for name, meta in sorted(listed.items()):
             if name not in present:
                 yield Check(version, f"file {name}", False, "missing from the archive")
@@ -196,28 +303,59 @@ class Verifier:
         yield Check(version, f"chain to v{version - 1}'s manifest", ok)
 
     def _approval_check(self, version: int, manifest: dict[str, Any]) -> Iterator[Check]:
-        from reportflow.signoff import approval
-
-        try:
-            verdict = approval.evaluate_records(
-                self.report_dir, manifest["commit"], manifest["signoffs"]
-            )
-        except (ContentError, gitio.GitError) as exc:
-            yield Check(version, "sign-offs are valid and approve this commit", False, str(exc))
+        """The manifest's sign-off records, each a record of the ledger at the released
+        commit (anchored), approve that commit under the roster in force there."""
+        name = _("sign-offs are valid and approve this commit")
+        verdict = self.decided.get(str(manifest["commit"]), (None, None))[1]
+        if verdict is None:
+            yield Check(version, name, False, f"cannot read {manifest['commit'][:10]}")
             return
         for problem in verdict.problems:
-            yield Check(version, "sign-off record", False, problem)
+            yield Check(version, _("sign-off record"), False, problem)
         detail = (
             "; ".join(verdict.missing) if not verdict.passed else ", ".join(manifest["approvers"])
         )
-        yield Check(version, "sign-offs are valid and approve this commit", verdict.passed, detail)
+        yield Check(version, name, verdict.passed, detail)
 
 
-def verify(report_dir: Path, version: int | None = None, all_versions: bool = False) -> list[Check]:
+def _expect_check(verifier: Verifier, known: list[int], expect: str) -> Check:
+    """``--expect v2:sha256:<hex>``: the latest version is the one the approval sheet or the
+    auditor's records name (a deleted newest version, or a replaced one, shows here)."""
+    match = re.fullmatch(r"v([1-9][0-9]*):sha256:([0-9a-f]{64})", expect.strip())
+    if match is None:
+        raise InputError(
+            _("--expect {value!r} is not v<N>:sha256:<64 hex digits>").format(value=expect),
+            hint=_("e.g. --expect v2:sha256:{hex} (from the approval sheet)").format(hex="0" * 64),
+        )
+    number, digest = int(match[1]), match[2]
+    latest = known[-1]
+    found = verifier.versions[latest].digest if latest in verifier.versions else None
+    ok = latest == number and found == digest
+    detail = _("found v{n} with manifest {digest}…").format(n=latest, digest=str(found)[:12])
+    return Check(
+        number,
+        _("expected v{n} with manifest {digest}… as the latest").format(
+            n=number, digest=digest[:12]
+        ),
+        ok,
+        detail,
+    )
+
+
+def verify(
+    report_dir: Path,
+    version: int | None = None,
+    all_versions: bool = False,
+    *,
+    archive: str | None = None,
+    expect: str | None = None,
+    rebuild: bool = False,
+) -> list[Check]:
+    """``rebuild``: render the chosen versions' sources again and compare (``rebuild.py``)."""
     from reportflow.signoff import approval
 
     approval.require_pin(report_dir)  # no pin: no trust root to check anything against
-    verifier = Verifier(report_dir)
+    verifier = Verifier(report_dir, archive)
     known = verifier.known_versions()
     if not known:
         raise ContentError(
@@ -230,12 +368,37 @@ def verify(report_dir: Path, version: int | None = None, all_versions: bool = Fa
             raise ContentError(
                 f"no version v{version}", hint="versions: " + ", ".join(f"v{v}" for v in known)
             )
-        chosen = [version]
+        chosen = {version}
     else:
-        chosen = known if all_versions else [known[-1]]
-    for number in {n for v in chosen for n in (v, v - 1) if n >= 1}:
-        verifier.manifest_bytes(number)  # read before the threads share the cache
-    # Each version's checks wait mostly on git processes and hashing: check them side by side.
-    with ThreadPoolExecutor(max_workers=min(4, len(chosen))) as pool:
-        per_version = pool.map(lambda n: list(verifier.check(n)), chosen)
-        return [check for checks in per_version for check in checks]
+        chosen = set(known) if all_versions else {known[-1]}
+    verifier.load(known)
+    checks: list[Check] = []
+    gaps = [n for n in range(1, known[-1] + 1) if n not in known]
+    for n in gaps:
+        checks.append(
+            Check(
+                n,
+                _("version is known"),
+                False,
+                _("no tag, archive entry or release record of it, but later versions exist"),
+            )
+        )
+    # Each version's checks wait mostly on hashing and the archive: side by side.
+    with ThreadPoolExecutor(max_workers=min(4, len(known))) as pool:
+        per_version = pool.map(lambda n: list(verifier.check(n, n in chosen, rebuild)), known)
+        checks += [check for found in per_version for check in found]
+    if expect is not None:
+        checks.append(_expect_check(verifier, known, expect))
+    if verifier.location_from_report:
+        checks.append(
+            Check(
+                known[-1],
+                _("archive location given by the verifier"),
+                True,
+                _(
+                    "taken from report.yaml archive: ({url}), which any author can change; an "
+                    "auditor passes --archive"
+                ).format(url=verifier.store.url),
+            )
+        )
+    return sorted(checks, key=lambda c: c.version)

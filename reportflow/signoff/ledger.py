@@ -48,7 +48,7 @@ def sha256(data: bytes) -> str:
 class SignoffRecord:
     report: str
     year: int
-    scope: str  # "section:<id>", "report" or "roster"
+    scope: str  # "section:<id>", "report", "roster" or "release"
     fingerprint: str
     commit: str
     reviewer: str
@@ -57,13 +57,19 @@ class SignoffRecord:
     channel: str = "cli"
     comment: str = ""
     signature: str | None = None
+    #: release records only (scope ``release``): the version released. Left out of the record
+    #: when None, so that every other record's bytes, signature and digest stay as they were.
+    version: int | None = None
     #: Where the record was read from (file name or "record 3"); not part of the record.
     source: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         # Every field is a str, int or None, so a shallow copy is what dataclasses.asdict
         # would give, at a tenth of its cost (asdict recurses: 0.1 s for 1,000 records).
-        return {name: getattr(self, name) for name in _RECORD_FIELDS}
+        data = {name: getattr(self, name) for name in _RECORD_FIELDS}
+        if data["version"] is None:
+            del data["version"]
+        return data
 
     def payload(self) -> bytes:
         """The bytes the reviewer signs: the canonical record without its signature."""
@@ -101,6 +107,8 @@ def file_name(record: SignoffRecord) -> str:
     """``<time>-<reviewer>-<scope>.json``; the time first so that ``ls`` lists them in order."""
     stamp = record.time.replace("-", "").replace(":", "").replace(".", "")
     scope = record.scope.replace(":", "-")
+    if record.version is not None:
+        scope += f"-v{record.version}"
     return f"{stamp}-{record.reviewer}-{scope}.json"
 
 
@@ -121,6 +129,7 @@ def parse_record(data: Mapping[str, Any], name: str) -> SignoffRecord:
         channel=data["channel"],
         comment=data.get("comment", ""),
         signature=data["signature"],
+        version=data.get("version"),
         source=name,
     )
 

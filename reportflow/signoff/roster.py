@@ -43,6 +43,8 @@ class Policy:
     separation_of_duties: bool = True
     #: None means everyone must sign; otherwise (people, roles) who must.
     signers: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    #: who may release (sign the release tag and manifest); None: the final approvers
+    release: Who | None = None
 
     def for_section(self, section_id: str) -> Who:
         return self.sections.get(section_id) or self.sections[DEFAULT]
@@ -112,6 +114,7 @@ def parse_policy(doc: Mapping[str, Any]) -> Policy:
         report=_who(doc["report"]),
         separation_of_duties=bool(doc.get("separation_of_duties", True)),
         signers=signers,
+        release=_who(doc["release"]) if isinstance(doc.get("release"), Mapping) else None,
     )
 
 
