@@ -249,34 +249,39 @@ def walk(repo: git.Repo, rev: str, *prefixes: str, log: str | None = None) -> hi
     return found.with_merges(history.merges_with_own_text(proc.stdout, width))
 
 
-def read_blobs(repo: git.Repo, ids: list[str]) -> dict[str, bytes]:
-    """Contents of many blobs through one ``git cat-file --batch`` (not one process each)."""
-    if not ids:
-        return {}
+def _cat_file(repo: git.Repo, specs: list[str]) -> list[tuple[bytes, bytes] | None]:
+    """``(object type, contents)`` of each of ``specs`` (ids, ``rev:path``, ``refs/…``), None
+    for a missing one, through one ``git cat-file --batch`` (not one process each)."""
     top = repo.working_tree_dir or repo.git_dir
     try:
         proc = subprocess.run(
             ["git", "cat-file", "--batch"],
             cwd=top,
-            input="".join(f"{i}\n" for i in ids).encode(),
+            input="".join(f"{s}\n" for s in specs).encode(),
             capture_output=True,
             check=True,
         )
     except (OSError, subprocess.CalledProcessError) as exc:
         raise GitError(_("git cat-file failed: {detail}").format(detail=exc)) from None
-    data = proc.stdout
-    result: dict[str, bytes] = {}
-    pos = 0
-    for blob in ids:
+    data, pos, found = proc.stdout, 0, []
+    for _spec in specs:
         end = data.index(b"\n", pos)
         header = data[pos:end].split()
         pos = end + 1
         if len(header) < 3 or header[1] == b"missing":
+            found.append(None)
             continue
         size = int(header[2])
-        result[blob] = data[pos : pos + size]
+        found.append((header[1], data[pos : pos + size]))
         pos += size + 1
-    return result
+    return found
+
+
+def read_blobs(repo: git.Repo, ids: list[str]) -> dict[str, bytes]:
+    """Contents of many blobs through one ``git cat-file --batch`` (not one process each)."""
+    if not ids:
+        return {}
+    return {i: got[1] for i, got in zip(ids, _cat_file(repo, ids), strict=True) if got}
 
 
 def commit_notes(repo: git.Repo, rev: str) -> dict[str, tuple[str, str]]:
@@ -474,29 +479,8 @@ def tag_objects(repo: git.Repo, names: list[str]) -> dict[str, bytes]:
     signed), in one ``git cat-file --batch``; lightweight or missing tags are left out."""
     if not names:
         return {}
-    top = repo.working_tree_dir or repo.git_dir
-    try:
-        proc = subprocess.run(
-            ["git", "cat-file", "--batch"],
-            cwd=top,
-            input="".join(f"refs/tags/{n}\n" for n in names).encode(),
-            capture_output=True,
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise GitError(_("git cat-file failed: {detail}").format(detail=exc)) from None
-    data, pos, found = proc.stdout, 0, {}
-    for name in names:
-        end = data.index(b"\n", pos)
-        header = data[pos:end].split()
-        pos = end + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        if header[1] == b"tag":
-            found[name] = data[pos : pos + size]
-        pos += size + 1
-    return found
+    got = _cat_file(repo, [f"refs/tags/{n}" for n in names])
+    return {n: g[1] for n, g in zip(names, got, strict=True) if g and g[0] == b"tag"}
 
 
 def create_tag_object(repo: git.Repo, name: str, data: bytes) -> None:
