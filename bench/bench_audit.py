@@ -94,11 +94,11 @@ def main() -> None:
         keys = bench_gate.make_keys(tmp_path / "keys")
         repo = tmp_path / "repo"
         start = time.perf_counter()
-        bench_gate.build(repo, keys)
+        pin = bench_gate.build(repo, keys)
         add_releases(repo)
         built = time.perf_counter() - start
         count = _git(repo, "rev-list", "--count", "HEAD").strip()
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "REPORTFLOW_TRUST": pin}
         audit = [sys.executable, "-m", "reportflow", "audit", FOLDER, "--format", "json"]
         out_json = tmp_path / "audit.json"
         run_once(audit, repo, env, out_json)
