@@ -14,6 +14,7 @@ Run: .venv/bin/python bench/bench_release.py [--versions 50]
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shutil
 import statistics
@@ -34,10 +35,18 @@ PEOPLE = {
 SECTIONS = ("preface", "situation", "problems", "measures")
 
 
+@functools.cache
+def _demo_pin() -> str:
+    from reportflow.signoff import trust
+
+    return trust.parse((ROOT / "demo" / "trust" / "root-v1.json").read_bytes(), "root").digest
+
+
 def env_for(person: str) -> dict[str, str]:
     name, email = PEOPLE[person]
     return {
         **os.environ,
+        "REPORTFLOW_TRUST": _demo_pin(),
         "GIT_AUTHOR_NAME": name,
         "GIT_AUTHOR_EMAIL": email,
         "GIT_COMMITTER_NAME": name,
@@ -66,6 +75,14 @@ def setup(work: Path) -> Path:
         path.write_text(text.replace(r"\*\*\*", "12").replace(r"\*\*", "某"), encoding="utf-8")
     sh("git", "add", "-A", cwd=work)
     sh("git", "commit", "-qm", "report", cwd=work)
+    # the demo trust root and its approval of the first roster (as make demo does)
+    (work / "trust").mkdir()
+    shutil.copy(ROOT / "demo" / "trust" / "root-v1.json", work / "trust" / "root-v1.json")
+    sh("git", "add", "trust", cwd=work, person="party-secretary")
+    sh("git", "commit", "-qm", "trust: the demo root v1", cwd=work, person="party-secretary")
+    for member in ("party-secretary", "office-director"):
+        rf("trust", "approve-roster", str(report), "--as", member, "--key", key(member, work),
+           cwd=work, person=member)  # fmt: skip
     return report
 
 
