@@ -73,9 +73,11 @@ def run(report_dir: Path, rev: str = "HEAD", fmt: str = "text") -> int:
 
     approval.require_pin(Path(report_dir))
     ctx = approval.load_context(Path(report_dir), rev, early=early)
-    result = approval.decide(ctx)[0]
+    result, decided = approval.decide(ctx)
     # release tags choose nothing; the gate names those that are not releases
-    forged = tagcheck.invalid_tags(Path(report_dir), ctx.report.report, ctx.report.year, ctx.commit)
+    forged = tagcheck.invalid_tags(
+        Path(report_dir), ctx.report.report, ctx.report.year, ctx.commit, decided.roster.roster
+    )
     if forged:
         result = replace(result, problems=(*result.problems, *forged))
     if fmt == "json":

@@ -12,21 +12,28 @@ gate at the tagged commit (with the ledger as it was there).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from reportflow.core import gitio
 from reportflow.core.errors import ReportflowError
 from reportflow.core.i18n import _
 
 
-def invalid_tags(report_dir: Path, report: str, year: int, commit: str) -> list[str]:
+def invalid_tags(
+    report_dir: Path, report: str, year: int, commit: str, roster: Any = None
+) -> list[str]:
     """A problem line for each release tag of ``report``/``year`` in the history of
-    ``commit`` that is not a valid release."""
+    ``commit`` that is not a valid release. ``roster``: the roster in force at ``commit``,
+    when the caller has it: a tag its releasers signed needs no gate evaluation at the tagged
+    commit (``release`` refused to sign anything unapproved), and an unsigned tag needs none
+    either; only a tag signed by someone else is judged by the roster at its own commit, so
+    the gate does not cost one evaluation per release."""
     repo = gitio.require_repo(report_dir)
     tags = gitio.release_tags(repo, report, year, merged=commit)
     if not tags:
         return []
     # imported only when there are tags: release pulls in the archive (50-80 ms for the gate)
-    from reportflow.release import anchors, assess
+    from reportflow.release import anchors
 
     raw = gitio.tag_objects(repo, [tag.name for tag in tags.values()])
     lines = []
@@ -37,17 +44,12 @@ def invalid_tags(report_dir: Path, report: str, year: int, commit: str) -> list[
         elif anchors.digest_in_message(tag.message) is None:
             why = _("its message carries no manifest-sha256")
         else:
-            try:
-                roster, verdict = assess.decision(report_dir, tag.commit)
-            except ReportflowError as exc:
-                why = str(exc)
-            else:
-                payload, signature = anchors.split_tag(raw[tag.name])
-                signer = anchors.signed_by(payload, signature, roster, anchors.TAG_NAMESPACE)
-                if not isinstance(signer, anchors.Signer):
-                    why = signer
-                elif verdict is None or not verdict.passed:
-                    why = _("the report is not approved at {commit}").format(commit=tag.commit[:10])
+            payload, signature = anchors.split_tag(raw[tag.name])
+            now = anchors.signed_by(payload, signature, roster, anchors.TAG_NAMESPACE)
+            if signature is None:
+                why = now  # no SSH signature: nothing to judge at the tagged commit
+            elif roster is None or not isinstance(now, anchors.Signer):
+                why = _judged_at_tag(report_dir, tag.commit, payload, signature)
         if why:
             lines.append(
                 _("tag {tag} is not a valid release: {why}; it is ignored").format(
@@ -55,3 +57,19 @@ def invalid_tags(report_dir: Path, report: str, year: int, commit: str) -> list[
                 )
             )
     return lines
+
+
+def _judged_at_tag(report_dir: Path, commit: str, payload: bytes, signature: str) -> str | None:
+    """Why a signed tag is not a release, judged by the roster in force at its own commit."""
+    from reportflow.release import anchors, assess
+
+    try:
+        roster, verdict = assess.decision(report_dir, commit)
+    except ReportflowError as exc:
+        return str(exc)
+    signer = anchors.signed_by(payload, signature, roster, anchors.TAG_NAMESPACE)
+    if not isinstance(signer, anchors.Signer):
+        return signer
+    if verdict is None or not verdict.passed:
+        return _("the report is not approved at {commit}").format(commit=commit[:10])
+    return None
