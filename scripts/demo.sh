@@ -111,9 +111,10 @@ step "the same approval pipeline as a Prefect flow (local embedded server)"
 as office-director git add content && as office-director git commit -q -m "open 2023"
 printf '\n四是补充一点。\n' >> "$report/sections/02-problems.md"
 as office-director git commit -q -am "problems: a fourth point"
-for s in preface situation problems measures; do
-  as deputy-head-2 reportflow signoff "$report" --section "$s" --as deputy-head-2 --key keys/deputy-head-2
-done
+# only the changed section needs a new approval: the other three keep theirs (same text)
+reportflow status "$report"
+as deputy-head-2 reportflow signoff "$report" --section problems --as deputy-head-2 \
+  --key keys/deputy-head-2 -m "同意"
 as party-secretary reportflow signoff "$report" --report --as party-secretary --key keys/party-secretary
 as party-secretary python -c "
 from reportflow.flows.release import release_flow

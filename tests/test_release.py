@@ -70,7 +70,9 @@ def test_release_refuses_uncommitted_changes(cli, repo: Path, report_dir: Path) 
     _nothing_released(repo)
 
 
-def test_release_archives_tags_and_verifies(cli, repo: Path, report_dir: Path) -> None:
+def test_release_archives_tags_and_verifies(
+    cli, repo: Path, report_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ready_to_release(cli, repo, report_dir)
     head = git(repo, "rev-parse", "HEAD").strip()
     result = cli("release", report_dir, "--key", releaser_key())
@@ -122,6 +124,21 @@ def test_release_archives_tags_and_verifies(cli, repo: Path, report_dir: Path) -
     again = cli("release", report_dir, "--key", releaser_key())
     assert again.code == 0 and "already released as political-ecology/2022/v1" in again.out
     assert _tags(repo) == ["political-ecology/2022/v1"]
+
+    # a later sign-off changes no text: a v2 would hold v1's text, so nothing is released
+    signed = cli(
+        "signoff", report_dir, "--section", "preface", "--as", "deputy-head-2",
+        "--key", demo_key("deputy-head-2"), "-m", "同意",
+    )  # fmt: skip
+    assert signed.code == 0, signed.err
+    same = cli("release", report_dir, "--key", releaser_key())
+    assert same.code == 1, same.out
+    assert "nothing changed since v1: the text is identical" in same.err
+    assert _tags(repo) == ["political-ecology/2022/v1"] and not entry(repo, 2).exists()
+    # and in Chinese for a Chinese locale
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    zh = cli("release", report_dir, "--key", releaser_key())
+    assert zh.code == 1 and "自v1以来没有变化" in zh.err, zh.err
 
 
 @pytest.mark.parametrize("step", release.STEPS)

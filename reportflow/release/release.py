@@ -263,9 +263,12 @@ def release(
         store = _store(repo, report) if tags else None
         known = signing.read_tagged(repo, store, report, tags) if store is not None else {}
         fingerprint = _fingerprint(snap)
+        latest = max(known, default=0)
         for number, v in sorted(known.items()):
-            if v.tag is not None and _same_text(v, commit, fingerprint):
+            if v.tag is not None and _same_text(v, commit, fingerprint, number == latest):
                 signing.refuse_invalid(report_dir, {number: v})
+                if v.tag.commit != commit and not _only_its_record(repo, folder, v, commit):
+                    raise _nothing_changed(report_dir, v)
                 return _already(repo, report_dir, store, v, key, step)
         # The next number after the tags; an archive entry already there (a release whose
         # tag is missing) is refused by link_to_previous rather than skipped over.
@@ -357,13 +360,40 @@ def _fingerprint(snap: model.Snapshot) -> str:
     return ledger.report_fingerprint(snap.blobs[model.REPORT_FILE], sections)
 
 
-def _same_text(v: assess.Version, commit: str, fingerprint: str) -> bool:
-    """Released already: the same commit, or (format 2) the same report fingerprint, so that
-    the release record's own commit, or a sign-off after it, is not released again."""
+def _same_text(v: assess.Version, commit: str, fingerprint: str, latest: bool) -> bool:
+    """Released already: the same commit, or (format 2) the same report fingerprint as the
+    latest version. A text that goes back to an older version's is a new version: it is the
+    text in force from now on."""
     assert v.tag is not None
     if v.tag.commit == commit:
         return True
-    return v.manifest is not None and v.manifest.get("fingerprint") == fingerprint
+    return latest and v.manifest is not None and v.manifest.get("fingerprint") == fingerprint
+
+
+def _only_its_record(repo: Any, folder: str, v: assess.Version, commit: str) -> bool:
+    """Whether ``commit`` differs from ``v``'s tagged commit, in the report folder, by nothing
+    but ``v``'s own release record: a rerun of that release (exit 0), not a new request.
+
+    A file an author names ``…-release-v<N>.json`` by hand only turns a refusal into "already
+    released": nothing is released either way."""
+    assert v.tag is not None
+    before = gitio.tree_blobs(repo, v.tag.commit, folder)
+    after = gitio.tree_blobs(repo, commit, folder)
+    changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+    own = f"/{model.SIGNOFFS_DIR}/"
+    return all(own in f"/{p}" and p.endswith(f"-release-v{v.number}.json") for p in changed)
+
+
+def _nothing_changed(report_dir: Path, v: assess.Version) -> Refused:
+    """Only sign-off records changed since ``v``: a new version would hold the same text."""
+    return Refused(
+        _(
+            "nothing changed since v{number}: the text is identical (only sign-off records "
+            "changed since {tag}); nothing was released"
+        ).format(number=v.number, tag=v.name),
+        file=report_dir,
+        hint=_("change the text first; the version in force is {tag}").format(tag=v.name),
+    )
 
 
 def _already(
