@@ -160,8 +160,10 @@ def init_cmd(
 )
 def import_cmd(
     file: Annotated[Path, typer.Argument(help=_("last year's report: .md, .txt or .docx"))],
-    report: Annotated[str, typer.Option(help=_("report series id, e.g. political-ecology"))],
-    year: Annotated[int, typer.Option(help=_("the year the report is about"))],
+    report: Annotated[
+        str | None, typer.Option(help=_("report series id, e.g. political-ecology"))
+    ] = None,
+    year: Annotated[int | None, typer.Option(help=_("the year the report is about"))] = None,
     template: Annotated[str, typer.Option(help=_("template in schemas/templates/"))] = "generic",
     into: Annotated[Path, typer.Option(help=_("content folder"))] = Path("content"),
     title: Annotated[str | None, typer.Option(help=_("report title if the file has none"))] = None,
@@ -170,9 +172,31 @@ def import_cmd(
     ids: Annotated[
         str | None, typer.Option(help=_("comma-separated section ids, preface included"))
     ] = None,
+    update: Annotated[
+        Path | None,
+        typer.Option(
+            "--update",
+            help=_("a report folder: its DOCX edited in Word onto a branch, for review"),
+        ),
+    ] = None,
+    person: Annotated[
+        str | None, typer.Option("--as", help=_("with --update: who made the edits"))
+    ] = None,
+    branch: Annotated[
+        str | None, typer.Option(help=_("with --update: the new branch's name"))
+    ] = None,
 ) -> None:
     from reportflow.commands import import_
+    from reportflow.core.errors import InputError
 
+    if update is not None:
+        import_.update(update, file, person, branch)
+        return
+    if report is None or year is None:
+        raise InputError(
+            _("import needs --report and --year (or --update <report folder>)"),
+            hint=_("e.g. --report political-ecology --year 2022"),
+        )
     dest = import_.run(
         file,
         report=report,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reportflow.content import importer, scaffold, templates
+from reportflow.content import importer, scaffold, templates, wordupdate
 from reportflow.core.errors import InputError
+from reportflow.core.i18n import _
 
 PREFACE_TITLE = "前言"
 #: Written where the user gave no value: the placeholder rule flags it until someone fills it.
@@ -66,10 +67,42 @@ def run(
         "report": report,
         "year": year,
         "title": report_title,
-        "organisation": organisation or scaffold.TO_FILL,
+        "organisation": organisation or doc.signature or scaffold.TO_FILL,
         "template": template,
         "language": "zh-CN",
         "sections": names,
         "people": {owner: {"name": owner, "roles": ["author"]}},
     }
+    if doc.date:  # the 成文日期 below the signature: printed there again
+        report_doc["render"] = {"date": doc.date}
     return scaffold.write_report(into / report / str(year), report_doc, sections)
+
+
+def update(report_dir: Path, file: Path, person: str | None, branch: str | None) -> None:
+    """``import --update``: a reviewer's edited DOCX onto a branch, one commit per section."""
+    if not person:
+        raise InputError(
+            _("--update needs --as: who made the edits in Word"),
+            hint=_("give their person id from report.yaml, e.g. --as deputy-head-1"),
+        )
+    done = wordupdate.update(report_dir, file, person, branch)
+    if done.branch is None:
+        print(
+            _("{file} holds the same text as {commit}: nothing to commit").format(
+                file=file.name, commit=done.base[:10]
+            )
+        )
+        return
+    where = _("the commit it was rendered from") if done.base_from_file else "HEAD"
+    print(
+        _("on the new branch {branch}, on top of {commit} ({where}):").format(
+            branch=done.branch, commit=done.base[:10], where=where
+        )
+    )
+    for section, commit in done.commits:
+        print(f"  {commit[:10]}  {section}")
+    print(
+        _("review it (reportflow diff, git log -p {branch}), then merge it").format(
+            branch=done.branch
+        )
+    )

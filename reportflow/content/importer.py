@@ -37,6 +37,66 @@ class ImportedSection:
 class ImportedDocument:
     title: str | None
     sections: tuple[ImportedSection, ...]
+    signature: str | None = None  # 发文机关署名 closing the document, if one was recognised
+    date: str | None = None  # 成文日期 below it, ISO (2022-12-01)
+
+
+# 成文日期 as offices write it: 2022年12月1日, or in Chinese numerals 二〇二二年十二月一日.
+_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0}
+_DATE = re.compile(
+    r"^(?P<y>\d{4}|[〇零○Ｏ一二三四五六七八九]{4})年"
+    r"(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})月"
+    r"(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})日$"
+)
+
+
+def _cn_int(text: str) -> int:
+    """``12``, ``十二``, ``二十一`` or ``二〇二二`` (digit by digit) as a number."""
+    if text.isdigit():
+        return int(text)
+    if "十" not in text:
+        return int("".join(str(_CN_DIGITS[c]) for c in text))
+    tens, _, ones = text.partition("十")
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+
+
+def parse_date(text: str) -> str | None:
+    """The ISO date of a 成文日期 line, or None if the line is not one."""
+    import datetime as dt
+
+    found = _DATE.match(re.sub(r"\s+", "", text))
+    if not found:
+        return None
+    try:
+        y, m, d = (_cn_int(found[k]) for k in ("y", "m", "d"))
+        return dt.date(y, m, d).isoformat()
+    except (KeyError, ValueError):
+        return None
+
+
+def _closing(blocks: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str | None, str | None]:
+    """Take the signature and date lines off the end (GB/T 9704 7.3.5: 发文机关署名, then
+    成文日期): a last paragraph that is a date, and before it (or last) one short line
+    without sentence punctuation or official numbering. A report's own DOCX ends so, and a
+    body paragraph never does: it would end with 。"""
+    body = list(blocks)
+    date = None
+    if body and body[-1].get("t") in ("Para", "Plain"):
+        date = parse_date(pandoc.stringify(body[-1]))
+        if date:
+            body.pop()
+    signature = None
+    if body and body[-1].get("t") in ("Para", "Plain"):
+        text = pandoc.stringify(body[-1]).strip()
+        if (
+            len(body) > 1
+            and 0 < len(text) <= 30
+            and _looks_like_title(text)
+            and not re.search(r"[，,、]", text)
+        ):
+            signature = text
+            body.pop()
+    return body, signature, date
 
 
 def _standalone(text: str, pattern: re.Pattern[str]) -> bool:
@@ -60,15 +120,22 @@ def _looks_like_title(text: str) -> bool:
     )
 
 
-def _split_blocks(blocks: list[dict[str, Any]]) -> ImportedDocument:
-    """Split AST blocks at level-1 headings: Header blocks or stand-alone 一、 lines."""
-    title: str | None = None
+def _split_blocks(blocks: list[dict[str, Any]], title: str | None = None) -> ImportedDocument:
+    """Split AST blocks at level-1 headings: Header blocks or stand-alone 一、 lines.
+    ``title``: the document's own (Word's Title style, which pandoc reads as metadata);
+    without one, a first short line is the title."""
+    blocks, signature, date = _closing(blocks)
     parts: list[tuple[str | None, list[dict[str, Any]]]] = [(None, [])]
     for index, block in enumerate(blocks):
         text = pandoc.stringify(block).strip()
         kind = block.get("t")
         is_para = kind in ("Para", "Plain")
-        if index == 0 and kind in ("Header", "Para", "Plain") and _looks_like_title(text):
+        if (
+            title is None
+            and index == 0
+            and kind in ("Header", "Para", "Plain")
+            and _looks_like_title(text)
+        ):
             title = text
             continue
         if (kind == "Header" and block["c"][0] == 1) or (is_para and _standalone(text, _LEVEL1)):
@@ -82,7 +149,7 @@ def _split_blocks(blocks: list[dict[str, Any]]) -> ImportedDocument:
         for heading, body in parts
         if heading is not None or body
     )
-    return ImportedDocument(title, sections)
+    return ImportedDocument(title, sections, signature, date)
 
 
 def read_txt(path: Path) -> ImportedDocument:
@@ -92,7 +159,13 @@ def read_txt(path: Path) -> ImportedDocument:
 
 
 def read_docx(path: Path) -> ImportedDocument:
-    return _split_blocks(pandoc.read_ast(str(path), "docx")["blocks"])
+    ast = pandoc.read_ast(str(path), "docx")
+    meta_title = ast.get("meta", {}).get("title")
+    # title_lines: print it on several lines (LineBreak); the title itself is one line
+    title = (
+        pandoc.stringify(meta_title.get("c", [])).replace("\n", "").strip() if meta_title else None
+    )
+    return _split_blocks(ast["blocks"], title or None)
 
 
 def read_md(path: Path) -> ImportedDocument:

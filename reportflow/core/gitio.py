@@ -8,6 +8,7 @@ git once for a whole folder instead of once per file.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
@@ -604,6 +605,55 @@ def commit_files(repo: git.Repo, paths: list[str], message: str, author: str) ->
     _run_unlocked(repo, "add", "--", *paths)
     _run_unlocked(repo, "commit", "-q", f"--author={author}", "-m", message, "--", *paths)
     return repo.head.commit.hexsha
+
+
+def commit_tree(
+    repo: git.Repo, parent: str, files: Mapping[str, bytes], message: str, author: tuple[str, str]
+) -> str:
+    """A commit on top of ``parent`` with ``files`` (repository paths) replaced, made with
+    git's plumbing in a temporary index: the working tree, the index and HEAD are untouched,
+    so edits can be put on a branch for review whatever the user has checked out."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="reportflow-commit-") as tmp:
+        env = {
+            **os.environ,
+            "GIT_INDEX_FILE": str(Path(tmp) / "index"),
+            "GIT_AUTHOR_NAME": author[0],
+            "GIT_AUTHOR_EMAIL": author[1],
+        }
+
+        def git_(*args: str) -> str:
+            try:
+                return repo.git.execute(["git", *args], env=env).strip()
+            except GitCommandError as exc:
+                raise GitError(
+                    _("git {command} failed: {detail}").format(
+                        command=args[0], detail=_stderr(exc)
+                    ),
+                    file=repo.working_tree_dir or repo.git_dir,
+                ) from None
+
+        git_("read-tree", parent)
+        for i, (path, data) in enumerate(files.items()):
+            blob = Path(tmp) / f"blob{i}"
+            blob.write_bytes(data)
+            sha = git_("hash-object", "-w", "--", str(blob))
+            git_("update-index", "--add", "--cacheinfo", f"100644,{sha},{path}")
+        tree = git_("write-tree")
+        return git_("commit-tree", tree, "-p", parent, "-m", message)
+
+
+def create_branch(repo: git.Repo, name: str, commit: str) -> None:
+    """Point the new branch ``name`` at ``commit``; refused if it exists (never moved)."""
+    if run(repo, "branch", "--list", name).strip():
+        raise GitInputError(
+            _("the branch {name} exists already").format(name=name),
+            file=repo.working_tree_dir or repo.git_dir,
+            hint=_("give another name with --branch, or delete that branch first"),
+        )
+    run(repo, "update-ref", f"refs/heads/{name}", commit, "")
 
 
 def current_branch(repo: git.Repo) -> str | None:
