@@ -25,6 +25,7 @@ L = BODY_LINE
         ("×××同志，TODO", "placeholders.marker", [(L, 1), (L, 7)]),
         # figures
         ("办复率为105%。", "figures.percent-over-100", [(L, 5)]),
+        ("任务完成率达到112%。", "figures.percent-over-100", [(L, 8)]),
         ("经费下降120%。", "figures.negative", []),
         ("经费下降120%。", "figures.percent-over-100", [(L, 5)]),
         ("新增就业-30人。", "figures.negative", [(L, 5)]),
@@ -66,6 +67,7 @@ def test_rule_fires_at_exact_place(tmp_path: Path, body: str, rule: str, expecte
         "代码 `***` 不是占位符。",  # inline code
         "XXL号服装，Xbox 和 max 不是占位符。",  # not XX on its own
         "办复率为100%，经费增长150%，是去年的210%。",  # growth may exceed 100
+        "完成年度目标任务的112%，超额完成全年计划。",  # over-fulfilment is no rate
         "2020-2022年，气温-5℃。",  # ranges and temperatures
         "到2035年基本实现现代化，2021—2025年规划，2023年1月。",  # targets, report year + 1
         "English, with commas (and parentheses): fine!",  # no Chinese around

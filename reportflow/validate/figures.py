@@ -41,7 +41,9 @@ _NEGATIVE = re.compile(
 )
 _YEAR = re.compile(r"([12](?<!\d[12])\d{3})\s*年")
 _CLAUSE_END = re.compile(r"[，。；！？、：,;!?:\n]")
-_SHARE = re.compile(r"率|占|比重|比例|覆盖|达标|合格|满意度|知晓|完成")
+# Not 完成 on its own: "完成年度目标任务的112%" is over-fulfilment, written so in every
+# annual report; a 完成率 above 100 is still caught by 率.
+_SHARE = re.compile(r"率|占|比重|比例|覆盖|达标|合格|满意度|知晓")
 _GROWTH = re.compile(r"增长|增加|提高|提升|上升|增幅|同比|环比|超过|超出|翻|倍|多")
 _DECREASE = re.compile(r"下降|减少|降低|压减|压缩|缩减|降幅")
 # The rate word after the figure: "105%的办复率", "120%的覆盖率" (up to the clause's end).
