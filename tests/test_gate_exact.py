@@ -35,6 +35,24 @@ def _with_roster(records, rv, blocking=()):
     )
 
 
+def _a_waits(b, invalid=()):
+    """Section a has no approval that counts, b is approved by deputy-head-2."""
+    needed = "1 more approval from role deputy-head"
+    waits = "final approval counts only once every section is approved (a)"
+    return result(
+        False,
+        verdict("section:a", "pending", needed=needed),
+        verdict("section:b", "approved", approvers=("deputy-head-2",), counted=(b,)),
+        verdict("report", "pending", needed=waits),
+        missing=(
+            f"section a (一、甲): pending, {needed}",
+            f"report (final approval): pending, {waits}",
+        ),
+        counted=(b,),
+        invalid=invalid,
+    )
+
+
 def test_everything_approved() -> None:
     a, b, final = full()
     assert run([a, b, final]) == result(
@@ -126,20 +144,7 @@ def test_two_approvals_needed_and_one_given() -> None:
 
 def test_an_invalid_signature_is_named_and_counts_nothing() -> None:
     a, b, final = full()
-    needed = "1 more approval from role deputy-head"
-    waits = "final approval counts only once every section is approved (a)"
-    assert run([a, b, final], valid={a.digest: "invalid"}) == result(
-        False,
-        verdict("section:a", "pending", needed=needed),
-        verdict("section:b", "approved", approvers=("deputy-head-2",), counted=(b,)),
-        verdict("report", "pending", needed=waits),
-        missing=(
-            f"section a (一、甲): pending, {needed}",
-            f"report (final approval): pending, {waits}",
-        ),
-        counted=(b,),
-        invalid=(a,),
-    )
+    assert run([a, b, final], valid={a.digest: "invalid"}) == _a_waits(b, invalid=(a,))
 
 
 def test_a_pending_roster_change_keeps_an_approved_report_shut() -> None:
@@ -199,16 +204,4 @@ def test_records_of_another_report_or_year_are_not_read() -> None:
         gate.SignoffRecord("r", 2021, "section:a", A, "c" * 40, "deputy-head-1", "approve",
                            "2023-01-01T00:00:09.000Z", signature="sig"),
     ]  # fmt: skip
-    needed = "1 more approval from role deputy-head"
-    waits = "final approval counts only once every section is approved (a)"
-    assert run([*other, b, final]) == result(
-        False,
-        verdict("section:a", "pending", needed=needed),
-        verdict("section:b", "approved", approvers=("deputy-head-2",), counted=(b,)),
-        verdict("report", "pending", needed=waits),
-        missing=(
-            f"section a (一、甲): pending, {needed}",
-            f"report (final approval): pending, {waits}",
-        ),
-        counted=(b,),
-    )
+    assert run([*other, b, final]) == _a_waits(b)
