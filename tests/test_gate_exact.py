@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from test_gate import FACTS, POLICY, full, make_roster, rec, run
+from test_gate import FACTS, PEOPLE, POLICY, full, make_roster, rec, run
 
 from reportflow.signoff import gate
 
@@ -205,3 +205,252 @@ def test_records_of_another_report_or_year_are_not_read() -> None:
                            "2023-01-01T00:00:09.000Z", signature="sig"),
     ]  # fmt: skip
     assert run([*other, b, final]) == _a_waits(b)
+
+
+# --- messages, notes and exclusions in every branch of the tally ------------------------------
+
+D1_WROTE_A = {"a": [gate.Change("3" * 40, "d1@x.cn", A)]}
+D1_REASON = f"authored commit 3333333333 {SOD}"
+
+
+def test_plural_and_everyone_kept_out_are_named() -> None:
+    three = {**POLICY, "sections": {"default": {"approvals": 3, "roles": ["deputy-head"]}}}
+    result = run([rec("section:a", A, "deputy-head-1")], policy=three)
+    assert result.sections["a"].still_needed == "2 more approvals from role deputy-head"
+    assert result.sections["b"].still_needed == "3 more approvals from role deputy-head"
+    people = {
+        **PEOPLE,
+        "deputy-head-3": {"roles": ["deputy-head"], "email": "d3@x.cn", "keys": ["ssh-ed25519 C"]},
+    }
+    both = {"a": [gate.Change("3" * 40, "d1@x.cn", A), gate.Change("2" * 40, "d2@x.cn", "9" * 40)]}
+    rv = gate.RosterVerdict(make_roster(POLICY, people), "unchanged")
+    a = gate.evaluate(FACTS, rv, [], both, {}).sections["a"]
+    assert (
+        a.still_needed == "1 more approval from role deputy-head (not deputy-head-1, deputy-head-2)"
+    )
+
+
+def test_a_reject_with_its_reason_stands_against_the_authors_own_approval() -> None:
+    reject = gate.SignoffRecord(
+        "r", 2022, "section:a", A, "c" * 40, "deputy-head-2", "reject",
+        "2023-01-01T00:00:05.000Z", comment="数字不对", signature="sig",
+    )  # fmt: skip
+    own = rec("section:a", A, "deputy-head-1", t=6)  # after the reject, but it cannot count
+    assert run([reject, own], D1_WROTE_A).sections["a"] == verdict(
+        "section:a",
+        "rejected",
+        needed="rejected by deputy-head-2: 数字不对; needs a new approval from role deputy-head",
+        notes=(f"deputy-head-1's approval does not count: {D1_REASON}",),
+        excl=(("deputy-head-1", D1_REASON),),
+    )
+
+
+def test_an_approved_text_keeps_who_was_kept_out() -> None:
+    own = rec("section:a", A, "deputy-head-1", t=1)
+    other = rec("section:a", A, "deputy-head-2", t=2)
+    assert run([own, other, *full()[1:]], D1_WROTE_A).sections["a"] == verdict(
+        "section:a",
+        "approved",
+        approvers=("deputy-head-2",),
+        counted=(other,),
+        excl=(("deputy-head-1", D1_REASON),),
+    )
+
+
+# --- the final approver who changed the text --------------------------------------------------
+
+PS_WROTE_A = {"a": [gate.Change("3" * 40, "ps@x.cn", A)]}
+TWO_PS = {
+    **PEOPLE,
+    "party-secretary-2": {
+        "roles": ["party-secretary"],
+        "email": "ps2@x.cn",
+        "keys": ["ssh-ed25519 D"],
+    },
+}
+PS_REASON = "authored commit 3333333333 since the last approved report (separation of duties)"
+
+
+def test_the_only_final_approver_changed_the_text_a_dead_end_is_named() -> None:
+    a, b, final = full()
+    report = run([a, b, final], PS_WROTE_A).report
+    assert report == verdict(
+        "report",
+        "pending",
+        needed=(
+            "no eligible reviewer left for the report: party-secretary authored a change since "
+            "the last approved report; change the policy (report.yaml policy, a roster change "
+            "the final approvers sign off) or ask another person with role party-secretary who "
+            "did not change it to approve"
+        ),
+        notes=(f"party-secretary's approval does not count: {PS_REASON}",),
+        excl=(("party-secretary", PS_REASON),),
+    )
+    # a second final approver approves: while a section still waits, the final approval
+    # waits too, and keeps who is kept out (an approved tally carries no notes)
+    rv = gate.RosterVerdict(make_roster(POLICY, TWO_PS), "unchanged")
+    ps2 = rec("report", FP, "party-secretary-2", t=5)
+    records = [b, final, ps2]
+    waiting = gate.evaluate(FACTS, rv, records, PS_WROTE_A, {r.digest: "valid" for r in records})
+    assert waiting.report == verdict(
+        "report",
+        "pending",
+        needed="final approval counts only once every section is approved (a)",
+        excl=(("party-secretary", PS_REASON),),
+    )
+
+
+def test_report_changes_given_by_the_edge_decide_the_final_exclusion() -> None:
+    """The edge passes every change to the report, report.yaml's included: a change to
+    report.yaml alone (no section history) keeps its author from the final approval."""
+    a, b, final = full()
+    rv = gate.RosterVerdict(make_roster(), "unchanged")
+    verified = {r.digest: "valid" for r in (a, b, final)}
+    yaml_change = [gate.Change("5" * 40, "ps@x.cn", "y" * 40)]
+    result = gate.evaluate(FACTS, rv, [a, b, final], {}, verified, report_changes=yaml_change)
+    assert result.report.status == "pending"
+    assert result.report.excluded == (
+        ("party-secretary", "authored commit 5555555555 since the last approved report "
+         "(separation of duties)"),
+    )  # fmt: skip
+    assert gate.evaluate(FACTS, rv, [a, b, final], {}, verified, report_changes=[]).passed
+
+
+class _Graph:
+    """A commit graph as the gate reads it (``ancestors``), given by hand."""
+
+    def __init__(self, ancestors: dict[str, set[str]]) -> None:
+        self._ancestors = ancestors
+
+    def ancestors(self, sha: str) -> frozenset[str]:
+        return frozenset(self._ancestors.get(sha, {sha}))
+
+
+def test_what_the_last_approved_report_had_seen_comes_from_the_graph() -> None:
+    """ps changed section a (c1) before ps2 approved the report at c2; od changed it since
+    (c3). Only od is kept from the final approval: ps's change had been approved."""
+    rv = gate.RosterVerdict(make_roster(POLICY, TWO_PS), "unchanged")
+    changes = {
+        "a": [gate.Change("3" * 40, "od@x.cn", A), gate.Change("1" * 40, "ps@x.cn", "9" * 40)]
+    }
+    graph = _Graph({"2" * 40: {"1" * 40, "2" * 40}})
+    old = gate.SignoffRecord(
+        "r", 2022, "report", "sha256:" + "0" * 64, "2" * 40, "party-secretary-2", "approve",
+        "2023-01-01T00:00:01.000Z", signature="sig",
+    )  # fmt: skip
+    a, b = full()[:2]
+    final = rec("report", FP, "party-secretary", t=4)
+    records = [old, a, b, final]
+    verified = {r.digest: "valid" for r in records}
+    result = gate.evaluate(FACTS, rv, records, changes, verified, ancestry=graph)
+    assert result.report.approvers == ("party-secretary",) and result.passed
+    assert result.report.excluded == (
+        ("office-director", "authored commit 3333333333 since the last approved report "
+         "(separation of duties)"),
+    )  # fmt: skip
+    # without the graph nothing says what ps2's approval had seen: every author is kept out
+    blind = gate.evaluate(FACTS, rv, records, changes, verified)
+    assert blind.report.status == "stale" and "party-secretary" in dict(blind.report.excluded)
+
+
+# --- the roster ---------------------------------------------------------------------------------
+
+IN_FORCE = make_roster()
+CHANGED = make_roster(people={**PEOPLE, "clerk": {"roles": ["author"], "email": "c@x.cn"}})
+
+
+def _roster_rec(decision: str, t: int) -> gate.SignoffRecord:
+    return gate.SignoffRecord(
+        "r", 2022, "roster", CHANGED.digest, "c" * 40, "party-secretary", decision,
+        f"2023-01-01T00:00:0{t}.000Z", signature="sig",
+    )  # fmt: skip
+
+
+class _NoneSeen:
+    """Two decisions on branches that never met: neither saw the other."""
+
+    def sees(self, later: gate.SignoffRecord, earlier: gate.SignoffRecord) -> bool:
+        return False
+
+
+def test_roster_verdicts() -> None:
+    yes, no = _roster_rec("approve", 5), _roster_rec("reject", 4)
+    valid = {yes.digest: "valid", no.digest: "valid"}
+    assert gate.effective_roster(None, CHANGED, [yes], valid) == gate.RosterVerdict(None, "missing")
+    assert gate.effective_roster(IN_FORCE, None, [yes], valid) == UNCHANGED
+    assert gate.effective_roster(IN_FORCE, IN_FORCE, [yes], valid) == UNCHANGED
+    assert gate.effective_roster(IN_FORCE, CHANGED, [yes], valid) == gate.RosterVerdict(
+        CHANGED,
+        "approved",
+        verdict("roster", "approved", approvers=("party-secretary",), counted=(yes,)),
+    )
+    rejected = "rejected by party-secretary; needs a new approval from role party-secretary"
+    assert gate.effective_roster(IN_FORCE, CHANGED, [no], valid) == gate.RosterVerdict(
+        IN_FORCE, "rejected", verdict("roster", "rejected", needed=rejected)
+    )
+    # the approval came after the reject by time, but on a branch that never saw it
+    assert gate.effective_roster(
+        IN_FORCE, CHANGED, [no, yes], valid, _NoneSeen()
+    ) == gate.RosterVerdict(IN_FORCE, "rejected", verdict("roster", "rejected", needed=rejected))
+    assert gate.effective_roster(IN_FORCE, CHANGED, [], {}) == gate.RosterVerdict(
+        IN_FORCE,
+        "pending",
+        verdict("roster", "pending", needed="1 more approval from role party-secretary"),
+    )
+
+
+def test_roster_records_to_verify() -> None:
+    yes, no = _roster_rec("approve", 5), _roster_rec("reject", 4)
+    clerk = gate.SignoffRecord(
+        "r", 2022, "roster", CHANGED.digest, "c" * 40, "office-director", "approve",
+        "2023-01-01T00:00:06.000Z", signature="sig",
+    )  # fmt: skip
+    assert gate.roster_checks(None, CHANGED, [yes]) == ()
+    assert gate.roster_checks(IN_FORCE, None, [yes]) == ()
+    assert gate.roster_checks(IN_FORCE, IN_FORCE, [yes]) == ()
+    assert gate.roster_checks(IN_FORCE, CHANGED, [yes, no, clerk]) == (yes, no)
+
+
+def test_the_roster_status_decides_the_gate() -> None:
+    a, b, final = full()
+    approved = gate.RosterVerdict(CHANGED, "approved", verdict("roster", "approved"))
+    assert _with_roster([a, b, final], approved).passed
+    for status in ("rejected", "pending"):
+        shut = _with_roster([a, b, final], gate.RosterVerdict(IN_FORCE, status))
+        assert not shut.passed
+        assert shut.missing == (
+            "roster change (people, keys or policy in report.yaml differ from the roster in "
+            f"force, test): {status}, ; sign it off with: reportflow signoff <dir> --roster "
+            "--as <person> --key <key>",
+        )
+
+
+# --- which signatures the decision needs --------------------------------------------------------
+
+
+def test_records_to_verify_for_the_sections_and_the_report() -> None:
+    own_a = {**POLICY, "sections": {**POLICY["sections"], "a": {"approvals": 1,
+             "roles": ["party-secretary"]}}}  # fmt: skip
+    ps_a, d1_a, d2_b = (
+        rec("section:a", A, "party-secretary", t=1),
+        rec("section:a", A, "deputy-head-1", t=2),  # not eligible for a
+        rec("section:b", B, "deputy-head-2", t=3),
+    )
+    final = rec("report", FP, "party-secretary", t=4)
+    assert gate.checks(FACTS, make_roster(own_a), [ps_a, d1_a, d2_b, final], {}) == (
+        ps_a, d2_b, final,
+    )  # fmt: skip
+    # an eligible author: the older texts' approvals are needed to find the last approved one
+    old_a = rec("section:a", "9" * 40, "deputy-head-2", t=0)
+    new_a = rec("section:a", A, "deputy-head-2", t=5)
+    old_final = rec("report", "sha256:" + "0" * 64, "party-secretary", t=0)
+    records = [old_a, new_a, d2_b, old_final, final]
+    assert gate.checks(FACTS, make_roster(), records, {}) == (new_a, d2_b, final)
+    assert gate.checks(FACTS, make_roster(), records, D1_WROTE_A) == (new_a, old_a, d2_b, final)
+    assert gate.checks(FACTS, make_roster(), records, PS_WROTE_A) == (
+        new_a, d2_b, final, old_final,
+    )  # fmt: skip
+    yaml_change = [gate.Change("5" * 40, "ps@x.cn", "y" * 40)]
+    assert gate.checks(FACTS, make_roster(), records, {}, yaml_change) == (
+        new_a, d2_b, final, old_final,
+    )  # fmt: skip

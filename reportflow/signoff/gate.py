@@ -123,7 +123,10 @@ def _tally(
     notes: list[str] = []
     rejects = [r for r in current if r.decision == "reject"]
     approvals = [r for r in current if r.decision == "approve"]
-    unanswered = [j for j in rejects if not any(order.sees(a, j) for a in approvals)]
+    # only an approval that may count answers a reject: an author's own approval after a
+    # reject of their text leaves it rejected (it counts for nothing, issue 11 family 5)
+    answering = [a for a in approvals if a.reviewer not in excluded]
+    unanswered = [j for j in rejects if not any(order.sees(a, j) for a in answering)]
     counted: dict[str, SignoffRecord] = {}
     for rec in approvals:
         if not all(order.sees(rec, j) for j in rejects):
