@@ -440,6 +440,11 @@ def test_records_to_verify_for_the_sections_and_the_report() -> None:
     assert gate.checks(FACTS, make_roster(own_a), [ps_a, d1_a, d2_b, final], {}) == (
         ps_a, d2_b, final,
     )  # fmt: skip
+    # a's own policy decides whether its author may approve it: ps wrote a, so ps's approval
+    # of an older text of a is needed too (for the default policy ps is nobody)
+    old_ps_a = rec("section:a", "9" * 40, "party-secretary", t=0)
+    found = gate.checks(FACTS, make_roster(own_a), [old_ps_a, ps_a, d2_b, final], PS_WROTE_A)
+    assert found[:2] == (ps_a, old_ps_a)
     # an eligible author: the older texts' approvals are needed to find the last approved one
     old_a = rec("section:a", "9" * 40, "deputy-head-2", t=0)
     new_a = rec("section:a", A, "deputy-head-2", t=5)
