@@ -9,14 +9,14 @@ with the reviewer as its author, so ``git log signoffs/`` reads as the approval 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import InputError, Refused
 from reportflow.core.i18n import _, ngettext
-from reportflow.signoff import approval, gate, keys, ledger, pin
+from reportflow.signoff import approval, gate, keys, ledger, passkeys, pin
 from reportflow.signoff.roster import Roster
 
 SCOPE_RE = re.compile(r"^(report|roster|section:[a-z0-9]+(-[a-z0-9]+)*)$")
@@ -30,6 +30,8 @@ class Request:
     comment: str = ""
     key: Path | None = None
     channel: str = "cli"
+    #: "webauthn": the record is signed with a passkey after ``prepare`` (``reportflow serve``)
+    signature_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -248,9 +250,42 @@ def _no_roster(ctx: approval.Context) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A sign-off that passed every check, not yet signed: ``record`` is what gets signed (its
+    payload, or for a passkey the challenge ``passkeys.challenge(record.payload())``), or the
+    record already in the ledger that says the same when ``new`` is False."""
+
+    ctx: approval.Context
+    record: ledger.SignoffRecord
+    judge: Roster  # whose keys and passkeys verify it
+    new: bool
+
+
 def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.SignoffRecord, bool]:
     """All checks, then the signed record and True; or the record already in the ledger that
     says the same, and False (nothing to write). Writes nothing."""
+    ready = prepare(report_dir, req)
+    if not ready.new:
+        return ready.ctx, ready.record, False
+    ctx, record, judge = ready.ctx, ready.record, ready.judge
+    signing = _signing_key(req, judge)
+    if signing is not None:
+        signed = ledger.SignoffRecord(
+            **{**record.to_dict(), "signature": ledger.sign(record.payload(), signing)}
+        )
+        if ledger.verify(signed, judge.people[req.person].keys) != "valid":
+            raise _refuse(
+                _("the signature made with {key} does not verify").format(
+                    key=signing.path or "ssh-agent"
+                )
+            )
+        record = signed
+    return ctx, record, True
+
+
+def prepare(report_dir: Path, req: Request) -> Prepared:
+    """Every check of a sign-off, and the unsigned record; writes nothing."""
     if not SCOPE_RE.match(req.scope):
         raise InputError(
             _("unknown scope {scope!r}").format(scope=req.scope),
@@ -288,10 +323,9 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
     judge, fingerprint = _scope_roster(ctx, req, eff)
     same = already_decided(ctx, result, req, fingerprint)
     if same is not None:
-        return ctx, same, False
+        return Prepared(ctx, same, judge, False)
     _policy_checks(ctx, req, result)
     _validation_check(ctx, req, report_dir)
-    signing = _signing_key(req, judge)
     record = ledger.SignoffRecord(
         report=ctx.report.report,
         year=ctx.report.year,
@@ -303,19 +337,29 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
         time=ledger.now_utc(),
         channel=req.channel,
         comment=req.comment,
+        signature_kind=req.signature_kind,
     )
-    if signing is not None:
-        signed = ledger.SignoffRecord(
-            **{**record.to_dict(), "signature": ledger.sign(record.payload(), signing)}
+    return Prepared(ctx, record, judge, True)
+
+
+def sign_with_passkey(ready: Prepared, assertion: passkeys.Assertion) -> ledger.SignoffRecord:
+    """The prepared record signed by a WebAuthn assertion over its challenge; refused unless
+    it verifies against the person's passkeys in the roster that judges it and the policy
+    counts passkeys for them (what the gate will check, checked before anything is written)."""
+    record = replace(ready.record, signature=assertion)
+    person = record.reviewer
+    if ledger.verify(record, ready.judge.keys_of().get(person, ())) != "valid":
+        raise _refuse(
+            _("the passkey signature does not verify against {person}'s passkeys in the roster "
+              "in force ({origin})").format(person=person, origin=ready.judge.origin),
+            hint=_("register a passkey and have the roster change signed off first"),
+        )  # fmt: skip
+    if not ready.judge.policy.accepts(person, passkeys.KIND):
+        raise _refuse(
+            _("the policy does not count passkey signatures for {person}").format(person=person),
+            hint=_("sign off with an SSH key: reportflow signoff --key …"),
         )
-        if ledger.verify(signed, judge.people[req.person].keys) != "valid":
-            raise _refuse(
-                _("the signature made with {key} does not verify").format(
-                    key=signing.path or "ssh-agent"
-                )
-            )
-        record = signed
-    return ctx, record, True
+    return record
 
 
 def commit_record(ctx: approval.Context, report_dir: Path, record: ledger.SignoffRecord) -> Path:
