@@ -145,10 +145,15 @@ def test_records_and_rosters_without_passkeys_keep_their_bytes(rdir: Path) -> No
     doc = {"people": {"a": {"name": "A", "keys": []}}, "policy": {"x": 1}}
     before = roster.digest_of(doc)
     pk = SoftAuthenticator().passkey()
-    assert roster.digest_of({**doc, "people": {"a": {"name": "A", "passkeys": [pk.to_doc()]}}}) \
+    assert (
+        roster.digest_of({**doc, "people": {"a": {"name": "A", "passkeys": [pk.to_doc()]}}})
         != before
-    assert before == "sha256:" + ledger.sha256(ledger.canonical(
-        {"people": {"a": {"roles": [], "email": "", "keys": []}}, "policy": {"x": 1}}))
+    )
+    assert before == "sha256:" + ledger.sha256(
+        ledger.canonical(
+            {"people": {"a": {"roles": [], "email": "", "keys": []}}, "policy": {"x": 1}}
+        )
+    )
 
 
 def test_the_schema_refuses_a_passkey_record_in_disguise(cli, keys, rdir: Path) -> None:
