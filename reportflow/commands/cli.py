@@ -641,6 +641,45 @@ def render_cmd(
         typer.echo(f"{fmt}: {written}")
 
 
+class ServeLang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+@app.command(
+    "serve",
+    cls=Command,
+    help=_("The review page: reviewers sign in with a passkey and approve in a browser."),
+)
+def serve_cmd(
+    path: ReportDir,
+    host: Annotated[str, typer.Option("--host", help=_("address to listen on"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help=_("port to listen on"))] = 8080,
+    origin: Annotated[
+        str | None,
+        typer.Option(
+            "--origin",
+            help=_(
+                "the address people open (default http://localhost:<port>); behind the "
+                "office's HTTPS proxy, e.g. https://review.example.gov.cn"
+            ),
+        ),
+    ] = None,
+    rp_id: Annotated[
+        str | None,
+        typer.Option("--rp-id", help=_("the passkeys' domain (default: the origin's host)")),
+    ] = None,
+    lang: Annotated[ServeLang, typer.Option("--lang", help=_("page language"))] = ServeLang.zh,
+    secret_file: Annotated[
+        Path | None,
+        typer.Option("--secret-file", help=_("session key file (default: a new key per start)")),
+    ] = None,
+) -> None:
+    from reportflow.commands import serve
+
+    raise typer.Exit(serve.run(path, host, port, origin, rp_id, lang.value, secret_file))
+
+
 def _trust_commands() -> None:
     from reportflow.commands import trust
 
