@@ -6,6 +6,7 @@ test (test_serve_browser.py) uses Chromium's virtual authenticator instead."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -48,3 +49,36 @@ class SoftAuthenticator:
         ).encode()  # fmt: skip
         sig = self.key.sign(auth + hashlib.sha256(client).digest(), ec.ECDSA(hashes.SHA256()))
         return Assertion(self.credential_id, b64url(auth), b64url(client), b64url(sig))
+
+
+AT = 0x40  # attested credential data included
+
+
+def registration(auth: SoftAuthenticator, challenge: bytes) -> dict[str, object]:
+    """The ``PublicKeyCredential`` JSON a browser sends after ``navigator.credentials.create``
+    with attestation "none" (WebAuthn 6.5.1): the public key inside authenticatorData."""
+    raw_id = base64.urlsafe_b64decode(auth.credential_id + "==")
+    rp_hash = hashlib.sha256(auth.rp_id.encode()).digest()
+    attested = bytes(16) + len(raw_id).to_bytes(2, "big") + raw_id + auth.cose_key()
+    auth_data = rp_hash + bytes([UP | UV | AT]) + (0).to_bytes(4, "big") + attested
+    attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
+    client = json.dumps(
+        {"type": "webauthn.create", "challenge": b64url(challenge), "origin": auth.origin,
+         "crossOrigin": False}
+    ).encode()  # fmt: skip
+    return {
+        "id": auth.credential_id, "rawId": auth.credential_id, "type": "public-key",
+        "response": {"clientDataJSON": b64url(client), "attestationObject": b64url(attestation)},
+    }  # fmt: skip
+
+
+def credential(assertion: Assertion) -> dict[str, object]:
+    """An assertion as the browser's JSON (what the page's script posts)."""
+    return {
+        "id": assertion.credential_id, "rawId": assertion.credential_id, "type": "public-key",
+        "response": {
+            "authenticatorData": assertion.authenticator_data,
+            "clientDataJSON": assertion.client_data_json,
+            "signature": assertion.signature,
+        },
+    }  # fmt: skip
