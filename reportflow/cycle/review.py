@@ -170,6 +170,8 @@ def section_page(report_dir: Path, sid: str, person: str) -> SectionPage:
         if diff is not None:
             by = [*diff.inserted_by.values(), *diff.deleted_by.values()]
             names = [b.name or b.person for b in by]
+    if not names:  # no earlier text: whoever committed to this section, newest first
+        names = [ch.author for ch in ctx.history.get(sid, ()) if ch.author]
     if not names:
         people = ctx.report.people
         names = [people[a].name if a in people else a for a in sec.authors]
