@@ -14,7 +14,7 @@ from webauthn_support import UP, SoftAuthenticator
 
 from reportflow.commands import signoff
 from reportflow.core.errors import Refused, SchemaError
-from reportflow.signoff import approval, duties, enrol, ledger, passkeys, roster
+from reportflow.signoff import approval, duties, enrol, ledger, passkeys, roster, websign
 from reportflow.signoff.passkeys import Assertion
 
 
@@ -48,7 +48,7 @@ def passkey_approval(rdir: Path, auth: SoftAuthenticator, scope: str = "section:
     ready = signoff.prepare(rdir, web_request(scope))
     assert ready.new
     assertion = auth.sign(passkeys.challenge(ready.record.payload()))
-    return ready, signoff.sign_with_passkey(ready, assertion)
+    return ready, websign.sign(ready.record, ready.judge, assertion)
 
 
 def test_a_registered_passkey_waits_for_the_roster_signoff(keys, rdir: Path) -> None:
@@ -60,7 +60,8 @@ def test_a_registered_passkey_waits_for_the_roster_signoff(keys, rdir: Path) -> 
     }
     ready = signoff.prepare(rdir, web_request("section:situation"))
     with pytest.raises(Refused, match="does not verify"):
-        signoff.sign_with_passkey(ready, auth.sign(passkeys.challenge(ready.record.payload())))
+        assertion = auth.sign(passkeys.challenge(ready.record.payload()))
+        websign.sign(ready.record, ready.judge, assertion)
 
 
 def test_a_passkey_approval_counts_and_verifies_from_git(cli, keys, rdir: Path) -> None:
@@ -121,7 +122,7 @@ def test_user_verification_rp_id_and_origin_are_required(cli, keys, rdir: Path) 
     ):
         assert ledger.verify(replace(record, signature=assertion), listed) == "invalid"
     with pytest.raises(Refused):
-        signoff.sign_with_passkey(ready, auth.sign(challenge, flags=UP))
+        websign.sign(ready.record, ready.judge, auth.sign(challenge, flags=UP))
 
 
 def test_the_policy_says_whose_passkeys_count(cli, keys, rdir: Path) -> None:

@@ -9,14 +9,14 @@ with the reviewer as its author, so ``git log signoffs/`` reads as the approval 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import InputError, Refused
 from reportflow.core.i18n import _, ngettext
-from reportflow.signoff import approval, gate, keys, ledger, passkeys, pin
+from reportflow.signoff import approval, gate, keys, ledger, pin
 from reportflow.signoff.roster import Roster
 
 SCOPE_RE = re.compile(r"^(report|roster|section:[a-z0-9]+(-[a-z0-9]+)*)$")
@@ -340,26 +340,6 @@ def prepare(report_dir: Path, req: Request) -> Prepared:
         signature_kind=req.signature_kind,
     )
     return Prepared(ctx, record, judge, True)
-
-
-def sign_with_passkey(ready: Prepared, assertion: passkeys.Assertion) -> ledger.SignoffRecord:
-    """The prepared record signed by a WebAuthn assertion over its challenge; refused unless
-    it verifies against the person's passkeys in the roster that judges it and the policy
-    counts passkeys for them (what the gate will check, checked before anything is written)."""
-    record = replace(ready.record, signature=assertion)
-    person = record.reviewer
-    if ledger.verify(record, ready.judge.keys_of().get(person, ())) != "valid":
-        raise _refuse(
-            _("the passkey signature does not verify against {person}'s passkeys in the roster "
-              "in force ({origin})").format(person=person, origin=ready.judge.origin),
-            hint=_("register a passkey and have the roster change signed off first"),
-        )  # fmt: skip
-    if not ready.judge.policy.accepts(person, passkeys.KIND):
-        raise _refuse(
-            _("the policy does not count passkey signatures for {person}").format(person=person),
-            hint=_("sign off with an SSH key: reportflow signoff --key …"),
-        )
-    return record
 
 
 def commit_record(ctx: approval.Context, report_dir: Path, record: ledger.SignoffRecord) -> Path:

@@ -30,7 +30,7 @@ from reportflow.cycle import review
 from reportflow.serve import ceremony
 from reportflow.serve.security import CSRF_FIELD, CSRF_HEADER, csrf_ok, csrf_token
 from reportflow.serve.state import Pending, State
-from reportflow.signoff import approval, enrol, passkeys
+from reportflow.signoff import approval, enrol, passkeys, websign
 from reportflow.signoff.passkeys import b64url, unb64url
 
 PENDING_AGE = 300.0  # seconds a prepared decision waits for its passkey
@@ -296,7 +296,7 @@ async def decide_options(request: Request) -> Response:
 
 
 def _commit(state: State, pending: Pending, assertion: passkeys.Assertion) -> dict[str, str]:
-    record = signoff.sign_with_passkey(pending.ready, assertion)
+    record = websign.sign(pending.ready.record, pending.ready.judge, assertion)
     with state.commit_lock:
         _still_the_text(pending.ready.ctx, record)
         path = signoff.commit_record(pending.ready.ctx, state.config.report_dir, record)
