@@ -284,8 +284,14 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
     return ctx, record, True
 
 
-def prepare(report_dir: Path, req: Request) -> Prepared:
-    """Every check of a sign-off, and the unsigned record; writes nothing."""
+def prepare(
+    report_dir: Path,
+    req: Request,
+    decided: tuple[approval.Context, gate.GateResult] | None = None,
+) -> Prepared:
+    """Every check of a sign-off, and the unsigned record; writes nothing. ``decided``: the
+    context and decision at HEAD when the caller has them (the review page keeps one per
+    HEAD), instead of reading them again."""
     if not SCOPE_RE.match(req.scope):
         raise InputError(
             _("unknown scope {scope!r}").format(scope=req.scope),
@@ -296,7 +302,7 @@ def prepare(report_dir: Path, req: Request) -> Prepared:
             _("unknown decision {decision!r}").format(decision=req.decision),
             hint=_("approve or reject"),
         )
-    ctx = approval.load_context(report_dir, "HEAD")
+    ctx = decided[0] if decided else approval.load_context(report_dir, "HEAD")
     if ctx.pin is None:
         raise pin.not_pinned()
     if req.scope.startswith("section:"):
@@ -304,7 +310,7 @@ def prepare(report_dir: Path, req: Request) -> Prepared:
     paths = [f"{ctx.folder}/{model.REPORT_FILE}" if ctx.folder else model.REPORT_FILE]
     paths += [f"{ctx.folder}/{s.path}" if ctx.folder else s.path for s in ctx.report.sections]
     _dirty_check(ctx, paths)
-    _records, result = approval.decide(ctx)
+    result = decided[1] if decided else approval.decide(ctx)[1]
     eff = result.roster.roster
     why = _no_roster(ctx)
     if eff is None and why:

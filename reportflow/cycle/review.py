@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +26,7 @@ from reportflow.core import gitio, pandoc
 from reportflow.core.errors import ReportflowError
 from reportflow.cycle import todo
 from reportflow.signoff import approval, ledger
+from reportflow.signoff.gate import GateResult
 from reportflow.signoff.ledger import SignoffRecord
 from reportflow.signoff.roster import Roster
 from reportflow.validate.findings import Finding
@@ -71,9 +75,66 @@ class SectionPage:
     eligible: bool  # the policy lets this reviewer approve this section at all
 
 
+@dataclass(frozen=True)
+class Decision:
+    """The gate's decision at one commit and what the pages derive from it. A pure function
+    of the commit (and the pin): kept per HEAD, so that twenty reviewers reading pages between
+    two sign-offs cost one decision, not twenty (bench/bench_serve.py)."""
+
+    ctx: approval.Context
+    verdict: approval.Approval
+    result: GateResult
+    findings: tuple[Finding, ...]
+    reviews: todo.Reviews
+    coordinator: str | None
+
+
+_KEEP = 4  # decisions kept: HEAD and a few before it (a page opened just before a sign-off)
+_decisions: OrderedDict[tuple[str, str, str], Decision] = OrderedDict()
+_filling: dict[tuple[str, str, str], threading.Lock] = {}
+_guard = threading.Lock()
+
+
+def decision(report_dir: Path) -> Decision:
+    """The decision at HEAD, made once per HEAD however many requests ask at once."""
+    from reportflow import validate
+
+    repo = gitio.require_repo(report_dir)
+    key = (str(Path(report_dir).resolve()), gitio.resolve(repo, "HEAD"), pin_env())
+    with _guard:
+        found = _decisions.get(key)
+        if found is not None:
+            return found
+        lock = _filling.setdefault(key, threading.Lock())
+    with lock:
+        with _guard:
+            found = _decisions.get(key)
+        if found is not None:
+            return found
+        ctx = approval.load_context(report_dir, key[1])
+        verdict, result = approval.decide(ctx)
+        reviews, coordinator = todo.reviews_of(repo, ctx, verdict, result)
+        findings = tuple(validate.check(ctx.report).findings)
+        made = Decision(ctx, verdict, result, findings, reviews, coordinator)
+        with _guard:
+            _decisions[key] = made
+            while len(_decisions) > _KEEP:
+                _decisions.popitem(last=False)
+            _filling.pop(key, None)
+        return made
+
+
+def pin_env() -> str:
+    return os.environ.get("REPORTFLOW_TRUST", "")
+
+
 def inbox(report_dir: Path, person: str, today: dt.date | None = None) -> list[todo.Item]:
-    """What waits for ``person``: the to-do items (``cycle.todo``) that are theirs to sign."""
-    _report, items = todo.gather(report_dir, today)
+    """What waits for ``person``: the to-do items (``cycle.todo.plan``) that are theirs to
+    sign, as the gate judges them at HEAD."""
+    d = decision(report_dir)
+    items = todo.plan(
+        d.ctx.report, d.reviews, d.findings, today or dt.date.today(), coordinator=d.coordinator
+    )
     return [i for i in items if i.person == person and i.kind in INBOX_KINDS]
 
 
@@ -84,8 +145,8 @@ def _row(sid: str, title: str, verdict: approval.SectionVerdict | None) -> Row:
 
 
 def report_view(report_dir: Path) -> ReportView:
-    ctx = approval.load_context(report_dir, "HEAD")
-    verdict, _result = approval.decide(ctx)
+    d = decision(report_dir)
+    ctx, verdict = d.ctx, d.verdict
     rows = tuple(_row(s.id, s.title, verdict.sections.get(s.id)) for s in ctx.report.sections)
     final = _row("report", ctx.report.title, verdict.report)
     if verdict.report is None:
@@ -95,6 +156,12 @@ def report_view(report_dir: Path) -> ReportView:
         verdict.passed, verdict.roster_status,
         ctx.report.dates.get("approve_by") or ctx.report.dates.get("due"),
     )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def _compare(report_dir: str, old: str, new: str) -> versions.VersionDiff:
+    """``versions.compare`` of two commits: pure, so kept."""
+    return versions.compare(Path(report_dir), old, new)
 
 
 @functools.lru_cache(maxsize=512)
@@ -153,11 +220,9 @@ def _section_path(ctx: approval.Context, sid: str) -> str:
 
 def section_page(report_dir: Path, sid: str, person: str) -> SectionPage:
     """Everything the section page shows ``person`` about section ``sid`` at HEAD."""
-    from reportflow import validate
-
-    ctx = approval.load_context(report_dir, "HEAD")
+    d = decision(report_dir)
+    ctx, verdict, result = d.ctx, d.verdict, d.result
     sec = ctx.report.section(sid)  # ContentError for an unknown section
-    verdict, result = approval.decide(ctx)
     v = verdict.sections.get(sid)
     blob = next(s.blob for s in ctx.facts.sections if s.id == sid)
     eff = result.roster.roster
@@ -165,7 +230,7 @@ def section_page(report_dir: Path, sid: str, person: str) -> SectionPage:
     diff = None
     names: list[str] = []
     if base_commit:
-        whole = versions.compare(Path(report_dir), base_commit, ctx.commit)
+        whole = _compare(str(report_dir), base_commit, ctx.commit)
         diff = next((s for s in whole.sections if s.id == sid), None)
         if diff is not None:
             by = [*diff.inserted_by.values(), *diff.deleted_by.values()]
@@ -175,7 +240,7 @@ def section_page(report_dir: Path, sid: str, person: str) -> SectionPage:
     if not names:
         people = ctx.report.people
         names = [people[a].name if a in people else a for a in sec.authors]
-    findings = tuple(f for f in validate.check(ctx.report).findings if f.file == sec.path)
+    findings = tuple(f for f in d.findings if f.file == sec.path)
     excluded = dict(result.sections[sid].excluded).get(person, "") if sid in result.sections else ""
     return SectionPage(
         sid, sec.title, v.status if v else "pending", v.still_needed if v else "", blob,

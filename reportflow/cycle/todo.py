@@ -212,6 +212,13 @@ def reviews_at_head(report_dir: Path) -> tuple[Reviews, str | None]:
     except ReportflowError:
         return Reviews(), None  # e.g. the report folder is not committed yet
     verdict, result = approval.decide(ctx)
+    return reviews_of(repo, ctx, verdict, result)
+
+
+def reviews_of(repo: Any, ctx: Any, verdict: Any, result: Any) -> tuple[Reviews, str | None]:
+    """``reviews_at_head`` from a decision already made (the review page keeps one per HEAD)."""
+    from reportflow.core import gitio
+
     eff = result.roster.roster
     if eff is None:
         return Reviews(), None

@@ -113,7 +113,13 @@ async def register_page(request: Request) -> Response:
 
 
 def _rosters(state: State) -> approval.Context:
-    return approval.load_context(state.config.report_dir, "HEAD")
+    """The context at HEAD (rosters in force and in report.yaml), from the decision kept."""
+    return review.decision(state.config.report_dir).ctx
+
+
+def _prepare(state: State, req: signoff.Request) -> signoff.Prepared:
+    d = review.decision(state.config.report_dir)
+    return signoff.prepare(state.config.report_dir, req, (d.ctx, d.result))
 
 
 async def login_options(request: Request) -> Response:
@@ -277,7 +283,7 @@ async def decide_options(request: Request) -> Response:
         str(body.get("comment", ""))[:4000], channel="web", signature_kind=passkeys.KIND,
     )  # fmt: skip
     try:
-        ready = await run_in_threadpool(signoff.prepare, state.config.report_dir, req)
+        ready = await run_in_threadpool(_prepare, state, req)
     except ReportflowError as exc:
         return _fail(_message(exc), 409)
     if not ready.new:
