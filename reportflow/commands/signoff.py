@@ -9,6 +9,7 @@ with the reviewer as its author, so ``git log signoffs/`` reads as the approval 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from reportflow.core.errors import InputError, Refused
 from reportflow.core.i18n import _, ngettext
 from reportflow.signoff import approval, gate, keys, ledger, pin
 from reportflow.signoff.roster import Roster
+from reportflow.validate.findings import Finding
 
 SCOPE_RE = re.compile(r"^(report|roster|section:[a-z0-9]+(-[a-z0-9]+)*)$")
 
@@ -169,7 +171,9 @@ def _dead_end_hint(verdict: gate.SectionVerdict) -> str | None:
 SHOWN_ERRORS = 10
 
 
-def _validation_check(ctx: approval.Context, req: Request, report_dir: Path) -> None:
+def _validation_check(
+    ctx: approval.Context, req: Request, report_dir: Path, known: Sequence[Finding] | None = None
+) -> None:
     """Errors block approval (README, Validation): an approval of a section is refused while
     that section has validation errors, the final approval while the report has any. A
     reject, or a roster sign-off, is never blocked: rejecting a text with errors is right.
@@ -179,7 +183,7 @@ def _validation_check(ctx: approval.Context, req: Request, report_dir: Path) -> 
         return
     from reportflow import validate
 
-    findings = validate.check(ctx.report).findings
+    findings = tuple(known) if known is not None else validate.check(ctx.report).findings
     if req.scope.startswith("section:"):
         path = ctx.report.section(req.scope.split(":", 1)[1]).path
         findings = tuple(f for f in findings if f.file == path)
@@ -288,10 +292,11 @@ def prepare(
     report_dir: Path,
     req: Request,
     decided: tuple[approval.Context, gate.GateResult] | None = None,
+    findings: Sequence[Finding] | None = None,
 ) -> Prepared:
     """Every check of a sign-off, and the unsigned record; writes nothing. ``decided``: the
     context and decision at HEAD when the caller has them (the review page keeps one per
-    HEAD), instead of reading them again."""
+    HEAD), instead of reading them again; ``findings``: the validation findings of its text."""
     if not SCOPE_RE.match(req.scope):
         raise InputError(
             _("unknown scope {scope!r}").format(scope=req.scope),
@@ -331,7 +336,7 @@ def prepare(
     if same is not None:
         return Prepared(ctx, same, judge, False)
     _policy_checks(ctx, req, result)
-    _validation_check(ctx, req, report_dir)
+    _validation_check(ctx, req, report_dir, findings)
     record = ledger.SignoffRecord(
         report=ctx.report.report,
         year=ctx.report.year,

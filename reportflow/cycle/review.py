@@ -92,6 +92,9 @@ class Decision:
 _KEEP = 4  # decisions kept: HEAD and a few before it (a page opened just before a sign-off)
 _decisions: OrderedDict[tuple[str, str, str], Decision] = OrderedDict()
 _filling: dict[tuple[str, str, str], threading.Lock] = {}
+#: validation findings by report fingerprint (report.yaml and every section's blob): the
+#: findings are a function of the text, which most commits (sign-offs) do not change
+_findings: OrderedDict[str, tuple[Finding, ...]] = OrderedDict()
 _guard = threading.Lock()
 
 
@@ -114,12 +117,17 @@ def decision(report_dir: Path) -> Decision:
         ctx = approval.load_context(report_dir, key[1])
         verdict, result = approval.decide(ctx)
         reviews, coordinator = todo.reviews_of(repo, ctx, verdict, result)
-        findings = tuple(validate.check(ctx.report).findings)
+        findings = _findings.get(ctx.facts.report_fingerprint)
+        if findings is None:  # the text changed: validate it (a sign-off changes no text)
+            findings = tuple(validate.check(ctx.report).findings)
         made = Decision(ctx, verdict, result, findings, reviews, coordinator)
         with _guard:
             _decisions[key] = made
+            _findings[ctx.facts.report_fingerprint] = findings
             while len(_decisions) > _KEEP:
                 _decisions.popitem(last=False)
+            while len(_findings) > _KEEP:
+                _findings.popitem(last=False)
             _filling.pop(key, None)
         return made
 

@@ -119,7 +119,7 @@ def _rosters(state: State) -> approval.Context:
 
 def _prepare(state: State, req: signoff.Request) -> signoff.Prepared:
     d = review.decision(state.config.report_dir)
-    return signoff.prepare(state.config.report_dir, req, (d.ctx, d.result))
+    return signoff.prepare(state.config.report_dir, req, (d.ctx, d.result), d.findings)
 
 
 async def login_options(request: Request) -> Response:
