@@ -210,7 +210,9 @@ def main() -> None:
         rdir, pin, auths = build(work, base)
         env = {**os.environ, "REPORTFLOW_TRUST": pin, "HOME": str(work),
                "XDG_CONFIG_HOME": str(work / "config"),
-               "XDG_CACHE_HOME": str(work / "cache")}  # fmt: skip
+               "XDG_CACHE_HOME": str(work / "cache"),
+               "GIT_COMMITTER_NAME": "review server",
+               "GIT_COMMITTER_EMAIL": "review@example.gov.cn"}  # fmt: skip
         floor_commit = []
         scratch = work / "reports"
         for n in range(5):  # the approval's floor: one file committed in the same repository

@@ -28,7 +28,7 @@ from reportflow.core.errors import Refused, ReportflowError
 from reportflow.core.i18n import _
 from reportflow.cycle import review
 from reportflow.serve import ceremony
-from reportflow.serve.security import CSRF_FIELD, CSRF_HEADER, csrf_ok, csrf_token
+from reportflow.serve.security import CSRF_FIELD, CSRF_HEADER, RateLimit, csrf_ok, csrf_token
 from reportflow.serve.state import Pending, State
 from reportflow.signoff import approval, enrol, passkeys, websign
 from reportflow.signoff.passkeys import b64url, unb64url
@@ -101,6 +101,11 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
+def _allowed(state: State, limit: RateLimit, request: Request, person: str) -> bool:
+    """One more login or registration attempt for ``person`` from this client, or not."""
+    return state.client_limit.allow(_client(request)) and limit.allow(person)
+
+
 # --- login and registration -------------------------------------------------------------------
 
 
@@ -127,7 +132,7 @@ async def login_options(request: Request) -> Response:
     if isinstance(body, Response):
         return body
     state, person = _state(request), str(body.get("person", "")).strip()
-    if not state.login_limit.allow(f"ip:{_client(request)}", f"person:{person}"):
+    if not _allowed(state, state.login_limit, request, person):
         return _fail(_("too many attempts; wait a minute and try again"), 429)
     ctx = await run_in_threadpool(_rosters, state)
     member = ctx.in_force.people.get(person) if ctx.in_force else None
@@ -187,7 +192,7 @@ async def register_options(request: Request) -> Response:
     if isinstance(body, Response):
         return body
     state, person = _state(request), str(body.get("person", "")).strip()
-    if not state.register_limit.allow(f"ip:{_client(request)}", f"person:{person}"):
+    if not _allowed(state, state.register_limit, request, person):
         return _fail(_("too many registrations; wait ten minutes and try again"), 429)
     ctx = await run_in_threadpool(_rosters, state)
     roster = ctx.candidate or ctx.in_force

@@ -9,8 +9,9 @@
 * CSRF: a random token per session, in a hidden field of every form and a header of every
   script request, compared in constant time; SameSite=Strict alone is not enough for older
   browsers and for a same-site attacker (another app on the office's domain).
-* Rate limits: a sliding window per client and per person on login and registration, so a
-  guessed token or a flood of ceremonies runs out quickly. Kept in memory: one server
+* Rate limits: a sliding window per person (10 logins a minute, 5 registrations in ten) and
+  per client address (120 a minute: an office behind one NAT address is many people) on
+  login and registration, so a flood of ceremonies runs out quickly. Kept in memory: one server
   process is what ``reportflow serve`` runs; behind several, the reverse proxy limits too.
 """
 

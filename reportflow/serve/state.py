@@ -44,5 +44,8 @@ class State:
     pending: dict[str, Pending] = field(default_factory=dict)
     done: dict[str, dict[str, str]] = field(default_factory=dict)
     commit_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: per person: a passkey is tried a few times, not guessed at
     login_limit: RateLimit = field(default_factory=lambda: RateLimit(10, 60.0))
     register_limit: RateLimit = field(default_factory=lambda: RateLimit(5, 600.0))
+    #: per client address: an office behind one NAT or proxy address is many people
+    client_limit: RateLimit = field(default_factory=lambda: RateLimit(120, 60.0))
