@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from reportflow.core import gitio, i18n
 from reportflow.core.errors import InputError, ToolError
 from reportflow.core.i18n import _
+from reportflow.signoff import keys
 
 
 def origin_for(host: str, port: int, origin: str | None, rp_id: str | None) -> tuple[str, str]:
@@ -36,6 +37,17 @@ def origin_for(host: str, port: int, origin: str | None, rp_id: str | None) -> t
     return rp_id or parts.hostname, origin.rstrip("/")
 
 
+def read_secret(path: Path) -> str:
+    """The server's secret (sessions, personal links) from a file the office keeps."""
+    try:
+        secret = Path(path).read_text(encoding="utf-8").strip()
+    except OSError:
+        raise InputError(_("cannot read the secret file"), file=path) from None
+    if len(secret) < 32:
+        raise InputError(_("the secret must be at least 32 characters"), file=path)
+    return secret
+
+
 def run(
     report_dir: Path,
     host: str,
@@ -44,6 +56,7 @@ def run(
     rp_id: str | None,
     lang: str,
     secret_file: Path | None,
+    server_key: Path | None = None,
 ) -> int:
     try:
         import uvicorn
@@ -58,14 +71,15 @@ def run(
     if lang == i18n.CHINESE:
         os.environ["LANGUAGE"] = "zh_CN"  # the library's refusals in the pages' language
     config = Config(Path(report_dir).resolve(), RelyingParty(rp, origin), lang=lang)
+    if server_key is not None and secret_file is None:
+        raise InputError(
+            _("--server-key needs --secret-file: personal links are made with that secret"),
+            hint=_("reportflow link … --secret-file <the same file>"),
+        )
     if secret_file is not None:
-        try:
-            secret = secret_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise InputError(_("cannot read the secret file"), file=secret_file) from exc
-        if len(secret) < 32:
-            raise InputError(_("the secret must be at least 32 characters"), file=secret_file)
-        config = Config(config.report_dir, config.rp, secret, lang)
+        signing = keys.resolve(server_key) if server_key is not None else None
+        config = Config(config.report_dir, config.rp, read_secret(secret_file), lang,
+                        server_key=signing)  # fmt: skip
     uvicorn.run(
         create_app(config), host=host, port=port, log_level="warning", proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",

@@ -18,7 +18,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from reportflow.core import i18n
-from reportflow.serve import pages
+from reportflow.serve import linkpages, pages
 from reportflow.serve.ceremony import RelyingParty
 from reportflow.serve.security import SecurityHeaders
 from reportflow.serve.state import Config, State
@@ -49,7 +49,8 @@ def templates(lang: str) -> Environment:
 
 def create_app(config: Config) -> Starlette:
     state = State(config, templates(config.lang))
-    routes = [*pages.routes(), Mount("/static", StaticFiles(directory=HERE / "static"))]
+    static = Mount("/static", StaticFiles(directory=HERE / "static"))
+    routes = [*pages.routes(), *linkpages.routes(), static]
     middleware = [
         Middleware(SecurityHeaders),
         Middleware(

@@ -25,6 +25,9 @@ class Config:
     lang: str = i18n.CHINESE  # Chinese first; "en" for the English msgids
     #: Secure cookies; off only for a plain-http test against 127.0.0.1 (not a secure context)
     secure_cookies: bool = True
+    #: the server's SSH key (``keys.SigningKey``) that signs personal-link decisions; None:
+    #: personal links are off
+    server_key: Any = None
 
 
 @dataclass
@@ -49,3 +52,6 @@ class State:
     register_limit: RateLimit = field(default_factory=lambda: RateLimit(5, 600.0))
     #: per client address: an office behind one NAT or proxy address is many people
     client_limit: RateLimit = field(default_factory=lambda: RateLimit(120, 60.0))
+    #: personal links opened, per client address: a token is not guessed, but still
+    link_limit: RateLimit = field(default_factory=lambda: RateLimit(30, 60.0))
+    used_links: Any = None  # links.Used, made when the first link is opened

@@ -233,9 +233,14 @@ def verify_ssh_keygen(record: SignoffRecord, keys: Sequence[str]) -> Verificatio
     file holding the reviewer's listed keys, restricted to our namespace."""
     if record.signature is None:
         return "unsigned"
-    if isinstance(record.signature, Assertion) or record.signature_kind is not None:
+    if record.signature_kind == passkeys.SERVER_KIND:
+        if isinstance(record.signature, Assertion):
+            return "invalid"
+        keys = server_keys(keys)
+    elif isinstance(record.signature, Assertion) or record.signature_kind is not None:
         return verify_passkey(record, keys)
-    keys = ssh_keys(keys)
+    else:
+        keys = ssh_keys(keys)
     if not keys:
         return "invalid"
     with tempfile.TemporaryDirectory(prefix="reportflow-verify-") as tmp:
@@ -255,12 +260,16 @@ def verify_inprocess(record: SignoffRecord, keys: Sequence[str]) -> Verification
     record); None for a key type it does not implement, where ssh-keygen decides."""
     if record.signature is None:
         return "unsigned"
-    if isinstance(record.signature, Assertion) or record.signature_kind is not None:
+    server = record.signature_kind == passkeys.SERVER_KIND
+    if not server and (isinstance(record.signature, Assertion) or record.signature_kind):
         return verify_passkey(record, keys)
+    if isinstance(record.signature, Assertion):
+        return "invalid"
     import sshsig  # imported late: only a gate that has signatures to check pays for it
 
     try:
-        allowed = [_parse_key(key_core(k)) for k in ssh_keys(keys)]
+        listed = server_keys(keys) if server else ssh_keys(keys)
+        allowed = [_parse_key(key_core(k)) for k in listed]
         sshsig.verify(record.payload(), record.signature, allowed, namespace=NAMESPACE)
     except (sshsig.InvalidSignature, ValueError):
         return "invalid"
@@ -272,6 +281,12 @@ def verify_inprocess(record: SignoffRecord, keys: Sequence[str]) -> Verification
 def ssh_keys(keys: Sequence[str]) -> list[str]:
     """A person's SSH keys among their listed keys and passkeys (``Roster.keys_of``)."""
     return [k for k in keys if not passkeys.is_line(k)]
+
+
+def server_keys(keys: Sequence[str]) -> list[str]:
+    """The review server's keys among a person's listed keys: what a server-attested record
+    (a personal link, ``reportflow serve``) is verified against, and nothing else."""
+    return [k[len(passkeys.SERVER_PREFIX) :] for k in keys if k.startswith(passkeys.SERVER_PREFIX)]
 
 
 def verify_passkey(record: SignoffRecord, keys: Sequence[str]) -> Verification:

@@ -75,8 +75,14 @@ def from_doc(doc: Mapping[str, Any]) -> Passkey:
     )
 
 
+#: the review server's key among a person's keys (``Roster.keys_of``): it signs only records
+#: marked server-attested (a personal link), never one of the person's own
+SERVER_PREFIX = "server-attested "
+SERVER_KIND = "server-attested"
+
+
 def is_line(key: str) -> bool:
-    return key.startswith(LINE_PREFIX)
+    return key.startswith((LINE_PREFIX, SERVER_PREFIX))
 
 
 def from_lines(keys: Iterable[str]) -> tuple[Passkey, ...]:

@@ -51,6 +51,9 @@ class Policy:
     release: Who | None = None
     #: person id (or "default") -> the signature kinds that count for them
     kinds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the review server's SSH keys (policy.signatures.server_keys): a personal-link decision
+    #: is signed by one of them and counts only for people whose kinds list server-attested
+    server_keys: tuple[str, ...] = ()
 
     def accepts(self, person: str, kind: str) -> bool:
         """Whether a signature of ``kind`` (ssh, webauthn) by ``person`` may count."""
@@ -98,7 +101,11 @@ class Roster:
 
     def keys_of(self) -> dict[str, tuple[str, ...]]:
         """Each person's SSH keys and passkeys (as ``passkeys.line``), for ``verify_many``."""
-        return {pid: m.keys + tuple(p.line() for p in m.passkeys) for pid, m in self.people.items()}
+        server = tuple(passkeys.SERVER_PREFIX + k for k in self.policy.server_keys)
+        return {
+            pid: m.keys + tuple(p.line() for p in m.passkeys) + server
+            for pid, m in self.people.items()
+        }
 
     def person_by_email(self, email: str) -> str | None:
         return self._by_email.get(email.strip().lower())
@@ -127,6 +134,7 @@ def parse_policy(doc: Mapping[str, Any]) -> Policy:
         separation_of_duties=bool(doc.get("separation_of_duties", True)),
         signers=signers,
         kinds={p: tuple(k) for p, k in doc.get("signatures", {}).get("kinds", {}).items()},
+        server_keys=tuple(doc.get("signatures", {}).get("server_keys", ())),
         release=_who(doc["release"]) if isinstance(doc.get("release"), Mapping) else None,
     )
 
