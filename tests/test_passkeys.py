@@ -175,3 +175,13 @@ def roster_keys(rdir: Path, person: str = "deputy-head-1") -> tuple[str, ...]:
     eff = approval.load_context(rdir, "HEAD").in_force
     assert eff is not None
     return eff.keys_of()[person]
+
+
+def test_a_registration_never_commits_someone_elses_edit(rdir: Path) -> None:
+    path = rdir / "report.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# an edit nobody reviewed\n", "utf-8")
+    auth = SoftAuthenticator()
+    with pytest.raises(Refused, match="uncommitted changes"):
+        enrol.register(rdir, "deputy-head-1", auth.passkey(), "d <d@example.cn>")
+    assert auth.credential_id not in path.read_text(encoding="utf-8")
+    assert path.read_text(encoding="utf-8").endswith("# an edit nobody reviewed\n")

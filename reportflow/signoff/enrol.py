@@ -23,7 +23,7 @@ import yaml
 
 from reportflow.content import model
 from reportflow.core import gitio
-from reportflow.core.errors import InputError
+from reportflow.core.errors import InputError, Refused
 from reportflow.core.i18n import _
 from reportflow.signoff import passkeys
 from reportflow.signoff.passkeys import Passkey
@@ -70,12 +70,19 @@ def add_to_yaml(text: str, person: str, pk: Passkey) -> str:
 def register(report_dir: Path, person: str, pk: Passkey, author: str) -> str:
     """Add ``pk`` to report.yaml and commit just that file; the new commit id."""
     path = Path(report_dir) / model.REPORT_FILE
+    repo = gitio.require_repo(path.parent)
+    rel = gitio.relpath(repo, path)
+    if rel in gitio.dirty_paths(repo, gitio.relpath(repo, path.parent)):
+        raise Refused(  # the commit would carry someone's unreviewed edit along
+            _("report.yaml has uncommitted changes: a passkey is added to the committed file"),
+            file=rel,
+            hint=_("commit or discard the changes in report.yaml first"),
+        )
     text = path.read_text(encoding="utf-8")
     path.write_text(add_to_yaml(text, person, pk), encoding="utf-8")
-    repo = gitio.require_repo(path.parent)
     message = f"roster: passkey {pk.credential_id[:12]}… for {person} (to be signed off)"
     try:
-        return gitio.commit_path(repo, gitio.relpath(repo, path), message, author)
+        return gitio.commit_path(repo, rel, message, author)
     except Exception:
         path.write_text(text, encoding="utf-8")
         raise
