@@ -4,7 +4,8 @@ key, user verification) as the reviewer's passkey, against ``reportflow serve`` 
 user starts it. Register, have the roster change signed off with the CLI, sign in, approve a
 section, and see the record in git pass ``reportflow gate`` in a subprocess; a refused
 approval shown on the page; a POST without the CSRF token refused. Screenshots of the inbox
-and a section page are kept under build/test-artifacts/."""
+and a section page are kept under build/test-artifacts/. And a personal link: opened,
+decided once, refused the second time, the server-attested record counted by the gate."""
 
 from __future__ import annotations
 
@@ -37,10 +38,15 @@ def free_port() -> int:
 def server(tmp_path: Path):
     keys = make_keys(tmp_path / "keys")
     rdir = make_repo(tmp_path / "reports", keys)
+    yield from serving(tmp_path, rdir, keys)
+
+
+def serving(tmp_path: Path, rdir: Path, keys, *extra: str):
+    """``reportflow serve`` on a free port, as a user starts it; stopped afterwards."""
     port = free_port()
     log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reportflow", "serve", str(rdir), "--port", str(port)],
+        [sys.executable, "-m", "reportflow", "serve", str(rdir), "--port", str(port), *extra],
         stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
     )  # fmt: skip
     deadline = time.monotonic() + 30
@@ -140,3 +146,56 @@ def test_passkey_register_sign_in_approve_and_verify_offline(server) -> None:
     gate = cli("gate", rdir, "--format", "json")
     assert json.loads(gate.stdout)["sections"]["situation"]["status"] == "approved", gate.stdout
     assert json.loads(gate.stdout)["sections"]["situation"]["approvers"] == ["deputy-head-1"]
+
+
+@pytest.fixture
+def link_server(tmp_path: Path):
+    """The server with its own SSH key in the roster's policy, and personal links on for
+    deputy-head-1 (the policy change signed off with the CLI)."""
+    keys = make_keys(tmp_path / "keys")
+    rdir = make_repo(tmp_path / "reports", keys)
+    server_key = tmp_path / "server-key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(server_key)],
+                   check=True)  # fmt: skip
+    public = " ".join(server_key.with_suffix(".pub").read_text().split()[:2])
+    yaml_path = rdir / "report.yaml"
+    policy = (f"  signatures:\n    required_for: everyone\n"
+              f"    kinds: {{deputy-head-1: [ssh, server-attested]}}\n"
+              f"    server_keys: [{public}]\n")  # fmt: skip
+    text = yaml_path.read_text(encoding="utf-8")
+    yaml_path.write_text(text.replace("  signatures: {required_for: everyone}\n", policy), "utf-8")
+    commit_all(rdir.parents[2], "policy: the review server's key")
+    signed = cli("signoff", rdir, "--roster", "--as", "party-secretary",
+                 "--key", keys["party-secretary"][0])  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    secret = tmp_path / "secret"
+    secret.write_text("k" * 48)
+    extra = ("--server-key", str(server_key), "--secret-file", str(secret))
+    for rdir_, _keys, base in serving(tmp_path, rdir, keys, *extra):
+        yield rdir_, secret, base
+
+
+def test_a_personal_link_in_the_browser_decides_once(link_server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    rdir, secret, base = link_server
+    made = cli("link", rdir, "--as", "deputy-head-1", "--section", "situation",
+               "--secret-file", secret, "--base-url", base)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    url = made.stdout.strip()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(locale="zh-CN")
+        page.goto(url)
+        assert "通过个人链接签批" in (page.text_content("form.decision") or "")
+        page.click("button[value=approve]")
+        page.wait_for_url(f"{base}/link-done/**")
+        record = (page.text_content("#done-file") or "").strip()
+        page.goto(url)  # the same link again
+        again = page.text_content("main") or ""
+        browser.close()
+    assert "此链接已使用过" in again
+    stored = json.loads((rdir.parents[2] / record).read_text(encoding="utf-8"))
+    assert stored["signature_kind"] == "server-attested"
+    gate = cli("gate", rdir, "--format", "json")
+    assert json.loads(gate.stdout)["sections"]["situation"]["status"] == "approved", gate.stdout
