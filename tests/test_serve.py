@@ -188,3 +188,28 @@ def test_section_text_is_escaped(cli, keys, rdir: Path, client: TestClient) -> N
     assert login(client, auth, "deputy-head-1").status_code == 200
     page = client.get("/section/situation").text
     assert '<script>alert("x")</script>' not in page and "&lt;script&gt;" in page
+
+
+def test_the_diff_starts_at_the_reviewers_last_verified_approval(
+    cli, keys, rdir: Path, client: TestClient
+) -> None:
+    auth = enrolled(cli, keys, rdir, client, "deputy-head-1")
+    assert login(client, auth, "deputy-head-1").status_code == 200
+    answer, _signed = decide(client, auth, "section:situation")
+    assert answer.status_code == 200, answer.text
+    repo = rdir.parents[2]
+    real = next(p for p in (rdir / "signoffs").glob("*deputy-head-1-section-situation.json"))
+    edit(section_file(rdir, "situation"), "\n第一处修改。\n")
+    first = commit_all(repo, "situation: first edit")
+    # a record no passkey signed, claiming deputy-head-1 approved the first edit: not evidence
+    forged = json.loads(real.read_text(encoding="utf-8"))
+    blob = git(repo, "rev-parse", f"{first}:{section_file(rdir, 'situation').relative_to(repo)}")
+    forged.update(commit=first, fingerprint=blob.strip(), time=ledger.now_utc())
+    fake = ledger.parse_record(forged, "forged.json")
+    (rdir / "signoffs" / ledger.file_name(fake)).write_text(ledger.to_json(fake), "utf-8")
+    edit(section_file(rdir, "situation"), "\n第二处修改。\n")
+    commit_all(repo, "situation: second edit and a forged approval", person="deputy-head-2")
+    page = client.get("/section/situation").text
+    assert "Changes since the text you last approved" in page
+    assert "<ins>第一处修改。</ins>" in page and "<ins>第二处修改。</ins>" in page
+    assert "副区长" in page  # who wrote the second edit
