@@ -128,6 +128,8 @@ def test_registration_waits_for_the_roster_then_an_approval_verifies(
     assert done.json() == {"redirect": "/register/done"}
     page = client.get("/register/done").text
     assert "waiting for the roster sign-off" in page and "party-secretary" in page
+    assert "reportflow signoff content/political-ecology/2022 --roster" in page
+    assert str(rdir) not in page  # the server's own paths are nobody's business
     text = (rdir / "report.yaml").read_text(encoding="utf-8")
     assert auth.credential_id in text and "# " in text  # the comments of report.yaml stay
     refused = login(client, auth, "deputy-head-1")

@@ -245,7 +245,7 @@ async def register_done(request: Request) -> Response:
     who = ctx.in_force.policy.report.describe() if ctx.in_force else ""
     return _page(
         request, "registered.html", done=done, state=found.get(done["credential"], "pending"),
-        signers=who, folder=str(_state(request).config.report_dir),
+        signers=who, folder=gitio.relpath(ctx.repo, _state(request).config.report_dir),
     )  # fmt: skip
 
 
