@@ -215,3 +215,23 @@ def test_the_diff_starts_at_the_reviewers_last_verified_approval(
     assert "Changes since the text you last approved" in page
     assert "<ins>第一处修改。</ins>" in page and "<ins>第二处修改。</ins>" in page
     assert "副区长" in page  # who wrote the second edit
+
+
+def test_every_section_then_the_final_approval_on_the_report_page(
+    cli, keys, rdir: Path, client: TestClient
+) -> None:
+    reviewer = enrolled(cli, keys, rdir, client, "deputy-head-1")
+    secretary = enrolled(cli, keys, rdir, client, "party-secretary")
+    assert login(client, reviewer, "deputy-head-1").status_code == 200
+    assert 'name="scope" value="report"' not in client.get("/report").text
+    for sid in ("preface", "situation", "problems", "measures"):
+        answer, _signed = decide(client, reviewer, f"section:{sid}")
+        assert answer.status_code == 200, (sid, answer.text)
+    early, _signed = decide(client, reviewer, "report")  # not a final approver
+    assert early.status_code == 409 and "may not sign off the whole report" in early.json()["error"]
+    assert login(client, secretary, "party-secretary").status_code == 200
+    assert 'name="scope" value="report"' in client.get("/report").text
+    final, _signed = decide(client, secretary, "report")
+    assert final.status_code == 200, final.text
+    gate = cli("gate", rdir)
+    assert gate.code == 0 and "APPROVED" in gate.out, gate.out + gate.err

@@ -208,12 +208,12 @@ async def register_options(request: Request) -> Response:
 
 
 def _enrol(state: State, person: str, pk: passkeys.Passkey) -> str:
-    ctx = _rosters(state)
-    member = ctx.report.people.get(person)
-    email = (member.email if member else None) or f"{person}@reportflow.invalid"
-    name = member.name if member else person
+    """Commit the registration as the server (its git identity), not as the person: the
+    server wrote the file on a browser's request, and a change to report.yaml authored by a
+    final approver would keep them from the final approval (separation of duties)."""
+    repo = _rosters(state).repo
     with state.commit_lock:
-        return enrol.register(state.config.report_dir, person, pk, f"{name} <{email}>")
+        return enrol.register(state.config.report_dir, person, pk, gitio.committer(repo))
 
 
 async def register_verify(request: Request) -> Response:
