@@ -22,7 +22,6 @@ verification interface of the gate, the chain and release carries both kinds.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -165,12 +164,3 @@ def verify(
     except Exception:  # InvalidAuthenticationResponse, InvalidCBORData, bad base64, a bad key
         return "invalid"
     return "valid"
-
-
-def well_formed(text: str) -> bool:
-    """base64url without padding, as every field of a passkey and an assertion is."""
-    try:
-        unb64url(text)
-    except (binascii.Error, ValueError):
-        return False
-    return True
