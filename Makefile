@@ -50,7 +50,7 @@ bench: $(STAMP) deb
 # new empty msgstr there), compile the .mo that is committed and shipped.
 LOCALE := reportflow/locale
 messages: $(STAMP)
-	$(BIN)/pybabel -q extract -k Nn_:1,2 --no-location --sort-output --project reportflow -o $(LOCALE)/reportflow.pot reportflow
+	$(BIN)/pybabel -q extract -F babel.cfg -k Nn_:1,2 --no-location --sort-output --project reportflow -o $(LOCALE)/reportflow.pot .
 	$(BIN)/pybabel -q update -D reportflow -i $(LOCALE)/reportflow.pot -d $(LOCALE) --no-fuzzy-matching --width 100
 	$(BIN)/pybabel -q compile -D reportflow -d $(LOCALE) --statistics
 

@@ -23,9 +23,17 @@ ALLOWED = {
     "render": {"core", "content"},
     "release": {"core", "content", "validate", "signoff", "render"},
     "audit": {"core", "content", "validate", "signoff", "render", "release"},
-    "cycle": {"core", "content", "validate", "signoff"},  # a to-do list reads both
-    "commands": {"core", "content", "validate", "signoff", "render", "release", "audit", "cycle"},
-}
+    # the year's work: a to-do list reads findings and sign-offs; what a reviewer is shown
+    # (cycle.review) reads the audit's diffs
+    "cycle": {"core", "content", "validate", "signoff", "audit"},
+    "commands": {
+        "core", "content", "validate", "signoff", "render", "release", "audit", "cycle", "serve"
+    },
+    # the review page: on top like the CLI, whose checks before a sign-off it shares
+    # (commands.signoff.prepare, to move into signoff/ so that serve stands beside commands)
+    "serve": {"core", "content", "validate", "signoff", "render", "release", "audit", "cycle",
+              "commands"},
+}  # fmt: skip
 
 
 def _imports(path: Path) -> set[str]:

@@ -62,12 +62,14 @@ class Sheet:
     signatures: tuple[Signature, ...]
 
 
-def key_fingerprint(armored: str | None) -> str:
+def key_fingerprint(armored: object) -> str:
     """``SHA256:…`` of the public key inside an SSH signature (the SSHSIG blob begins with
     the magic, a version and the signer's public key), as ``ssh-keygen -l`` prints it. Read
     by hand: a few bytes of a documented format (PROTOCOL.sshsig), no library has it apart."""
     if not armored:
         return "unsigned"
+    if not isinstance(armored, str):  # a passkey assertion: its credential names the key
+        return "passkey " + str(getattr(armored, "credential_id", "?"))[:16]
     body = "".join(line for line in armored.splitlines() if line and not line.startswith("-----"))
     try:
         raw = base64.b64decode(body)

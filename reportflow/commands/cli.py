@@ -665,6 +665,73 @@ def render_cmd(
         typer.echo(f"{fmt}: {written}")
 
 
+class ServeLang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+@app.command(
+    "serve",
+    cls=Command,
+    help=_("The review page: reviewers sign in with a passkey and approve in a browser."),
+)
+def serve_cmd(
+    path: ReportDir,
+    host: Annotated[str, typer.Option("--host", help=_("address to listen on"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help=_("port to listen on"))] = 8080,
+    origin: Annotated[
+        str | None,
+        typer.Option(
+            "--origin",
+            help=_(
+                "the address people open (default http://localhost:<port>); behind the "
+                "office's HTTPS proxy, e.g. https://review.example.gov.cn"
+            ),
+        ),
+    ] = None,
+    rp_id: Annotated[
+        str | None,
+        typer.Option("--rp-id", help=_("the passkeys' domain (default: the origin's host)")),
+    ] = None,
+    lang: Annotated[ServeLang, typer.Option("--lang", help=_("page language"))] = ServeLang.zh,
+    secret_file: Annotated[
+        Path | None,
+        typer.Option("--secret-file", help=_("session key file (default: a new key per start)")),
+    ] = None,
+    server_key: Annotated[
+        Path | None,
+        typer.Option("--server-key", help=_("the server's SSH key: signs personal-link decisions")),
+    ] = None,
+) -> None:
+    from reportflow.commands import serve
+
+    raise typer.Exit(
+        serve.run(path, host, port, origin, rp_id, lang.value, secret_file, server_key)
+    )
+
+
+@app.command(
+    "link",
+    cls=Command,
+    help=_("A personal link for one reviewer and one section (reportflow serve opens it)."),
+)
+def link_cmd(
+    path: ReportDir,
+    person: Annotated[str, typer.Option("--as", help=_("the reviewer's person id"))],
+    section: Annotated[str, typer.Option("--section", help=_("section id"))],
+    secret_file: Annotated[
+        Path, typer.Option("--secret-file", help=_("the server's secret file"))
+    ] = Path("secret"),
+    base_url: Annotated[
+        str, typer.Option("--base-url", help=_("the address people open"))
+    ] = "http://localhost:8080",
+    hours: Annotated[float, typer.Option("--hours", help=_("hours the link holds"))] = 72,
+) -> None:
+    from reportflow.commands import link
+
+    typer.echo(link.run(path, person, section, secret_file, base_url, hours))
+
+
 def _trust_commands() -> None:
     from reportflow.commands import trust
 

@@ -9,6 +9,7 @@ with the reviewer as its author, so ``git log signoffs/`` reads as the approval 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from reportflow.core.errors import InputError, Refused
 from reportflow.core.i18n import _, ngettext
 from reportflow.signoff import approval, gate, keys, ledger, pin
 from reportflow.signoff.roster import Roster
+from reportflow.validate.findings import Finding
 
 SCOPE_RE = re.compile(r"^(report|roster|section:[a-z0-9]+(-[a-z0-9]+)*)$")
 
@@ -30,6 +32,8 @@ class Request:
     comment: str = ""
     key: Path | None = None
     channel: str = "cli"
+    #: "webauthn": the record is signed with a passkey after ``prepare`` (``reportflow serve``)
+    signature_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,9 @@ def _dead_end_hint(verdict: gate.SectionVerdict) -> str | None:
 SHOWN_ERRORS = 10
 
 
-def _validation_check(ctx: approval.Context, req: Request, report_dir: Path) -> None:
+def _validation_check(
+    ctx: approval.Context, req: Request, report_dir: Path, known: Sequence[Finding] | None = None
+) -> None:
     """Errors block approval (README, Validation): an approval of a section is refused while
     that section has validation errors, the final approval while the report has any. A
     reject, or a roster sign-off, is never blocked: rejecting a text with errors is right.
@@ -177,7 +183,7 @@ def _validation_check(ctx: approval.Context, req: Request, report_dir: Path) -> 
         return
     from reportflow import validate
 
-    findings = validate.check(ctx.report).findings
+    findings = tuple(known) if known is not None else validate.check(ctx.report).findings
     if req.scope.startswith("section:"):
         path = ctx.report.section(req.scope.split(":", 1)[1]).path
         findings = tuple(f for f in findings if f.file == path)
@@ -248,9 +254,49 @@ def _no_roster(ctx: approval.Context) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A sign-off that passed every check, not yet signed: ``record`` is what gets signed (its
+    payload, or for a passkey the challenge ``passkeys.challenge(record.payload())``), or the
+    record already in the ledger that says the same when ``new`` is False."""
+
+    ctx: approval.Context
+    record: ledger.SignoffRecord
+    judge: Roster  # whose keys and passkeys verify it
+    new: bool
+
+
 def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.SignoffRecord, bool]:
     """All checks, then the signed record and True; or the record already in the ledger that
     says the same, and False (nothing to write). Writes nothing."""
+    ready = prepare(report_dir, req)
+    if not ready.new:
+        return ready.ctx, ready.record, False
+    ctx, record, judge = ready.ctx, ready.record, ready.judge
+    signing = _signing_key(req, judge)
+    if signing is not None:
+        signed = ledger.SignoffRecord(
+            **{**record.to_dict(), "signature": ledger.sign(record.payload(), signing)}
+        )
+        if ledger.verify(signed, judge.people[req.person].keys) != "valid":
+            raise _refuse(
+                _("the signature made with {key} does not verify").format(
+                    key=signing.path or "ssh-agent"
+                )
+            )
+        record = signed
+    return ctx, record, True
+
+
+def prepare(
+    report_dir: Path,
+    req: Request,
+    decided: tuple[approval.Context, gate.GateResult] | None = None,
+    findings: Sequence[Finding] | None = None,
+) -> Prepared:
+    """Every check of a sign-off, and the unsigned record; writes nothing. ``decided``: the
+    context and decision at HEAD when the caller has them (the review page keeps one per
+    HEAD), instead of reading them again; ``findings``: the validation findings of its text."""
     if not SCOPE_RE.match(req.scope):
         raise InputError(
             _("unknown scope {scope!r}").format(scope=req.scope),
@@ -261,7 +307,7 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
             _("unknown decision {decision!r}").format(decision=req.decision),
             hint=_("approve or reject"),
         )
-    ctx = approval.load_context(report_dir, "HEAD")
+    ctx = decided[0] if decided else approval.load_context(report_dir, "HEAD")
     if ctx.pin is None:
         raise pin.not_pinned()
     if req.scope.startswith("section:"):
@@ -269,7 +315,7 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
     paths = [f"{ctx.folder}/{model.REPORT_FILE}" if ctx.folder else model.REPORT_FILE]
     paths += [f"{ctx.folder}/{s.path}" if ctx.folder else s.path for s in ctx.report.sections]
     _dirty_check(ctx, paths)
-    _records, result = approval.decide(ctx)
+    result = decided[1] if decided else approval.decide(ctx)[1]
     eff = result.roster.roster
     why = _no_roster(ctx)
     if eff is None and why:
@@ -288,10 +334,9 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
     judge, fingerprint = _scope_roster(ctx, req, eff)
     same = already_decided(ctx, result, req, fingerprint)
     if same is not None:
-        return ctx, same, False
+        return Prepared(ctx, same, judge, False)
     _policy_checks(ctx, req, result)
-    _validation_check(ctx, req, report_dir)
-    signing = _signing_key(req, judge)
+    _validation_check(ctx, req, report_dir, findings)
     record = ledger.SignoffRecord(
         report=ctx.report.report,
         year=ctx.report.year,
@@ -303,19 +348,9 @@ def build(report_dir: Path, req: Request) -> tuple[approval.Context, ledger.Sign
         time=ledger.now_utc(),
         channel=req.channel,
         comment=req.comment,
+        signature_kind=req.signature_kind,
     )
-    if signing is not None:
-        signed = ledger.SignoffRecord(
-            **{**record.to_dict(), "signature": ledger.sign(record.payload(), signing)}
-        )
-        if ledger.verify(signed, judge.people[req.person].keys) != "valid":
-            raise _refuse(
-                _("the signature made with {key} does not verify").format(
-                    key=signing.path or "ssh-agent"
-                )
-            )
-        record = signed
-    return ctx, record, True
+    return Prepared(ctx, record, judge, True)
 
 
 def commit_record(ctx: approval.Context, report_dir: Path, record: ledger.SignoffRecord) -> Path:

@@ -24,6 +24,7 @@ overdue once its date has passed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,7 +107,7 @@ def plan(
     for f in findings:
         by_file.setdefault(f.file, []).append(f)
     items: list[Item] = []
-    blank = {s.id for s in report.sections if unwritten(parse(s.body, s.body_line))}
+    blank = {s.id for s in report.sections if _unwritten(s.body, s.body_line)}
     errors_in: dict[str, int] = {}
     for sec in report.sections:
         found = sorted(by_file.get(sec.path, []), key=lambda f: f.severity != ERROR)
@@ -164,6 +165,13 @@ def plan(
     return tuple(items)
 
 
+@functools.lru_cache(maxsize=4096)
+def _unwritten(body: str, line: int) -> bool:
+    """Whether a section's text is empty or only placeholders; kept by text, because the
+    review page plans every inbox at every commit and most commits change no text."""
+    return bool(unwritten(parse(body, line)))
+
+
 def _fix(
     report: model.Report,
     today: dt.date,
@@ -212,6 +220,13 @@ def reviews_at_head(report_dir: Path) -> tuple[Reviews, str | None]:
     except ReportflowError:
         return Reviews(), None  # e.g. the report folder is not committed yet
     verdict, result = approval.decide(ctx)
+    return reviews_of(repo, ctx, verdict, result)
+
+
+def reviews_of(repo: Any, ctx: Any, verdict: Any, result: Any) -> tuple[Reviews, str | None]:
+    """``reviews_at_head`` from a decision already made (the review page keeps one per HEAD)."""
+    from reportflow.core import gitio
+
     eff = result.roster.roster
     if eff is None:
         return Reviews(), None

@@ -53,10 +53,11 @@ class Ancestry(Protocol):
 
 
 def counts(rec: SignoffRecord, roster: Roster, verified: Verified) -> bool:
-    """Whether the record's signature (or its absence, where allowed) lets it count."""
+    """Whether the record's signature (or its absence, where allowed) lets it count: a valid
+    one of a kind the policy accepts for the person (ssh, webauthn)."""
     result = verified.get(rec.digest)
     if result == "valid":
-        return True
+        return roster.policy.accepts(rec.reviewer, rec.kind)
     return result == "unsigned" and not roster.signature_required(rec.reviewer)
 
 

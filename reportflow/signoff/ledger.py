@@ -27,8 +27,10 @@ from typing import Any, Literal
 
 from reportflow.content import schema
 from reportflow.core.errors import InputError, Refused, ReportflowError, SchemaError
+from reportflow.signoff import passkeys
 from reportflow.signoff.keys import SigningKey, key_core, resolve, ssh_keygen
 from reportflow.signoff.keys import sign as keygen_sign
+from reportflow.signoff.passkeys import Assertion
 
 NAMESPACE = "reportflow-signoff"
 SCHEMA = "signoff.schema.json"
@@ -56,10 +58,14 @@ class SignoffRecord:
     time: str  # UTC, e.g. 2024-01-05T08:30:12.345Z
     channel: str = "cli"
     comment: str = ""
-    signature: str | None = None
+    #: an armored SSH signature; a WebAuthn assertion when ``signature_kind`` is "webauthn"
+    signature: str | Assertion | None = None
     #: release records only (scope ``release``): the version released. Left out of the record
     #: when None, so that every other record's bytes, signature and digest stay as they were.
     version: int | None = None
+    #: "webauthn" for a passkey approval (``passkeys.py``); None (left out of the record, like
+    #: ``version``) for an SSH signature or none, so older records keep their bytes
+    signature_kind: str | None = None
     #: Where the record was read from (file name or "record 3"); not part of the record.
     source: str = field(default="", compare=False)
 
@@ -69,6 +75,10 @@ class SignoffRecord:
         data = {name: getattr(self, name) for name in _RECORD_FIELDS}
         if data["version"] is None:
             del data["version"]
+        if data["signature_kind"] is None:
+            del data["signature_kind"]
+        if isinstance(self.signature, Assertion):
+            data["signature"] = self.signature.to_dict()
         return data
 
     def payload(self) -> bytes:
@@ -81,6 +91,13 @@ class SignoffRecord:
     def digest(self) -> str:
         """Content address of the whole record, signature included."""
         return sha256(canonical(self.to_dict()))
+
+    @property
+    def kind(self) -> str:
+        """What signed it, as the policy names it: ssh, webauthn, or unsigned."""
+        if self.signature is None:
+            return "unsigned"
+        return self.signature_kind or "ssh"
 
     @property
     def section_id(self) -> str | None:
@@ -117,6 +134,9 @@ def parse_record(data: Mapping[str, Any], name: str) -> SignoffRecord:
     if not isinstance(data, Mapping):
         raise SchemaError("a sign-off record must be a JSON object", file=name)
     schema.validate(dict(data), SCHEMA, file=name)
+    signature = data["signature"]
+    if data.get("signature_kind") == passkeys.KIND:
+        signature = passkeys.assertion_from_dict(signature)
     return SignoffRecord(
         report=data["report"],
         year=data["year"],
@@ -128,8 +148,9 @@ def parse_record(data: Mapping[str, Any], name: str) -> SignoffRecord:
         time=data["time"],
         channel=data["channel"],
         comment=data.get("comment", ""),
-        signature=data["signature"],
+        signature=signature,
         version=data.get("version"),
+        signature_kind=data.get("signature_kind"),
         source=name,
     )
 
@@ -212,6 +233,14 @@ def verify_ssh_keygen(record: SignoffRecord, keys: Sequence[str]) -> Verificatio
     file holding the reviewer's listed keys, restricted to our namespace."""
     if record.signature is None:
         return "unsigned"
+    if record.signature_kind == passkeys.SERVER_KIND:
+        if isinstance(record.signature, Assertion):
+            return "invalid"
+        keys = server_keys(keys)
+    elif isinstance(record.signature, Assertion) or record.signature_kind is not None:
+        return verify_passkey(record, keys)
+    else:
+        keys = ssh_keys(keys)
     if not keys:
         return "invalid"
     with tempfile.TemporaryDirectory(prefix="reportflow-verify-") as tmp:
@@ -231,16 +260,41 @@ def verify_inprocess(record: SignoffRecord, keys: Sequence[str]) -> Verification
     record); None for a key type it does not implement, where ssh-keygen decides."""
     if record.signature is None:
         return "unsigned"
+    server = record.signature_kind == passkeys.SERVER_KIND
+    if not server and (isinstance(record.signature, Assertion) or record.signature_kind):
+        return verify_passkey(record, keys)
+    if isinstance(record.signature, Assertion):
+        return "invalid"
     import sshsig  # imported late: only a gate that has signatures to check pays for it
 
     try:
-        allowed = [_parse_key(key_core(k)) for k in keys]
+        listed = server_keys(keys) if server else ssh_keys(keys)
+        allowed = [_parse_key(key_core(k)) for k in listed]
         sshsig.verify(record.payload(), record.signature, allowed, namespace=NAMESPACE)
     except (sshsig.InvalidSignature, ValueError):
         return "invalid"
     except Exception:  # a key type it lacks, data it cannot parse: ssh-keygen decides
         return None
     return "valid"
+
+
+def ssh_keys(keys: Sequence[str]) -> list[str]:
+    """A person's SSH keys among their listed keys and passkeys (``Roster.keys_of``)."""
+    return [k for k in keys if not passkeys.is_line(k)]
+
+
+def server_keys(keys: Sequence[str]) -> list[str]:
+    """The review server's keys among a person's listed keys: what a server-attested record
+    (a personal link, ``reportflow serve``) is verified against, and nothing else."""
+    return [k[len(passkeys.SERVER_PREFIX) :] for k in keys if k.startswith(passkeys.SERVER_PREFIX)]
+
+
+def verify_passkey(record: SignoffRecord, keys: Sequence[str]) -> Verification:
+    """A passkey approval against the person's passkeys in the roster (``passkeys.verify``);
+    an SSH signature dressed as one, or a passkey record without an assertion, is invalid."""
+    if not isinstance(record.signature, Assertion) or record.signature_kind != passkeys.KIND:
+        return "invalid"
+    return passkeys.verify(record.payload(), record.signature, passkeys.from_lines(keys))
 
 
 @functools.cache

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reportflow.content import schema
-from reportflow.signoff import ledger
+from reportflow.signoff import ledger, passkeys
+from reportflow.signoff.passkeys import Passkey
 
 DEFAULT = "default"
+#: the signature kinds that count for a person the policy does not name (policy.signatures.
+#: kinds): an SSH key and a passkey are both in the roster, approved the same way
+KINDS = ("ssh", "webauthn")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,15 @@ class Policy:
     signers: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     #: who may release (sign the release tag and manifest); None: the final approvers
     release: Who | None = None
+    #: person id (or "default") -> the signature kinds that count for them
+    kinds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the review server's SSH keys (policy.signatures.server_keys): a personal-link decision
+    #: is signed by one of them and counts only for people whose kinds list server-attested
+    server_keys: tuple[str, ...] = ()
+
+    def accepts(self, person: str, kind: str) -> bool:
+        """Whether a signature of ``kind`` (ssh, webauthn) by ``person`` may count."""
+        return kind in self.kinds.get(person, self.kinds.get(DEFAULT, KINDS))
 
     def for_section(self, section_id: str) -> Who:
         return self.sections.get(section_id) or self.sections[DEFAULT]
@@ -56,6 +69,7 @@ class Member:
     roles: tuple[str, ...]
     email: str | None
     keys: tuple[str, ...]
+    passkeys: tuple[Passkey, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,7 +100,12 @@ class Roster:
         return person in people or (member is not None and any(r in roles for r in member.roles))
 
     def keys_of(self) -> dict[str, tuple[str, ...]]:
-        return {pid: m.keys for pid, m in self.people.items()}
+        """Each person's SSH keys and passkeys (as ``passkeys.line``), for ``verify_many``."""
+        server = tuple(passkeys.SERVER_PREFIX + k for k in self.policy.server_keys)
+        return {
+            pid: m.keys + tuple(p.line() for p in m.passkeys) + server
+            for pid, m in self.people.items()
+        }
 
     def person_by_email(self, email: str) -> str | None:
         return self._by_email.get(email.strip().lower())
@@ -114,6 +133,8 @@ def parse_policy(doc: Mapping[str, Any]) -> Policy:
         report=_who(doc["report"]),
         separation_of_duties=bool(doc.get("separation_of_duties", True)),
         signers=signers,
+        kinds={p: tuple(k) for p, k in doc.get("signatures", {}).get("kinds", {}).items()},
+        server_keys=tuple(doc.get("signatures", {}).get("server_keys", ())),
         release=_who(doc["release"]) if isinstance(doc.get("release"), Mapping) else None,
     )
 
@@ -125,16 +146,24 @@ def digest_of(doc: Mapping[str, Any]) -> str:
     rights); roles, email (separation of duties maps git authors by it), keys (comments
     stripped) and the whole policy are in.
     """
-    people = {
-        pid: {
-            "roles": sorted(p.get("roles", ())),
-            "email": (p.get("email") or "").lower(),
-            "keys": sorted(ledger.key_core(k) for k in p.get("keys", ())),
-        }
-        for pid, p in doc.get("people", {}).items()
-    }
+    people = {pid: _person_digest(p) for pid, p in doc.get("people", {}).items()}
     body = {"people": people, "policy": doc.get("policy")}
     return "sha256:" + ledger.sha256(ledger.canonical(body))
+
+
+def _person_digest(p: Mapping[str, Any]) -> dict[str, Any]:
+    """What of a person decides approvals; ``passkeys`` only when there are some, so that every
+    roster without any keeps the digest its records sign."""
+    body: dict[str, Any] = {
+        "roles": sorted(p.get("roles", ())),
+        "email": (p.get("email") or "").lower(),
+        "keys": sorted(ledger.key_core(k) for k in p.get("keys", ())),
+    }
+    if p.get("passkeys"):
+        body["passkeys"] = sorted(
+            (passkeys.from_doc(k).to_doc() for k in p["passkeys"]), key=lambda k: k["id"]
+        )
+    return body
 
 
 def from_doc(doc: Mapping[str, Any], origin: str = "", commit: str = "") -> Roster | None:
@@ -147,6 +176,7 @@ def from_doc(doc: Mapping[str, Any], origin: str = "", commit: str = "") -> Rost
             roles=tuple(p.get("roles", ())),
             email=p.get("email"),
             keys=tuple(p.get("keys", ())),
+            passkeys=tuple(passkeys.from_doc(k) for k in p.get("passkeys", ())),
         )
         for pid, p in doc["people"].items()
     }

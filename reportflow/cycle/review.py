@@ -1,0 +1,262 @@
+"""What the review page shows, decided without the web: a reviewer's inbox, a section as it
+will print with what changed since they last approved it, and the report's status.
+
+``reportflow serve`` only lays these out. Everything is read from git at HEAD (the text that
+a sign-off will name), never from the working tree, and nothing an author can make with plain
+git is taken on trust: the text a reviewer "last approved" is the commit of their own newest
+approval of this section *whose signature verifies* against the roster and whose fingerprint
+is the section's blob at that commit; "the last release" is the newest release record that
+verifies. A forged record or tag cannot shrink the diff a reviewer is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportflow.audit import versions
+from reportflow.audit.versions import SectionDiff
+from reportflow.core import gitio, pandoc
+from reportflow.core.errors import ReportflowError
+from reportflow.cycle import todo
+from reportflow.signoff import approval, ledger
+from reportflow.signoff.gate import GateResult
+from reportflow.signoff.ledger import SignoffRecord
+from reportflow.signoff.roster import Roster
+from reportflow.validate.findings import Finding
+
+#: the to-do kinds that are a reviewer's: what the inbox lists
+INBOX_KINDS = ("signoff", "final", "roster")
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    title: str
+    status: str  # approved | pending | stale | rejected
+    still_needed: str
+    approvers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReportView:
+    report: str
+    year: int
+    title: str
+    commit: str
+    rows: tuple[Row, ...]
+    final: Row
+    passed: bool
+    roster_status: str
+    due: str | None
+
+
+@dataclass(frozen=True)
+class SectionPage:
+    id: str
+    title: str
+    status: str
+    still_needed: str
+    blob: str
+    commit: str
+    html: str  # the section rendered as the HTML output prints it (pandoc, escaped)
+    base: str  # "approved" (this reviewer's last approval) | "release" | "" (no earlier text)
+    base_commit: str
+    diff: SectionDiff | None
+    authors: tuple[str, ...]  # who wrote the changes shown (names), or the text's authors
+    findings: tuple[Finding, ...]
+    excluded: str  # why this reviewer may not approve it now ("" when they may)
+    eligible: bool  # the policy lets this reviewer approve this section at all
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The gate's decision at one commit and what the pages derive from it. A pure function
+    of the commit (and the pin): kept per HEAD, so that twenty reviewers reading pages between
+    two sign-offs cost one decision, not twenty (bench/bench_serve.py)."""
+
+    ctx: approval.Context
+    verdict: approval.Approval
+    result: GateResult
+    findings: tuple[Finding, ...]
+    reviews: todo.Reviews
+    coordinator: str | None
+
+
+_KEEP = 4  # decisions kept: HEAD and a few before it (a page opened just before a sign-off)
+_decisions: OrderedDict[tuple[str, str, str], Decision] = OrderedDict()
+_filling: dict[tuple[str, str, str], threading.Lock] = {}
+#: validation findings by report fingerprint (report.yaml and every section's blob): the
+#: findings are a function of the text, which most commits (sign-offs) do not change
+_findings: OrderedDict[str, tuple[Finding, ...]] = OrderedDict()
+_guard = threading.Lock()
+
+
+def decision(report_dir: Path) -> Decision:
+    """The decision at HEAD, made once per HEAD however many requests ask at once."""
+    from reportflow import validate
+
+    repo = gitio.require_repo(report_dir)
+    key = (str(Path(report_dir).resolve()), gitio.resolve(repo, "HEAD"), pin_env())
+    with _guard:
+        found = _decisions.get(key)
+        if found is not None:
+            return found
+        lock = _filling.setdefault(key, threading.Lock())
+    with lock:
+        with _guard:
+            found = _decisions.get(key)
+        if found is not None:
+            return found
+        ctx = approval.load_context(report_dir, key[1])
+        verdict, result = approval.decide(ctx)
+        reviews, coordinator = todo.reviews_of(repo, ctx, verdict, result)
+        findings = _findings.get(ctx.facts.report_fingerprint)
+        if findings is None:  # the text changed: validate it (a sign-off changes no text)
+            findings = tuple(validate.check(ctx.report).findings)
+        made = Decision(ctx, verdict, result, findings, reviews, coordinator)
+        with _guard:
+            _decisions[key] = made
+            _findings[ctx.facts.report_fingerprint] = findings
+            while len(_decisions) > _KEEP:
+                _decisions.popitem(last=False)
+            while len(_findings) > _KEEP:
+                _findings.popitem(last=False)
+            _filling.pop(key, None)
+        return made
+
+
+def pin_env() -> str:
+    return os.environ.get("REPORTFLOW_TRUST", "")
+
+
+def inbox(report_dir: Path, person: str, today: dt.date | None = None) -> list[todo.Item]:
+    """What waits for ``person``: the to-do items (``cycle.todo.plan``) that are theirs to
+    sign, as the gate judges them at HEAD."""
+    d = decision(report_dir)
+    items = todo.plan(
+        d.ctx.report, d.reviews, d.findings, today or dt.date.today(), coordinator=d.coordinator
+    )
+    return [i for i in items if i.person == person and i.kind in INBOX_KINDS]
+
+
+def _row(sid: str, title: str, verdict: approval.SectionVerdict | None) -> Row:
+    if verdict is None:
+        return Row(sid, title, "pending", "", ())
+    return Row(sid, title, verdict.status, verdict.still_needed, verdict.approvers)
+
+
+def report_view(report_dir: Path) -> ReportView:
+    d = decision(report_dir)
+    ctx, verdict = d.ctx, d.verdict
+    rows = tuple(_row(s.id, s.title, verdict.sections.get(s.id)) for s in ctx.report.sections)
+    final = _row("report", ctx.report.title, verdict.report)
+    if verdict.report is None:
+        final = Row("report", ctx.report.title, verdict.report_status, "", ())
+    return ReportView(
+        ctx.report.report, ctx.report.year, ctx.report.title, ctx.commit, rows, final,
+        verdict.passed, verdict.roster_status,
+        ctx.report.dates.get("approve_by") or ctx.report.dates.get("due"),
+    )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def _compare(report_dir: str, old: str, new: str) -> versions.VersionDiff:
+    """``versions.compare`` of two commits: pure, so kept."""
+    return versions.compare(Path(report_dir), old, new)
+
+
+@functools.lru_cache(maxsize=512)
+def render_html(body: str) -> str:
+    """A section's Markdown as HTML, read as the renderer reads it (no raw HTML, TeX or
+    attributes pass: a ``<script>`` in the text is text). Cached by text: it is pure."""
+    args = ["--sandbox", "--wrap=none", "--shift-heading-level-by=1"]
+    return pandoc.convert(body, "html5", pandoc.RENDER_IN, args)
+
+
+def _verified_own(
+    records: Sequence[SignoffRecord], keys: Sequence[str], ok: object
+) -> SignoffRecord | None:
+    """The newest record of ``records`` whose signature verifies and ``ok`` accepts."""
+    for rec in sorted(records, key=lambda r: r.order, reverse=True):
+        if ledger.verify(rec, keys) == "valid" and ok(rec):  # type: ignore[operator]
+            return rec
+    return None
+
+
+def _base(
+    ctx: approval.Context, eff: Roster | None, sid: str, person: str, blob: str
+) -> tuple[str, str]:
+    """(what, commit) the diff starts from: this reviewer's last verified approval of an
+    earlier text of the section, else the last verified release, else nothing."""
+    if eff is None:
+        return "", ""
+    keys_of = eff.keys_of()
+    repo, path = ctx.repo, _section_path(ctx, sid)
+
+    def text_matches(rec: SignoffRecord) -> bool:
+        try:
+            return gitio.run(repo, "rev-parse", f"{rec.commit}:{path}").strip() == rec.fingerprint
+        except ReportflowError:  # a commit or a path that is not there: not evidence
+            return False
+
+    mine = [
+        r for r in ctx.records
+        if r.reviewer == person and r.scope == f"section:{sid}" and r.decision == "approve"
+        and r.fingerprint != blob and r.signature is not None
+    ]  # fmt: skip
+    rec = _verified_own(mine, keys_of.get(person, ()), text_matches)
+    if rec is not None:
+        return "approved", rec.commit
+    releases = [r for r in ctx.records if r.scope == "release" and r.signature is not None]
+    for rel in sorted(releases, key=lambda r: r.order, reverse=True):
+        if ledger.verify(rel, keys_of.get(rel.reviewer, ())) == "valid":
+            return "release", rel.commit
+    return "", ""
+
+
+def _section_path(ctx: approval.Context, sid: str) -> str:
+    rel = ctx.report.section(sid).path
+    return f"{ctx.folder}/{rel}" if ctx.folder not in ("", ".") else rel
+
+
+def section_page(report_dir: Path, sid: str, person: str) -> SectionPage:
+    """Everything the section page shows ``person`` about section ``sid`` at HEAD."""
+    d = decision(report_dir)
+    ctx, verdict, result = d.ctx, d.verdict, d.result
+    sec = ctx.report.section(sid)  # ContentError for an unknown section
+    v = verdict.sections.get(sid)
+    blob = next(s.blob for s in ctx.facts.sections if s.id == sid)
+    eff = result.roster.roster
+    base, base_commit = _base(ctx, eff, sid, person, blob)
+    diff = None
+    names: list[str] = []
+    if base_commit:
+        whole = _compare(str(report_dir), base_commit, ctx.commit)
+        diff = next((s for s in whole.sections if s.id == sid), None)
+        if diff is not None:
+            by = [*diff.inserted_by.values(), *diff.deleted_by.values()]
+            names = [b.name or b.person for b in by]
+    if not names:  # no earlier text: whoever committed to this section, newest first
+        names = [ch.author for ch in ctx.history.get(sid, ()) if ch.author]
+    if not names:
+        people = ctx.report.people
+        names = [people[a].name if a in people else a for a in sec.authors]
+    findings = tuple(f for f in d.findings if f.file == sec.path)
+    excluded = dict(result.sections[sid].excluded).get(person, "") if sid in result.sections else ""
+    return SectionPage(
+        sid, sec.title, v.status if v else "pending", v.still_needed if v else "", blob,
+        ctx.commit, render_html(sec.body), base, base_commit, diff,
+        tuple(dict.fromkeys(names)), findings, excluded,
+        eff is not None and eff.may_approve_section(sid, person),
+    )  # fmt: skip
+
+
+def head_commit(report_dir: Path) -> str:
+    return gitio.resolve(gitio.require_repo(report_dir), "HEAD")

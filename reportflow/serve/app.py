@@ -1,0 +1,70 @@
+"""The Starlette application of ``reportflow serve``: configuration, state, templates.
+
+One process over one report folder of the office's content repository. Decisions commit to
+that repository one at a time (``State.commit_lock``): git has one index, and a sign-off's
+checks must see the commit it lands on.
+"""
+
+from __future__ import annotations
+
+import gettext
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from reportflow.core import i18n
+from reportflow.serve import linkpages, pages
+from reportflow.serve.ceremony import RelyingParty
+from reportflow.serve.security import SecurityHeaders
+from reportflow.serve.state import Config, State
+
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "reportflow_session"
+SESSION_AGE = 8 * 3600  # a working day; then the passkey again
+
+
+def templates(lang: str) -> Environment:
+    """Jinja2 with autoescape on for every template (all page text is escaped) and the
+    report's message catalogue, so pages read in the same Chinese as the CLI."""
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+    )
+    if lang == i18n.ENGLISH:
+        catalogue: gettext.NullTranslations = gettext.NullTranslations()
+    else:
+        catalogue = gettext.translation(
+            i18n.DOMAIN, i18n.locale_dir(), languages=[lang], fallback=True
+        )
+    env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["lang"] = "zh-CN" if lang == i18n.CHINESE else "en"
+    return env
+
+
+def create_app(config: Config) -> Starlette:
+    state = State(config, templates(config.lang))
+    static = Mount("/static", StaticFiles(directory=HERE / "static"))
+    routes = [*pages.routes(), *linkpages.routes(), static]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(
+            SessionMiddleware,
+            secret_key=config.secret,
+            session_cookie=SESSION_COOKIE,
+            max_age=SESSION_AGE,
+            same_site="strict",
+            https_only=config.secure_cookies,
+        ),
+    ]
+    app = Starlette(routes=routes, middleware=middleware)
+    app.state.reportflow = state
+    return app
+
+
+__all__ = ["Config", "RelyingParty", "create_app"]
