@@ -139,15 +139,50 @@ def test_page_numbers_outside_edge_one_character_in(sample_pdf) -> None:
 def test_two_renders_are_byte_identical(
     sample_pdf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The creation date is SOURCE_DATE_EPOCH's, else the 成文日期 (render.date) at midnight in
+    China, never the time of the render; without either the PDF carries no date."""
     path, _ = sample_pdf
     report = load_report(
         copy_sample(tmp_path / "report", extra_yaml="render:\n  date: '2023-01-10'\n")
     )
     again = render_report(report, ["pdf"], tmp_path / "again", draft=False, commit=SHA)["pdf"]
     assert again.read_bytes() == path.read_bytes()
+    with pymupdf.open(str(path)) as document:
+        assert document.metadata["creationDate"] == "D:20230109160000Z"  # 2023-01-10 00:00 +08
+    undated = render_report(
+        load_report(copy_sample(tmp_path / "undated")), ["pdf"], tmp_path / "u", draft=False
+    )["pdf"]
+    with pymupdf.open(str(undated)) as document:
+        assert document.metadata["creationDate"] == ""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1673308800")  # 2023-01-10 00:00 UTC
     dated = render_report(report, ["pdf"], tmp_path / "dated", draft=False, commit=SHA)["pdf"]
     with pymupdf.open(str(dated)) as document:
         assert document.metadata["creationDate"].startswith("D:20230110")
+
+
+def _pdfa_part(path: Path) -> tuple[str, str] | None:
+    import re
+
     with pymupdf.open(str(path)) as document:
-        assert document.metadata["creationDate"] == ""
+        xmp = document.get_xml_metadata()
+    part = re.search(r"<pdfaid:part>(\d)</pdfaid:part>", xmp)
+    level = re.search(r"<pdfaid:conformance>(\w)</pdfaid:conformance>", xmp)
+    return (part.group(1), level.group(1)) if part and level else None
+
+
+def test_pdf_a_2b_with_every_font_embedded(sample_pdf, tmp_path: Path) -> None:
+    """PDF/A-2b (typst's pdf_standards): the XMP identification, an output intent, and every
+    font embedded. No PDF/A validator is installed (veraPDF is not in Debian); typst itself
+    refuses to write PDF/A it cannot make (a missing date is such an error). A report with no
+    date at all is a plain PDF: PDF/A requires a creation date and we invent none."""
+    path, _ = sample_pdf
+    assert _pdfa_part(path) == ("2", "B")
+    with pymupdf.open(str(path)) as document:
+        catalog = document.xref_object(document.pdf_catalog())
+        assert "/OutputIntents" in catalog
+        fonts = {f[3]: f[1] for page in document for f in page.get_fonts(full=True)}
+    assert fonts and all(ext not in ("", "n/a") for ext in fonts.values()), fonts
+    undated = render_report(
+        load_report(copy_sample(tmp_path / "undated")), ["pdf"], tmp_path / "u", draft=False
+    )["pdf"]
+    assert _pdfa_part(undated) is None

@@ -46,6 +46,23 @@ def addressee_line(addressee: str | None) -> str:
     return addressee.strip().rstrip(":：") + "："
 
 
+#: The 成文日期 is a day in China: midnight at UTC+8.
+_CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def document_time(iso_date: str) -> dt.datetime | int | None:
+    """The PDF's creation date: SOURCE_DATE_EPOCH, else the report's 成文日期 at midnight in
+    China, else none. Never the time of the render (two renders of one commit are
+    byte-identical). PDF/A requires a date, so a report without either is a plain PDF."""
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return epoch
+    if iso_date:
+        d = dt.date.fromisoformat(iso_date)
+        return dt.datetime(d.year, d.month, d.day, tzinfo=_CHINA)
+    return None
+
+
 @dataclass(frozen=True)
 class RenderDoc:
     markdown: str  # assemble.body_markdown: headings and paragraphs, no title
@@ -61,6 +78,7 @@ class RenderDoc:
     #: The title as printed, the same lines in every format (content.titles); () for one line.
     title_lines: tuple[str, ...] = ()
     addressee: str = ""  # 主送机关 as printed, with its full-width colon; "" for none
+    iso_date: str = ""  # the 成文日期 as written in report.yaml (render.date), "" for none
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -79,6 +97,7 @@ class RenderDoc:
             addressee=addressee_line(report.addressee),
             organisation=meta["organisation"] if opts.get("signature", True) else "",
             date=cn_date(opts["date"]) if opts.get("date") else "",
+            iso_date=str(opts.get("date") or ""),
             lang=meta["lang"],
             draft_mark=draft_label(commit) if draft else "",
             commit=commit,
