@@ -188,6 +188,11 @@ def soffice() -> str | None:
 
 def libreoffice_pdf(docx: Path, out_dir: Path) -> Path:
     """The DOCX as LibreOffice headless lays it out, with the repository's font aliases."""
+    return libreoffice_convert(docx, out_dir, "pdf")
+
+
+def libreoffice_convert(docx: Path, out_dir: Path, fmt: str) -> Path:
+    """The DOCX converted by LibreOffice headless to ``fmt`` (pdf, odt)."""
     exe = soffice()
     assert exe, "LibreOffice is not installed: make deb (libreoffice-writer-nogui)"
     profile = out_dir / "lo-profile"
@@ -207,7 +212,7 @@ def libreoffice_pdf(docx: Path, out_dir: Path) -> Path:
             "--headless",
             f"-env:UserInstallation=file://{profile}",
             "--convert-to",
-            "pdf",
+            fmt,
             "--outdir",
             str(out_dir),
             str(docx),
@@ -217,7 +222,7 @@ def libreoffice_pdf(docx: Path, out_dir: Path) -> Path:
         env=env,
         timeout=180,
     )
-    return out_dir / (docx.stem + ".pdf")
+    return out_dir / f"{docx.stem}.{fmt}"
 
 
 def png(pdf: Path, out: Path, page: int = 1) -> Path:

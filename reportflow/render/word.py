@@ -152,7 +152,8 @@ def _normal_flow(ppr: Any) -> None:
     """As the PDF: no extra space between Chinese and Latin/digits (official documents use
     none), no widow/orphan control, so every page is filled to its 22 lines, and no
     punctuation hanging into the margin (overflowPunct off, ECMA-376 17.3.1.21: a mark that
-    may not start a line takes a character with it instead)."""
+    may not start a line takes a character with it instead). LibreOffice reads overflowPunct
+    inverted: ``render.docx_reader: libreoffice`` writes 1 for it (ooxml)."""
     from docx.oxml import OxmlElement
 
     for tag, successors in (
