@@ -11,8 +11,13 @@ from types import MappingProxyType
 from reportflow.content import titles
 from reportflow.content.model import Report
 from reportflow.core.errors import InputError
+from reportflow.core.resources import data_path
 from reportflow.render import assemble
 from reportflow.render.layout import draft_label
+
+#: Lists as 公文 paragraphs (GB/T 9704 7.3.3: numbers written as text, no bullets, no hanging
+#: indents), the same pandoc Lua filter for every format's pandoc run: one rule, one text.
+LISTS_FILTER = f"--lua-filter={data_path('render', 'lists.lua')}"
 
 
 def cn_date(iso: str) -> str:

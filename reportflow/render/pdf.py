@@ -20,14 +20,14 @@ from reportflow.core.errors import InputError, ToolError
 from reportflow.core.resources import data_path
 from reportflow.render import fonts as fontmod
 from reportflow.render import layout as L
-from reportflow.render.doc import RenderDoc, document_time
+from reportflow.render.doc import LISTS_FILTER, RenderDoc, document_time
 
 TEMPLATE = data_path("render", "gongwen.typ")
 MAIN = '#import "/gongwen.typ": *\n#show: gongwen\n\n'
 
 
 # --wrap=none: a line break between two Chinese characters would be a space in typst.
-PANDOC_ARGS = ["--sandbox", "--wrap=none"]
+PANDOC_ARGS = ["--sandbox", "--wrap=none", LISTS_FILTER]
 
 
 def typst_body(doc: RenderDoc) -> str:
