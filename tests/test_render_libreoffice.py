@@ -7,6 +7,7 @@ names. The first page is kept as build/test-artifacts/sample-page1-libreoffice.p
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from page_measure import (
     CELL,
     CENTRE,
+    CLOSING,
     PT_PER_MM,
     RIGHT,
     Measured,
@@ -21,6 +23,7 @@ from page_measure import (
     libreoffice_pdf,
     measure,
     png,
+    why_not_28,
 )
 from render_helpers import SHA, copy_sample
 
@@ -30,7 +33,6 @@ from reportflow.render import render_report
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts"
 LEVEL2 = "（一）第二级标题用楷体"
-CLOSING = set("，。、；：？！）》」』〕】〗”’")
 
 
 def _render(out: Path, reader: str) -> tuple[Path, Path]:
@@ -65,12 +67,18 @@ def test_same_pages_as_the_pdf_22_lines_each(converted) -> None:
 
 def test_28_characters_a_line(converted) -> None:
     """The character spacing gives 28 cells: at least 80 % of the full lines hold exactly
-    28, none fewer than 26.5 (a 禁则 push-out and half-width digits), none more."""
+    28, none more, and each other one is a 禁则 push-out or holds half-width characters."""
     lo, _ = converted
     full = lo.full_lines()
     cells = Counter(line.cells() for line in full)
     assert cells[28.0] / len(full) > 0.8, sorted(cells.items())
     assert min(cells) >= 26.5 and max(cells) <= 28.0, sorted(cells.items())
+    # Every line that is not 28 is so by the rule the PDF keeps (page_measure.why_not_28).
+    lines = [ln for _, ln in lo.body_lines]
+    following = {id(a): b for a, b in itertools.pairwise(lines)}
+    for line in full:
+        if line.cells() != L.CHARS_PER_LINE:
+            assert why_not_28(line, following[id(line)]), line.text
 
 
 def _marks(measured: Measured) -> Counter[str]:
