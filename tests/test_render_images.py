@@ -177,3 +177,17 @@ def test_a_reference_style_image_no_format_can_print_is_refused(
         render_report(load_report(folder), ["pdf"], tmp_path / "out", draft=True, commit=SHA)
     assert caught.value.line == line
     assert not list((tmp_path / "out").glob("report.*"))
+
+
+def test_an_image_taller_than_a_page_is_scaled_to_fit_with_its_caption(tmp_path: Path) -> None:
+    """Scaled down whole (gongwen.typ): the image and its caption inside one type area."""
+    from page_measure import BOTTOM, TOP, measure
+
+    folder, _ = _report(tmp_path / "report", "../images/chart.png")
+    (folder / "images" / "chart.png").write_bytes(_png(200, 1400) + b"\0\0\0\0IEND\xaeB`\x82")
+    paths = render_report(load_report(folder), ["pdf"], tmp_path / "out", draft=True, commit=SHA)
+    ((_, box, _, _),) = _placed(paths["pdf"])
+    assert box.y0 >= TOP - 0.5 and box.y1 <= BOTTOM + 0.5, box
+    assert abs(box.height / box.width - 7.0) < 0.05  # scaled, not stretched
+    (caption,) = [ln for n, ln in measure(paths["pdf"]).body_lines if ln.text.startswith("图1")]
+    assert box.y1 < caption.y <= BOTTOM
