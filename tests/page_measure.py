@@ -29,6 +29,11 @@ CELL = (RIGHT - LEFT) / L.CHARS_PER_LINE  # one grid character, 15.79 pt
 HALF = set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,:;-/()%+*# ")
 
 
+#: Marks that may not start a line, and marks that may not end one (gongwen.typ's 禁则).
+CLOSING = frozenset("，。、；：？！）》」』〕】〗”’")
+OPENING = frozenset("（《「『〔【〖“‘")
+
+
 @dataclass(frozen=True)
 class Glyph:
     char: str
@@ -124,6 +129,29 @@ class Measured:
         return bad
 
 
+def pushed_out(nxt: Line) -> bool:
+    """The line before ``nxt`` is short by a 禁则 pair that did not fit and moved down whole
+    (推出): ``nxt`` starts with an opening mark, or with a character and a closing mark."""
+    text = nxt.text
+    return text[:1] in OPENING or (len(text) > 1 and text[1] in CLOSING)
+
+
+def why_not_28(line: Line, nxt: Line) -> str | None:
+    """Why a full line does not hold exactly 28 cells, under the rule both renderers keep
+    (punctuation a full cell, nothing in the margin): None when it does, or when no rule
+    explains it. "half-width": an odd number of half-width characters leaves half a cell
+    (27.5); "push-out": a 禁则 pair moved down (27, or 26.5 with half-width ones)."""
+    cells = line.cells()
+    if cells == L.CHARS_PER_LINE:
+        return None
+    half = any(g.char in HALF for g in line.glyphs)
+    if half and 27.5 <= cells < L.CHARS_PER_LINE:
+        return "half-width"
+    if pushed_out(nxt) and (cells == 27 or (half and cells >= 26.5)):
+        return "push-out"
+    return None
+
+
 def measure(pdf: Path) -> Measured:
     """Every page's lines: glyphs grouped by baseline (rounded to 0.5 pt), left to right."""
     import pymupdf
@@ -188,6 +216,11 @@ def soffice() -> str | None:
 
 def libreoffice_pdf(docx: Path, out_dir: Path) -> Path:
     """The DOCX as LibreOffice headless lays it out, with the repository's font aliases."""
+    return libreoffice_convert(docx, out_dir, "pdf")
+
+
+def libreoffice_convert(docx: Path, out_dir: Path, fmt: str) -> Path:
+    """The DOCX converted by LibreOffice headless to ``fmt`` (pdf, odt)."""
     exe = soffice()
     assert exe, "LibreOffice is not installed: make deb (libreoffice-writer-nogui)"
     profile = out_dir / "lo-profile"
@@ -207,7 +240,7 @@ def libreoffice_pdf(docx: Path, out_dir: Path) -> Path:
             "--headless",
             f"-env:UserInstallation=file://{profile}",
             "--convert-to",
-            "pdf",
+            fmt,
             "--outdir",
             str(out_dir),
             str(docx),
@@ -217,7 +250,7 @@ def libreoffice_pdf(docx: Path, out_dir: Path) -> Path:
         env=env,
         timeout=180,
     )
-    return out_dir / (docx.stem + ".pdf")
+    return out_dir / f"{docx.stem}.{fmt}"
 
 
 def png(pdf: Path, out: Path, page: int = 1) -> Path:

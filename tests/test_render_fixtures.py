@@ -97,3 +97,20 @@ def test_html_print_has_page_numbers_and_no_draft_box(tmp_path: Path) -> None:
     printed = css[css.index("@media print") :]
     assert ".draft-mark { display: none; }" in printed
     assert "z-index: -1" in css
+
+
+def test_a_table_longer_than_a_page_breaks_across_pages(tmp_path: Path) -> None:
+    """Its header row repeated on the next page, every row printed once, nothing drawn below
+    the type area (an unbreakable table piled its last rows up there)."""
+    from page_measure import BOTTOM
+
+    rows = "\n".join(f"| 第{i}项 | {i}次 | 说明{i} |" for i in range(1, 61))
+    table = f"\n| 项目 | 数量 | 说明 |\n|------|------|------|\n{rows}\n\n表后的正文。\n"
+    folder = copy_sample(tmp_path / "report", sections={"01-situation.md": table})
+    path = render_report(load_report(folder), ["pdf"], tmp_path / "out", draft=True, commit=SHA)
+    m = measure(path["pdf"])
+    texts = [ln.text.replace(" ", "") for _, ln in m.body_lines]
+    for i in range(1, 61):
+        assert sum(t.startswith(f"第{i}项{i}次") for t in texts) == 1, i
+    assert sum(t == "项目数量说明" for t in texts) >= 2  # the header on each page of it
+    assert all(ln.glyphs[0].bottom <= BOTTOM + 0.5 for _, ln in m.body_lines)

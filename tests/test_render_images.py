@@ -128,3 +128,66 @@ def test_a_wide_image_is_scaled_to_the_type_area(tmp_path: Path) -> None:
     box = placed[1]
     assert abs(box.x0 - LEFT) < 0.5 and abs(box.x1 - RIGHT) < 0.5
     assert abs(box.height / box.width - 0.25) < 0.01  # scaled, not stretched
+
+
+def _reference_report(dest: Path, image: str, definition: str) -> tuple[Path, int]:
+    """The sample with a reference-style image and (if given) its definition below it."""
+    folder, _ = _report(dest, "../images/chart.png")
+    path = folder / SECTION
+    text = path.read_text(encoding="utf-8")
+    text = text[: text.rindex("![")].rstrip("\n") + "\n\n"
+    line = text.count("\n") + 1
+    tail = f"{image}\n\n图后的正文。\n" + (f"\n{definition}\n" if definition else "")
+    path.write_text(text + tail, encoding="utf-8")
+    return folder, line
+
+
+def test_a_reference_style_image_follows_the_same_rule(tmp_path: Path) -> None:
+    """``![alt][ref]`` with ``[ref]: path`` is printed in every format like an inline image."""
+    folder, _ = _reference_report(
+        tmp_path / "report", f"![{CAPTION}][chart]", '[chart]: <../images/chart.png> "示意"'
+    )
+    assert _image_findings(folder) == []
+    paths = render_report(
+        load_report(folder), ["docx", "pdf", "html"], tmp_path / "out", draft=False, commit=SHA
+    )
+    (placed,) = _placed(paths["pdf"])
+    assert placed[2:] == (300, 150)
+    document = docx.Document(str(paths["docx"]))
+    assert sum("image" in r.reltype for r in document.part.rels.values()) == 1
+    assert paths["html"].read_text(encoding="utf-8").count('src="data:image/png;base64,') == 1
+
+
+@pytest.mark.parametrize(
+    ("image", "definition", "problem"),
+    [
+        ("![图1][chart]", "[chart]: ../../../chart.png", "outside the report folder"),
+        ("![图1][chart]", "[chart]: https://example.com/c.png", "web address"),
+        ("![图1][chart]", "", "no \\[chart\\]: definition"),
+        ("![chart][]", "[Chart]: ../images/missing.png", "no such file"),
+        ("![chart]", "[chart]: ../images/chart.svg", "not a PNG or JPEG"),
+    ],
+)
+def test_a_reference_style_image_no_format_can_print_is_refused(
+    tmp_path: Path, image: str, definition: str, problem: str
+) -> None:
+    folder, line = _reference_report(tmp_path / "report", image, definition)
+    assert _image_findings(folder) == [(SECTION, line, 1)]
+    with pytest.raises(ContentError, match=problem) as caught:
+        render_report(load_report(folder), ["pdf"], tmp_path / "out", draft=True, commit=SHA)
+    assert caught.value.line == line
+    assert not list((tmp_path / "out").glob("report.*"))
+
+
+def test_an_image_taller_than_a_page_is_scaled_to_fit_with_its_caption(tmp_path: Path) -> None:
+    """Scaled down whole (gongwen.typ): the image and its caption inside one type area."""
+    from page_measure import BOTTOM, TOP, measure
+
+    folder, _ = _report(tmp_path / "report", "../images/chart.png")
+    (folder / "images" / "chart.png").write_bytes(_png(200, 1400) + b"\0\0\0\0IEND\xaeB`\x82")
+    paths = render_report(load_report(folder), ["pdf"], tmp_path / "out", draft=True, commit=SHA)
+    ((_, box, _, _),) = _placed(paths["pdf"])
+    assert box.y0 >= TOP - 0.5 and box.y1 <= BOTTOM + 0.5, box
+    assert abs(box.height / box.width - 7.0) < 0.05  # scaled, not stretched
+    (caption,) = [ln for n, ln in measure(paths["pdf"]).body_lines if ln.text.startswith("图1")]
+    assert box.y1 < caption.y <= BOTTOM

@@ -16,15 +16,17 @@ from page_measure import (
     BOTTOM,
     CELL,
     CENTRE,
+    CLOSING,
     LEFT,
+    OPENING,
     PT_PER_MM,
     RIGHT,
     TOP,
-    Line,
     Measured,
     dash_top,
     measure,
     png,
+    why_not_28,
 )
 from render_helpers import SHA, copy_sample
 
@@ -33,9 +35,6 @@ from reportflow.render import layout as L
 from reportflow.render import render_report
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts"
-#: Marks that may not start a line, and marks that may not end one (gongwen.typ's 禁则).
-CLOSING = set("，。、；：？！）》」』〕】〗”’")
-OPENING = set("（《「『〔【〖“‘")
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +44,6 @@ def sample_pdf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Measured
     path = render_report(report, ["pdf"], out / "build", draft=False, commit=SHA)["pdf"]
     png(path, ARTIFACTS / "sample-page1-typst.png")
     return path, measure(path)
-
-
-def _pushed_out(line: Line, nxt: Line) -> bool:
-    """A 27-character line is right only when the next one starts with a 禁则 pair that did
-    not fit: an opening mark, or a character followed by a mark that may not start a line."""
-    text = nxt.text
-    return text[:1] in OPENING or (len(text) > 1 and text[1] in CLOSING)
 
 
 def test_title_is_centred_on_the_type_area(sample_pdf) -> None:
@@ -74,8 +66,9 @@ def test_full_pages_hold_22_lines_on_the_pitch(sample_pdf) -> None:
 
 def test_every_full_line_holds_28_characters(sample_pdf) -> None:
     """28 cells a line; punctuation full width. Only a 禁则 pair moved down whole (推出) leaves
-    27 characters spread over the line, and half-width digits or asterisks can leave half a
-    cell. Every full line reaches both edges of the type area."""
+    27 characters spread over the line, and an odd number of half-width digits or asterisks
+    half a cell (page_measure.why_not_28): on the sample 101 of 122, 14 push-outs, 7
+    half-width. Every full line reaches both edges of the type area."""
     _, m = sample_pdf
     full = m.full_lines()
     lines = [ln for _, ln in m.body_lines]
@@ -83,16 +76,11 @@ def test_every_full_line_holds_28_characters(sample_pdf) -> None:
     assert len(full) > 100
     exact = 0
     for line in full:
-        cells = line.cells()
-        half_width = any(g.char.isascii() for g in line.glyphs)
         assert abs(line.x1 - RIGHT) < 0.5, line.text
-        if cells == L.CHARS_PER_LINE:
+        if line.cells() == L.CHARS_PER_LINE:
             exact += 1
-        elif half_width:
-            pushed = _pushed_out(line, following[id(line)])
-            assert 27.5 <= cells <= 28.0 or (pushed and cells >= 26.5), line.text
         else:
-            assert cells == 27 and _pushed_out(line, following[id(line)]), line.text
+            assert why_not_28(line, following[id(line)]), line.text
         for a, b in zip(line.glyphs, line.glyphs[1:], strict=False):
             if a.char in CLOSING | OPENING:
                 # Two 禁则 pairs in a row (》《) sit 0.66 pt closer (gongwen.typ): not squeezed.
@@ -139,15 +127,50 @@ def test_page_numbers_outside_edge_one_character_in(sample_pdf) -> None:
 def test_two_renders_are_byte_identical(
     sample_pdf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The creation date is SOURCE_DATE_EPOCH's, else the 成文日期 (render.date) at midnight in
+    China, never the time of the render; without either the PDF carries no date."""
     path, _ = sample_pdf
     report = load_report(
         copy_sample(tmp_path / "report", extra_yaml="render:\n  date: '2023-01-10'\n")
     )
     again = render_report(report, ["pdf"], tmp_path / "again", draft=False, commit=SHA)["pdf"]
     assert again.read_bytes() == path.read_bytes()
+    with pymupdf.open(str(path)) as document:
+        assert document.metadata["creationDate"] == "D:20230109160000Z"  # 2023-01-10 00:00 +08
+    undated = render_report(
+        load_report(copy_sample(tmp_path / "undated")), ["pdf"], tmp_path / "u", draft=False
+    )["pdf"]
+    with pymupdf.open(str(undated)) as document:
+        assert document.metadata["creationDate"] == ""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1673308800")  # 2023-01-10 00:00 UTC
     dated = render_report(report, ["pdf"], tmp_path / "dated", draft=False, commit=SHA)["pdf"]
     with pymupdf.open(str(dated)) as document:
         assert document.metadata["creationDate"].startswith("D:20230110")
+
+
+def _pdfa_part(path: Path) -> tuple[str, str] | None:
+    import re
+
     with pymupdf.open(str(path)) as document:
-        assert document.metadata["creationDate"] == ""
+        xmp = document.get_xml_metadata()
+    part = re.search(r"<pdfaid:part>(\d)</pdfaid:part>", xmp)
+    level = re.search(r"<pdfaid:conformance>(\w)</pdfaid:conformance>", xmp)
+    return (part.group(1), level.group(1)) if part and level else None
+
+
+def test_pdf_a_2b_with_every_font_embedded(sample_pdf, tmp_path: Path) -> None:
+    """PDF/A-2b (typst's pdf_standards): the XMP identification, an output intent, and every
+    font embedded. No PDF/A validator is installed (veraPDF is not in Debian); typst itself
+    refuses to write PDF/A it cannot make (a missing date is such an error). A report with no
+    date at all is a plain PDF: PDF/A requires a creation date and we invent none."""
+    path, _ = sample_pdf
+    assert _pdfa_part(path) == ("2", "B")
+    with pymupdf.open(str(path)) as document:
+        catalog = document.xref_object(document.pdf_catalog())
+        assert "/OutputIntents" in catalog
+        fonts = {f[3]: f[1] for page in document for f in page.get_fonts(full=True)}
+    assert fonts and all(ext not in ("", "n/a") for ext in fonts.values()), fonts
+    undated = render_report(
+        load_report(copy_sample(tmp_path / "undated")), ["pdf"], tmp_path / "u", draft=False
+    )["pdf"]
+    assert _pdfa_part(undated) is None

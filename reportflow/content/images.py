@@ -31,6 +31,31 @@ IMAGE = re.compile(
     r"(?P<title>\s+\"[^\"\n]*\")?\s*\)"
 )
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+#: Reference-style images, ``![alt][label]``, ``![label][]`` and ``![label]`` (not followed by
+#: ``(``, which is the inline form above), and the ``[label]: target "title"`` definitions they
+#: use. Hand-written beside IMAGE rather than asking pandoc: validation reads every section
+#: on every run, and a pandoc process per section would cost more than all the rules.
+REF_IMAGE = re.compile(
+    r"!\[(?P<alt>(?:[^\]\\\n]|\\.)*)\](?:\[(?P<label>(?:[^\]\\\n]|\\.)*)\])?(?![(\[])"
+)
+REF_DEF = re.compile(
+    r"^ {0,3}\[(?P<label>(?:[^\]\\\n^]|\\.)(?:[^\]\\\n]|\\.)*)\]:[ \t]*"
+    r"(?P<target><[^>\n]*>|\S+)",
+    re.M,
+)
+
+
+def _label(text: str) -> str:
+    """CommonMark's label matching: case-insensitive, runs of white space as one space."""
+    return " ".join(text.split()).casefold()
+
+
+def definitions(body: str) -> dict[str, re.Match[str]]:
+    """{label: its first ``[label]: target`` definition} of a section body."""
+    out: dict[str, re.Match[str]] = {}
+    for m in REF_DEF.finditer(body):
+        out.setdefault(_label(m.group("label")), m)
+    return out
 
 
 @dataclass(frozen=True)
@@ -49,17 +74,50 @@ def _rel(section: Section, target: str) -> str | None:
     return None if joined == ".." or joined.startswith("../") else joined
 
 
-def find(report: Report, section: Section) -> Iterator[Image]:
-    """Every image of ``section`` with what is wrong with it, if anything."""
+def _place(section: Section, body: str, at: int) -> tuple[int, int]:
+    line = section.body_line + body.count("\n", 0, at)
+    return line, at - (body.rfind("\n", 0, at) + 1) + 1
+
+
+def _matches(report: Report, section: Section) -> Iterator[tuple[Image, re.Match[str]]]:
+    """Every image with the match whose ``target`` group is its file: the image itself when
+    inline, its definition when reference-style (what a render rewrites)."""
     body = section.body
     if "![" not in body:
         return
     for m in IMAGE.finditer(body):
         target = m.group("target").strip("<>").strip()
-        line = section.body_line + body.count("\n", 0, m.start())
-        column = m.start() - (body.rfind("\n", 0, m.start()) + 1) + 1
         rel = _rel(section, target)
-        yield Image(line, column, target, rel, _problem(report, target, rel))
+        yield (
+            Image(*_place(section, body, m.start()), target, rel, _problem(report, target, rel)),
+            m,
+        )
+    defs = definitions(body)
+    for m in REF_IMAGE.finditer(body):
+        label = m.group("label")
+        key = _label(label or m.group("alt"))
+        line, column = _place(section, body, m.start())
+        found = defs.get(key)
+        if found is None:
+            # ``![label]`` with no definition anywhere is plain text; defined in another
+            # section, pandoc would print that section's file, which no one validated here.
+            if label is None and not any(key in definitions(s.body) for s in report.sections):
+                continue
+            written = m.group(0)
+            problem = _("no [{label}]: definition in this section").format(
+                label=label or m.group("alt")
+            )
+            yield Image(line, column, written, None, problem), m
+            continue
+        target = found.group("target").strip("<>").strip()
+        rel = _rel(section, target)
+        yield Image(line, column, target, rel, _problem(report, target, rel)), found
+
+
+def find(report: Report, section: Section) -> Iterator[Image]:
+    """Every image of ``section`` with what is wrong with it, if anything."""
+    for image, _match in _matches(report, section):
+        yield image
 
 
 def _problem(report: Report, target: str, rel: str | None) -> str | None:
@@ -93,12 +151,13 @@ def _read(report: Report, rel: str) -> bytes | None:
 
 
 def embed(report: Report, section: Section) -> str:
-    """The section body with every image as a ``data:`` URI; a bad image is an error."""
+    """The section body with every image as a ``data:`` URI (a reference-style image through
+    its definition); a bad image is an error."""
     body = section.body
     if "![" not in body:
         return body
-    out, last = [], 0
-    for m, img in zip(IMAGE.finditer(body), find(report, section), strict=True):
+    spans: dict[int, tuple[int, str]] = {}
+    for img, m in _matches(report, section):
         if img.problem is not None or img.rel is None:
             raise ContentError(
                 _("image {target} cannot be printed: {problem}").format(
@@ -114,8 +173,12 @@ def embed(report: Report, section: Section) -> str:
             )
         data = _read(report, img.rel) or b""
         uri = f"data:{TYPES[posixpath.splitext(img.rel)[1].lower()]};base64,"
-        uri += base64.b64encode(data).decode("ascii")
-        out.append(body[last : m.start("target")] + uri)
-        last = m.end("target")
+        # One definition serves every image citing it: rewritten once.
+        spans[m.start("target")] = (m.end("target"), uri + base64.b64encode(data).decode("ascii"))
+    out, last = [], 0
+    for start in sorted(spans):
+        end, uri = spans[start]
+        out.append(body[last:start] + uri)
+        last = end
     out.append(body[last:])
     return "".join(out)

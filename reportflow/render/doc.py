@@ -11,8 +11,13 @@ from types import MappingProxyType
 from reportflow.content import titles
 from reportflow.content.model import Report
 from reportflow.core.errors import InputError
+from reportflow.core.resources import data_path
 from reportflow.render import assemble
 from reportflow.render.layout import draft_label
+
+#: Lists as 公文 paragraphs (GB/T 9704 7.3.3: numbers written as text, no bullets, no hanging
+#: indents), the same pandoc Lua filter for every format's pandoc run: one rule, one text.
+LISTS_FILTER = f"--lua-filter={data_path('render', 'lists.lua')}"
 
 
 def cn_date(iso: str) -> str:
@@ -46,6 +51,23 @@ def addressee_line(addressee: str | None) -> str:
     return addressee.strip().rstrip(":：") + "："
 
 
+#: The 成文日期 is a day in China: midnight at UTC+8.
+_CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def document_time(iso_date: str) -> dt.datetime | int | None:
+    """The PDF's creation date: SOURCE_DATE_EPOCH, else the report's 成文日期 at midnight in
+    China, else none. Never the time of the render (two renders of one commit are
+    byte-identical). PDF/A requires a date, so a report without either is a plain PDF."""
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return epoch
+    if iso_date:
+        d = dt.date.fromisoformat(iso_date)
+        return dt.datetime(d.year, d.month, d.day, tzinfo=_CHINA)
+    return None
+
+
 @dataclass(frozen=True)
 class RenderDoc:
     markdown: str  # assemble.body_markdown: headings and paragraphs, no title
@@ -57,10 +79,12 @@ class RenderDoc:
     commit: str | None
     version: str | None
     bold_level3: bool = False
+    docx_reader: str = "word"  # render.docx_reader: "word" (and WPS) or "libreoffice"
     fonts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: The title as printed, the same lines in every format (content.titles); () for one line.
     title_lines: tuple[str, ...] = ()
     addressee: str = ""  # 主送机关 as printed, with its full-width colon; "" for none
+    iso_date: str = ""  # the 成文日期 as written in report.yaml (render.date), "" for none
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -79,10 +103,12 @@ class RenderDoc:
             addressee=addressee_line(report.addressee),
             organisation=meta["organisation"] if opts.get("signature", True) else "",
             date=cn_date(opts["date"]) if opts.get("date") else "",
+            iso_date=str(opts.get("date") or ""),
             lang=meta["lang"],
             draft_mark=draft_label(commit) if draft else "",
             commit=commit,
             version=version,
             bold_level3=bool(opts.get("bold_level3", False)),
+            docx_reader=str(opts.get("docx_reader", "word")),
             fonts=MappingProxyType(dict(opts.get("fonts", {}))),
         )

@@ -8,6 +8,7 @@ report's own facts reach the template as ``sys.inputs`` strings, never as typst 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import re
 import shutil
@@ -19,14 +20,14 @@ from reportflow.core.errors import InputError, ToolError
 from reportflow.core.resources import data_path
 from reportflow.render import fonts as fontmod
 from reportflow.render import layout as L
-from reportflow.render.doc import RenderDoc, source_date_epoch
+from reportflow.render.doc import LISTS_FILTER, RenderDoc, document_time
 
 TEMPLATE = data_path("render", "gongwen.typ")
 MAIN = '#import "/gongwen.typ": *\n#show: gongwen\n\n'
 
 
 # --wrap=none: a line break between two Chinese characters would be a space in typst.
-PANDOC_ARGS = ["--sandbox", "--wrap=none"]
+PANDOC_ARGS = ["--sandbox", "--wrap=none", LISTS_FILTER]
 
 
 def typst_body(doc: RenderDoc) -> str:
@@ -49,7 +50,7 @@ def sys_inputs(doc: RenderDoc, roles: fontmod.FontRoles) -> dict[str, str]:
         "title-weight": roles.title_weight,
         "line-pitch": f"{L.LINE_PITCH_PT:.2f}",
         "tracking": str(L.TRACKING_PT),
-        "dated": "true" if source_date_epoch() is not None else "false",
+        "dated": "true" if document_time(doc.iso_date) is not None else "false",
     }
 
 
@@ -84,9 +85,20 @@ def extract_images(body: str) -> tuple[str, dict[str, bytes]]:
     return (_DATA_IMAGE.sub(file, body), files) if "image.decode(" in body else (body, files)
 
 
+#: PDF/A-2b (ISO 19005-2, level B): the archival PDF records offices keep; typst embeds every
+#: font it uses (subset), and PDF/A-2 allows the draft watermark's transparency.
+PDF_STANDARD = "a-2b"
+
+
 def compile_pdf(
-    body: str, out: Path, inputs: dict[str, str], files: dict[str, bytes] | None = None
+    body: str,
+    out: Path,
+    inputs: dict[str, str],
+    files: dict[str, bytes] | None = None,
+    when: dt.datetime | int | None = None,
 ) -> Path:
+    """``when``: the creation date (doc.document_time); PDF/A needs one, so without it the
+    PDF is a plain PDF 1.7."""
     import typst
 
     with tempfile.TemporaryDirectory(prefix="reportflow-typst-") as tmp:
@@ -100,7 +112,11 @@ def compile_pdf(
         )
         try:
             _, warnings = compiler.compile_with_warnings(
-                output=str(out), format="pdf", sys_inputs=inputs, timestamp=source_date_epoch()
+                output=str(out),
+                format="pdf",
+                sys_inputs=inputs,
+                timestamp=when,
+                pdf_standards=[PDF_STANDARD] if when is not None else [],
             )
         except typst.TypstError as exc:
             raise _fail(exc) from None
@@ -118,4 +134,5 @@ def start(doc: RenderDoc, source: Path, work: Path) -> pandoc.Running:
 
 def finish(doc: RenderDoc, produced: Path, roles: fontmod.FontRoles) -> Path:
     body, files = extract_images(produced.read_text(encoding="utf-8"))
-    return compile_pdf(body, produced.with_name("report.pdf"), sys_inputs(doc, roles), files)
+    out = produced.with_name("report.pdf")
+    return compile_pdf(body, out, sys_inputs(doc, roles), files, document_time(doc.iso_date))

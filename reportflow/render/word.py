@@ -17,7 +17,7 @@ from reportflow.core import pandoc
 from reportflow.core.resources import data_path
 from reportflow.render import layout as L
 from reportflow.render import ooxml
-from reportflow.render.doc import RenderDoc, source_date_epoch
+from reportflow.render.doc import LISTS_FILTER, RenderDoc, source_date_epoch
 
 REFERENCE_DOCX = data_path("render", "reference.docx")
 
@@ -47,8 +47,11 @@ _THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
 _ON_PITCH = {name for name, role, size, *_ in STYLES if size == L.BODY_PT and role != "title"}
 #: Styles outside the line grid (ECMA-376 17.3.1.32 snapToGrid): footers and headers sit
 #: where their footer distance puts them, not on the body's 28.95 pt lines.
-_OFF_GRID = ("Footer", "Header", "Title", "Captioned Figure", "Figure")
+_OFF_GRID = ("Footer", "Header", "Title")
 #: Single line spacing: exact 28.95 pt lines would cut an image down to one line's height.
+#: The image's paragraph stays on the grid (17.3.1.32, 17.6.5: a line snapped to a lines grid
+#: takes whole grid lines), so the text after it keeps the page's 28.95 pt lines (measured
+#: in LibreOffice; off the grid it was 5.3 pt off them).
 _SINGLE = ("Footer", "Header", "Captioned Figure", "Figure")
 _RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u")
 
@@ -149,7 +152,8 @@ def _normal_flow(ppr: Any) -> None:
     """As the PDF: no extra space between Chinese and Latin/digits (official documents use
     none), no widow/orphan control, so every page is filled to its 22 lines, and no
     punctuation hanging into the margin (overflowPunct off, ECMA-376 17.3.1.21: a mark that
-    may not start a line takes a character with it instead)."""
+    may not start a line takes a character with it instead). LibreOffice reads overflowPunct
+    inverted: ``render.docx_reader: libreoffice`` writes 1 for it (ooxml)."""
     from docx.oxml import OxmlElement
 
     for tag, successors in (
@@ -331,6 +335,7 @@ def pandoc_args(doc: RenderDoc, reference: Path = REFERENCE_DOCX) -> list[str]:
     return [
         "--sandbox",
         "--wrap=none",
+        LISTS_FILTER,
         f"--reference-doc={reference}",
         f"--metadata=title:{doc.title}",
         f"--metadata=lang:{doc.lang}",
