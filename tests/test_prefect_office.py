@@ -131,7 +131,8 @@ class Office:
         ):
             done = subprocess.run(cmd, env=self.env, cwd=ROOT, capture_output=True, text=True)
             assert done.returncode == 0, done.stdout + done.stderr
-        self.worker = worker(self.env, self.root / "worker.log", self.root)
+        # what `make worker` starts: our worker, runs forked from its warm forkserver
+        self.worker = worker(self.env, self.root / "worker.log", self.root, warm=True)
 
     def restart_server(self) -> None:
         self.server.stop()
@@ -238,7 +239,7 @@ def test_a_waiting_release_holds_no_process_survives_restarts_and_a_cli_signoff_
     office.worker.kill()
     office.restart_server()
     assert api_get(office.api, f"/flow_runs/{run_id}")["state"]["type"] == "PAUSED"
-    office.worker = worker(office.env, office.root / "worker.log", office.root)
+    office.worker = worker(office.env, office.root / "worker.log", office.root, warm=True)
 
     # deputy-head-1 signs the sections on their own PC and pushes: the run wakes, looks, waits
     pc = office.clone("pc-deputy-head-1")
@@ -286,6 +287,9 @@ def test_a_waiting_release_holds_no_process_survives_restarts_and_a_cli_signoff_
     assert done.returncode == 0, done.stderr
     run = wait_state(office.api, run_id, {"COMPLETED", "FAILED", "CRASHED"}, timeout=180)
     assert run["state"]["type"] == "COMPLETED", run["state"]["message"] + _logs(office)
+    # run by our worker: forked from its forkserver, not a `python -m prefect.engine` of its own
+    worker_log = (office.root / "worker.log").read_text(errors="replace")
+    assert "WarmProcessWorker" in worker_log and run_id in worker_log
 
     # the tag is on the shared remote, on the commit the sign-offs reviewed; verify passes
     tags = git(office.remote, "tag", "-l")
