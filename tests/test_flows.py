@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import os
 import shutil
 import tempfile
@@ -74,6 +75,19 @@ def _paused_run(name: str, timeout: float = 90):
     raise AssertionError("the flow did not pause")
 
 
+def _artifacts(run_id) -> dict[str, object]:
+    """The run's artifacts by key (the newest of each), their data."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+        )
+    found.sort(key=lambda a: a.created)
+    return {a.key: a.data for a in found if a.key}
+
+
 def test_validate_flow_reports_the_placeholders(prefect_server, report_dir: Path) -> None:
     from reportflow.flows.validate import validate_flow
 
@@ -117,6 +131,11 @@ def test_release_flow_waits_for_signoffs_then_releases(prefect_server, cli, tmp_
     thread = threading.Thread(target=run)
     thread.start()
     first = _paused_run("waits")
+    # on an English worker (the tests' LANG=C.UTF-8), the Chinese report's artifacts are Chinese
+    shown = _artifacts(first.id)
+    assert shown["waiting"].startswith("### 等待签批"), shown["waiting"]
+    assert "尚需：" in shown["gate"] and "**报告: 待审批**" in shown["gate"]
+    assert first.name == "waits"  # a name given by the caller is kept
 
     # meanwhile the deputy heads sign with the CLI; an empty form makes the flow look again
     for sid in ("preface", "situation", "problems", "measures"):
@@ -141,6 +160,8 @@ def test_release_flow_waits_for_signoffs_then_releases(prefect_server, cli, tmp_
     assert not thread.is_alive()
     assert "error" not in outcome, outcome.get("error")
     assert outcome["result"]["tag"] == "political-ecology/2022/v1"
+    released = _artifacts(first.id)["release"]
+    assert released.startswith("**political-ecology/2022/v1** 已发布，提交"), released
     log = git(repo, "log", "--format=%an|%s", "-3")
     assert "区政府党组书记|signoff: party-secretary approves report" in log
     verified = cli("verify", report_dir)
@@ -191,6 +212,42 @@ def test_release_flow_rejects_a_refused_ui_signoff_and_keeps_waiting(
     resume_flow_run(again.id, run_input={"reviewer": "party-secretary", "scope": "report"})
     thread.join(timeout=180)
     assert outcome["result"]["version"] == 1
+
+
+def test_an_unnamed_release_run_is_named_in_the_reports_language(
+    prefect_server, cli, tmp_path: Path
+) -> None:
+    from prefect import get_client
+
+    from reportflow.content import model
+    from reportflow.flows.release import release_flow
+
+    report_dir = _repo_with_ui_signoffs(tmp_path / "reports")
+    for sid in ("preface", "situation", "problems", "measures"):
+        signed = cli(
+            "signoff", report_dir, "--section", sid, "--as", "deputy-head-1",
+            "--key", demo_key("deputy-head-1"),
+        )  # fmt: skip
+        assert signed.code == 0, signed.err
+    signed = cli(
+        "signoff", report_dir, "--report", "--as", "party-secretary",
+        "--key", demo_key("party-secretary"),
+    )  # fmt: skip
+    assert signed.code == 0, signed.err
+    state = release_flow(
+        str(report_dir), deadline=FAR, release_key=str(demo_key("party-secretary")),
+        return_state=True,
+    )  # fmt: skip
+    assert state.is_completed(), state
+    run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(run_id)
+    title = model.load_report(report_dir).title
+    assert run.name == f"审批发布：{title}（2022年）", run.name
+    assert "report:political-ecology/2022" in run.tags
+    table = _artifacts(run_id)["validation"]
+    rows = json.loads(table) if isinstance(table, str) else table
+    assert set(rows[0]) in ({"结果"}, {"级别", "规则", "位置", "问题", "改法"}), rows
 
 
 def test_deployments_in_prefect_yaml_point_at_flows_with_valid_schedules() -> None:
