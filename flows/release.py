@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+import yaml
 from prefect import flow, get_run_logger, pause_flow_run, runtime, suspend_flow_run, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -39,11 +41,12 @@ from prefect.context import FlowRunContext
 from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
 from prefect.states import Failed
+from pydantic import Field, create_model
 
 from reportflow.content import model
 from reportflow.core import i18n, wake, workspace
 from reportflow.core.errors import ReportflowError
-from reportflow.cycle import flowtext, todo
+from reportflow.cycle import flowtext, todo, uiform
 from reportflow.flows.common import (
     content,
     final_approvers,
@@ -60,7 +63,7 @@ GRACE = dt.timedelta(hours=6)
 
 
 class SignoffForm(RunInput):
-    """What a reviewer fills in when resuming the waiting run in the Prefect UI."""
+    """A sign-off made through the run (the UI form's answer, ``form_model``, as ids)."""
 
     reviewer: str = ""  # person id in report.yaml; leave empty to re-check CLI sign-offs
     scope: str = ""  # "section:<id>" or "report"
@@ -155,25 +158,65 @@ def _tag_run(report: model.Report) -> None:
         )
 
 
-def _who_signs(path: Path) -> dict[str, list[str]]:
+def _who_signs(path: Path) -> tuple[dict[str, list[str]], uiform.Choices]:
     """Who may sign what now, person by person (the to-do list's sign-off items that are not
-    blocked): only they are asked."""
+    blocked): only they are asked; and the choices of the UI form (those of them the policy
+    lets sign off unsigned, reportflow.cycle.uiform)."""
     from reportflow.commands.todo import describe
 
-    _report, items = todo.gather(path)
+    report, items = todo.gather(path)
     asks: dict[str, list[str]] = {}
     for item in items:
         if item.kind in ("signoff", "final", "roster") and not item.blocked:
             asks.setdefault(item.person, []).append(describe(item))
-    return asks
+    doc = yaml.safe_load((path / model.REPORT_FILE).read_text(encoding="utf-8")) or {}
+    return asks, uiform.choices(report, items, uiform.unsigned_signers(doc))
 
 
-def _wait(key: str, missing: list[str], timeout: int, poll_interval: int) -> SignoffForm:
-    form = SignoffForm.with_initial_data(description=flowtext.form_description(missing))
+def form_model(choices: uiform.Choices) -> type[RunInput]:
+    """The sign-off form as the Prefect UI shows it: one drop-down per field (a ``Literal``
+    of the choices becomes an ``enum`` in the form's JSON schema, which the UI renders as a
+    select and the server enforces on resume). Built per wait from the choices, so a
+    resumed run rebuilds the same model for the same state and reads its answer back."""
+
+    def one_of(options: Mapping[str, str], field: str) -> Any:
+        values = tuple(options)
+
+        def as_select(schema: dict[str, Any]) -> None:
+            # a select even for one choice: pydantic writes a lone "const", which the UI
+            # shows as a greyed field with an English "is a const and cannot be changed"
+            schema.pop("const", None)
+            schema["enum"] = list(values)
+
+        shown = Field(values[0], title=uiform.field_title(field), json_schema_extra=as_select)
+        return (Literal[values], shown)  # type: ignore[valid-type]
+
+    return create_model(
+        "SignoffChoice",
+        __base__=RunInput,
+        reviewer=one_of(choices.reviewers, "reviewer"),
+        scope=one_of(choices.scopes, "scope"),
+        decision=one_of(choices.decisions, "decision"),
+        comment=(str, Field("", title=uiform.field_title("comment"))),
+    )
+
+
+def _wait(
+    key: str, missing: list[str], choices: uiform.Choices, timeout: int, poll_interval: int
+) -> SignoffForm:
+    """Wait for the form; its answer as the flow records it (ids, not the labels shown)."""
+    form = form_model(choices).with_initial_data(description=flowtext.form_description(missing))
     if runtime.deployment.id:
-        return suspend_flow_run(wait_for_input=form, timeout=timeout, key=key)
-    return pause_flow_run(
-        wait_for_input=form, timeout=timeout, poll_interval=poll_interval, key=key
+        answer = suspend_flow_run(wait_for_input=form, timeout=timeout, key=key)
+    else:
+        answer = pause_flow_run(
+            wait_for_input=form, timeout=timeout, poll_interval=poll_interval, key=key
+        )
+    return SignoffForm(
+        reviewer=choices.reviewers[answer.reviewer],
+        scope=choices.scopes[answer.scope],
+        decision=choices.decisions[answer.decision],  # type: ignore[arg-type]
+        comment=answer.comment,
     )
 
 
@@ -253,7 +296,7 @@ def release_flow(
                         flowtext.overdue_body(report, f"{end:%Y-%m-%d %H:%M}", missing),
                     )
                     return Failed(name="Awaiting approval", message=f"awaiting approval: {missing}")
-                asks = _who_signs(path)
+                asks, choices = _who_signs(path)
                 create_markdown_artifact(
                     flowtext.waiting_markdown(report, asks),
                     key="waiting",
@@ -269,7 +312,11 @@ def release_flow(
             seen[head] = number + 1
             try:
                 form = _wait(
-                    f"signoff-{head[:12]}-{number}", verdict["missing"], timeout, poll_interval
+                    f"signoff-{head[:12]}-{number}",
+                    verdict["missing"],
+                    choices,
+                    timeout,
+                    poll_interval,
                 )
             except FlowPauseTimeout:
                 continue  # in-process only: the deadline check above decides

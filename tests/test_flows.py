@@ -75,6 +75,17 @@ def _paused_run(name: str, timeout: float = 90):
     raise AssertionError("the flow did not pause")
 
 
+def _choices(run_id) -> dict[str, list[str]]:
+    """The choices the waiting run's form offers, field by field (its JSON schema's enums)."""
+    from prefect import get_client
+    from prefect.input.actions import read_flow_run_input
+
+    with get_client(sync_client=True) as client:
+        keyset = client.read_flow_run(run_id).state.state_details.run_input_keyset
+    schema = read_flow_run_input(keyset["schema"], flow_run_id=run_id)
+    return {k: v["enum"] for k, v in schema["properties"].items() if "enum" in v}
+
+
 def _artifacts(run_id) -> dict[str, object]:
     """The run's artifacts by key (the newest of each), their data."""
     from prefect import get_client
@@ -111,6 +122,7 @@ def test_release_flow_waits_for_signoffs_then_releases(prefect_server, cli, tmp_
     from prefect.flow_runs import resume_flow_run
 
     from reportflow.flows.release import release_flow
+    from reportflow.flows.resume import as_choices
 
     report_dir = _repo_with_ui_signoffs(tmp_path / "reports")
     repo = report_dir.parents[2]
@@ -150,12 +162,25 @@ def test_release_flow_waits_for_signoffs_then_releases(prefect_server, cli, tmp_
             demo_key("deputy-head-1"),
         )
         assert done.code == 0, done.err
+    # nobody may sign in the UI yet: the deputy heads must sign, the final approval waits
+    assert _choices(first.id) == {
+        "reviewer": ["无人：重新检查（其他渠道的签批）"],
+        "scope": ["此处无可签批事项"],
+        "decision": ["同意（approve）", "退回（reject）"],
+    }
     resume_flow_run(first.id, run_input={})
     second = _paused_run("waits")
     assert second.id == first.id  # the same run, paused again for the final approval
+    # now the party secretary (allowed unsigned) can approve the report, and only that
+    offered = _choices(second.id)
+    assert offered["reviewer"][1:] == ["区政府党组书记（party-secretary）"], offered
+    assert offered["scope"] == ["报告全文（report）"], offered
 
     # the party secretary approves in the UI form: unsigned, channel prefect-ui
-    resume_flow_run(second.id, run_input={"reviewer": "party-secretary", "scope": "report"})
+    resume_flow_run(
+        second.id,
+        run_input=as_choices(second.id, {"reviewer": "party-secretary", "scope": "report"}),
+    )
     thread.join(timeout=180)
     assert not thread.is_alive()
     assert "error" not in outcome, outcome.get("error")
@@ -174,6 +199,7 @@ def test_release_flow_rejects_a_refused_ui_signoff_and_keeps_waiting(
     from prefect.flow_runs import resume_flow_run
 
     from reportflow.flows.release import release_flow
+    from reportflow.flows.resume import as_choices
 
     report_dir = _repo_with_ui_signoffs(tmp_path / "reports")
     for sid in ("preface", "situation", "problems", "measures"):
@@ -204,12 +230,18 @@ def test_release_flow_rejects_a_refused_ui_signoff_and_keeps_waiting(
     )
     thread.start()
     run = _paused_run("refused")
-    # a deputy head may not approve unsigned: refused, nothing recorded, the run pauses again
-    resume_flow_run(run.id, run_input={"reviewer": "deputy-head-1", "scope": "report"})
+    # a deputy head may not approve unsigned: the form does not offer them, the server
+    # refuses the value, nothing is recorded and the run still waits
+    with pytest.raises(SystemExit, match="not offered by the form: 无人"):
+        as_choices(run.id, {"reviewer": "deputy-head-1", "scope": "report"})
+    with pytest.raises(RuntimeError, match="Validation failed for field"):
+        resume_flow_run(run.id, run_input={"reviewer": "deputy-head-1", "scope": "report"})
     again = _paused_run("refused")
     assert again.id == run.id
     assert not list((report_dir / "signoffs").glob("*deputy-head-1*"))
-    resume_flow_run(again.id, run_input={"reviewer": "party-secretary", "scope": "report"})
+    resume_flow_run(
+        again.id, run_input=as_choices(again.id, {"reviewer": "party-secretary", "scope": "report"})
+    )
     thread.join(timeout=180)
     assert outcome["result"]["version"] == 1
 

@@ -57,12 +57,13 @@ class _Inbox(BaseHTTPRequestHandler):
         pass
 
 
-def _seed(root: Path, inbox: int, keys: dict) -> Path:
+def _seed(root: Path, inbox: int, keys: dict, required_for: object = None) -> Path:
     """The office's content repository, as a bare remote: the shared sign-off repository
     (signoff_support.make_repo: the sample, figures filled in, the test keys), then each
-    person's JSON inbox (their apprise address; not part of the roster)."""
+    person's JSON inbox (their apprise address; not part of the roster); the first roster's
+    ``policy.signatures.required_for`` when given (who must sign with a key)."""
     work = root / "seed"
-    report_dir = make_repo(work, keys)
+    report_dir = make_repo(work, keys, required_for)
     doc = yaml.safe_load((report_dir / "report.yaml").read_text(encoding="utf-8"))
     for pid, person in doc["people"].items():
         person["notify"] = [f"json://127.0.0.1:{inbox}/{pid}"]
@@ -76,12 +77,15 @@ def _seed(root: Path, inbox: int, keys: dict) -> Path:
 
 
 class Office:
-    def __init__(self, root: Path) -> None:
+    """``ui``: the server serves the Prefect UI; ``required_for``: who must sign with a key
+    (the seed's policy otherwise)."""
+
+    def __init__(self, root: Path, ui: bool = False, required_for: object = None) -> None:
         self.root = root
         self.inbox = HTTPServer(("127.0.0.1", 0), _Inbox)
         threading.Thread(target=self.inbox.serve_forever, daemon=True).start()
         self.keys = make_keys(root / "keys")
-        self.remote = _seed(root, self.inbox.server_port, self.keys)
+        self.remote = _seed(root, self.inbox.server_port, self.keys, required_for)
         self.pg = Postgres(Path(tempfile.mkdtemp(prefix="reportflow-pg-")))
         self.port = free_port()
         self.api = f"http://127.0.0.1:{self.port}/api"
@@ -101,7 +105,7 @@ class Office:
             "PREFECT_API_DATABASE_CONNECTION_URL": self.pg.url,
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "DO_NOT_TRACK": "1",
-            "PREFECT_SERVER_UI_ENABLED": "false",
+            "PREFECT_SERVER_UI_ENABLED": "true" if ui else "false",
             "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
             "PREFECT_WORKER_QUERY_SECONDS": "1",
             "PREFECT_WORKER_PREFETCH_SECONDS": "1",
