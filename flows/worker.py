@@ -14,8 +14,8 @@ so loading the flow, pull steps, states, logs and results are Prefect's, unchang
 
 Not carried over from the stock worker: cancelling a *running* run from the UI (the stock
 worker signals its child through a control channel; here a cancelled run finishes its current
-release). Runs are short, and the waits, where a run spends its days, are suspensions that
-hold no process at all.
+release), and a job variable ``command`` (every run is Prefect's engine entry point). Runs
+are short, and the waits, where a run spends its days, are suspensions that hold no process.
 
 Start: ``python -m reportflow.flows.worker --pool reportflow`` (``make worker``).
 """
