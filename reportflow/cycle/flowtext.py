@@ -12,9 +12,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from reportflow.commands.gate import STATUS
 from reportflow.content.model import Report
 from reportflow.core.i18n import N_, _
+
+#: A verdict's status as a person reads it: the words of ``reportflow gate`` (commands.gate,
+#: a layer above this one), the same msgids, so one translation in the catalogue serves both.
+STATUS = {
+    "approved": N_("approved"),
+    "pending": N_("pending"),
+    "stale": N_("stale"),
+    "rejected": N_("rejected"),
+    "unverified": N_("unverified"),
+}
 
 #: Notification titles (the message says what to do; the title says what it is about).
 TITLES = {
