@@ -49,6 +49,7 @@ PRELOAD = [
     "prefect.workers.process",
     "reportflow.flows.release",
     "reportflow.flows.cycle",
+    "reportflow.flows.warmup",
 ]
 
 
