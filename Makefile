@@ -69,6 +69,7 @@ clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
 
 # A local Prefect server and process worker with the project's own PREFECT_HOME (.prefect/),
+# the worker ours (reportflow.flows.worker: Prefect's process worker, runs forked warm),
 # on 127.0.0.1:$(PREFECT_PORT); API and UI URLs set for that port before the server starts (or
 # the UI is blank on a port other than 4200). PREFECT_API_DATABASE_CONNECTION_URL from the
 # environment selects PostgreSQL (README, "Running for an office"); else SQLite in .prefect/.
@@ -82,8 +83,8 @@ server: $(STAMP)
 worker: $(STAMP)
 	$(PREFECT_ENV) $(BIN)/prefect work-pool inspect $(PREFECT_POOL) >/dev/null 2>&1 || \
 	  $(PREFECT_ENV) $(BIN)/prefect work-pool create $(PREFECT_POOL) --type process
-	$(PREFECT_ENV) PREFECT_WORKER_QUERY_SECONDS=$${PREFECT_WORKER_QUERY_SECONDS:-2} \
-	  $(BIN)/prefect worker start --pool $(PREFECT_POOL) --type process
+	$(PREFECT_ENV) PREFECT_WORKER_QUERY_SECONDS=$${PREFECT_WORKER_QUERY_SECONDS:-0.5} \
+	  $(BIN)/python -m reportflow.flows.worker --pool $(PREFECT_POOL)
 
 deploy: $(STAMP)  # REPORTFLOW_REPO=<git URL of the content repository> make deploy
 	@test -n "$$REPORTFLOW_REPO" || { echo "set REPORTFLOW_REPO to the content repository's git URL" >&2; exit 2; }

@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from reportflow import validate
 from reportflow.content import model
 from reportflow.core import workspace
-from reportflow.cycle import notify
+from reportflow.cycle import flowtext, notify
 
 
 def report_path(report_dir: str, repo: str | None = None) -> Path:
@@ -71,31 +71,13 @@ def validate_report(report_dir: Path) -> dict[str, int]:
 
 
 def _artifact(result: Any) -> None:
-    rows = [
-        {
-            "severity": f.severity,
-            "rule": f.rule,
-            "where": f"{f.file}:{f.line}:{f.column}",
-            "message": f.message,
-            "fix": f.fix or "",
-        }
-        for f in result.findings
-    ]
+    """The findings as a table in the UI, headed in the report's language (the flow speaks
+    it, see ``reportflow.cycle.flowtext``)."""
     create_table_artifact(
-        rows or [{"result": "no findings"}],
+        flowtext.validation_rows(result.findings),
         key="validation",
-        description=f"{result.errors} error(s), {result.warnings} warning(s)",
+        description=flowtext.counts(result.errors, result.warnings),
     )
-
-
-def gate_markdown(verdict: Any) -> str:
-    lines = [f"**report: {verdict.report_status}**", ""]
-    lines += [f"- {sid}: {v.status}" for sid, v in verdict.sections.items()]
-    if verdict.missing:
-        lines += ["", "still needed:", *[f"- {m}" for m in verdict.missing]]
-    if verdict.problems:
-        lines += ["", "problems:", *[f"- {p}" for p in verdict.problems]]
-    return "\n".join(lines)
 
 
 def _notify_key(_ctx: Any, params: dict[str, Any]) -> str:

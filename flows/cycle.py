@@ -21,8 +21,8 @@ from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 
 from reportflow.content import model
-from reportflow.core import workspace
-from reportflow.cycle import nextyear, notify, todo
+from reportflow.core import i18n, workspace
+from reportflow.cycle import flowtext, nextyear, notify, todo
 from reportflow.flows.common import content, this_run
 
 
@@ -49,25 +49,39 @@ def open_cycle_flow(
     """
     with content(repo, branch) as co:
         opened = open_next_year(co.root / series_dir, year)
-        if opened["already"]:
-            create_markdown_artifact(f"nothing to do: {opened['source']}", key="open-cycle")
-            return opened
-        workspace.publish(co)
         report = model.load_report(opened["path"])
-        _run_id, link = this_run()
-        body = (
-            f"{report.title}: 请开始起草 / drafting is open "
-            f"({series_dir}/{report.year}, from {opened['source']})"
-        )
-        sent = notify.send(
-            report, opened["owners"], "新一年度报告已开启 / new cycle", body, link=link
-        )
-    create_markdown_artifact(
-        f"opened `{series_dir}/{report.year}` from {opened['source']} ({opened['commit']})\n\n"
-        + "\n".join(f"- {d.person}: {d.detail}" for d in sent),
-        key="open-cycle",
-    )
+        with i18n.speaking(report.language):
+            if opened["already"]:
+                create_markdown_artifact(
+                    flowtext.nothing_to_open(opened["source"]), key="open-cycle"
+                )
+                return opened
+            _name_run(flowtext.run_name("open", report))
+            workspace.publish(co)
+            _run_id, link = this_run()
+            body = flowtext.opened_body(report, f"{series_dir}/{report.year}", opened["source"])
+            sent = notify.send(report, opened["owners"], flowtext.title("opened"), body, link=link)
+            create_markdown_artifact(
+                flowtext.opened_markdown(
+                    f"{series_dir}/{report.year}",
+                    opened["source"],
+                    opened["commit"],
+                    [f"{d.person}: {d.detail}" for d in sent],
+                ),
+                key="open-cycle",
+            )
     return opened
+
+
+def _name_run(name: str) -> None:
+    """The run's name in the report's language, unless whoever started it named it."""
+    from prefect.context import FlowRunContext
+
+    ctx = FlowRunContext.get()
+    if ctx is None or ctx.flow_run is None or ctx.flow.flow_run_name is not None:
+        return
+    with get_client(sync_client=True) as client:
+        client.update_flow_run(ctx.flow_run.id, name=name)
 
 
 @flow(name="reminders")
@@ -86,27 +100,22 @@ def reminders_flow(
         for path in nextyear.open_reports(co.root / content_dir):
             report, items = todo.gather(path)
             name = f"{report.report}/{report.year}"
-            mine = {
-                p: [describe(i) for i in its]
-                for p, its in todo.by_person(report, items).items()
-                if its
-            }
-            owed[name] = mine
-            for pid, lines in mine.items():
-                for d in notify.send(
-                    report,
-                    [pid],
-                    f"待办提醒 / reminder: {report.title}",
-                    "\n".join(lines),
-                    link=link,
-                ):
-                    sent.append(f"{name} {d.person}: {d.detail}")
-            for boss, late in todo.escalations(report, items).items():
-                lines = [f"{i.person}: {describe(i)}" for i in late]
-                for d in notify.send(
-                    report, [boss], f"逾期 / overdue: {report.title}", "\n".join(lines), link=link
-                ):
-                    sent.append(f"{name} {d.person} (escalation): {d.detail}")
+            with i18n.speaking(report.language):  # each report's people read its language
+                mine = {
+                    p: [describe(i) for i in its]
+                    for p, its in todo.by_person(report, items).items()
+                    if its
+                }
+                owed[name] = mine
+                told = flowtext.title("reminder", title=report.title)
+                for pid, lines in mine.items():
+                    for d in notify.send(report, [pid], told, "\n".join(lines), link=link):
+                        sent.append(f"{name} {d.person}: {d.detail}")
+                told = flowtext.title("escalation", title=report.title)
+                for boss, late in todo.escalations(report, items).items():
+                    lines = [f"{i.person}: {describe(i)}" for i in late]
+                    for d in notify.send(report, [boss], told, "\n".join(lines), link=link):
+                        sent.append(f"{name} {d.person} (escalation): {d.detail}")
     create_markdown_artifact("\n".join(f"- {s}" for s in sent) or "nothing owed", key="reminders")
     return {"owed": owed, "sent": sent}
 

@@ -26,26 +26,30 @@ Run without a deployment (tests, ``python -c``), the flow pauses in its process 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+import yaml
 from prefect import flow, get_run_logger, pause_flow_run, runtime, suspend_flow_run, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
 from prefect.states import Failed
+from pydantic import Field, create_model
 
 from reportflow.content import model
-from reportflow.core import wake, workspace
+from reportflow.core import i18n, wake, workspace
 from reportflow.core.errors import ReportflowError
-from reportflow.cycle import todo
+from reportflow.cycle import flowtext, todo, uiform
 from reportflow.flows.common import (
     content,
     final_approvers,
-    gate_markdown,
     office,
     tell,
     validate_commit,
@@ -59,7 +63,7 @@ GRACE = dt.timedelta(hours=6)
 
 
 class SignoffForm(RunInput):
-    """What a reviewer fills in when resuming the waiting run in the Prefect UI."""
+    """A sign-off made through the run (the UI form's answer, ``form_model``, as ids)."""
 
     reviewer: str = ""  # person id in report.yaml; leave empty to re-check CLI sign-offs
     scope: str = ""  # "section:<id>" or "report"
@@ -84,7 +88,9 @@ def deadline_of(report: model.Report, tz: str, override: str | None = None) -> d
 @task(name="evaluate gate", cache_policy=NO_CACHE)
 def evaluate_gate(report_dir: Path) -> dict[str, Any]:
     verdict = approval.evaluate_at(report_dir, "HEAD")
-    create_markdown_artifact(gate_markdown(verdict), key="gate", description="approval gate")
+    create_markdown_artifact(
+        flowtext.gate_markdown(verdict), key="gate", description=flowtext.description("gate")
+    )
     return {
         "passed": verdict.passed,
         "status": verdict.report_status,
@@ -115,13 +121,7 @@ def record_signoff(report_dir: Path, form: SignoffForm) -> str:
 def release_version(report_dir: Path, key: str | None = None) -> dict[str, Any]:
     """``key``: a releaser's SSH key on the worker (None: one that its ssh-agent holds)."""
     done = release.release(report_dir, key=Path(key) if key else None)
-    create_markdown_artifact(
-        f"**{done.tag}** at `{done.commit[:10]}`\n\narchive: `{done.entry}`\n\n"
-        f"manifest sha256: `{done.manifest_sha256}`",
-        key="release",
-        description="released version",
-    )
-    return {
+    released = {
         "version": done.version,
         "tag": done.tag,
         "commit": done.commit,
@@ -129,43 +129,94 @@ def release_version(report_dir: Path, key: str | None = None) -> dict[str, Any]:
         "manifest_sha256": done.manifest_sha256,
         "already": done.already,
     }
+    create_markdown_artifact(
+        flowtext.release_markdown(released),
+        key="release",
+        description=flowtext.description("release"),
+    )
+    return released
 
 
 def _tag_run(report: model.Report) -> None:
-    """Tag this run ``report:<report>/<year>``: how ``reportflow signoff --push`` finds it."""
+    """Tag this run ``report:<report>/<year>`` (how ``reportflow signoff --push`` finds it)
+    and name it for the office in the report's language, unless whoever started it gave it
+    a name (``flow_run_name``), which is kept."""
     from prefect import get_client
 
     run_id = runtime.flow_run.id
     if not run_id:
         return
     tag = wake.run_tag(report.report, report.year)
+    ctx = FlowRunContext.get()
+    named = ctx is not None and ctx.flow is not None and ctx.flow.flow_run_name is not None
     with get_client(sync_client=True) as client:
         current = client.read_flow_run(run_id)
-        if tag not in current.tags:
-            client.update_flow_run(run_id, tags=[*current.tags, tag])
+        client.update_flow_run(
+            run_id,
+            name=None if named else flowtext.run_name("release", report),
+            tags=current.tags if tag in current.tags else [*current.tags, tag],
+        )
 
 
-def _who_signs(path: Path) -> dict[str, list[str]]:
+def _who_signs(path: Path) -> tuple[dict[str, list[str]], uiform.Choices]:
     """Who may sign what now, person by person (the to-do list's sign-off items that are not
-    blocked): only they are asked."""
+    blocked): only they are asked; and the choices of the UI form (those of them the policy
+    lets sign off unsigned, reportflow.cycle.uiform)."""
     from reportflow.commands.todo import describe
 
-    _report, items = todo.gather(path)
+    report, items = todo.gather(path)
     asks: dict[str, list[str]] = {}
     for item in items:
         if item.kind in ("signoff", "final", "roster") and not item.blocked:
             asks.setdefault(item.person, []).append(describe(item))
-    return asks
+    doc = yaml.safe_load((path / model.REPORT_FILE).read_text(encoding="utf-8")) or {}
+    return asks, uiform.choices(report, items, uiform.unsigned_signers(doc))
 
 
-def _wait(key: str, missing: list[str], timeout: int, poll_interval: int) -> SignoffForm:
-    form = SignoffForm.with_initial_data(
-        description="Still needed:\n\n" + "\n".join(f"- {m}" for m in missing)
+def form_model(choices: uiform.Choices) -> type[RunInput]:
+    """The sign-off form as the Prefect UI shows it: one drop-down per field (a ``Literal``
+    of the choices becomes an ``enum`` in the form's JSON schema, which the UI renders as a
+    select and the server enforces on resume). Built per wait from the choices, so a
+    resumed run rebuilds the same model for the same state and reads its answer back."""
+
+    def one_of(options: Mapping[str, str], field: str) -> Any:
+        values = tuple(options)
+
+        def as_select(schema: dict[str, Any]) -> None:
+            # a select even for one choice: pydantic writes a lone "const", which the UI
+            # shows as a greyed field with an English "is a const and cannot be changed"
+            schema.pop("const", None)
+            schema["enum"] = list(values)
+
+        shown = Field(values[0], title=uiform.field_title(field), json_schema_extra=as_select)
+        return (Literal[values], shown)  # type: ignore[valid-type]
+
+    return create_model(
+        "SignoffChoice",
+        __base__=RunInput,
+        reviewer=one_of(choices.reviewers, "reviewer"),
+        scope=one_of(choices.scopes, "scope"),
+        decision=one_of(choices.decisions, "decision"),
+        comment=(str, Field("", title=uiform.field_title("comment"))),
     )
+
+
+def _wait(
+    key: str, missing: list[str], choices: uiform.Choices, timeout: int, poll_interval: int
+) -> SignoffForm:
+    """Wait for the form; its answer as the flow records it (ids, not the labels shown)."""
+    form = form_model(choices).with_initial_data(description=flowtext.form_description(missing))
     if runtime.deployment.id:
-        return suspend_flow_run(wait_for_input=form, timeout=timeout, key=key)
-    return pause_flow_run(
-        wait_for_input=form, timeout=timeout, poll_interval=poll_interval, key=key
+        answer = suspend_flow_run(wait_for_input=form, timeout=timeout, key=key)
+    else:
+        answer = pause_flow_run(
+            wait_for_input=form, timeout=timeout, poll_interval=poll_interval, key=key
+        )
+    return SignoffForm(
+        reviewer=choices.reviewers[answer.reviewer],
+        scope=choices.scopes[answer.scope],
+        decision=choices.decisions[answer.decision],  # type: ignore[arg-type]
+        comment=answer.comment,
     )
 
 
@@ -192,77 +243,90 @@ def release_flow(
     """
     logger = get_run_logger()
     seen: dict[str, int] = {}
-    for _round in range(max_rounds):
-        with content(repo, branch) as co:
-            path = co.root / report_dir
-            report = model.load_report(path)
-            if _round == 0:
-                _tag_run(report)
-            head = workspace.head(co)
-            summary = validate_commit(path, head)
-            if summary["errors"]:
-                tell(
-                    path,
-                    list(dict.fromkeys([*summary["owners"], *office(report)])),
-                    "校验未通过 / validation failed",
-                    f"{report.title}: {summary['errors']} error(s), 请修改 / please fix:\n"
-                    + "\n".join(summary["first"]),
-                )
-                return Failed(
-                    name="Validation failed",
-                    message=f"validation finds {summary['errors']} error(s); fix them before "
-                    f"approval (reportflow validate {report_dir})",
-                )
-            verdict = evaluate_gate(path)
-            if verdict["passed"]:
-                try:
-                    released = release_version(path, release_key)
-                    workspace.publish(co, tags=(released["tag"],))
-                except ReportflowError as exc:
+    with contextlib.ExitStack() as speech:
+        for _round in range(max_rounds):
+            with content(repo, branch) as co:
+                path = co.root / report_dir
+                report = model.load_report(path)
+                if _round == 0:  # names, artifacts, messages: in the report's language
+                    speech.enter_context(i18n.speaking(report.language))
+                    _tag_run(report)
+                head = workspace.head(co)
+                summary = validate_commit(path, head)
+                if summary["errors"]:
                     tell(
-                        path, office(report), "发布失败 / release failed", f"{report.title}: {exc}"
+                        path,
+                        list(dict.fromkeys([*summary["owners"], *office(report)])),
+                        flowtext.title("invalid"),
+                        flowtext.invalid_body(report, summary["errors"], summary["first"]),
                     )
-                    raise
-                tell(
-                    path,
-                    list(report.people),
-                    "已发布 / released",
-                    f"{report.title}: {released['tag']} {released['entry']}",
+                    return Failed(
+                        name="Validation failed",
+                        message=f"validation finds {summary['errors']} error(s); fix them "
+                        f"before approval (reportflow validate {report_dir})",
+                    )
+                verdict = evaluate_gate(path)
+                if verdict["passed"]:
+                    try:
+                        released = release_version(path, release_key)
+                        workspace.publish(co, tags=(released["tag"],))
+                    except ReportflowError as exc:
+                        tell(
+                            path,
+                            office(report),
+                            flowtext.title("release-failed"),
+                            f"{report.title}: {exc}",
+                        )
+                        raise
+                    tell(
+                        path,
+                        list(report.people),
+                        flowtext.title("released"),
+                        f"{report.title}: {released['tag']} {released['entry']}",
+                    )
+                    return released
+                end = deadline_of(report, timezone, deadline)
+                now = dt.datetime.now(dt.UTC)
+                if end is not None and now >= end:
+                    missing = "; ".join(verdict["missing"])
+                    tell(
+                        path,
+                        final_approvers(report),
+                        flowtext.title("overdue"),
+                        flowtext.overdue_body(report, f"{end:%Y-%m-%d %H:%M}", missing),
+                    )
+                    return Failed(name="Awaiting approval", message=f"awaiting approval: {missing}")
+                asks, choices = _who_signs(path)
+                create_markdown_artifact(
+                    flowtext.waiting_markdown(report, asks),
+                    key="waiting",
+                    description=flowtext.description("waiting"),
                 )
-                return released
-            end = deadline_of(report, timezone, deadline)
-            now = dt.datetime.now(dt.UTC)
-            if end is not None and now >= end:
-                missing = "; ".join(verdict["missing"])
-                tell(
-                    path,
-                    final_approvers(report),
-                    "审批逾期 / approval deadline passed",
-                    f"{report.title}: 截止 {end:%Y-%m-%d %H:%M} 未完成审批 / not approved by "
-                    f"the deadline. Still needed: {missing}",
-                )
-                return Failed(name="Awaiting approval", message=f"awaiting approval: {missing}")
-            for person, lines in _who_signs(path).items():
-                tell(path, [person], "待签批 / sign-off needed", "\n".join(lines))
-            if workspace.moved_on(co, head):
-                continue  # a sign-off was pushed while we looked: look again, do not wait
-        left = int((end - now + GRACE).total_seconds()) if end is not None else 365 * 86400
-        timeout = min(left, pause_timeout) if pause_timeout else left
-        number = seen.get(head, 0)
-        seen[head] = number + 1
-        try:
-            form = _wait(
-                f"signoff-{head[:12]}-{number}", verdict["missing"], timeout, poll_interval
-            )
-        except FlowPauseTimeout:
-            continue  # in-process only: the deadline check above decides
-        if not form.reviewer:
-            continue  # woken by a sign-off pushed meanwhile, or the deadline: look again
-        with content(repo, branch) as co:
+                for person, lines in asks.items():
+                    tell(path, [person], flowtext.title("signoff"), "\n".join(lines))
+                if workspace.moved_on(co, head):
+                    continue  # a sign-off was pushed while we looked: look again, do not wait
+            left = int((end - now + GRACE).total_seconds()) if end is not None else 365 * 86400
+            timeout = min(left, pause_timeout) if pause_timeout else left
+            number = seen.get(head, 0)
+            seen[head] = number + 1
             try:
-                record_signoff(co.root / report_dir, form)
-                workspace.publish(co)
-            except ReportflowError as exc:  # a refused sign-off is the reviewer's to fix
-                logger.warning("sign-off refused: %s", exc)
-                create_markdown_artifact(f"sign-off refused: {exc}", key="refused")
+                form = _wait(
+                    f"signoff-{head[:12]}-{number}",
+                    verdict["missing"],
+                    choices,
+                    timeout,
+                    poll_interval,
+                )
+            except FlowPauseTimeout:
+                continue  # in-process only: the deadline check above decides
+            if not form.reviewer:
+                continue  # woken by a sign-off pushed meanwhile, or the deadline: look again
+            with content(repo, branch) as co:
+                try:
+                    record_signoff(co.root / report_dir, form)
+                    workspace.publish(co)
+                except ReportflowError as exc:  # a refused sign-off is the reviewer's to fix
+                    logger.warning("sign-off refused: %s", exc)
+                    create_markdown_artifact(flowtext.refused_markdown(exc), key="refused")
     raise TimeoutError(f"the report was not approved after {max_rounds} rounds")

@@ -206,23 +206,16 @@ def server(env: dict[str, str], port: int, log: Path, cwd: Path, timeout: float 
     raise RuntimeError("prefect server not healthy:\n" + log.read_text()[-3000:])
 
 
-def worker(env: dict[str, str], log: Path, cwd: Path, pool: str = "reportflow") -> Proc:
-    return start(
-        [
-            str(BIN / "prefect"),
-            "worker",
-            "start",
-            "--pool",
-            pool,
-            "--type",
-            "process",
-            "--limit",
-            "8",
-        ],
-        env,
-        log,
-        cwd,
-    )
+def worker(
+    env: dict[str, str], log: Path, cwd: Path, pool: str = "reportflow", warm: bool = False
+) -> Proc:
+    """Prefect's process worker, or (``warm``) ours, whose runs fork from a warm forkserver
+    (reportflow.flows.worker)."""
+    if warm:
+        cmd = [str(BIN / "python"), "-m", "reportflow.flows.worker", "--pool", pool]
+    else:
+        cmd = [str(BIN / "prefect"), "worker", "start", "--pool", pool, "--type", "process"]
+    return start([*cmd, "--limit", "8"], env, log, cwd)
 
 
 def wait_state(

@@ -41,9 +41,10 @@ def set_keys(report_yaml: Path, keys: dict[str, tuple[Path, str]]) -> None:
     report_yaml.write_text(text, encoding="utf-8")
 
 
-def make_repo(root: Path, keys: dict[str, tuple[Path, str]]) -> Path:
+def make_repo(root: Path, keys: dict[str, tuple[Path, str]], required_for: object = None) -> Path:
     """A git repo with the sample report using ``keys``, its redacted figures filled in (a
-    section with validation errors cannot be approved); returns the report folder."""
+    section with validation errors cannot be approved); returns the report folder.
+    ``required_for``: the policy's ``signatures.required_for`` in the first roster."""
     from releasing import fill_figures
 
     root.mkdir(parents=True)
@@ -52,6 +53,14 @@ def make_repo(root: Path, keys: dict[str, tuple[Path, str]]) -> Path:
     shutil.copytree(SAMPLE_REPORT, dest)
     fill_figures(dest)
     set_keys(dest / "report.yaml", keys)
+    if required_for is not None:
+        import yaml
+
+        doc = yaml.safe_load((dest / "report.yaml").read_text(encoding="utf-8"))
+        doc["policy"]["signatures"] = {"required_for": required_for}
+        (dest / "report.yaml").write_text(
+            yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
     commit_all(root, "import the 2022 report with people, keys and policy")
     trusted(root, dest)
     return dest

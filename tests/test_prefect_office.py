@@ -57,12 +57,13 @@ class _Inbox(BaseHTTPRequestHandler):
         pass
 
 
-def _seed(root: Path, inbox: int, keys: dict) -> Path:
+def _seed(root: Path, inbox: int, keys: dict, required_for: object = None) -> Path:
     """The office's content repository, as a bare remote: the shared sign-off repository
     (signoff_support.make_repo: the sample, figures filled in, the test keys), then each
-    person's JSON inbox (their apprise address; not part of the roster)."""
+    person's JSON inbox (their apprise address; not part of the roster); the first roster's
+    ``policy.signatures.required_for`` when given (who must sign with a key)."""
     work = root / "seed"
-    report_dir = make_repo(work, keys)
+    report_dir = make_repo(work, keys, required_for)
     doc = yaml.safe_load((report_dir / "report.yaml").read_text(encoding="utf-8"))
     for pid, person in doc["people"].items():
         person["notify"] = [f"json://127.0.0.1:{inbox}/{pid}"]
@@ -76,12 +77,15 @@ def _seed(root: Path, inbox: int, keys: dict) -> Path:
 
 
 class Office:
-    def __init__(self, root: Path) -> None:
+    """``ui``: the server serves the Prefect UI; ``required_for``: who must sign with a key
+    (the seed's policy otherwise)."""
+
+    def __init__(self, root: Path, ui: bool = False, required_for: object = None) -> None:
         self.root = root
         self.inbox = HTTPServer(("127.0.0.1", 0), _Inbox)
         threading.Thread(target=self.inbox.serve_forever, daemon=True).start()
         self.keys = make_keys(root / "keys")
-        self.remote = _seed(root, self.inbox.server_port, self.keys)
+        self.remote = _seed(root, self.inbox.server_port, self.keys, required_for)
         self.pg = Postgres(Path(tempfile.mkdtemp(prefix="reportflow-pg-")))
         self.port = free_port()
         self.api = f"http://127.0.0.1:{self.port}/api"
@@ -101,7 +105,7 @@ class Office:
             "PREFECT_API_DATABASE_CONNECTION_URL": self.pg.url,
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "DO_NOT_TRACK": "1",
-            "PREFECT_SERVER_UI_ENABLED": "false",
+            "PREFECT_SERVER_UI_ENABLED": "true" if ui else "false",
             "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
             "PREFECT_WORKER_QUERY_SECONDS": "1",
             "PREFECT_WORKER_PREFETCH_SECONDS": "1",
@@ -131,7 +135,8 @@ class Office:
         ):
             done = subprocess.run(cmd, env=self.env, cwd=ROOT, capture_output=True, text=True)
             assert done.returncode == 0, done.stdout + done.stderr
-        self.worker = worker(self.env, self.root / "worker.log", self.root)
+        # what `make worker` starts: our worker, runs forked from its warm forkserver
+        self.worker = worker(self.env, self.root / "worker.log", self.root, warm=True)
 
     def restart_server(self) -> None:
         self.server.stop()
@@ -238,7 +243,7 @@ def test_a_waiting_release_holds_no_process_survives_restarts_and_a_cli_signoff_
     office.worker.kill()
     office.restart_server()
     assert api_get(office.api, f"/flow_runs/{run_id}")["state"]["type"] == "PAUSED"
-    office.worker = worker(office.env, office.root / "worker.log", office.root)
+    office.worker = worker(office.env, office.root / "worker.log", office.root, warm=True)
 
     # deputy-head-1 signs the sections on their own PC and pushes: the run wakes, looks, waits
     pc = office.clone("pc-deputy-head-1")
@@ -286,6 +291,9 @@ def test_a_waiting_release_holds_no_process_survives_restarts_and_a_cli_signoff_
     assert done.returncode == 0, done.stderr
     run = wait_state(office.api, run_id, {"COMPLETED", "FAILED", "CRASHED"}, timeout=180)
     assert run["state"]["type"] == "COMPLETED", run["state"]["message"] + _logs(office)
+    # run by our worker: forked from its forkserver, not a `python -m prefect.engine` of its own
+    worker_log = (office.root / "worker.log").read_text(errors="replace")
+    assert "WarmProcessWorker" in worker_log and run_id in worker_log
 
     # the tag is on the shared remote, on the commit the sign-offs reviewed; verify passes
     tags = git(office.remote, "tag", "-l")

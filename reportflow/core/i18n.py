@@ -25,9 +25,12 @@ locale: gettext falls back from ``zh_CN.UTF-8`` or ``zh_TW`` to ``zh``, for us a
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import gettext
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 DOMAIN = "reportflow"
@@ -36,9 +39,29 @@ ENGLISH = "en"
 _ENV = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 
+#: The language set by ``speaking`` for this context (a flow run), over the locale's.
+_SPEAKING: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "reportflow_speaking", default=None
+)
+
+
 def language() -> str:
-    """``"zh"`` when the environment asks for Chinese, else ``"en"``."""
-    return _decide(tuple(os.environ.get(var, "") for var in _ENV))
+    """``"zh"`` when the environment asks for Chinese (or ``speaking`` does), else ``"en"``."""
+    return _SPEAKING.get() or _decide(tuple(os.environ.get(var, "") for var in _ENV))
+
+
+@contextlib.contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Messages in ``lang`` (a report's ``language:``, e.g. ``zh-CN``) inside the block,
+    whatever the locale. A Prefect worker runs with the server's locale (often ``C.UTF-8``),
+    but a run's name, artifacts and notifications are read by the report's office, so a flow
+    speaks the report's language. A context variable, not the environment: tasks run in the
+    flow's context, and nothing leaks to other runs in the same process."""
+    token = _SPEAKING.set(CHINESE if lang.lower().startswith(CHINESE) else ENGLISH)
+    try:
+        yield
+    finally:
+        _SPEAKING.reset(token)
 
 
 @functools.cache

@@ -2,6 +2,12 @@
 
 Next year's draft must start from what was approved, not from whatever a drafter left in the
 working tree afterwards, so the source is the newest release tag's commit when there is one.
+
+The new year is committed on the branch the run works on (main), not on a ``<report>/<year>``
+branch: the year's own folder already keeps its drafts away from released years (releases are
+tags, ``verify`` reads the tagged tree), while one branch keeps the reminders, ``signoff
+--push``, the release deployment and the roster chain on one history (two approved roster
+changes on branches that do not see each other are a conflict). README, "Prefect flows".
 """
 
 from __future__ import annotations
