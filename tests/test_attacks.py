@@ -16,7 +16,15 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import author_env, commit_all, git
-from releasing import SECTIONS, demo_key, entry, fill_figures, ready_to_release, releaser_key
+from releasing import (
+    SECTIONS,
+    approve_all,
+    demo_key,
+    entry,
+    fill_figures,
+    ready_to_release,
+    releaser_key,
+)
 from signoff_support import make_keys, section_file
 
 from reportflow.signoff import approval, ledger
@@ -415,3 +423,68 @@ def test_attack_1_a_forged_tag_and_manifest_release_nothing(
     assert audit.code == 1
     failed = [ln for ln in audit.out.splitlines() if "✗" in ln]
     assert any("manifest is well-formed" in ln for ln in failed), audit.out
+
+
+def test_attack_1_a_releaser_signed_tag_on_an_unapproved_commit_is_named(
+    cli, repo: Path, report_dir: Path
+) -> None:
+    """The party secretary (a releaser) signs a v2 tag by hand (``git tag -s``) on a commit
+    nobody approved. A releaser's signature says who tagged, not that the text was approved:
+    the gate names the tag, while v1, which ``release`` made and backed with its release
+    record, is not judged again."""
+    ready_to_release(cli, repo, report_dir)
+    assert cli("release", report_dir, "--key", releaser_key()).code == 0
+    gate = cli("gate", report_dir)
+    assert gate.code == 0 and "not a valid release" not in gate.out, gate.out
+    _append(section_file(report_dir, "problems"), "\n未经审核的一句。\n")
+    unapproved = commit_all(repo, "problems: a sentence nobody approved")
+    message = f"political-ecology v2\n\nmanifest-sha256: {'0' * 64}"
+    signing = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={releaser_key()}"]
+    git(repo, *signing, "tag", "-s", "political-ecology/2022/v2", "-m", message)
+    gate = cli("gate", report_dir)
+    assert gate.code == 1
+    assert (
+        "tag political-ecology/2022/v2 is not a valid release: the report is not approved at "
+        f"{unapproved[:10]}" in gate.out
+    ), gate.out
+    assert "political-ecology/2022/v1 is not a valid release" not in gate.out
+
+
+def test_attack_1_release_does_not_chain_after_a_releasers_unapproved_version(
+    cli, repo: Path, report_dir: Path
+) -> None:
+    """The party secretary makes a whole v2 by hand on an unapproved commit: a signed tag and
+    a signed manifest (v1's, renumbered and chained) in the archive. Every signature is a
+    releaser's, so only the approval at the tagged commit tells it apart: the next
+    ``release`` refuses to number v3 after it."""
+    from reportflow.release import anchors, release
+    from reportflow.signoff import keys
+
+    ready_to_release(cli, repo, report_dir)
+    assert cli("release", report_dir, "--key", releaser_key()).code == 0
+    _append(section_file(report_dir, "problems"), "\n未经审核的一句。\n")
+    unapproved = commit_all(repo, "problems: a sentence nobody approved")
+    v1 = entry(repo, 1)
+    manifest = json.loads((v1 / "manifest.json").read_bytes())
+    manifest.update(version=2, commit=unapproved, tag="political-ecology/2022/v2")
+    manifest["previous"] = {
+        "version": 1,
+        "manifest_sha256": hashlib.sha256((v1 / "manifest.json").read_bytes()).hexdigest(),
+    }
+    data = release.manifest_bytes(manifest)
+    forged = entry(repo, 2)
+    forged.mkdir()
+    (forged / "manifest.json").write_bytes(data)
+    (forged / "manifest.sig").write_text(anchors.sign_manifest(data, keys.resolve(releaser_key())))
+    message = f"political-ecology v2\n\nmanifest-sha256: {hashlib.sha256(data).hexdigest()}"
+    signing = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={releaser_key()}"]
+    git(repo, *signing, "tag", "-s", "political-ecology/2022/v2", "-m", message, unapproved)
+    approve_all(cli, report_dir)
+    released = cli("release", report_dir, "--key", releaser_key())
+    assert released.code == 1, released.out
+    err = " ".join(released.err.split())
+    assert (
+        "tag political-ecology/2022/v2 is not a valid release: the report is not approved at "
+        f"{unapproved[:10]}" in err
+    ), err
+    assert "nothing was released" in err and not entry(repo, 3).exists()

@@ -39,8 +39,12 @@ def refuse_invalid(
         problem = assess.release_problem(v, current) if number != newest else "judge"
         if problem is not None:
             signed = v.manifest["signoffs"] if v.manifest is not None else None
-            roster = assess.decision(report_dir, v.tag.commit, signed)[0]
+            roster, verdict = assess.decision(report_dir, v.tag.commit, signed)
             problem = assess.release_problem(v, roster)
+            if problem is None and (verdict is None or not verdict.passed):
+                # a releaser can sign a tag and a manifest by hand on any commit
+                problem = _("the report is not approved at {commit} by the sign-offs of its "
+                            "manifest").format(commit=v.tag.commit[:10])  # fmt: skip
         if problem is not None:
             raise Refused(
                 _("tag {tag} is not a valid release: {problem}; nothing was released").format(
