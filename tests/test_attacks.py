@@ -488,3 +488,59 @@ def test_attack_1_release_does_not_chain_after_a_releasers_unapproved_version(
         f"{unapproved[:10]}" in err
     ), err
     assert "nothing was released" in err and not entry(repo, 3).exists()
+
+
+def _try(cli, report_dir: Path, who: str, *scope: str):
+    return cli("signoff", report_dir, *scope, "--as", who, "--key", demo_key(who))
+
+
+def _commit_signed(repo: Path, message: str, env: dict[str, str], key: Path | None) -> str:
+    git(repo, "add", "-A")
+    signing = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}"] if key else []
+    git(repo, *signing, "commit", "-q", *(["-S"] if key else []), "-m", message, env=env)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_attack_11_signed_commits_name_the_real_author(
+    cli, repo: Path, report_dir: Path, tmp_path: Path
+) -> None:
+    """``policy.signed_commits: true`` (signed off as a roster change): deputy head 1 commits
+    text under the office director's e-mails, signed with his own key, and may not approve
+    it; an unsigned commit, or one signed by a key listed for nobody, leaves the text
+    unapproved whoever signs it off; the office director's own signed commit is his."""
+    fill_figures(report_dir)
+    path = report_dir / "report.yaml"
+    doc = yaml.safe_load(path.read_text("utf-8"))
+    doc["policy"]["signed_commits"] = True
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+    commit_all(repo, "policy: signed commits")
+    done = _try(cli, report_dir, "party-secretary", "--roster")
+    assert done.code == 0, done.err
+    od = author_env("office-director")
+    _append(section_file(report_dir, "problems"), "冒名的一句。")
+    spoofed = _commit_signed(repo, "problems", od, demo_key("deputy-head-1"))
+    refused = _try(cli, report_dir, "deputy-head-1", "--section", "problems")
+    assert refused.code == 1, refused.out
+    assert f"authored commit {spoofed[:10]} since the last approved version" in refused.err
+
+    _append(section_file(report_dir, "situation"), "没有签名的一句。")
+    unsigned = _commit_signed(repo, "situation", od, None)
+    intruder = make_keys(tmp_path / "keys")["intruder"][0]
+    _append(section_file(report_dir, "preface"), "陌生密钥签名的一句。")
+    unknown = _commit_signed(repo, "preface", od, intruder)
+    for sid, sha in (("situation", unsigned), ("preface", unknown)):
+        refused = _try(cli, report_dir, "deputy-head-2", "--section", sid)
+        assert refused.code == 1, refused.out
+        err = " ".join(refused.err.split())
+        assert f"section {sid} cannot be approved yet: commit {sha[:10]}" in err, err
+        assert "is not signed by a key listed in people (policy.signed_commits: true)" in err
+    data = json.loads(cli("gate", report_dir, "--format", "json").out)
+    assert data["sections"]["situation"]["status"] == "pending"
+    assert "policy.signed_commits" in data["sections"]["situation"]["still_needed"]
+
+    _append(section_file(report_dir, "measures"), "办公室主任自己签名的一句。")
+    _commit_signed(repo, "measures", od, demo_key("office-director"))
+    done = _try(cli, report_dir, "deputy-head-1", "--section", "measures")
+    assert done.code == 0, done.err
+    data = json.loads(cli("gate", report_dir, "--format", "json").out)
+    assert data["sections"]["measures"]["status"] == "approved", data["sections"]["measures"]

@@ -45,6 +45,8 @@ class Policy:
     signers: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     #: who may release (sign the release tag and manifest); None: the final approvers
     release: Who | None = None
+    #: authors known by their commits' SSH signatures, not their e-mails (``commitsig.py``)
+    signed_commits: bool = False
 
     def for_section(self, section_id: str) -> Who:
         return self.sections.get(section_id) or self.sections[DEFAULT]
@@ -115,6 +117,7 @@ def parse_policy(doc: Mapping[str, Any]) -> Policy:
         separation_of_duties=bool(doc.get("separation_of_duties", True)),
         signers=signers,
         release=_who(doc["release"]) if isinstance(doc.get("release"), Mapping) else None,
+        signed_commits=bool(doc.get("signed_commits", False)),
     )
 
 
