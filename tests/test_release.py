@@ -442,16 +442,28 @@ def _copy(released_twice: Path, tmp_path: Path) -> tuple[Path, Path]:
     return repo, repo / "content" / "political-ecology" / "2022"
 
 
-def test_verify_expect_catches_a_rewritten_history(cli, tmp_path: Path, released_twice: Path):
+def test_verify_expect_catches_a_rewritten_history(
+    cli, tmp_path: Path, released_twice: Path, monkeypatch: pytest.MonkeyPatch
+):
     """The newest version deleted with its tag *and* its release record (a history rewrite
-    of the branch): nothing left in the clone contradicts v1 being the latest; the digest
-    the approval sheet recorded does."""
+    of the branch): nothing left in the clone contradicts v1 being the latest; what this
+    machine saw at the last verify does, and on a machine that saw nothing, the digest the
+    approval sheet recorded does."""
     repo, report_dir = _copy(released_twice, tmp_path)
     digest = release.sha256_bytes((entry(repo, 2) / "manifest.json").read_bytes())
     assert cli("verify", report_dir, "--expect", f"v2:sha256:{digest}").code == 0
     _delete_newest(repo)
     record = git(repo, "log", "-1", "--format=%H", "--", "content/*/2022/signoffs/*-v2.json")
     git(repo, "reset", "-q", "--hard", f"{record.strip()}~1")
+    seen = cli("verify", report_dir, "--all")
+    assert seen.code == 1, seen.out
+    failures = " ".join(seen.out.rsplit("failed:", 1)[1].split())
+    assert (
+        f"rollback: this machine saw political-ecology/2022 v2 (manifest sha256 {digest[:12]}…) "
+        "on 20" in failures
+    ), failures
+    assert "the repository and the archive now end at v1" in failures
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "another-machine"))
     assert cli("verify", report_dir, "--all").code == 0  # consistent: only --expect can tell
     result = cli("verify", report_dir, "--expect", f"v2:sha256:{digest}")
     assert result.code == 1
@@ -537,3 +549,29 @@ def test_release_needs_a_releasers_key(cli, repo: Path, report_dir: Path, monkey
         assert "is office-director's, who may not release: policy.release asks for" in err
     assert "nothing was released" in err
     _nothing_released(repo)
+
+
+def test_what_verify_saw_is_kept_outside_the_repository(
+    cli, tmp_path: Path, released_twice: Path
+) -> None:
+    """After a verify that passed, the state file (``$XDG_STATE_HOME/reportflow/seen.json``)
+    holds the latest version, its manifest and the root version; a root version lower than
+    the one recorded there is refused as a rollback by the gate, naming when it was seen."""
+    import os
+
+    repo, report_dir = _copy(released_twice, tmp_path)
+    assert cli("verify", report_dir).code == 0
+    state_file = Path(os.environ["HOME"]) / ".local" / "state" / "reportflow" / "seen.json"
+    doc = json.loads(state_file.read_text("utf-8"))
+    ((key, entry_),) = doc["entries"].items()
+    assert key.endswith(" " + str(repo.resolve())) and key.startswith("sha256:")
+    digest = release.sha256_bytes((entry(repo, 2) / "manifest.json").read_bytes())
+    assert entry_["releases"]["political-ecology/2022"]["version"] == 2
+    assert entry_["releases"]["political-ecology/2022"]["manifest"] == digest
+    assert entry_["root_version"] == 1
+    assert not list(repo.rglob("seen.json"))
+    entry_["root_version"], entry_["root_when"] = 2, "2026-12-01T08:00:00Z"
+    state_file.write_text(json.dumps(doc), "utf-8")
+    gate = cli("gate", report_dir)
+    assert gate.code == 1
+    assert "rollback: this machine saw trust root version 2 on 2026-12-01T08:00:00Z" in gate.out

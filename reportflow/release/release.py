@@ -343,6 +343,7 @@ def release(
                 gitio.delete_tag(repo, name)
             store.withdraw(*where, version)
             raise
+    signing.remember(repo, ctx, version, digest)
     return Released(version, name, commit, store.display(*where, version), digest)
 
 

@@ -175,3 +175,15 @@ def link_to_previous(
             hint=f"run 'reportflow verify {report_dir} --all' and restore the archive",
         )
     return {"version": version - 1, "manifest_sha256": anchors.sha256_hex(before.manifest_raw)}
+
+
+def remember(repo: Any, ctx: Any, version: int, digest: str) -> None:
+    """What this machine saw (``signoff/seen.py``): the version just released as the latest
+    of its report and year, and the root version it was released under."""
+    from reportflow.signoff import chainio, seen
+
+    if ctx.pin is None:
+        return
+    root = ctx.trust.root.version if ctx.trust is not None and ctx.trust.root else None
+    where = (ctx.report.report, ctx.report.year)
+    seen.remember(chainio.repo_names(repo), ctx.pin.digest, *where, version, digest, root)

@@ -84,6 +84,8 @@ class Verifier:
         self.archived = self.store.versions(self.report, self.year)
         head = approval.load_context(report_dir, "HEAD")
         self.records = anchors.versions_of(head.records)
+        root = head.trust.root if head.trust is not None else None
+        self.root_version = root.version if root is not None else None
         self.versions: dict[int, assess.Version] = {}
         self.decided: dict[str, assess.Decision] = {}
 
@@ -352,9 +354,9 @@ def verify(
     rebuild: bool = False,
 ) -> list[Check]:
     """``rebuild``: render the chosen versions' sources again and compare (``rebuild.py``)."""
-    from reportflow.signoff import approval
+    from reportflow.signoff import approval, chainio, seen
 
-    approval.require_pin(report_dir)  # no pin: no trust root to check anything against
+    pinned = approval.require_pin(report_dir)  # no pin: no trust root to check anything against
     verifier = Verifier(report_dir, archive)
     known = verifier.known_versions()
     if not known:
@@ -389,6 +391,12 @@ def verify(
         checks += [check for found in per_version for check in found]
     if expect is not None:
         checks.append(_expect_check(verifier, known, expect))
+    latest = known[-1]
+    digest = verifier.versions[latest].digest if latest in verifier.versions else None
+    names = chainio.repo_names(verifier.repo)
+    why = seen.latest_problem(names, pinned.digest, verifier.report, verifier.year, latest, digest)
+    name = _("not older than the latest version this machine saw")
+    checks.append(Check(latest, name, why is None, why or ""))
     if verifier.location_from_report:
         checks.append(
             Check(
@@ -401,4 +409,7 @@ def verify(
                 ).format(url=verifier.store.url),
             )
         )
+    if all(c.ok for c in checks):
+        where = (verifier.report, verifier.year)
+        seen.remember(names, pinned.digest, *where, latest, digest, verifier.root_version)
     return sorted(checks, key=lambda c: c.version)

@@ -95,7 +95,7 @@ def read_inputs(
 
 
 def check_root(inputs: Inputs, commit: str, pinned: pin.Pin) -> trust.Trust:
-    return trust.resolve(pinned.digest, inputs.files, commit, pinned.seen)
+    return trust.resolve(pinned.digest, inputs.files, commit, pinned.seen, pinned.seen_when)
 
 
 def root_problems(
