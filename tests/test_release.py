@@ -488,8 +488,32 @@ def test_rebuild_reproduces_an_honest_release(cli, tmp_path: Path, released_twic
     result = cli("verify", report_dir, "--version", "2", "--rebuild")
     assert result.code == 0, result.out
     out = " ".join(result.out.split())
-    assert "✓ report.pdf is byte-identical to the rebuilt file" in out
-    assert "formats compared by the rebuild (pdf; not compared: docx, html" in out
+    for name in ("report.docx", "report.pdf", "report.html"):
+        assert f"✓ {name} is byte-identical to the rebuilt file" in out, out
+    assert "formats compared by the rebuild (docx, pdf, html)" in out
+
+
+def test_the_manifest_records_its_root_and_source_date_epoch(
+    cli, repo: Path, report_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Released with SOURCE_DATE_EPOCH set: the manifest records it and the trust root (the
+    pin an auditor needs); a rebuild in an environment without it still reproduces every
+    file, because it renders under the recorded value."""
+    from conftest import DEMO_PIN
+
+    ready_to_release(cli, repo, report_dir)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert cli("release", report_dir, "--key", releaser_key()).code == 0
+    manifest = json.loads((entry(repo, 1) / "manifest.json").read_text("utf-8"))
+    assert manifest["source_date_epoch"] == 1700000000
+    assert manifest["root"]["pin"] == DEMO_PIN and manifest["root"]["version"] == 1
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    result = cli("verify", report_dir, "--rebuild")
+    assert result.code == 0, result.out
+    out = " ".join(result.out.split())
+    assert "✓ released under the pinned trust root (root v1, pin " in out
+    for name in ("report.docx", "report.pdf", "report.html"):
+        assert f"✓ {name} is byte-identical to the rebuilt file" in out, out
 
 
 def test_rebuild_catches_a_pdf_doctored_at_release_time(

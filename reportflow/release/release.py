@@ -182,7 +182,13 @@ def build_manifest(
     released_by: Mapping[str, str],
     roster: str,
     fingerprint: str,
+    root: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """``root``: the trust root it was released under (the pin and the version in force), so
+    that the archive alone tells an auditor which digest to pin; the render's
+    ``SOURCE_DATE_EPOCH`` is recorded too, for ``verify --rebuild`` to render under it."""
+    from reportflow.render.doc import source_date_epoch
+
     files = [
         {"name": p.name, "size": p.stat().st_size, "sha256": sha256_file(p)}
         for p in sorted(staged.iterdir())
@@ -211,6 +217,8 @@ def build_manifest(
         "validation": dict(validation),
         "tools": dict(tools),
         "previous": dict(previous) if previous else None,
+        **({"root": dict(root)} if root else {}),
+        "source_date_epoch": source_date_epoch(),
     }
 
 
@@ -314,6 +322,7 @@ def release(
                 released_by={"person": person, "key": key_used.public},
                 roster=in_force.digest,
                 fingerprint=fingerprint,
+                root=signing.root_of(ctx),
             )
             data = manifest_bytes(manifest)
             (staged / MANIFEST).write_bytes(data)

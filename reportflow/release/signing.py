@@ -187,3 +187,14 @@ def remember(repo: Any, ctx: Any, version: int, digest: str) -> None:
     root = ctx.trust.root.version if ctx.trust is not None and ctx.trust.root else None
     where = (ctx.report.report, ctx.report.year)
     seen.remember(chainio.repo_names(repo), ctx.pin.digest, *where, version, digest, root)
+
+
+def root_of(ctx: Any) -> dict[str, Any] | None:
+    """The manifest's ``root``: the pinned digest and the root version in force."""
+    if ctx.pin is None or ctx.trust is None or ctx.trust.root is None:
+        return None
+    return {
+        "pin": ctx.pin.digest,
+        "version": ctx.trust.root.version,
+        "digest": ctx.trust.root.digest,
+    }

@@ -86,6 +86,10 @@ class Verifier:
         self.records = anchors.versions_of(head.records)
         root = head.trust.root if head.trust is not None else None
         self.root_version = root.version if root is not None else None
+        # the root versions this verifier trusts, by digest: a manifest names the one it was
+        # released under
+        chain = head.trust.chain if head.trust is not None else ()
+        self.roots = {head.trust.pin} | {r.digest for r in chain} if head.trust else set()
         self.versions: dict[int, assess.Version] = {}
         self.decided: dict[str, assess.Decision] = {}
 
@@ -154,6 +158,11 @@ class Verifier:
         yield result("manifest is well-formed", True, entry)
         same = manifest["version"] == version and manifest["report"] == self.report
         yield result("manifest names this version", same and manifest["year"] == self.year)
+        if isinstance(manifest.get("root"), dict):  # recorded since format 2 gained it
+            root = manifest["root"]
+            under = _("root v{n}, pin {pin}…").format(n=root["version"], pin=root["pin"][:19])
+            ok = bool({root["pin"], root["digest"]} & self.roots)
+            yield result(_("released under the pinned trust root"), ok, under)
         yield from self._tag_checks(version, manifest, str(v.digest))
         yield from self._signature_checks(v)
         yield from self._record_check(v)
