@@ -2,8 +2,8 @@
 (an author with write access and their own clone), each asserting the refusal.
 
 One test per attack family, named ``test_attack_<n>_<what>`` after the families of
-``docs/trust-chain/design.md``; the reproductions in ``docs/trust-chain/attacks/`` move here
-as their fixes land.
+``docs/trust-chain/design.md``; ``docs/trust-chain/attacks/README.md`` says which test covers
+which family (the shell reproductions it held are deleted).
 """
 
 from __future__ import annotations
