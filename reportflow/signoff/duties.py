@@ -87,8 +87,13 @@ def needs_history(changes: Sequence[Change], roster: Roster, who: Who) -> bool:
     benchmark, and in most offices, drafters and reviewers are different people)."""
     if not roster.policy.separation_of_duties:
         return False
-    people = {p for ch in changes for p in _people(ch, roster)}
-    return UNVERIFIED in people or any(roster.eligible(who, p) for p in people)
+    # unique e-mails first: this runs for every section over its whole history
+    emails = {e for ch in changes for e in ch.emails}
+    signers = {getattr(ch, "signer", None) for ch in changes} - {None}
+    if signers & {"", "?"}:
+        return True  # policy.signed_commits: a change nobody's key signed (UNVERIFIED)
+    people = {person(roster, e) for e in emails} | signers
+    return any(roster.eligible(who, p) for p in people)
 
 
 class _Seen:
