@@ -599,3 +599,25 @@ def test_what_verify_saw_is_kept_outside_the_repository(
     gate = cli("gate", report_dir)
     assert gate.code == 1
     assert "rollback: this machine saw trust root version 2 on 2026-12-01T08:00:00Z" in gate.out
+
+
+def test_release_does_not_number_after_a_rollback(
+    cli, tmp_path: Path, released_twice: Path
+) -> None:
+    """The newest version deleted with its tag and its release record after this machine
+    verified it: ``release`` refuses to make a new v2 in its place."""
+    repo, report_dir = _copy(released_twice, tmp_path)
+    assert cli("verify", report_dir).code == 0
+    _delete_newest(repo)
+    record = git(repo, "log", "-1", "--format=%H", "--", "content/*/2022/signoffs/*-v2.json")
+    git(repo, "reset", "-q", "--hard", f"{record.strip()}~1")
+    section = report_dir / "sections" / "02-problems.md"
+    section.write_text(section.read_text(encoding="utf-8") + "\n另补一句。\n", "utf-8")
+    commit_all(repo, "problems: one more sentence")
+    approve_all(cli, report_dir)
+    result = cli("release", report_dir, "--key", releaser_key())
+    assert result.code == 1, result.out
+    err = " ".join(result.err.split())
+    assert "rollback: this machine saw political-ecology/2022 v2" in err, err
+    assert "now end at v1; nothing was released" in err
+    assert not entry(repo, 2).exists() and "political-ecology/2022/v2" not in git(repo, "tag")

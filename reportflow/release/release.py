@@ -241,7 +241,7 @@ def release(
 
     step = on_step or (lambda _name: None)
     step("check")
-    approval.require_pin(report_dir)  # no pin: no trust root to approve anything against
+    pinned = approval.require_pin(report_dir)  # no pin: no trust root to approve against
     repo = gitio.require_repo(report_dir)
     commit = gitio.resolve(repo, rev)
     folder = gitio.relpath(repo, report_dir)
@@ -278,6 +278,7 @@ def release(
         # The next number after the tags; an archive entry already there (a release whose
         # tag is missing) is refused by link_to_previous rather than skipped over.
         version = max([0, *tags]) + 1
+        signing.refuse_rollback(repo, report_dir, pinned.digest, report, known, version - 1)
         name = gitio.release_tag_name(*where, version)
         with tempfile.TemporaryDirectory(prefix="reportflow-release-") as tmp:
             staged = Path(tmp) / f"v{version}"

@@ -198,3 +198,31 @@ def root_of(ctx: Any) -> dict[str, Any] | None:
         "version": ctx.trust.root.version,
         "digest": ctx.trust.root.digest,
     }
+
+
+def refuse_rollback(
+    repo: Any,
+    report_dir: Path,
+    pin: str,
+    report: model.Report,
+    known: Mapping[int, assess.Version],
+    latest: int,
+) -> None:
+    """No release numbered after a rollback: this machine saw a later version (or another
+    manifest for the latest) than the tags show, so v<latest+1> would replace one in its
+    place (``signoff/seen.py``)."""
+    from reportflow.signoff import chainio, seen
+
+    v = known.get(latest)
+    digest = v.digest if v is not None else None
+    names = chainio.repo_names(repo)
+    why = seen.latest_problem(names, pin, report.report, report.year, latest, digest)
+    if why is not None:
+        raise Refused(
+            _("{reason}; nothing was released").format(reason=why),
+            file=report_dir,
+            hint=_(
+                "fetch the tags and the history that hold the newer version, or run "
+                "'reportflow verify {folder} --all'"
+            ).format(folder=report_dir),
+        )
