@@ -278,7 +278,6 @@ def release(
         # The next number after the tags; an archive entry already there (a release whose
         # tag is missing) is refused by link_to_previous rather than skipped over.
         version = max([0, *tags]) + 1
-        signing.refuse_rollback(repo, report_dir, pinned.digest, report, known, version - 1)
         name = gitio.release_tag_name(*where, version)
         with tempfile.TemporaryDirectory(prefix="reportflow-release-") as tmp:
             staged = Path(tmp) / f"v{version}"
@@ -304,6 +303,8 @@ def release(
                 previous = signing.link_to_previous(
                     store, report, version, report_dir, known, records
                 )
+                # after the specific refusals above: a consistent picture older than seen
+                signing.refuse_rollback(repo, report_dir, pinned.digest, report, known, version - 1)
                 result, verdict, in_force = _check(report_dir, snap, ctx)
                 person, key_used = signing.releaser(in_force, key)
                 used = tools()
