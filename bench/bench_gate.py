@@ -12,7 +12,8 @@ the median of 5 rounds (the cases interleaved within a round), every run a fresh
 - cold with ``REPORTFLOW_VERIFIER=ssh-keygen`` (one ssh-keygen process per checked record).
 Goal: gate <= 1 s cold and <= 3x the git log.
 
-Run: ``python bench/bench_gate.py`` (``make bench`` runs every benchmark).
+Run: ``python bench/bench_gate.py`` (``make bench`` runs every benchmark); ``--releases 20``
+adds 20 releases as ``release`` leaves them (a signed tag and its release record each).
 """
 
 from __future__ import annotations
@@ -191,6 +192,52 @@ def build(repo: Path, keys: dict[str, tuple[Path, str]]) -> str:
     return root.digest
 
 
+def add_releases(repo: Path, keys: dict[str, tuple[Path, str]], count: int) -> None:
+    """``count`` releases as ``release`` leaves them in the repository: an SSH-signed tag by
+    the releaser (party-secretary) on edit commits spread over the history, and its signed
+    release record in the ledger (one commit on top). The gate checks every tag's signature
+    and finds its release record instead of evaluating the gate at each tagged commit. (The
+    archive entries are not made: the gate does not read the archive.)"""
+    import hashlib
+
+    from reportflow.core import gitio
+    from reportflow.release import anchors
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+        ).stdout
+
+    commits = git("rev-list", "--reverse", "HEAD").split()[: EDITS - 1]
+    step = len(commits) // (count + 1)
+    signing = keyring.resolve(keys["party-secretary"][0])
+    handle = gitio.require_repo(repo)
+    folder = repo / FOLDER / "signoffs"
+    for n in range(1, count + 1):
+        commit_id = commits[n * step]
+        digest = hashlib.sha256(f"manifest v{n}".encode()).hexdigest()
+        name = f"{REPORT}/{YEAR}/v{n}"
+        message = f"{REPORT} {YEAR} v{n}\n\nmanifest-sha256: {digest}\n"
+        tagger = f"party-secretary <party-secretary@example.gov.cn> {1_660_000_000 + n} +0800"
+        obj = anchors.tag_object(commit_id, name, tagger, message)
+        gitio.create_tag_object(handle, name, anchors.sign_tag(obj, signing))
+        rec = ledger.SignoffRecord(
+            REPORT, YEAR, "release", f"sha256:{digest}", commit_id, "party-secretary",
+            "approve", f"2022-12-01T00:00:{n:02d}.000Z", comment=f"released {name}", version=n,
+        )  # fmt: skip
+        signed = ledger.SignoffRecord(
+            **{**rec.to_dict(), "signature": ledger.sign(rec.payload(), signing)}
+        )
+        ledger.write_record(folder, signed)
+    git("add", FOLDER)
+    who = {"NAME": "party-secretary", "EMAIL": "party-secretary@example.gov.cn"}
+    env = {
+        **os.environ,
+        **{f"GIT_{r}_{k}": v for r in ("AUTHOR", "COMMITTER") for k, v in who.items()},
+    }
+    subprocess.run(["git", "commit", "-q", "-m", "release records"], cwd=repo, env=env, check=True)
+
+
 def once(cmd: list[str], cwd: Path, env: dict[str, str], before=None) -> float:
     if before:
         before()
@@ -220,6 +267,11 @@ def main() -> None:
         repo = tmp_path / "repo"
         start = time.perf_counter()
         pin = build(repo, keys)
+        releases = (
+            int(sys.argv[sys.argv.index("--releases") + 1]) if "--releases" in sys.argv else 0
+        )
+        if releases:
+            add_releases(repo, keys, releases)
         built = time.perf_counter() - start
         count = subprocess.run(
             ["git", "rev-list", "--count", "HEAD"], cwd=repo, capture_output=True, text=True
@@ -249,8 +301,8 @@ def main() -> None:
         git_log, cold = got["git_log"], got["cold"]
         lib_cold, cold_sk, py = got["lib_cold"], got["cold_sk"], got["py"]
         print(
-            f"repo: {SECTIONS} sections, {count} commits, {RECORDS} signed records "
-            f"(built in {built:.1f} s)"
+            f"repo: {SECTIONS} sections, {count} commits, {RECORDS} signed records, "
+            f"{releases} releaser-signed release tags (built in {built:.1f} s)"
         )
         print(f"gate verdict: {'approved' if passed else 'NOT approved'} (exit {check.returncode})")
         print(f"git log --name-only            {git_log:6.3f} s   (baseline)")

@@ -13,6 +13,9 @@ export REPORTFLOW_LOG="$work/reportflow.log" COLUMNS=${COLUMNS:-140}
 export PREFECT_HOME="$work/prefect" PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
 # the demo pins its trust root in its own config folder, never in the user's (README, "Trust root")
 export XDG_CONFIG_HOME="$work/config"
+# and what its verify and release have seen (the rollback check) in its own state folder: a
+# second demo in the same place is a new repository, not a rollback of the first
+export XDG_STATE_HOME="$work/state"
 unset REPORTFLOW_TRUST
 # the embedded server gets 20 s to start by default: not enough on a busy PC
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS=${PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS:-120}

@@ -10,10 +10,10 @@ work=${1:-$(mktemp -d "${TMPDIR:-/tmp}/reportflow-office.XXXXXX")}
 mkdir -p "$work/mail"
 work=$(cd "$work" && pwd)
 
-# Every PC's git reads its own ~/.gitconfig, and reportflow its own pin (~/.config), nothing
-# the caller set.
+# Every PC's git reads its own ~/.gitconfig, and reportflow its own pin (~/.config) and seen
+# state (~/.local/state), nothing the caller set.
 unset GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL \
-  GIT_CONFIG_GLOBAL GIT_DIR GIT_WORK_TREE EMAIL REPORTFLOW_TRUST XDG_CONFIG_HOME
+  GIT_CONFIG_GLOBAL GIT_DIR GIT_WORK_TREE EMAIL REPORTFLOW_TRUST XDG_CONFIG_HOME XDG_STATE_HOME
 export GIT_CONFIG_NOSYSTEM=1 REPORTFLOW_LOG="$work/reportflow.log" COLUMNS=${COLUMNS:-140}
 
 # Last year's report as the office has it: a Word file (the sample with a title line; every

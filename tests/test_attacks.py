@@ -2,8 +2,8 @@
 (an author with write access and their own clone), each asserting the refusal.
 
 One test per attack family, named ``test_attack_<n>_<what>`` after the families of
-``docs/trust-chain/design.md``; the reproductions in ``docs/trust-chain/attacks/`` move here
-as their fixes land.
+``docs/trust-chain/design.md``; ``docs/trust-chain/attacks/README.md`` says which test covers
+which family (the shell reproductions it held are deleted).
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import author_env, commit_all, git
-from releasing import SECTIONS, demo_key, entry, fill_figures, ready_to_release, releaser_key
+from releasing import (
+    SECTIONS,
+    approve_all,
+    demo_key,
+    entry,
+    fill_figures,
+    ready_to_release,
+    releaser_key,
+)
 from signoff_support import make_keys, section_file
 
 from reportflow.signoff import approval, ledger
@@ -415,3 +423,124 @@ def test_attack_1_a_forged_tag_and_manifest_release_nothing(
     assert audit.code == 1
     failed = [ln for ln in audit.out.splitlines() if "✗" in ln]
     assert any("manifest is well-formed" in ln for ln in failed), audit.out
+
+
+def test_attack_1_a_releaser_signed_tag_on_an_unapproved_commit_is_named(
+    cli, repo: Path, report_dir: Path
+) -> None:
+    """The party secretary (a releaser) signs a v2 tag by hand (``git tag -s``) on a commit
+    nobody approved. A releaser's signature says who tagged, not that the text was approved:
+    the gate names the tag, while v1, which ``release`` made and backed with its release
+    record, is not judged again."""
+    ready_to_release(cli, repo, report_dir)
+    assert cli("release", report_dir, "--key", releaser_key()).code == 0
+    gate = cli("gate", report_dir)
+    assert gate.code == 0 and "not a valid release" not in gate.out, gate.out
+    _append(section_file(report_dir, "problems"), "\n未经审核的一句。\n")
+    unapproved = commit_all(repo, "problems: a sentence nobody approved")
+    message = f"political-ecology v2\n\nmanifest-sha256: {'0' * 64}"
+    signing = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={releaser_key()}"]
+    git(repo, *signing, "tag", "-s", "political-ecology/2022/v2", "-m", message)
+    gate = cli("gate", report_dir)
+    assert gate.code == 1
+    assert (
+        "tag political-ecology/2022/v2 is not a valid release: the report is not approved at "
+        f"{unapproved[:10]}" in gate.out
+    ), gate.out
+    assert "political-ecology/2022/v1 is not a valid release" not in gate.out
+
+
+def test_attack_1_release_does_not_chain_after_a_releasers_unapproved_version(
+    cli, repo: Path, report_dir: Path
+) -> None:
+    """The party secretary makes a whole v2 by hand on an unapproved commit: a signed tag and
+    a signed manifest (v1's, renumbered and chained) in the archive. Every signature is a
+    releaser's, so only the approval at the tagged commit tells it apart: the next
+    ``release`` refuses to number v3 after it."""
+    from reportflow.release import anchors, release
+    from reportflow.signoff import keys
+
+    ready_to_release(cli, repo, report_dir)
+    assert cli("release", report_dir, "--key", releaser_key()).code == 0
+    _append(section_file(report_dir, "problems"), "\n未经审核的一句。\n")
+    unapproved = commit_all(repo, "problems: a sentence nobody approved")
+    v1 = entry(repo, 1)
+    manifest = json.loads((v1 / "manifest.json").read_bytes())
+    manifest.update(version=2, commit=unapproved, tag="political-ecology/2022/v2")
+    manifest["previous"] = {
+        "version": 1,
+        "manifest_sha256": hashlib.sha256((v1 / "manifest.json").read_bytes()).hexdigest(),
+    }
+    data = release.manifest_bytes(manifest)
+    forged = entry(repo, 2)
+    forged.mkdir()
+    (forged / "manifest.json").write_bytes(data)
+    (forged / "manifest.sig").write_text(anchors.sign_manifest(data, keys.resolve(releaser_key())))
+    message = f"political-ecology v2\n\nmanifest-sha256: {hashlib.sha256(data).hexdigest()}"
+    signing = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={releaser_key()}"]
+    git(repo, *signing, "tag", "-s", "political-ecology/2022/v2", "-m", message, unapproved)
+    approve_all(cli, report_dir)
+    released = cli("release", report_dir, "--key", releaser_key())
+    assert released.code == 1, released.out
+    err = " ".join(released.err.split())
+    assert (
+        "tag political-ecology/2022/v2 is not a valid release: the report is not approved at "
+        f"{unapproved[:10]}" in err
+    ), err
+    assert "nothing was released" in err and not entry(repo, 3).exists()
+
+
+def _try(cli, report_dir: Path, who: str, *scope: str):
+    return cli("signoff", report_dir, *scope, "--as", who, "--key", demo_key(who))
+
+
+def _commit_signed(repo: Path, message: str, env: dict[str, str], key: Path | None) -> str:
+    git(repo, "add", "-A")
+    signing = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}"] if key else []
+    git(repo, *signing, "commit", "-q", *(["-S"] if key else []), "-m", message, env=env)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_attack_11_signed_commits_name_the_real_author(
+    cli, repo: Path, report_dir: Path, tmp_path: Path
+) -> None:
+    """``policy.signed_commits: true`` (signed off as a roster change): deputy head 1 commits
+    text under the office director's e-mails, signed with his own key, and may not approve
+    it; an unsigned commit, or one signed by a key listed for nobody, leaves the text
+    unapproved whoever signs it off; the office director's own signed commit is his."""
+    fill_figures(report_dir)
+    path = report_dir / "report.yaml"
+    doc = yaml.safe_load(path.read_text("utf-8"))
+    doc["policy"]["signed_commits"] = True
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+    commit_all(repo, "policy: signed commits")
+    done = _try(cli, report_dir, "party-secretary", "--roster")
+    assert done.code == 0, done.err
+    od = author_env("office-director")
+    _append(section_file(report_dir, "problems"), "冒名的一句。")
+    spoofed = _commit_signed(repo, "problems", od, demo_key("deputy-head-1"))
+    refused = _try(cli, report_dir, "deputy-head-1", "--section", "problems")
+    assert refused.code == 1, refused.out
+    assert f"authored commit {spoofed[:10]} since the last approved version" in refused.err
+
+    _append(section_file(report_dir, "situation"), "没有签名的一句。")
+    unsigned = _commit_signed(repo, "situation", od, None)
+    intruder = make_keys(tmp_path / "keys")["intruder"][0]
+    _append(section_file(report_dir, "preface"), "陌生密钥签名的一句。")
+    unknown = _commit_signed(repo, "preface", od, intruder)
+    for sid, sha in (("situation", unsigned), ("preface", unknown)):
+        refused = _try(cli, report_dir, "deputy-head-2", "--section", sid)
+        assert refused.code == 1, refused.out
+        err = " ".join(refused.err.split())
+        assert f"section {sid} cannot be approved yet: commit {sha[:10]}" in err, err
+        assert "is not signed by a key listed in people (policy.signed_commits: true)" in err
+    data = json.loads(cli("gate", report_dir, "--format", "json").out)
+    assert data["sections"]["situation"]["status"] == "pending"
+    assert "policy.signed_commits" in data["sections"]["situation"]["still_needed"]
+
+    _append(section_file(report_dir, "measures"), "办公室主任自己签名的一句。")
+    _commit_signed(repo, "measures", od, demo_key("office-director"))
+    done = _try(cli, report_dir, "deputy-head-1", "--section", "measures")
+    assert done.code == 0, done.err
+    data = json.loads(cli("gate", report_dir, "--format", "json").out)
+    assert data["sections"]["measures"]["status"] == "approved", data["sections"]["measures"]

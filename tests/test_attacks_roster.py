@@ -230,3 +230,58 @@ def test_roster_changes_approved_on_two_branches_are_a_conflict(
     gate = cli("gate", report_dir)
     assert gate.code == 1
     assert "conflicting roster changes approved on two branches" in gate.out
+
+
+def test_the_final_approver_may_not_sign_off_a_roster_they_edited(
+    cli, repo: Path, report_dir: Path
+) -> None:
+    """The party secretary (the only final approver) gives the office director the
+    deputy-head role and commits it himself: his own sign-off of that roster change does not
+    count, neither through ``signoff`` nor written by hand; the gate names the dead end. The
+    same change committed by the office director is his to sign off."""
+    from reportflow.signoff import ledger
+
+    fill_figures(report_dir)
+    commit_all(repo, "fill in the figures")
+    _edit_policy(
+        report_dir, lambda d: d["people"]["office-director"]["roles"].append("deputy-head")
+    )
+    edited = commit_all(repo, "people: the office director reviews too", "party-secretary")
+    refused = _sign(cli, report_dir, "party-secretary", "--roster")
+    assert refused.code == 1, refused.out
+    err = " ".join(refused.err.split())
+    assert (
+        "party-secretary may not sign off the roster change: edited the roster in report.yaml "
+        f"(commit {edited[:10]}) since the roster in force took effect" in err
+    ), err
+    # written and signed by hand, as the library lets anyone
+    ctx = approval.load_context(report_dir)
+    rec = ledger.SignoffRecord(
+        "political-ecology", 2022, "roster", ctx.candidate.digest, ctx.commit,
+        "party-secretary", "approve", ledger.now_utc(),
+    )  # fmt: skip
+    signed = ledger.SignoffRecord(
+        **{**rec.to_dict(), "signature": ledger.sign(rec.payload(), demo_key("party-secretary"))}
+    )
+    ledger.write_record(report_dir / "signoffs", signed)
+    commit_all(repo, "signoff: roster", "party-secretary")
+    data = json.loads(cli("gate", report_dir, "--format", "json").out)
+    assert data["roster_status"] == "pending", data
+    line = next(m for m in data["missing"] if m.startswith("roster change"))
+    assert "no eligible reviewer left for the roster change: party-secretary" in line, line
+    refused = _sign(cli, report_dir, "office-director", "--section", "preface")
+    assert "the policy asks for role deputy-head" in refused.err
+    # a title edit by the party secretary is no roster edit: the office director's change is
+    # signed off by him
+    git(repo, "reset", "-q", "--hard", "HEAD~2")
+    _edit_policy(
+        report_dir, lambda d: d["people"]["office-director"]["roles"].append("deputy-head")
+    )
+    commit_all(repo, "people: the office director reviews too", "office-director")
+    _edit_policy(report_dir, lambda d: d.update(title=d["title"] + "（修订）"))
+    commit_all(repo, "title", "party-secretary")
+    ok = _sign(cli, report_dir, "party-secretary", "--roster")
+    assert ok.code == 0, ok.err
+    assert (
+        json.loads(cli("gate", report_dir, "--format", "json").out)["roster_status"] == "approved"
+    )

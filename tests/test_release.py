@@ -459,16 +459,28 @@ def _copy(released_twice: Path, tmp_path: Path) -> tuple[Path, Path]:
     return repo, repo / "content" / "political-ecology" / "2022"
 
 
-def test_verify_expect_catches_a_rewritten_history(cli, tmp_path: Path, released_twice: Path):
+def test_verify_expect_catches_a_rewritten_history(
+    cli, tmp_path: Path, released_twice: Path, monkeypatch: pytest.MonkeyPatch
+):
     """The newest version deleted with its tag *and* its release record (a history rewrite
-    of the branch): nothing left in the clone contradicts v1 being the latest; the digest
-    the approval sheet recorded does."""
+    of the branch): nothing left in the clone contradicts v1 being the latest; what this
+    machine saw at the last verify does, and on a machine that saw nothing, the digest the
+    approval sheet recorded does."""
     repo, report_dir = _copy(released_twice, tmp_path)
     digest = release.sha256_bytes((entry(repo, 2) / "manifest.json").read_bytes())
     assert cli("verify", report_dir, "--expect", f"v2:sha256:{digest}").code == 0
     _delete_newest(repo)
     record = git(repo, "log", "-1", "--format=%H", "--", "content/*/2022/signoffs/*-v2.json")
     git(repo, "reset", "-q", "--hard", f"{record.strip()}~1")
+    seen = cli("verify", report_dir, "--all")
+    assert seen.code == 1, seen.out
+    failures = " ".join(seen.out.rsplit("failed:", 1)[1].split())
+    assert (
+        f"rollback: this machine saw political-ecology/2022 v2 (manifest sha256 {digest[:12]}…) "
+        "on 20" in failures
+    ), failures
+    assert "the repository and the archive now end at v1" in failures
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "another-machine"))
     assert cli("verify", report_dir, "--all").code == 0  # consistent: only --expect can tell
     result = cli("verify", report_dir, "--expect", f"v2:sha256:{digest}")
     assert result.code == 1
@@ -493,8 +505,32 @@ def test_rebuild_reproduces_an_honest_release(cli, tmp_path: Path, released_twic
     result = cli("verify", report_dir, "--version", "2", "--rebuild")
     assert result.code == 0, result.out
     out = " ".join(result.out.split())
-    assert "✓ report.pdf is byte-identical to the rebuilt file" in out
-    assert "formats compared by the rebuild (pdf; not compared: docx, html" in out
+    for name in ("report.docx", "report.pdf", "report.html"):
+        assert f"✓ {name} is byte-identical to the rebuilt file" in out, out
+    assert "formats compared by the rebuild (docx, pdf, html)" in out
+
+
+def test_the_manifest_records_its_root_and_source_date_epoch(
+    cli, repo: Path, report_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Released with SOURCE_DATE_EPOCH set: the manifest records it and the trust root (the
+    pin an auditor needs); a rebuild in an environment without it still reproduces every
+    file, because it renders under the recorded value."""
+    from conftest import DEMO_PIN
+
+    ready_to_release(cli, repo, report_dir)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert cli("release", report_dir, "--key", releaser_key()).code == 0
+    manifest = json.loads((entry(repo, 1) / "manifest.json").read_text("utf-8"))
+    assert manifest["source_date_epoch"] == 1700000000
+    assert manifest["root"]["pin"] == DEMO_PIN and manifest["root"]["version"] == 1
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    result = cli("verify", report_dir, "--rebuild")
+    assert result.code == 0, result.out
+    out = " ".join(result.out.split())
+    assert "✓ released under the pinned trust root (root v1, pin " in out
+    for name in ("report.docx", "report.pdf", "report.html"):
+        assert f"✓ {name} is byte-identical to the rebuilt file" in out, out
 
 
 def test_rebuild_catches_a_pdf_doctored_at_release_time(
@@ -554,3 +590,51 @@ def test_release_needs_a_releasers_key(cli, repo: Path, report_dir: Path, monkey
         assert "is office-director's, who may not release: policy.release asks for" in err
     assert "nothing was released" in err
     _nothing_released(repo)
+
+
+def test_what_verify_saw_is_kept_outside_the_repository(
+    cli, tmp_path: Path, released_twice: Path
+) -> None:
+    """After a verify that passed, the state file (``$XDG_STATE_HOME/reportflow/seen.json``)
+    holds the latest version, its manifest and the root version; a root version lower than
+    the one recorded there is refused as a rollback by the gate, naming when it was seen."""
+    import os
+
+    repo, report_dir = _copy(released_twice, tmp_path)
+    assert cli("verify", report_dir).code == 0
+    state_file = Path(os.environ["HOME"]) / ".local" / "state" / "reportflow" / "seen.json"
+    doc = json.loads(state_file.read_text("utf-8"))
+    ((key, entry_),) = doc["entries"].items()
+    assert key.endswith(" " + str(repo.resolve())) and key.startswith("sha256:")
+    digest = release.sha256_bytes((entry(repo, 2) / "manifest.json").read_bytes())
+    assert entry_["releases"]["political-ecology/2022"]["version"] == 2
+    assert entry_["releases"]["political-ecology/2022"]["manifest"] == digest
+    assert entry_["root_version"] == 1
+    assert not list(repo.rglob("seen.json"))
+    entry_["root_version"], entry_["root_when"] = 2, "2026-12-01T08:00:00Z"
+    state_file.write_text(json.dumps(doc), "utf-8")
+    gate = cli("gate", report_dir)
+    assert gate.code == 1
+    assert "rollback: this machine saw trust root version 2 on 2026-12-01T08:00:00Z" in gate.out
+
+
+def test_release_does_not_number_after_a_rollback(
+    cli, tmp_path: Path, released_twice: Path
+) -> None:
+    """The newest version deleted with its tag and its release record after this machine
+    verified it: ``release`` refuses to make a new v2 in its place."""
+    repo, report_dir = _copy(released_twice, tmp_path)
+    assert cli("verify", report_dir).code == 0
+    _delete_newest(repo)
+    record = git(repo, "log", "-1", "--format=%H", "--", "content/*/2022/signoffs/*-v2.json")
+    git(repo, "reset", "-q", "--hard", f"{record.strip()}~1")
+    section = report_dir / "sections" / "02-problems.md"
+    section.write_text(section.read_text(encoding="utf-8") + "\n另补一句。\n", "utf-8")
+    commit_all(repo, "problems: one more sentence")
+    approve_all(cli, report_dir)
+    result = cli("release", report_dir, "--key", releaser_key())
+    assert result.code == 1, result.out
+    err = " ".join(result.err.split())
+    assert "rollback: this machine saw political-ecology/2022 v2" in err, err
+    assert "now end at v1; nothing was released" in err
+    assert not entry(repo, 2).exists() and "political-ecology/2022/v2" not in git(repo, "tag")

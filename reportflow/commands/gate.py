@@ -76,7 +76,12 @@ def run(report_dir: Path, rev: str = "HEAD", fmt: str = "text") -> int:
     result, decided = approval.decide(ctx)
     # release tags choose nothing; the gate names those that are not releases
     forged = tagcheck.invalid_tags(
-        Path(report_dir), ctx.report.report, ctx.report.year, ctx.commit, decided.roster.roster
+        Path(report_dir),
+        ctx.report.report,
+        ctx.report.year,
+        ctx.commit,
+        decided.roster.roster,
+        ctx.records,
     )
     if forged:
         result = replace(result, problems=(*result.problems, *forged))

@@ -17,7 +17,7 @@ from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import InputError, Refused
 from reportflow.core.i18n import _, ngettext
-from reportflow.signoff import approval, gate, keys, ledger, pin
+from reportflow.signoff import approval, duties, gate, keys, ledger, pin
 from reportflow.signoff.roster import Roster
 from reportflow.validate.findings import Finding
 
@@ -109,12 +109,28 @@ def _policy_checks(ctx: approval.Context, req: Request, result: gate.GateResult)
         sid = req.scope.split(":", 1)[1]
         verdict = result.sections[sid]
         excluded = dict(verdict.excluded)
+        if duties.UNVERIFIED in excluded:  # policy.signed_commits: nobody may approve yet
+            raise _refuse(
+                _("section {section} cannot be approved yet: {reason}").format(
+                    section=sid, reason=excluded[duties.UNVERIFIED]
+                )
+            )
         if req.person in excluded:
             raise _refuse(
                 _("{person} may not approve section {section}: {reason}").format(
                     person=req.person, section=sid, reason=excluded[req.person]
                 ),
                 hint=_dead_end_hint(verdict) or _("another reviewer must approve this section"),
+            )
+    if req.scope == "roster" and result.roster.verdict is not None:
+        excluded = dict(result.roster.verdict.excluded)
+        if req.person in excluded:
+            raise _refuse(
+                _("{person} may not sign off the roster change: {reason}").format(
+                    person=req.person, reason=excluded[req.person]
+                ),
+                hint=_dead_end_hint(result.roster.verdict)
+                or _("another final approver must sign off the roster change"),
             )
     if req.scope == "report" and eff is not None:
         excluded = dict(result.report.excluded)

@@ -53,6 +53,9 @@ class Change:
     author: str
     emails: tuple[str, ...]
     merge: bool = False  # a merge commit that put text of its own into the file
+    # policy.signed_commits only: the person whose roster key signed the commit, "" unsigned,
+    # "?" signed by a key listed for nobody; None: not checked (the policy is off)
+    signer: str | None = None
 
     @property
     def email(self) -> str:

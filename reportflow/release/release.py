@@ -182,7 +182,13 @@ def build_manifest(
     released_by: Mapping[str, str],
     roster: str,
     fingerprint: str,
+    root: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """``root``: the trust root it was released under (the pin and the version in force), so
+    that the archive alone tells an auditor which digest to pin; the render's
+    ``SOURCE_DATE_EPOCH`` is recorded too, for ``verify --rebuild`` to render under it."""
+    from reportflow.render.doc import source_date_epoch
+
     files = [
         {"name": p.name, "size": p.stat().st_size, "sha256": sha256_file(p)}
         for p in sorted(staged.iterdir())
@@ -211,6 +217,8 @@ def build_manifest(
         "validation": dict(validation),
         "tools": dict(tools),
         "previous": dict(previous) if previous else None,
+        **({"root": dict(root)} if root else {}),
+        "source_date_epoch": source_date_epoch(),
     }
 
 
@@ -233,7 +241,7 @@ def release(
 
     step = on_step or (lambda _name: None)
     step("check")
-    approval.require_pin(report_dir)  # no pin: no trust root to approve anything against
+    pinned = approval.require_pin(report_dir)  # no pin: no trust root to approve against
     repo = gitio.require_repo(report_dir)
     commit = gitio.resolve(repo, rev)
     folder = gitio.relpath(repo, report_dir)
@@ -298,6 +306,8 @@ def release(
                 previous = signing.link_to_previous(
                     store, report, version, report_dir, known, records
                 )
+                # after the specific refusals above: a consistent picture older than seen
+                signing.refuse_rollback(repo, report_dir, pinned.digest, report, known, version - 1)
                 result, verdict, in_force = _check(report_dir, snap, ctx)
                 person, key_used = signing.releaser(in_force, key)
                 used = tools()
@@ -317,6 +327,7 @@ def release(
                 released_by={"person": person, "key": key_used.public},
                 roster=in_force.digest,
                 fingerprint=fingerprint,
+                root=signing.root_of(ctx),
             )
             data = manifest_bytes(manifest)
             (staged / MANIFEST).write_bytes(data)
@@ -346,6 +357,7 @@ def release(
                 gitio.delete_tag(repo, name)
             store.withdraw(*where, version)
             raise
+    signing.remember(repo, ctx, version, digest)
     return Released(version, name, commit, store.display(*where, version), digest)
 
 

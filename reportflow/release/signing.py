@@ -39,8 +39,12 @@ def refuse_invalid(
         problem = assess.release_problem(v, current) if number != newest else "judge"
         if problem is not None:
             signed = v.manifest["signoffs"] if v.manifest is not None else None
-            roster = assess.decision(report_dir, v.tag.commit, signed)[0]
+            roster, verdict = assess.decision(report_dir, v.tag.commit, signed)
             problem = assess.release_problem(v, roster)
+            if problem is None and (verdict is None or not verdict.passed):
+                # a releaser can sign a tag and a manifest by hand on any commit
+                problem = _("the report is not approved at {commit} by the sign-offs of its "
+                            "manifest").format(commit=v.tag.commit[:10])  # fmt: skip
         if problem is not None:
             raise Refused(
                 _("tag {tag} is not a valid release: {problem}; nothing was released").format(
@@ -171,3 +175,54 @@ def link_to_previous(
             hint=f"run 'reportflow verify {report_dir} --all' and restore the archive",
         )
     return {"version": version - 1, "manifest_sha256": anchors.sha256_hex(before.manifest_raw)}
+
+
+def remember(repo: Any, ctx: Any, version: int, digest: str) -> None:
+    """What this machine saw (``signoff/seen.py``): the version just released as the latest
+    of its report and year, and the root version it was released under."""
+    from reportflow.signoff import chainio, seen
+
+    if ctx.pin is None:
+        return
+    root = ctx.trust.root.version if ctx.trust is not None and ctx.trust.root else None
+    where = (ctx.report.report, ctx.report.year)
+    seen.remember(chainio.repo_names(repo), ctx.pin.digest, *where, version, digest, root)
+
+
+def root_of(ctx: Any) -> dict[str, Any] | None:
+    """The manifest's ``root``: the pinned digest and the root version in force."""
+    if ctx.pin is None or ctx.trust is None or ctx.trust.root is None:
+        return None
+    return {
+        "pin": ctx.pin.digest,
+        "version": ctx.trust.root.version,
+        "digest": ctx.trust.root.digest,
+    }
+
+
+def refuse_rollback(
+    repo: Any,
+    report_dir: Path,
+    pin: str,
+    report: model.Report,
+    known: Mapping[int, assess.Version],
+    latest: int,
+) -> None:
+    """No release numbered after a rollback: this machine saw a later version (or another
+    manifest for the latest) than the tags show, so v<latest+1> would replace one in its
+    place (``signoff/seen.py``)."""
+    from reportflow.signoff import chainio, seen
+
+    v = known.get(latest)
+    digest = v.digest if v is not None else None
+    names = chainio.repo_names(repo)
+    why = seen.latest_problem(names, pin, report.report, report.year, latest, digest)
+    if why is not None:
+        raise Refused(
+            _("{reason}; nothing was released").format(reason=why),
+            file=report_dir,
+            hint=_(
+                "fetch the tags and the history that hold the newer version, or run "
+                "'reportflow verify {folder} --all'"
+            ).format(folder=report_dir),
+        )

@@ -7,10 +7,19 @@ a release only if it is annotated, its message carries the manifest digest that 
 writes, it carries an SSH signature by a releaser of the roster in force at the tagged commit
 (``anchors.py``: the decisive check, since plain git cannot make it), and the report passes the
 gate at the tagged commit (with the ledger as it was there).
+
+A releaser's signature alone does not say the tagged commit was approved: a final approver can
+sign a tag on any commit with ``git tag -s``. What ``release`` adds after its own gate is the
+release record, signed by the same releaser, naming the tag's commit, version and manifest; a
+tag backed by one is taken as released (a gate evaluation per release would make the gate
+20x ``git log`` with 20 releases), and every other tag is judged at its own commit. A releaser
+who forges the release record too, by hand, is past this check; ``verify`` judges every
+version's approval from its manifest and names it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +29,20 @@ from reportflow.core.i18n import _
 
 
 def invalid_tags(
-    report_dir: Path, report: str, year: int, commit: str, roster: Any = None
+    report_dir: Path,
+    report: str,
+    year: int,
+    commit: str,
+    roster: Any = None,
+    records: Sequence[Any] = (),
 ) -> list[str]:
     """A problem line for each release tag of ``report``/``year`` in the history of
     ``commit`` that is not a valid release. ``roster``: the roster in force at ``commit``,
-    when the caller has it: a tag its releasers signed needs no gate evaluation at the tagged
-    commit (``release`` refused to sign anything unapproved), and an unsigned tag needs none
-    either; only a tag signed by someone else is judged by the roster at its own commit, so
-    the gate does not cost one evaluation per release."""
+    ``records``: the ledger there (``approval.Context.records``), when the caller has them.
+    A tag its releasers signed that a release record of the same releaser backs needs no gate
+    evaluation at the tagged commit, and an unsigned tag needs none either; every other tag
+    is judged by the roster and the approval at its own commit, so the gate costs one
+    evaluation only per tag that ``release`` did not make."""
     repo = gitio.require_repo(report_dir)
     tags = gitio.release_tags(repo, report, year, merged=commit)
     if not tags:
@@ -37,7 +52,7 @@ def invalid_tags(
 
     raw = gitio.tag_objects(repo, [tag.name for tag in tags.values()])
     lines = []
-    for _number, tag in sorted(tags.items()):
+    for number, tag in sorted(tags.items()):
         why = None
         if not tag.annotated or tag.name not in raw:
             why = _("a lightweight tag, not one made by 'reportflow release'")
@@ -48,7 +63,11 @@ def invalid_tags(
             now = anchors.signed_by(payload, signature, roster, anchors.TAG_NAMESPACE)
             if signature is None:
                 why = now  # no SSH signature: nothing to judge at the tagged commit
-            elif roster is None or not isinstance(now, anchors.Signer):
+            elif (
+                roster is None
+                or not isinstance(now, anchors.Signer)
+                or not _backed(tag, number, now, records, roster)
+            ):
                 why = _judged_at_tag(report_dir, tag.commit, payload, signature)
         if why:
             lines.append(
@@ -57,6 +76,26 @@ def invalid_tags(
                 )
             )
     return lines
+
+
+def _backed(tag: Any, number: int, signer: Any, records: Sequence[Any], roster: Any) -> bool:
+    """A release record in the ledger by the tag's signer, signed with a releaser's key of
+    ``roster``, for this version, commit and manifest: what ``release`` commits after its
+    gate passed (``signing.commit_record``)."""
+    from reportflow.release import anchors
+    from reportflow.signoff import ledger
+
+    digest = anchors.digest_in_message(tag.message)
+    keys = anchors.releaser_keys(roster).get(signer.person, ())
+    return any(
+        rec.scope == "release"
+        and rec.version == number
+        and rec.commit == tag.commit
+        and rec.reviewer == signer.person
+        and anchors.digest_of_record(rec.fingerprint) == digest
+        and ledger.verify(rec, keys) == "valid"
+        for rec in records
+    )
 
 
 def _judged_at_tag(report_dir: Path, commit: str, payload: bytes, signature: str) -> str | None:

@@ -84,6 +84,12 @@ class Verifier:
         self.archived = self.store.versions(self.report, self.year)
         head = approval.load_context(report_dir, "HEAD")
         self.records = anchors.versions_of(head.records)
+        root = head.trust.root if head.trust is not None else None
+        self.root_version = root.version if root is not None else None
+        # the root versions this verifier trusts, by digest: a manifest names the one it was
+        # released under
+        chain = head.trust.chain if head.trust is not None else ()
+        self.roots = {head.trust.pin} | {r.digest for r in chain} if head.trust else set()
         self.versions: dict[int, assess.Version] = {}
         self.decided: dict[str, assess.Decision] = {}
 
@@ -152,6 +158,11 @@ class Verifier:
         yield result("manifest is well-formed", True, entry)
         same = manifest["version"] == version and manifest["report"] == self.report
         yield result("manifest names this version", same and manifest["year"] == self.year)
+        if isinstance(manifest.get("root"), dict):  # recorded since format 2 gained it
+            root = manifest["root"]
+            under = _("root v{n}, pin {pin}…").format(n=root["version"], pin=root["pin"][:19])
+            ok = bool({root["pin"], root["digest"]} & self.roots)
+            yield result(_("released under the pinned trust root"), ok, under)
         yield from self._tag_checks(version, manifest, str(v.digest))
         yield from self._signature_checks(v)
         yield from self._record_check(v)
@@ -352,9 +363,9 @@ def verify(
     rebuild: bool = False,
 ) -> list[Check]:
     """``rebuild``: render the chosen versions' sources again and compare (``rebuild.py``)."""
-    from reportflow.signoff import approval
+    from reportflow.signoff import approval, chainio, seen
 
-    approval.require_pin(report_dir)  # no pin: no trust root to check anything against
+    pinned = approval.require_pin(report_dir)  # no pin: no trust root to check anything against
     verifier = Verifier(report_dir, archive)
     known = verifier.known_versions()
     if not known:
@@ -389,6 +400,12 @@ def verify(
         checks += [check for found in per_version for check in found]
     if expect is not None:
         checks.append(_expect_check(verifier, known, expect))
+    latest = known[-1]
+    digest = verifier.versions[latest].digest if latest in verifier.versions else None
+    names = chainio.repo_names(verifier.repo)
+    why = seen.latest_problem(names, pinned.digest, verifier.report, verifier.year, latest, digest)
+    name = _("not older than the latest version this machine saw")
+    checks.append(Check(latest, name, why is None, why or ""))
     if verifier.location_from_report:
         checks.append(
             Check(
@@ -401,4 +418,7 @@ def verify(
                 ).format(url=verifier.store.url),
             )
         )
+    if all(c.ok for c in checks):
+        where = (verifier.report, verifier.year)
+        seen.remember(names, pinned.digest, *where, latest, digest, verifier.root_version)
     return sorted(checks, key=lambda c: c.version)

@@ -22,7 +22,7 @@ from reportflow.core.errors import ReportflowError
 from reportflow.core.history import Change
 from reportflow.core.prewalk import Prewalk
 from reportflow.signoff import chain as rchain
-from reportflow.signoff import chainio, gate, ledger, ledgerview, pin, roster, trust
+from reportflow.signoff import chainio, commitsig, gate, ledger, ledgerview, pin, roster, trust
 from reportflow.signoff.gate import SectionVerdict
 from reportflow.signoff.ledger import SignoffRecord
 from reportflow.signoff.order import TIME_ORDER, DagOrder, Order
@@ -355,7 +355,9 @@ def effective_roster(ctx: Context) -> tuple[gate.RosterVerdict, dict[str, ledger
         return gate.RosterVerdict(None, "missing"), {}
     need = gate.roster_checks(base, ctx.candidate, ctx.records)
     verified = dict(ledger.verify_many(need, base.keys_of()))
-    rv = gate.effective_roster(base, ctx.candidate, ctx.records, verified, ctx.order)
+    rv = gate.effective_roster(
+        base, ctx.candidate, ctx.records, verified, ctx.order, _roster_editors(ctx, base)
+    )
     year = ctx.report.year
     counted = ctx.chain.counted(year) if ctx.chain is not None else ()
     if counted:
@@ -372,6 +374,23 @@ def effective_roster(ctx: Context) -> tuple[gate.RosterVerdict, dict[str, ledger
         extra = tuple(r for r in verdict.counted if r not in counted)
         rv = replace(rv, status=status, verdict=replace(verdict, counted=(*counted, *extra)))
     return rv, verified
+
+
+def _roster_editors(ctx: Context, base: roster.Roster) -> dict[str, str]:
+    if ctx.dag is None or ctx.walk is None:
+        return {}
+    path = _join(ctx.folder, model.REPORT_FILE)
+    return chainio.roster_editors(
+        ctx.repo,
+        ctx.dag,
+        ctx.walk,
+        path,
+        ctx.chain,
+        ctx.report.year,
+        base,
+        ctx.candidate,
+        ctx.commit,
+    )
 
 
 def require_pin(report_dir: Path) -> pin.Pin:
@@ -393,6 +412,12 @@ def decide(ctx: Context) -> tuple[Approval, gate.GateResult]:
         ctx.blocking = (*ctx.blocking, pin.not_pinned().message)
     history = ctx.gate_history()
     report_changes = ctx.gate_report_changes()
+    if rv.roster is not None and rv.roster.policy.signed_commits:
+        since = commitsig.policy_since(ctx.chain)
+        before = ctx.dag.ancestors(since) if since and ctx.dag is not None else frozenset()
+        history, report_changes = commitsig.with_signers(
+            ctx.repo, rv.roster, before, history, report_changes
+        )
     if rv.roster is not None:
         need = gate.checks(ctx.facts, rv.roster, ctx.records, history, report_changes)
         verified = {**verified, **ledger.verify_many(need, rv.roster.keys_of())}

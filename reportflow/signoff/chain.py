@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 
 from reportflow.core.history import Dag
 from reportflow.core.i18n import _
-from reportflow.signoff import gate
+from reportflow.signoff import duties, gate
 from reportflow.signoff.ledger import SignoffRecord, Verification
 from reportflow.signoff.order import TIME_ORDER, Order
 from reportflow.signoff.roster import DEFAULT, Member, Policy, Roster, Who
@@ -41,13 +41,57 @@ Verify = Callable[
 
 
 @dataclass(frozen=True)
+class RosterEdit:
+    """A commit that changed the year's report.yaml, and the roster it left there."""
+
+    commit: str
+    emails: tuple[str, ...]  # author, committer, co-authors
+    digest: str | None  # the roster's digest after the commit; None: no roster (no policy)
+    # the roster before it (the newest older change in its history); "": the file's first
+    # version in this history (compared with the roster in force)
+    before: str | None = ""
+
+
+def _no_edits() -> Sequence[RosterEdit]:
+    return ()
+
+
+@dataclass(frozen=True)
 class YearLedger:
     """One year's roster records (anchored, from the append-only ledger) and the roster each
-    fingerprint names (report.yaml at the record's commit)."""
+    fingerprint names (report.yaml at the record's commit). ``edits``: the year's report.yaml
+    changes, newest first, read only when a roster change is judged (separation of duties)."""
 
     records: tuple[SignoffRecord, ...]
     rosters: Mapping[str, Roster]
     order: Order
+    edits: Callable[[], Sequence[RosterEdit]] = _no_edits
+
+
+def editors(
+    base: Roster, edits: Iterable[RosterEdit], seen: frozenset[str], before: frozenset[str]
+) -> dict[str, str]:
+    """People who may not sign off a change of ``base``, with why: they made a commit in
+    ``seen`` (what the sign-offs had in their history) but not in ``before`` (the history
+    where ``base`` took effect) that changed report.yaml's roster (people, keys or policy):
+    an edit of the title alone is not a roster edit. Without
+    this, a final approver could write a roster giving themselves more and approve it alone
+    (design, 2.10)."""
+    if not base.policy.separation_of_duties:
+        return {}
+    found: dict[str, str] = {}
+    for edit in edits:
+        was = base.digest if edit.before == "" else edit.before
+        if edit.commit in seen and edit.commit not in before and edit.digest != was:
+            for email in edit.emails:
+                found.setdefault(
+                    duties.person(base, email),
+                    _(
+                        "edited the roster in report.yaml (commit {commit}) since the roster "
+                        "in force took effect (separation of duties)"
+                    ).format(commit=edit.commit[:10]),
+                )
+    return found
 
 
 @dataclass(frozen=True)
@@ -179,7 +223,12 @@ class _Builder:
                 continue
             need = gate.roster_checks(base, candidate, mine)
             verified = self.verify(need, base.keys_of())
-            rv = gate.effective_roster(base, candidate, mine, verified, led.order)
+            shut: dict[str, str] = {}
+            if base.policy.separation_of_duties:
+                seen = frozenset().union(*(self.dag.ancestors(r.commit) for r in mine))
+                before = self.dag.ancestors(effect) if effect else frozenset()
+                shut = editors(base, led.edits(), seen, before)
+            rv = gate.effective_roster(base, candidate, mine, verified, led.order, shut)
             if rv.status == "approved" and rv.verdict is not None:
                 counted = rv.verdict.counted
                 found.append(Link(candidate, 0, "", counted, self._effect(counted)))

@@ -10,6 +10,7 @@ the working tree, tags or commit dates.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -94,7 +95,7 @@ def read_inputs(
 
 
 def check_root(inputs: Inputs, commit: str, pinned: pin.Pin) -> trust.Trust:
-    return trust.resolve(pinned.digest, inputs.files, commit, pinned.seen)
+    return trust.resolve(pinned.digest, inputs.files, commit, pinned.seen, pinned.seen_when)
 
 
 def root_problems(
@@ -136,6 +137,57 @@ def _year_records(
             added_in[rec.digest] = commit
             records.append(rec)
     return records
+
+
+def roster_edits(
+    repo: Any, dag: history.Dag, changes: Sequence[history.Change], path: str
+) -> tuple[chain.RosterEdit, ...]:
+    """Each change of report.yaml (newest first) with the roster it left and the roster
+    before it (the newest older change in its history): one ``cat-file`` batch for the
+    blobs, read only when a roster change is judged."""
+    blobs = gitio.read_blobs(repo, sorted({c.blob for c in changes if c.blob != NULL}))
+    digests: dict[str, str | None] = {}
+    for blob, data in blobs.items():
+        found = roster.from_yaml(data, f"{path} ({blob[:10]})")
+        digests[blob] = found.digest if found is not None else None
+    edits = []
+    for i, ch in enumerate(changes):
+        older = next(
+            (
+                o
+                for o in changes[i + 1 :]
+                if o.commit in dag and dag.is_ancestor(o.commit, ch.commit)
+            ),
+            None,
+        )
+        before = "" if older is None else digests.get(older.blob)
+        edits.append(chain.RosterEdit(ch.commit, ch.emails, digests.get(ch.blob), before))
+    return tuple(edits)
+
+
+def roster_editors(
+    repo: Any,
+    dag: history.Dag,
+    walk: history.Walk,
+    path: str,
+    found: chain.RosterChain | None,
+    year: int,
+    base: roster.Roster,
+    candidate: roster.Roster | None,
+    commit: str,
+) -> dict[str, str]:
+    """Who may not sign off report.yaml's roster (``path``) at ``commit``: they changed the
+    roster since ``base``, the one in force, took effect (``chain.editors``). Read only when
+    the roster there differs from ``base``."""
+    if candidate is None or candidate.digest == base.digest:
+        return {}
+    if not base.policy.separation_of_duties:
+        return {}
+    last = found.links[-1] if found is not None and found.links else None
+    effect = last.effect if last is not None and last.year == year else None
+    edits = roster_edits(repo, dag, walk.changes.get(path, ()), path)
+    before = dag.ancestors(effect) if effect else frozenset()
+    return chain.editors(base, edits, dag.ancestors(commit), before)
 
 
 def roster_chain(
@@ -182,7 +234,10 @@ def roster_chain(
             found = roster.from_yaml(data, shown, "", rec.commit)
             if found is not None and found.digest == rec.fingerprint:
                 rosters[rec.fingerprint] = found
-        years_map[year] = chain.YearLedger(tuple(recs), rosters, order)
+        edits = functools.cache(
+            lambda p=yaml_of[year]: roster_edits(repo, dag, walk.changes.get(p, ()), p)
+        )
+        years_map[year] = chain.YearLedger(tuple(recs), rosters, order, edits)
     return chain.build(
         report.report,
         report.year,

@@ -40,6 +40,7 @@ class Change:
     email: str  # the author's
     blob: str  # the file's blob id after this commit
     others: tuple[str, ...] = ()  # committer and Co-authored-by e-mails: they changed it too
+    signer: str | None = None  # policy.signed_commits: see ``core.history.Change.signer``
 
     @property
     def emails(self) -> tuple[str, ...]:
@@ -65,14 +66,35 @@ def person(roster: Roster, email: str) -> str:
     return roster.person_by_email(email) or f"<{email}>"
 
 
+#: Who made a change that ``policy.signed_commits`` cannot attribute (unsigned, or signed by a
+#: key listed for nobody): nobody may approve a text with such a change since it was approved.
+UNVERIFIED = "unverified"
+
+
+def _people(ch: Change, roster: Roster) -> list[str]:
+    """Who made ``ch``: the people its e-mails name (author, committer, co-authors), and with
+    ``policy.signed_commits`` the person whose key signed it, or ``UNVERIFIED``. The e-mails
+    stay: a signed commit under another's e-mail excludes both."""
+    found = [person(roster, e) for e in ch.emails]
+    signer = getattr(ch, "signer", None)
+    if signer is not None:
+        found.append(signer if signer not in ("", "?") else UNVERIFIED)
+    return found
+
+
 def needs_history(changes: Sequence[Change], roster: Roster, who: Who) -> bool:
     """Whether anyone who may approve ever changed the text: only then can separation of
     duties exclude an eligible person, and only then are older records verified (in the
     benchmark, and in most offices, drafters and reviewers are different people)."""
     if not roster.policy.separation_of_duties:
         return False
+    # unique e-mails first: this runs for every section over its whole history
     emails = {e for ch in changes for e in ch.emails}
-    return any(roster.eligible(who, person(roster, e)) for e in emails)
+    signers = {getattr(ch, "signer", None) for ch in changes} - {None}
+    if signers & {"", "?"}:
+        return True  # policy.signed_commits: a change nobody's key signed (UNVERIFIED)
+    people = {person(roster, e) for e in emails} | signers
+    return any(roster.eligible(who, p) for p in people)
 
 
 class _Seen:
@@ -110,8 +132,8 @@ def _authors(
     authors: dict[str, str] = {}
     for i, ch in enumerate(changes):
         if skip is None or i not in skip:
-            for email in ch.emails:
-                authors.setdefault(person(roster, email), ch.commit)
+            for who in _people(ch, roster):
+                authors.setdefault(who, ch.commit)
     return authors
 
 
@@ -184,9 +206,19 @@ def excluded(
         changes, records, fingerprint, who, roster, verified, order, ancestry, by_blob
     )
     return {
-        who_: f"authored commit {commit[:10]} since the last approved {what} (separation of duties)"
+        who_: unverified(commit, what)
+        if who_ == UNVERIFIED
+        else f"authored commit {commit[:10]} since the last approved {what} (separation of duties)"
         for who_, commit in _authors(changes, roster, anchor).items()
     }
+
+
+def unverified(commit: str, what: str) -> str:
+    return (
+        f"commit {commit[:10]} changed the text since the last approved {what} but is not signed "
+        "by a key listed in people (policy.signed_commits: true): re-commit it signed (git config "
+        "gpg.format ssh; git config user.signingkey <your key>; git commit -S)"
+    )
 
 
 def _names(people: Sequence[str]) -> str:

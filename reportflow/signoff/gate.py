@@ -21,7 +21,7 @@ Statuses, per section and for the report:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from reportflow.signoff import duties
@@ -166,7 +166,9 @@ def _tally(
         for r in records
     )
     short = who.approvals - len(counted)
-    what = scope.replace("section:", "section ") if scope != "report" else "the report"
+    what = {"report": "the report", "roster": "the roster change"}.get(
+        scope, scope.replace("section:", "section ")
+    )
     needed = duties.dead_end(what, version, who, roster, excluded, tuple(counted), short)
     if not needed:
         needed = f"{short} more approval{'s' if short > 1 else ''} from {who.describe()}"
@@ -206,7 +208,10 @@ def effective_roster(
     records: Iterable[SignoffRecord],
     verified: Verified,
     order: Order = TIME_ORDER,
+    excluded: Mapping[str, str] = MappingProxyType({}),
 ) -> RosterVerdict:
+    """``excluded``: people whose sign-off of the change does not count, with why (they
+    edited the roster since the one in force took effect: ``chain.editors``)."""
     if in_force is None:  # no roster chain from the trust root: report.yaml is no evidence
         return RosterVerdict(None, "missing")
     if candidate is None or candidate.digest == in_force.digest:
@@ -218,7 +223,9 @@ def effective_roster(
         in_force,
         verified,
         "roster",
-        order=order,
+        excluded,
+        order,
+        "roster",
     )
     if verdict.status == "approved":
         return RosterVerdict(candidate, "approved", verdict)
@@ -287,7 +294,17 @@ def _section(
         excluded = duties.excluded(
             changes, mine, sec.blob, who, roster, verified, order, ancestry, "version"
         )
-    return _tally(mine, sec.blob, who, roster, verified, scope, excluded, order)
+    return _unverified(_tally(mine, sec.blob, who, roster, verified, scope, excluded, order))
+
+
+def _unverified(verdict: SectionVerdict) -> SectionVerdict:
+    """With ``policy.signed_commits``, a text changed by a commit nobody's key signed since
+    it was last approved cannot be approved: who wrote it is unknown, so separation of duties
+    cannot be applied (``duties.UNVERIFIED``)."""
+    why = dict(verdict.excluded).get(duties.UNVERIFIED)
+    if why is None or verdict.status == "rejected":
+        return verdict
+    return replace(verdict, status="pending", approvers=(), still_needed=why, counted=())
 
 
 def evaluate(
@@ -350,16 +367,18 @@ def evaluate(
             "report",
             by_blob=False,
         )
-    report = _tally(
-        finals,
-        facts.report_fingerprint,
-        roster.policy.report,
-        roster,
-        verified,
-        "report",
-        final_excluded,
-        order,
-        "report",
+    report = _unverified(
+        _tally(
+            finals,
+            facts.report_fingerprint,
+            roster.policy.report,
+            roster,
+            verified,
+            "report",
+            final_excluded,
+            order,
+            "report",
+        )
     )
     not_ready = [sid for sid, v in sections.items() if v.status != "approved"]
     if not_ready and report.status == "approved":

@@ -22,7 +22,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ class Pin:
     digest: str
     source: str  # where it was found, for messages
     seen: int = 0  # highest root version this machine trusted (0: none recorded)
+    seen_when: str = ""  # when it was recorded (``seen.py``), for the rollback message
 
 
 def set_override(value: str | None) -> None:
@@ -84,7 +85,20 @@ def _entry(doc: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any] | None
 
 def find(names: Callable[[], tuple[str, ...]] = tuple) -> Pin | None:
     """The pin for a repository known by ``names()`` (its absolute path, its remote URL:
-    asked only when a config file is read)."""
+    asked only when a config file is read), with the highest root version this machine saw
+    (the config's, or the state file's: ``seen.py``)."""
+    found = _find(names)
+    if found is None:
+        return None
+    from reportflow.signoff import seen
+
+    state = seen.load_root(found.digest, names)
+    if state.root_version > found.seen:
+        return replace(found, seen=state.root_version, seen_when=state.root_when)
+    return found
+
+
+def _find(names: Callable[[], tuple[str, ...]]) -> Pin | None:
     if _override:
         return Pin(_override, "--trust")
     env = os.environ.get(ENV, "").strip()

@@ -49,6 +49,8 @@ class Policy:
     signers: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     #: who may release (sign the release tag and manifest); None: the final approvers
     release: Who | None = None
+    #: authors known by their commits' SSH signatures, not their e-mails (``commitsig.py``)
+    signed_commits: bool = False
     #: person id (or "default") -> the signature kinds that count for them
     kinds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: the review server's SSH keys (policy.signatures.server_keys): a personal-link decision
@@ -136,6 +138,7 @@ def parse_policy(doc: Mapping[str, Any]) -> Policy:
         kinds={p: tuple(k) for p, k in doc.get("signatures", {}).get("kinds", {}).items()},
         server_keys=tuple(doc.get("signatures", {}).get("server_keys", ())),
         release=_who(doc["release"]) if isinstance(doc.get("release"), Mapping) else None,
+        signed_commits=bool(doc.get("signed_commits", False)),
     )
 
 

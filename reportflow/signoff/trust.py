@@ -249,7 +249,9 @@ def _shortfall(root: RootVersion, members: Mapping[str, Sequence[str]], threshol
     )
 
 
-def resolve(pin: str, files: Sequence[RootFile], commit: str, seen: int = 0) -> Trust:
+def resolve(
+    pin: str, files: Sequence[RootFile], commit: str, seen: int = 0, seen_when: str = ""
+) -> Trust:
     """The valid root chain from the pinned version on, given every root file ever committed
     in the history of ``commit``. ``seen``: the highest root version this machine trusted
     before (rollback detection)."""
@@ -368,9 +370,14 @@ def resolve(pin: str, files: Sequence[RootFile], commit: str, seen: int = 0) -> 
             None,
             tuple(chain),
             _(
-                "rollback: this machine saw trust root version {seen}; the history of {commit} "
-                "ends at version {version}"
-            ).format(seen=seen, commit=commit[:10], version=current.version),
+                "rollback: this machine saw trust root version {seen}{when}; the history of "
+                "{commit} ends at version {version}"
+            ).format(
+                seen=seen,
+                when=_(" on {when}").format(when=seen_when) if seen_when else "",
+                commit=commit[:10],
+                version=current.version,
+            ),
             tuple(notes),
         )
     return Trust(pin, current, tuple(chain), None, tuple(notes))
