@@ -72,7 +72,10 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
     person_at = {sha: person(sha) for sha in walk.commits}
     commit_time = {sha: when for sha, (when, _subject) in notes.items()}
     edit_list = edits.edit_events(versions_read, found, person_of, notes)
-    release_list, released = releases.release_events(report_dir, person_of, ctx.report)
+    # the releases are judged as at HEAD (their records are committed after their tags)
+    at_head = commit == gitio.resolve(repo, "HEAD")
+    head = (ctx.records, result.roster.roster) if at_head else None
+    release_list, released = releases.release_events(report_dir, person_of, ctx.report, head)
     signoffs = decisions.signoff_events(ctx, result, released, result.roster.roster, commit_time)
     sources = tuple(f"{r.source}:" for r in ctx.records if r.source)
     used = {line for line in ctx.problems if line.startswith(sources)}

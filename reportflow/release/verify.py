@@ -13,7 +13,7 @@ import json
 import os
 import re
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,7 @@ from reportflow.release.release import (
     archive_location,
     sha256_bytes,
 )
+from reportflow.signoff.ledger import SignoffRecord
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,16 @@ def _sources_match(data: bytes, expected: dict[str, str]) -> tuple[bool, str]:
 
 class Verifier:
     def __init__(
-        self, report_dir: Path, archive: str | None = None, report: model.Report | None = None
+        self,
+        report_dir: Path,
+        archive: str | None = None,
+        report: model.Report | None = None,
+        records: Sequence[SignoffRecord] | None = None,
     ) -> None:
         """``report``: the report when the caller has loaded it already (the audit has it
-        from the commit it audits); otherwise it is read from the folder."""
+        from the commit it audits); otherwise it is read from the folder. ``records``: the
+        ledger's records at HEAD when the caller has read them (the audit's one history
+        walk); otherwise they are read here."""
         from reportflow.signoff import approval
 
         self.report_dir = report_dir
@@ -82,8 +89,9 @@ class Verifier:
         self.store = ArchiveStore(given if given else archive_location(self.repo, report))
         self.tags = gitio.release_tags(self.repo, self.report, self.year)
         self.archived = self.store.versions(self.report, self.year)
-        head = approval.load_context(report_dir, "HEAD")
-        self.records = anchors.versions_of(head.records)
+        if records is None:
+            records = approval.load_context(report_dir, "HEAD").records
+        self.records = anchors.versions_of(records)
         self.versions: dict[int, assess.Version] = {}
         self.decided: dict[str, assess.Decision] = {}
 
@@ -95,11 +103,24 @@ class Verifier:
     def load(self, numbers: list[int]) -> None:
         """Read every version's tag, manifest and signature, and the gate's decision at each
         released commit (the roster whose releasers sign it)."""
+        self.read(numbers)
+        self.decide(list(self.versions))
+
+    def read(self, numbers: list[int]) -> None:
+        """Read every version's tag, manifest and signature (no decision yet)."""
         self.versions = assess.read_versions(
             self.repo, self.store, self.report, self.year, self.tags, numbers, self.records
         )
+
+    def decide(self, numbers: list[int]) -> None:
+        """The gate's decision at each commit the versions ``numbers`` name (the roster whose
+        releasers sign there, and the approval of the manifest's records)."""
+        chosen = [self.versions[n] for n in numbers if n in self.versions]
         wanted: dict[str, Any] = {}  # commit -> the manifest's records judged there, or None
-        for v in self.versions.values():
+        for v in chosen:
+            if v.manifest is not None:
+                wanted[str(v.manifest["commit"])] = v.manifest["signoffs"]
+        for v in chosen:
             if v.manifest is not None:
                 wanted[str(v.manifest["commit"])] = v.manifest["signoffs"]
         for v in self.versions.values():
@@ -117,6 +138,14 @@ class Verifier:
             return self.store.read(self.report, self.year, version, MANIFEST)
         except (FileNotFoundError, OSError):
             return None
+
+    def assume(self, roster: Any) -> None:
+        """Judge every read version's signatures by ``roster`` (the roster in force at HEAD),
+        with no decision at its commits; ``decide`` replaces it where that is not enough."""
+        for v in self.versions.values():
+            for commit in (v.commit, v.manifest["commit"] if v.manifest else None):
+                if commit:
+                    self.decided.setdefault(str(commit), (roster, None))
 
     def _roster(self, commit: str | None) -> Any:
         return self.decided.get(commit or "", (None, None))[0]
@@ -172,7 +201,8 @@ class Verifier:
         tag exists, is annotated, points at its commit, carries its digest and is signed by a
         releaser, as the manifest is, the ledger's release record vouches for it, and it chains
         to the previous manifest. What the audit runs for every release (hashing every archived
-        PDF and recomputing every approval is ``verify``'s job)."""
+        PDF and recomputing every approval is ``verify``'s job). The signatures are judged by
+        the rosters ``decide`` or ``assume`` gave (``release/headfirst.py``)."""
         raw = self.manifest_bytes(version)
         if raw is None:
             entry = self.store.display(self.report, self.year, version)
@@ -185,9 +215,7 @@ class Verifier:
         except (ValueError, SchemaError) as exc:
             return [Check(version, "manifest is well-formed", False, str(exc))]
         checks = list(self._tag_checks(version, manifest, sha256_bytes(raw)))
-        if version not in self.versions:
-            self.load(self.known_versions())  # the releasers' keys: the roster at each commit
-        if version in self.versions:
+        if version in self.versions:  # read, and a roster given for its commits
             checks += self._signature_checks(self.versions[version])
             checks += self._record_check(self.versions[version])
         return checks + list(self._chain_check(version, manifest))
