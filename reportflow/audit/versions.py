@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from reportflow.audit import textdiff
 from reportflow.audit.textdiff import Para
@@ -102,6 +104,24 @@ def compare(report_dir: Path, old_rev: str, new_rev: str) -> VersionDiff:
     here = model.load_report(report_dir)
     old_commit = resolve(repo, here.report, here.year, old_rev)
     new_commit = resolve(repo, here.report, here.year, new_rev)
+    prefix = (f"{folder}/" if folder not in ("", ".") else "") + model.SECTIONS_DIR + "/"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # git walks the range (for who made each change) while the two texts are diffed
+        steps = pool.submit(gitio.range_changes, repo, f"{old_commit}..{new_commit}", prefix)
+        sections = _sections(repo, folder, report_dir, old_commit, new_commit)
+        new = sections.pop()
+        people = {p.email.lower(): (p.id, p.name) for p in new.people.values() if p.email}
+        attributed = _attribute(repo, steps.result(), sections, people, new_commit)
+    return VersionDiff(
+        new.report, new.year, new.title, old_rev, new_rev, old_commit, new_commit,
+        tuple(attributed), new.organisation,
+    )  # fmt: skip
+
+
+def _sections(
+    repo: Any, folder: str, report_dir: Path, old_commit: str, new_commit: str
+) -> list[Any]:
+    """Each section's paragraph diff, then (last) the new version's report."""
     old = model.snapshot(repo, old_commit, folder, report_dir).report
     new = model.snapshot(repo, new_commit, folder, report_dir).report
     before, after = _bodies(old), _bodies(new)
@@ -122,24 +142,17 @@ def compare(report_dir: Path, old_rev: str, new_rev: str) -> VersionDiff:
             status = "changed"
         title = b.title if b else a.title  # type: ignore[union-attr]
         sections.append(SectionDiff(sid, title, a.title if a else None, status, tuple(paras)))
-    people = {p.email.lower(): (p.id, p.name) for p in new.people.values() if p.email}
-    attributed = _attribute(repo, folder, old_commit, new_commit, sections, people)
-    return VersionDiff(
-        new.report, new.year, new.title, old_rev, new_rev, old_commit, new_commit,
-        tuple(attributed), new.organisation,
-    )  # fmt: skip
+    return [*sections, new]
 
 
 def _attribute(
     repo: object,
-    folder: str,
-    old_commit: str,
-    new_commit: str,
+    steps: list[tuple[str, list[str]]],
     sections: list[SectionDiff],
     people: Mapping[str, tuple[str, str]],
+    new_commit: str,
 ) -> list[SectionDiff]:
-    prefix = (f"{folder}/" if folder not in ("", ".") else "") + model.SECTIONS_DIR + "/"
-    steps = gitio.range_changes(repo, f"{old_commit}..{new_commit}", prefix)  # type: ignore[arg-type]
+    """``steps``: ``gitio.range_changes`` of the range, under the sections folder."""
     by_sid: dict[
         str, list[str]
     ] = {}  # section id -> "<commit>:<path>" of each version, oldest first

@@ -18,14 +18,21 @@ def _default_out(diff_report: str, year: int, old: str, new: str) -> Path:
 def run(report_dir: Path, old: str, new: str, fmt: str = "text", out: Path | None = None) -> None:
     from reportflow.audit import versions
 
-    diff = versions.compare(Path(report_dir), old, new)
     if fmt == "docx":
+        from concurrent.futures import ThreadPoolExecutor
+
         from reportflow.audit import tracked
 
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # python-docx and the reference document load while git walks the range
+            blank = pool.submit(tracked.Writer)
+            diff = versions.compare(Path(report_dir), old, new)
+            writer = blank.result()
         target = out or _default_out(diff.report, diff.year, old, new)
-        written = tracked.write(diff, target)
+        written = tracked.write(diff, target, writer)
         print(_("tracked changes: {file}").format(file=written))
         return
+    diff = versions.compare(Path(report_dir), old, new)
     from reportflow.audit import redline
 
     page = redline.html(diff) if fmt == "html" else redline.text(diff)
