@@ -23,7 +23,7 @@ from reportflow.content import model, schema
 from reportflow.core import gitio
 from reportflow.core.errors import ContentError, InputError, SchemaError
 from reportflow.core.i18n import _
-from reportflow.release import anchors, assess
+from reportflow.release import anchors, assess, sheetcheck
 from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
 from reportflow.release.release import (
     SOURCES,
@@ -94,6 +94,7 @@ class Verifier:
         self.records = anchors.versions_of(records)
         self.versions: dict[int, assess.Version] = {}
         self.decided: dict[str, assess.Decision] = {}
+        self.contexts: dict[str, Any] = {}  # commit -> the context ``decide`` read there
 
     def known_versions(self) -> list[int]:
         """The union of tags, archive entries and release records: a version any of them
@@ -128,7 +129,9 @@ class Verifier:
                 wanted[v.commit] = None
         # each decision waits mostly on git processes: several side by side
         with ThreadPoolExecutor(max_workers=max(1, min(4, len(wanted)))) as pool:
-            found = pool.map(lambda c: assess.decision(self.report_dir, c, wanted[c]), wanted)
+            found = pool.map(
+                lambda c: assess.decision(self.report_dir, c, wanted[c], self.contexts), wanted
+            )
             self.decided.update(zip(wanted, found, strict=True))
 
     def manifest_bytes(self, version: int) -> bytes | None:
@@ -187,6 +190,7 @@ class Verifier:
         if full:
             yield from self._file_checks(version, manifest)
             yield from self._sources_check(version, manifest)
+            yield from self._sheet_checks(version, manifest, rebuild)
         if full and rebuild:
             from reportflow.release.rebuild import rebuild as rerender
 
@@ -195,6 +199,15 @@ class Verifier:
                 yield result(name, ok, detail)
         yield from self._chain_check(version, manifest)
         yield from self._approval_check(version, manifest)
+
+    def _sheet_checks(self, version: int, manifest: dict[str, Any], rebuild: bool):
+        commit = str(manifest["commit"])
+        found = (self.store, (self.report, self.year), version, manifest)
+        facts = (self.contexts.get(commit), self._roster(commit))
+        for name, ok, detail in sheetcheck.check(*found, *facts):
+            yield Check(version, name, ok, detail)
+        for name, ok, detail in sheetcheck.rebuild_checks(*found, *facts) if rebuild else ():
+            yield Check(version, name, ok, detail)
 
     def anchor_checks(self, version: int) -> list[Check]:
         """The checks that need no file of the archive but the manifest: it is well-formed, its
