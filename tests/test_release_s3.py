@@ -50,6 +50,9 @@ def test_release_to_s3_and_verify(cli, repo: Path, report_dir: Path, s3_archive)
     assert "s3://records/annual-reports/political-ecology/2022/v1" in result.out
     assert s3_archive.versions("political-ecology", 2022) == [1]
     assert s3_archive.files("political-ecology", 2022, 1) == [
+        "approval-sheet.docx",
+        "approval-sheet.json",
+        "approval-sheet.pdf",
         "manifest.json",
         "manifest.sig",
         "report.docx",
