@@ -214,9 +214,9 @@ def test_releases_are_judged_by_the_roster_at_head_first(history, tmp_path, monk
     decided: list[str] = []
     real = assess.decision
 
-    def counted(report_dir, commit, records=None):
+    def counted(report_dir, commit, *rest):
         decided.append(commit)
-        return real(report_dir, commit, records)
+        return real(report_dir, commit, *rest)
 
     monkeypatch.setattr(assess, "decision", counted)
     releases = [e for e in collect.collect(root / FOLDER).events if e.kind == "release"]
