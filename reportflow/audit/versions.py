@@ -25,9 +25,10 @@ from typing import Any
 from reportflow.audit import textdiff
 from reportflow.audit.textdiff import Para
 from reportflow.content import model
-from reportflow.core import gitio
+from reportflow.core import gitio, history
 from reportflow.core.errors import GitInputError
 from reportflow.core.i18n import _
+from reportflow.core.prewalk import RangeWalk
 
 _VERSION = re.compile(r"^v([1-9][0-9]*)$")
 
@@ -97,7 +98,11 @@ def _bodies(report: model.Report) -> dict[str, model.Section]:
     return {s.id: s for s in report.sections}
 
 
-def compare(report_dir: Path, old_rev: str, new_rev: str) -> VersionDiff:
+def compare(
+    report_dir: Path, old_rev: str, new_rev: str, early: RangeWalk | None = None
+) -> VersionDiff:
+    """``early``: the range's walk started before the imports (``commands/diff.py``), used
+    if it walked the two commits resolved here."""
     report_dir = Path(report_dir)
     repo = gitio.require_repo(report_dir)
     folder = gitio.relpath(repo, report_dir)
@@ -107,7 +112,13 @@ def compare(report_dir: Path, old_rev: str, new_rev: str) -> VersionDiff:
     prefix = (f"{folder}/" if folder not in ("", ".") else "") + model.SECTIONS_DIR + "/"
     with ThreadPoolExecutor(max_workers=1) as pool:
         # git walks the range (for who made each change) while the two texts are diffed
-        steps = pool.submit(gitio.range_changes, repo, f"{old_commit}..{new_commit}", prefix)
+        def walk() -> list[tuple[str, list[str]]]:
+            text = early.output_for(old_commit, new_commit) if early is not None else None
+            if text is not None:
+                return history.parse_range_log(text)
+            return gitio.range_changes(repo, f"{old_commit}..{new_commit}", prefix)  # type: ignore[arg-type]
+
+        steps = pool.submit(walk)
         sections = _sections(repo, folder, report_dir, old_commit, new_commit)
         new = sections.pop()
         people = {p.email.lower(): (p.id, p.name) for p in new.people.values() if p.email}

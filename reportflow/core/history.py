@@ -28,6 +28,29 @@ LOG_FORMAT = (
     f"%(trailers:key=Co-authored-by,valueonly,separator={TRAILER})"
 )
 _EMAIL = re.compile(r"<([^<>]+)>")
+_RANGE_SEP = "\x1f"
+
+
+def range_log_args(rev_range: str, pathspec: str) -> list[str]:
+    """``git log`` of the commits of ``rev_range`` that changed something under ``pathspec``,
+    oldest first, each with the paths it changed (``parse_range_log``)."""
+    return ["-c", "core.quotePath=false", "log", "--reverse", "--no-renames", "--name-only",
+            "-z", f"--format={_RANGE_SEP}%H", rev_range, "--", pathspec]  # fmt: skip
+
+
+def parse_range_log(out: str) -> list[tuple[str, list[str]]]:
+    """``(commit, paths)`` from ``range_log_args``' output, oldest first."""
+    found: list[tuple[str, list[str]]] = []
+    for entry in out.split("\0"):
+        entry = entry.strip("\n")
+        if entry.startswith(_RANGE_SEP):
+            sha, _, rest = entry[1:].partition("\n")
+            found.append((sha, [rest] if rest else []))
+        elif entry and found:
+            found[-1][1].append(entry)
+    return found
+
+
 _NULL = "0" * 40
 
 
