@@ -233,12 +233,19 @@ def test_releases_are_judged_by_the_roster_at_head_first(history, tmp_path, monk
     yaml_path.write_text(text.replace(KEYS["party-secretary"][1], new_pub), encoding="utf-8")
     commit_all(copy, "roster: the party secretary's new key", "office-director")
     sign(copy / FOLDER, "party-secretary", "--roster")  # with the old key, in force till now
+    # v3, released with the new key, is judged by HEAD's roster: no decision at its commit
+    report = ("signoff", copy / FOLDER, "--report", "--as", "party-secretary", "--key", new_key)
+    proc = reportflow(*report)
+    assert proc.returncode == 0, proc.stderr
+    proc = reportflow("release", copy / FOLDER, "--key", new_key)
+    assert proc.returncode == 0, proc.stderr
     releases = [e for e in collect.collect(copy / FOLDER).events if e.kind == "release"]
     assert [(e.data["version"], e.data["verified"], e.data["problems"]) for e in releases] == [
         (1, True, []),
         (2, True, []),
+        (3, True, []),
     ]
     tags = [
         git(copy, "rev-parse", f"political-ecology/2022/v{n}^{{commit}}").strip() for n in (1, 2)
     ]
-    assert sorted(set(decided)) == sorted(tags)
+    assert sorted(set(decided)) == sorted(tags)  # v1 and v2 only

@@ -122,9 +122,6 @@ class Verifier:
             if v.manifest is not None:
                 wanted[str(v.manifest["commit"])] = v.manifest["signoffs"]
         for v in chosen:
-            if v.manifest is not None:
-                wanted[str(v.manifest["commit"])] = v.manifest["signoffs"]
-        for v in self.versions.values():
             if v.commit and v.commit not in wanted:
                 wanted[v.commit] = None
         # each decision waits mostly on git processes: several side by side
