@@ -79,8 +79,7 @@ def test_release_archives_tags_and_verifies(cli, repo: Path, report_dir: Path) -
 
     v1 = entry(repo, 1)
     assert sorted(p.name for p in v1.iterdir()) == [
-        "approval-sheet.docx",  # the approval sheet (签批单), listed in the manifest
-        "approval-sheet.json",
+        "approval-sheet.json",  # the approval sheet (签批单), listed in the manifest
         "approval-sheet.pdf",
         "manifest.json",
         "manifest.sig",

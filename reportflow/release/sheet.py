@@ -34,8 +34,11 @@ ROOT_MEANING = "信任根核准名册"
 #: What the sheet inside an archive entry prints for the manifest's digest, which it cannot
 #: hold (the manifest lists the sheet's own digest).
 IN_MANIFEST = "本单列入清单 manifest.json，清单摘要见发布标签（manifest-sha256）"
-#: The files of the sheet in an archive entry, each listed in the manifest.
-FILES = ("approval-sheet.pdf", "approval-sheet.docx", "approval-sheet.json")
+#: The files of the sheet in an archive entry, each listed in the manifest: the PDF a person
+#: reads and the JSON ``verify`` compares. Not the DOCX (``reportflow sheet`` writes it on
+#: demand): an editable copy of a signed record is not what the archive keeps, and writing it
+#: made every release 0.2-0.4 s slower.
+FILES = ("approval-sheet.pdf", "approval-sheet.json")
 
 
 @dataclass(frozen=True)
@@ -277,13 +280,12 @@ def as_json(sheet: Sheet) -> dict[str, Any]:
 
 
 def write_files(sheet: Sheet, folder: Path) -> list[Path]:
-    """The sheet as ``FILES`` in ``folder`` (an archive entry being staged): the PDF and the
-    DOCX a person reads, and the JSON ``verify`` compares with the ledger."""
-    pdf, docx, data = (folder / name for name in FILES)
+    """The sheet as ``FILES`` in ``folder`` (an archive entry being staged): the PDF a person
+    reads and the JSON ``verify`` compares with the ledger."""
+    pdf, data = (folder / name for name in FILES)
     to_pdf(sheet, pdf)
-    to_docx(sheet, docx)
     data.write_bytes(to_bytes(sheet))
-    return [pdf, docx, data]
+    return [pdf, data]
 
 
 def to_bytes(sheet: Sheet) -> bytes:

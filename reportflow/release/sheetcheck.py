@@ -21,7 +21,7 @@ from reportflow.core.i18n import _
 from reportflow.release import sheet as sheetmod
 from reportflow.release.archive import ArchiveStore
 
-JSON, PDF = sheetmod.FILES[2], sheetmod.FILES[0]
+PDF, JSON = sheetmod.FILES
 Result = tuple[str, bool, str]
 
 
