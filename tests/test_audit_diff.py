@@ -83,8 +83,8 @@ def test_the_early_range_walk_is_used_only_for_the_commits_compared(history) -> 
     root, named = history
     report_dir = root / FOLDER
     tag = "political-ecology/2022/v{}"
-    right = RangeWalk(report_dir, tag.format(1), tag.format(2), "sections/")
-    wrong = RangeWalk(report_dir, named["import"], tag.format(2), "sections/")
+    right = RangeWalk(report_dir, tag.format(1), tag.format(2))
+    wrong = RangeWalk(report_dir, named["import"], tag.format(2))
     v1, v2 = (
         versions.resolve_at(versions.gitio.require_repo(root), report_dir, v) for v in ("v1", "v2")
     )

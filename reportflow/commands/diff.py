@@ -31,7 +31,7 @@ def _early(report_dir: Path, old: str, new: str) -> RangeWalk | None:
     def rev(name: str) -> str:
         return f"{report[1]}/{year[1]}/{name}" if re.fullmatch(r"v[1-9][0-9]*", name) else name
 
-    return RangeWalk(Path(report_dir), rev(old), rev(new), "sections/")
+    return RangeWalk(Path(report_dir), rev(old), rev(new))
 
 
 def run(report_dir: Path, old: str, new: str, fmt: str = "text", out: Path | None = None) -> None:

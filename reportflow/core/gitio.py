@@ -318,7 +318,7 @@ def authors(repo: git.Repo, commits: list[str]) -> dict[str, tuple[str, str, str
 def range_changes(repo: git.Repo, rev_range: str, folder: str) -> list[tuple[str, list[str]]]:
     """``(commit, paths changed under folder)`` for each commit of ``rev_range`` (e.g.
     ``v1..v2``) that changed something there, oldest first, in one ``git log``."""
-    return history.parse_range_log(run(repo, *history.range_log_args(rev_range, folder)))
+    return history.parse_range_log(run(repo, *history.range_log_args(rev_range)), folder)
 
 
 def blame(repo: git.Repo, rev: str, path: str) -> str:

@@ -63,12 +63,12 @@ class RangeWalk:
     only for the very two commits ``diff`` resolves (a tag moved in between, or a name read
     wrongly from report.yaml, is walked again, never guessed)."""
 
-    def __init__(self, folder: Path, old: str, new: str, pathspec: str) -> None:
+    def __init__(self, folder: Path, old: str, new: str) -> None:
         from reportflow.core.history import range_log_args
 
         self._commits: tuple[str, ...] = ()
         self._out: str | None = None
-        self._args = (str(folder), old, new, range_log_args, pathspec)
+        self._args = (str(folder), old, new, range_log_args)
         self._thread = threading.Thread(target=self._walk, daemon=True)
         self._thread.start()
 
@@ -82,13 +82,13 @@ class RangeWalk:
         return proc.stdout.decode("utf-8", "surrogateescape") if proc.returncode == 0 else None
 
     def _walk(self) -> None:
-        _folder, old, new, log_args, pathspec = self._args
+        _folder, old, new, log_args = self._args
         found = self._git("rev-parse", "-q", f"{old}^{{commit}}", f"{new}^{{commit}}")
         commits = tuple(found.split()) if found else ()
         if len(commits) != 2:
             return
         self._commits = commits
-        self._out = self._git(*log_args(f"{commits[0]}..{commits[1]}", pathspec))
+        self._out = self._git(*log_args(f"{commits[0]}..{commits[1]}"))
 
     def output_for(self, old_commit: str, new_commit: str) -> str | None:
         self._thread.join()
