@@ -197,3 +197,55 @@ def test_the_trust_chain_flags(history, tmp_path) -> None:
     assert not v3["verified"] and any("manifest" in p for p in v3["problems"])
     # the deleted reject is still in the timeline, and still answers for the report
     assert any(e["kind"] == "signoff" and e["decision"] == "reject" for e in doc["events"])
+
+
+def test_releases_are_judged_by_the_roster_at_head_first(history, tmp_path, monkeypatch) -> None:
+    """The releases a releaser of HEAD's roster signed need no gate decision at their commits;
+    after that releaser's key is rotated, the old releases are judged by the roster at their
+    own commit (one decision each) and still verify."""
+    import subprocess
+
+    from audit_support import KEYS, sign
+
+    from reportflow.audit import collect
+    from reportflow.release import assess
+
+    root, _named = history
+    decided: list[str] = []
+    real = assess.decision
+
+    def counted(report_dir, commit, *rest):
+        decided.append(commit)
+        return real(report_dir, commit, *rest)
+
+    monkeypatch.setattr(assess, "decision", counted)
+    releases = [e for e in collect.collect(root / FOLDER).events if e.kind == "release"]
+    assert [(e.data["version"], e.data["verified"]) for e in releases] == [(1, True), (2, True)]
+    assert decided == []  # both signed by the releaser in force at HEAD
+    copy = tmp_path / "reports"
+    shutil.copytree(root, copy, symlinks=True)
+    new_key = tmp_path / "party-secretary-2"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(new_key)], check=True)
+    new_pub = " ".join(new_key.with_suffix(".pub").read_text().split()[:2])
+    yaml_path = copy / FOLDER / "report.yaml"
+    text = yaml_path.read_text(encoding="utf-8")
+    assert KEYS["party-secretary"][1] in text
+    yaml_path.write_text(text.replace(KEYS["party-secretary"][1], new_pub), encoding="utf-8")
+    commit_all(copy, "roster: the party secretary's new key", "office-director")
+    sign(copy / FOLDER, "party-secretary", "--roster")  # with the old key, in force till now
+    # v3, released with the new key, is judged by HEAD's roster: no decision at its commit
+    report = ("signoff", copy / FOLDER, "--report", "--as", "party-secretary", "--key", new_key)
+    proc = reportflow(*report)
+    assert proc.returncode == 0, proc.stderr
+    proc = reportflow("release", copy / FOLDER, "--key", new_key)
+    assert proc.returncode == 0, proc.stderr
+    releases = [e for e in collect.collect(copy / FOLDER).events if e.kind == "release"]
+    assert [(e.data["version"], e.data["verified"], e.data["problems"]) for e in releases] == [
+        (1, True, []),
+        (2, True, []),
+        (3, True, []),
+    ]
+    tags = [
+        git(copy, "rev-parse", f"political-ecology/2022/v{n}^{{commit}}").strip() for n in (1, 2)
+    ]
+    assert sorted(set(decided)) == sorted(tags)  # v1 and v2 only

@@ -73,6 +73,31 @@ def test_text_diff_between_the_two_releases(history) -> None:
     assert lines[0].startswith("political-ecology/2022: v1 (") and "-> v2 (" in lines[0]
 
 
+def test_the_early_range_walk_is_used_only_for_the_commits_compared(history) -> None:
+    """``diff`` starts git on the range before its imports, guessing the tags from
+    report.yaml; a walk of other commits (a wrong guess) is not used: the range is walked
+    again, and the attribution is the same either way."""
+    from reportflow.audit import versions
+    from reportflow.core.prewalk import RangeWalk
+
+    root, named = history
+    report_dir = root / FOLDER
+    tag = "political-ecology/2022/v{}"
+    right = RangeWalk(report_dir, tag.format(1), tag.format(2))
+    wrong = RangeWalk(report_dir, named["import"], tag.format(2))
+    v1, v2 = (
+        versions.resolve_at(versions.gitio.require_repo(root), report_dir, v) for v in ("v1", "v2")
+    )
+    assert right.output_for(v1, v2) is not None and wrong.output_for(v1, v2) is None
+    plain = versions.compare(report_dir, "v1", "v2")
+    assert versions.compare(report_dir, "v1", "v2", right) == plain
+    assert versions.compare(report_dir, "v1", "v2", wrong) == plain
+    changed = [s for s in plain.sections if s.status == "changed"]
+    assert [(s.id, [b.person for b in s.inserted_by.values()]) for s in changed] == [
+        ("situation", ["deputy-head-2"])
+    ]
+
+
 def test_bad_revisions_exit_2_naming_them(history) -> None:
     root, _named = history
     for bad in ("v9", "no-such-tag"):

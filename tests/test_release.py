@@ -81,6 +81,8 @@ def test_release_archives_tags_and_verifies(
 
     v1 = entry(repo, 1)
     assert sorted(p.name for p in v1.iterdir()) == [
+        "approval-sheet.json",  # the approval sheet (签批单), listed in the manifest
+        "approval-sheet.pdf",
         "manifest.json",
         "manifest.sig",
         "report.docx",

@@ -41,23 +41,25 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
     commit = versions.resolve_at(repo, report_dir, rev)  # v<N> is a release
     if early is None:
         early = Prewalk(report_dir, commit)
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    folder = gitio.relpath(repo, report_dir)
+    prefix = (f"{folder}/" if folder not in ("", ".") else "") + model.SECTIONS_DIR + "/"
+    yaml_path = (f"{folder}/" if folder not in ("", ".") else "") + model.REPORT_FILE
+    with ThreadPoolExecutor(max_workers=2) as pool:
         notes_job = pool.submit(gitio.commit_notes, repo, commit)
-        ctx = approval.load_context(report_dir, commit, early=early)
-        walk = ctx.walk
-        assert walk is not None  # load_context always sets it
-        folder = ctx.folder
-        prefix = (f"{folder}/" if folder not in ("", ".") else "") + model.SECTIONS_DIR + "/"
-        yaml_path = (f"{folder}/" if folder not in ("", ".") else "") + model.REPORT_FILE
         text = early.output_for(commit)
         if text is None:  # the early walk did not start at this commit: read it again
             text = gitio.run(repo, *_log_args(), commit)
-        found = edits.touches(walk, prefix, history.old_blobs(text, (prefix,)))
+        before = history.old_blobs(text, (prefix,))
+        # git reads every version of every section while the gate reads its context and
+        # decides (the names come from the walk's text; a merge's few are read after)
+        blobs_job = pool.submit(gitio.read_blobs, repo, edits.blobs_in(text, prefix))
+        ctx = approval.load_context(report_dir, commit, early=early)
+        walk = ctx.walk
+        assert walk is not None  # load_context always sets it
+        found = edits.touches(walk, prefix, before)
         notes = notes_job.result()
-        # git reads every version of every section while the gate decides
-        blobs_job = pool.submit(edits.read_versions, repo, found)
         _approval, result = approval.decide(ctx)
-        versions_read = blobs_job.result()
+        versions_read = edits.read_versions(repo, found, blobs_job.result())
     person_of = _person_map(ctx)
 
     def person(sha: str) -> str:
@@ -72,7 +74,10 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
     person_at = {sha: person(sha) for sha in walk.commits}
     commit_time = {sha: when for sha, (when, _subject) in notes.items()}
     edit_list = edits.edit_events(versions_read, found, person_of, notes)
-    release_list, released = releases.release_events(report_dir, person_of, ctx.report)
+    # the releases are judged as at HEAD (their records are committed after their tags)
+    at_head = commit == gitio.resolve(repo, "HEAD")
+    head = (ctx, result.roster.roster) if at_head else None
+    release_list, released = releases.release_events(report_dir, person_of, ctx.report, head)
     signoffs = decisions.signoff_events(ctx, result, released, result.roster.roster, commit_time)
     sources = tuple(f"{r.source}:" for r in ctx.records if r.source)
     used = {line for line in ctx.problems if line.startswith(sources)}

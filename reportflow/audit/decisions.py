@@ -16,6 +16,7 @@ from typing import Any
 
 from reportflow.audit.timeline import Event
 from reportflow.core import gitio
+from reportflow.release.sheet import meaning_of
 from reportflow.signoff import approval, gate
 from reportflow.signoff.ledger import SignoffRecord
 from reportflow.signoff.ledgerview import NULL
@@ -131,6 +132,7 @@ def signoff_events(
         added = ctx.added_in.get(rec.digest, "")
         data: dict[str, Any] = {
             "scope": rec.scope,
+            "meaning": meaning_of(rec, eff),
             "decision": rec.decision,
             "counted": counted,
             "status": state,

@@ -113,10 +113,31 @@ def _text(data: bytes | None) -> str:
     return data.decode("utf-8", errors="replace").replace("\r\n", "\n").removeprefix("\ufeff")
 
 
-def read_versions(repo: object, found: list[Touch]) -> dict[str, bytes]:
-    """Every version the touches compare, in one ``cat-file --batch``."""
-    wanted = sorted({b for t in found for b in (t.old, t.new, *t.others) if b != NULL})
-    return gitio.read_blobs(repo, wanted)  # type: ignore[arg-type]
+def blobs_in(text: str, prefix: str) -> list[str]:
+    """The blob ids before and after each single-parent change under ``prefix`` in the walk's
+    text (``git log --raw``): what ``read_versions`` will want, known before the walk is
+    parsed, so that git can read them while the gate's context is read."""
+    found: set[str] = set()
+    for line in text.split("\n"):
+        if line.startswith(":") and not line.startswith("::"):
+            meta, _, path = line.partition("\t")
+            if path.startswith(prefix):
+                fields = meta.split()
+                found.update(fields[2:4])
+    found.discard(NULL)
+    return sorted(found)
+
+
+def read_versions(
+    repo: object, found: list[Touch], have: Mapping[str, bytes] | None = None
+) -> dict[str, bytes]:
+    """Every version the touches compare, in one ``cat-file --batch`` (``have``: those read
+    already)."""
+    have = have or {}
+    wanted = {b for t in found for b in (t.old, t.new, *t.others) if b != NULL}
+    missing = sorted(wanted - have.keys())
+    read = gitio.read_blobs(repo, missing) if missing else {}  # type: ignore[arg-type]
+    return {**have, **read}
 
 
 def edit_events(

@@ -2,9 +2,11 @@
 
 A release tag is anyone's to make with plain git, so a release event says whether it verifies:
 the archive holds its manifest, the tag is annotated, points at the manifest's commit and
-carries the manifest's digest, and the manifest chains to the previous one
-(``Verifier.anchor_checks``). A tag that fails any of these is also a ``flag``. The archived
-files' hashes and the approvals are ``reportflow verify``'s to recompute.
+carries the manifest's digest, the tag, the manifest and the ledger's release record are
+signed by a releaser, and the manifest chains to the previous one (``Verifier.anchor_checks``,
+the signatures judged by the roster at HEAD first: ``release/headfirst.py``). A tag that fails
+any of these is also a ``flag``. The archived files' hashes and the approvals are
+``reportflow verify``'s to recompute.
 
 Flags from the history: a record added to the ledger and no longer there (deleted, renamed,
 edited, dropped by a merge), and a merge commit that put text of its own into a section.
@@ -31,13 +33,24 @@ def _flag(kind: str, commit: str, person: str, section: str | None, detail: str,
 
 
 def release_events(
-    report_dir: Path, person_of: Mapping[str, str], report: Any = None
+    report_dir: Path,
+    person_of: Mapping[str, str],
+    report: Any = None,
+    head: tuple[Any, Any] | None = None,
 ) -> tuple[list[Event], dict[str, list[int]]]:
     """Release events (and flags for tags that do not verify), and record digest -> the
-    versions whose manifest holds it."""
+    versions whose manifest holds it. ``head``: the context at HEAD (``approval.Context``:
+    the ledger and the trust root) and the roster in force there, when the caller has them
+    (the audit of HEAD); otherwise HEAD is decided here. Signatures are judged by that roster
+    first (``release/headfirst.py``)."""
+    from reportflow.release import headfirst
     from reportflow.release.verify import Verifier
 
-    verifier = Verifier(report_dir, report=report)
+    if head is None:
+        ctx = approval.load_context(report_dir, "HEAD")
+        head = (ctx, approval.decide(ctx)[1].roster.roster)
+    verifier = Verifier(report_dir, report=report, context=head[0])
+    checked = headfirst.anchor_checks(verifier, head[1])
     released: dict[str, list[int]] = {}
     events: list[Event] = []
     for number in verifier.known_versions():
@@ -53,7 +66,7 @@ def release_events(
             parsed = ledger.parse_or_problem(json.dumps(rec).encode(), f"v{number} record {i}")
             if not isinstance(parsed, str):
                 released.setdefault(parsed.digest, []).append(number)
-        checks = verifier.anchor_checks(number)
+        checks = checked[number]
         failed = [f"{c.name}{': ' + c.detail if c.detail else ''}" for c in checks if not c.ok]
         commit = tag.commit if tag else str(manifest.get("commit", ""))
         tagger = tag.tagger if tag else str(manifest.get("released_by", ""))

@@ -48,6 +48,7 @@ def what(event: Event) -> str:
             channel=d["channel"],
             fingerprint=d["fingerprint"][:19],
         )
+        text = (f"{d['meaning']}：" if d.get("meaning") else "") + text  # the policy's word
         return text + (f" “{d['comment']}”" if d["comment"] else "")
     if event.kind == "roster":
         signed = ", ".join(f"{s['person']} {s['decision']}" for s in d["signed_by"]) or "-"

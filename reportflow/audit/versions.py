@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from reportflow.audit import textdiff
 from reportflow.audit.textdiff import Para
 from reportflow.content import model
-from reportflow.core import gitio
-from reportflow.core.errors import GitInputError
+from reportflow.core import gitio, history
+from reportflow.core.errors import GitInputError, ReportflowError
 from reportflow.core.i18n import _
+from reportflow.core.prewalk import RangeWalk
 
 _VERSION = re.compile(r"^v([1-9][0-9]*)$")
 
@@ -91,17 +94,64 @@ def resolve_at(repo: object, report_dir: Path, rev: str) -> str:
     return resolve(repo, here.report, here.year, rev)
 
 
+def _names(report_dir: Path) -> tuple[str, int]:
+    """report.yaml's ``report`` and ``year`` (they name the release tags), without reading
+    the working tree's sections (a tenth of a second on 100): the texts compared come from
+    the two commits. Anything odd is left to ``load_report``, whose error names it."""
+    from reportflow.content import schema
+
+    path = report_dir / model.REPORT_FILE
+    try:
+        doc = schema.parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, ReportflowError):
+        doc = None
+    if isinstance(doc, dict) and isinstance(doc.get("report"), str):
+        year = doc.get("year")
+        if isinstance(year, int) and not isinstance(year, bool):
+            return doc["report"], year
+    here = model.load_report(report_dir)
+    return here.report, here.year
+
+
 def _bodies(report: model.Report) -> dict[str, model.Section]:
     return {s.id: s for s in report.sections}
 
 
-def compare(report_dir: Path, old_rev: str, new_rev: str) -> VersionDiff:
+def compare(
+    report_dir: Path, old_rev: str, new_rev: str, early: RangeWalk | None = None
+) -> VersionDiff:
+    """``early``: the range's walk started before the imports (``commands/diff.py``), used
+    if it walked the two commits resolved here."""
     report_dir = Path(report_dir)
     repo = gitio.require_repo(report_dir)
     folder = gitio.relpath(repo, report_dir)
-    here = model.load_report(report_dir)
-    old_commit = resolve(repo, here.report, here.year, old_rev)
-    new_commit = resolve(repo, here.report, here.year, new_rev)
+    report, year = _names(report_dir)
+    old_commit = resolve(repo, report, year, old_rev)
+    new_commit = resolve(repo, report, year, new_rev)
+    prefix = (f"{folder}/" if folder not in ("", ".") else "") + model.SECTIONS_DIR + "/"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # git walks the range (for who made each change) while the two texts are diffed
+        def walk() -> list[tuple[str, list[str]]]:
+            text = early.output_for(old_commit, new_commit) if early is not None else None
+            if text is not None:
+                return history.parse_range_log(text, prefix)
+            return gitio.range_changes(repo, f"{old_commit}..{new_commit}", prefix)  # type: ignore[arg-type]
+
+        steps = pool.submit(walk)
+        sections = _sections(repo, folder, report_dir, old_commit, new_commit)
+        new = sections.pop()
+        people = {p.email.lower(): (p.id, p.name) for p in new.people.values() if p.email}
+        attributed = _attribute(repo, steps.result(), sections, people, new_commit)
+    return VersionDiff(
+        new.report, new.year, new.title, old_rev, new_rev, old_commit, new_commit,
+        tuple(attributed), new.organisation,
+    )  # fmt: skip
+
+
+def _sections(
+    repo: Any, folder: str, report_dir: Path, old_commit: str, new_commit: str
+) -> list[Any]:
+    """Each section's paragraph diff, then (last) the new version's report."""
     old = model.snapshot(repo, old_commit, folder, report_dir).report
     new = model.snapshot(repo, new_commit, folder, report_dir).report
     before, after = _bodies(old), _bodies(new)
@@ -122,24 +172,17 @@ def compare(report_dir: Path, old_rev: str, new_rev: str) -> VersionDiff:
             status = "changed"
         title = b.title if b else a.title  # type: ignore[union-attr]
         sections.append(SectionDiff(sid, title, a.title if a else None, status, tuple(paras)))
-    people = {p.email.lower(): (p.id, p.name) for p in new.people.values() if p.email}
-    attributed = _attribute(repo, folder, old_commit, new_commit, sections, people)
-    return VersionDiff(
-        new.report, new.year, new.title, old_rev, new_rev, old_commit, new_commit,
-        tuple(attributed), new.organisation,
-    )  # fmt: skip
+    return [*sections, new]
 
 
 def _attribute(
     repo: object,
-    folder: str,
-    old_commit: str,
-    new_commit: str,
+    steps: list[tuple[str, list[str]]],
     sections: list[SectionDiff],
     people: Mapping[str, tuple[str, str]],
+    new_commit: str,
 ) -> list[SectionDiff]:
-    prefix = (f"{folder}/" if folder not in ("", ".") else "") + model.SECTIONS_DIR + "/"
-    steps = gitio.range_changes(repo, f"{old_commit}..{new_commit}", prefix)  # type: ignore[arg-type]
+    """``steps``: ``gitio.range_changes`` of the range, under the sections folder."""
     by_sid: dict[
         str, list[str]
     ] = {}  # section id -> "<commit>:<path>" of each version, oldest first

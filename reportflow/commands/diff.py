@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from reportflow.core.i18n import _
+from reportflow.core.prewalk import RangeWalk
 
 
 def _default_out(diff_report: str, year: int, old: str, new: str) -> Path:
@@ -15,17 +16,43 @@ def _default_out(diff_report: str, year: int, old: str, new: str) -> Path:
     return Path("build") / diff_report / str(year) / f"diff-{safe}.docx"
 
 
-def run(report_dir: Path, old: str, new: str, fmt: str = "text", out: Path | None = None) -> None:
-    from reportflow.audit import versions
+def _early(report_dir: Path, old: str, new: str) -> RangeWalk | None:
+    """The range's walk, started before the imports: ``v<N>`` as the release tag of the report
+    and year report.yaml names (read with a regex: a guess, which ``compare`` checks)."""
+    try:
+        text = (Path(report_dir) / "report.yaml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    report = re.search(r"^report:\s*([a-z0-9-]+)\s*$", text, re.M)
+    year = re.search(r"^year:\s*([0-9]{4})\s*$", text, re.M)
+    if report is None or year is None:
+        return None
 
-    diff = versions.compare(Path(report_dir), old, new)
+    def rev(name: str) -> str:
+        return f"{report[1]}/{year[1]}/{name}" if re.fullmatch(r"v[1-9][0-9]*", name) else name
+
+    return RangeWalk(Path(report_dir), rev(old), rev(new))
+
+
+def run(report_dir: Path, old: str, new: str, fmt: str = "text", out: Path | None = None) -> None:
+    early = _early(report_dir, old, new)
+    from reportflow.audit import versions  # imported while git walks
+
     if fmt == "docx":
+        from concurrent.futures import ThreadPoolExecutor
+
         from reportflow.audit import tracked
 
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # python-docx and the reference document load while git walks the range
+            blank = pool.submit(tracked.Writer)
+            diff = versions.compare(Path(report_dir), old, new, early)
+            writer = blank.result()
         target = out or _default_out(diff.report, diff.year, old, new)
-        written = tracked.write(diff, target)
+        written = tracked.write(diff, target, writer)
         print(_("tracked changes: {file}").format(file=written))
         return
+    diff = versions.compare(Path(report_dir), old, new, early)
     from reportflow.audit import redline
 
     page = redline.html(diff) if fmt == "html" else redline.text(diff)

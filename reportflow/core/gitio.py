@@ -319,17 +319,7 @@ def authors(repo: git.Repo, commits: list[str]) -> dict[str, tuple[str, str, str
 def range_changes(repo: git.Repo, rev_range: str, folder: str) -> list[tuple[str, list[str]]]:
     """``(commit, paths changed under folder)`` for each commit of ``rev_range`` (e.g.
     ``v1..v2``) that changed something there, oldest first, in one ``git log``."""
-    out = run(repo, "-c", "core.quotePath=false", "log", "--reverse", "--no-renames",
-              "--name-only", "-z", f"--format={_SEP}%H", rev_range, "--", folder)  # fmt: skip
-    found: list[tuple[str, list[str]]] = []
-    for entry in out.split("\0"):
-        entry = entry.strip("\n")
-        if entry.startswith(_SEP):
-            sha, _, rest = entry[1:].partition("\n")
-            found.append((sha, [rest] if rest else []))
-        elif entry and found:
-            found[-1][1].append(entry)
-    return found
+    return history.parse_range_log(run(repo, *history.range_log_args(rev_range)), folder)
 
 
 def blame(repo: git.Repo, rev: str, path: str) -> str:

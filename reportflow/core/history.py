@@ -28,6 +28,36 @@ LOG_FORMAT = (
     f"%(trailers:key=Co-authored-by,valueonly,separator={TRAILER})"
 )
 _EMAIL = re.compile(r"<([^<>]+)>")
+_RANGE_SEP = "\x1f"
+
+
+def range_log_args(rev_range: str) -> list[str]:
+    """``git log`` of the commits of ``rev_range``, oldest first, each with the paths it
+    changed (``parse_range_log``). No pathspec: git's history simplification would hide
+    commits (issue 11), a folder name with ``*`` or ``[`` would be a glob, and git decides
+    TREESAME with one diff and prints the names with another, a third slower than filtering
+    the names here."""
+    return ["-c", "core.quotePath=false", "log", "--reverse", "--no-renames", "--name-only",
+            "-z", f"--format={_RANGE_SEP}%H", rev_range]  # fmt: skip
+
+
+def parse_range_log(out: str, prefix: str) -> list[tuple[str, list[str]]]:
+    """``(commit, paths under prefix)`` from ``range_log_args``' output, oldest first, for
+    each commit that changed a path there."""
+    found: list[tuple[str, list[str]]] = []
+    current: list[str] | None = None
+    for entry in out.split("\0"):
+        entry = entry.strip("\n")
+        if entry.startswith(_RANGE_SEP):
+            sha, _, rest = entry[1:].partition("\n")
+            current = []
+            found.append((sha, current))
+            entry = rest
+        if entry and current is not None and entry.startswith(prefix):
+            current.append(entry)
+    return [(sha, paths) for sha, paths in found if paths]
+
+
 _NULL = "0" * 40
 
 

@@ -54,3 +54,42 @@ class Prewalk:
         if out is None or not out.startswith(f"{HEADER}{commit}"):
             return None
         return out
+
+
+class RangeWalk:
+    """``diff``'s walk of the range between two versions (who made each change), started
+    before reportflow's modules are imported, as ``Prewalk`` is for the gate: the revisions
+    are resolved by git first and kept with the output, and ``output_for`` gives the output
+    only for the very two commits ``diff`` resolves (a tag moved in between, or a name read
+    wrongly from report.yaml, is walked again, never guessed)."""
+
+    def __init__(self, folder: Path, old: str, new: str) -> None:
+        from reportflow.core.history import range_log_args
+
+        self._commits: tuple[str, ...] = ()
+        self._out: str | None = None
+        self._args = (str(folder), old, new, range_log_args)
+        self._thread = threading.Thread(target=self._walk, daemon=True)
+        self._thread.start()
+
+    def _git(self, *args: str) -> str | None:
+        try:
+            proc = subprocess.run(
+                ["git", "-C", self._args[0], *args], capture_output=True, stdin=subprocess.DEVNULL
+            )
+        except OSError:
+            return None
+        return proc.stdout.decode("utf-8", "surrogateescape") if proc.returncode == 0 else None
+
+    def _walk(self) -> None:
+        _folder, old, new, log_args = self._args
+        found = self._git("rev-parse", "-q", f"{old}^{{commit}}", f"{new}^{{commit}}")
+        commits = tuple(found.split()) if found else ()
+        if len(commits) != 2:
+            return
+        self._commits = commits
+        self._out = self._git(*log_args(f"{commits[0]}..{commits[1]}"))
+
+    def output_for(self, old_commit: str, new_commit: str) -> str | None:
+        self._thread.join()
+        return self._out if self._commits == (old_commit, new_commit) else None

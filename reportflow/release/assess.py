@@ -194,13 +194,17 @@ Decision = tuple[Roster | None, Any]  # (roster in force, approval.Approval)
 
 
 def decision(
-    report_dir: Path, commit: str, records: Sequence[Mapping[str, Any]] | None = None
+    report_dir: Path,
+    commit: str,
+    records: Sequence[Mapping[str, Any]] | None = None,
+    contexts: dict[str, Any] | None = None,
 ) -> Decision:
     """The gate's decision at ``commit``: the roster in force there (whose releasers sign)
     and the approval. ``records``: a manifest's sign-off records, judged instead of the
     ledger's (each must still be a record of the ledger there, anchored, or it does not
     count), which is what a release copied; far cheaper than the whole ledger's decision
-    when ``verify --all`` takes one per version."""
+    when ``verify --all`` takes one per version. ``contexts``: gets the context read at
+    ``commit`` (the approval sheet is built from it)."""
     from reportflow.signoff import approval
 
     parsed: list[SignoffRecord] = []
@@ -216,6 +220,8 @@ def decision(
         return None, None
     ctx.problems[:0] = problems
     verdict, result = approval.decide(ctx)
+    if contexts is not None:
+        contexts[commit] = ctx
     return result.roster.roster, verdict
 
 

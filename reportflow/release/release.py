@@ -294,7 +294,7 @@ def release(
             # the render: they run while it does (its pandoc processes and typst's compile
             # leave this thread the GIL). A refusal drops the render, nothing of which is
             # visible before publish; it is reported once the render has stopped.
-            with ThreadPoolExecutor(max_workers=1) as pool:
+            with ThreadPoolExecutor(max_workers=2) as pool:
                 rendering = pool.submit(_render, report, staged, commit, version)
                 store = store if store is not None else _store(repo, report)
                 from reportflow.signoff import approval
@@ -310,8 +310,11 @@ def release(
                 signing.refuse_rollback(repo, report_dir, pinned.digest, report, known, version - 1)
                 result, verdict, in_force = _check(report_dir, snap, ctx)
                 person, key_used = signing.releaser(in_force, key)
+                # the approval sheet (签批单) of these records, beside the render
+                sheet = pool.submit(_sheet, ctx, in_force, verdict, staged, version, name)
                 used = tools()
                 rendering.result()
+                sheet.result()
             step("sources")
             gitio.archive_folder(repo, commit, folder, staged / SOURCES)
             step("manifest")
@@ -359,6 +362,15 @@ def release(
             raise
     signing.remember(repo, ctx, version, digest)
     return Released(version, name, commit, store.display(*where, version), digest)
+
+
+def _sheet(ctx: Any, roster: Any, verdict: Any, staged: Path, version: int, tag: str) -> None:
+    """The approval sheet of the records the manifest will hold, as ``sheet.FILES`` in the
+    staged entry (the manifest lists them like the render's files)."""
+    from reportflow.release import sheet
+
+    records = [rec.to_dict() for rec in verdict.counted]
+    sheet.write_files(sheet.facts(ctx, roster, records, version=version, tag=tag), staged)
 
 
 def _store(repo: Any, report: model.Report) -> ArchiveStore:

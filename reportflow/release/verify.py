@@ -23,7 +23,7 @@ from reportflow.content import model, schema
 from reportflow.core import gitio
 from reportflow.core.errors import ContentError, InputError, SchemaError
 from reportflow.core.i18n import _
-from reportflow.release import anchors, assess
+from reportflow.release import anchors, assess, sheetcheck
 from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
 from reportflow.release.release import (
     SOURCES,
@@ -63,10 +63,16 @@ def _sources_match(data: bytes, expected: dict[str, str]) -> tuple[bool, str]:
 
 class Verifier:
     def __init__(
-        self, report_dir: Path, archive: str | None = None, report: model.Report | None = None
+        self,
+        report_dir: Path,
+        archive: str | None = None,
+        report: model.Report | None = None,
+        context: Any = None,
     ) -> None:
         """``report``: the report when the caller has loaded it already (the audit has it
-        from the commit it audits); otherwise it is read from the folder."""
+        from the commit it audits); otherwise it is read from the folder. ``context``: the
+        ledger and trust root at HEAD (``approval.Context``) when the caller has read them
+        (the audit's one history walk); otherwise they are read here."""
         from reportflow.signoff import approval
 
         self.report_dir = report_dir
@@ -82,7 +88,7 @@ class Verifier:
         self.store = ArchiveStore(given if given else archive_location(self.repo, report))
         self.tags = gitio.release_tags(self.repo, self.report, self.year)
         self.archived = self.store.versions(self.report, self.year)
-        head = approval.load_context(report_dir, "HEAD")
+        head = context if context is not None else approval.load_context(report_dir, "HEAD")
         self.records = anchors.versions_of(head.records)
         root = head.trust.root if head.trust is not None else None
         self.root_version = root.version if root is not None else None
@@ -92,6 +98,7 @@ class Verifier:
         self.roots = {head.trust.pin} | {r.digest for r in chain} if head.trust else set()
         self.versions: dict[int, assess.Version] = {}
         self.decided: dict[str, assess.Decision] = {}
+        self.contexts: dict[str, Any] = {}  # commit -> the context ``decide`` read there
 
     def known_versions(self) -> list[int]:
         """The union of tags, archive entries and release records: a version any of them
@@ -101,19 +108,31 @@ class Verifier:
     def load(self, numbers: list[int]) -> None:
         """Read every version's tag, manifest and signature, and the gate's decision at each
         released commit (the roster whose releasers sign it)."""
+        self.read(numbers)
+        self.decide(list(self.versions))
+
+    def read(self, numbers: list[int]) -> None:
+        """Read every version's tag, manifest and signature (no decision yet)."""
         self.versions = assess.read_versions(
             self.repo, self.store, self.report, self.year, self.tags, numbers, self.records
         )
+
+    def decide(self, numbers: list[int]) -> None:
+        """The gate's decision at each commit the versions ``numbers`` name (the roster whose
+        releasers sign there, and the approval of the manifest's records)."""
+        chosen = [self.versions[n] for n in numbers if n in self.versions]
         wanted: dict[str, Any] = {}  # commit -> the manifest's records judged there, or None
-        for v in self.versions.values():
+        for v in chosen:
             if v.manifest is not None:
                 wanted[str(v.manifest["commit"])] = v.manifest["signoffs"]
-        for v in self.versions.values():
+        for v in chosen:
             if v.commit and v.commit not in wanted:
                 wanted[v.commit] = None
         # each decision waits mostly on git processes: several side by side
         with ThreadPoolExecutor(max_workers=max(1, min(4, len(wanted)))) as pool:
-            found = pool.map(lambda c: assess.decision(self.report_dir, c, wanted[c]), wanted)
+            found = pool.map(
+                lambda c: assess.decision(self.report_dir, c, wanted[c], self.contexts), wanted
+            )
             self.decided.update(zip(wanted, found, strict=True))
 
     def manifest_bytes(self, version: int) -> bytes | None:
@@ -123,6 +142,14 @@ class Verifier:
             return self.store.read(self.report, self.year, version, MANIFEST)
         except (FileNotFoundError, OSError):
             return None
+
+    def assume(self, roster: Any) -> None:
+        """Judge every read version's signatures by ``roster`` (the roster in force at HEAD),
+        with no decision at its commits; ``decide`` replaces it where that is not enough."""
+        for v in self.versions.values():
+            for commit in (v.commit, v.manifest["commit"] if v.manifest else None):
+                if commit:
+                    self.decided.setdefault(str(commit), (roster, None))
 
     def _roster(self, commit: str | None) -> Any:
         return self.decided.get(commit or "", (None, None))[0]
@@ -169,6 +196,7 @@ class Verifier:
         if full:
             yield from self._file_checks(version, manifest)
             yield from self._sources_check(version, manifest)
+            yield from self._sheet_checks(version, manifest, rebuild)
         if full and rebuild:
             from reportflow.release.rebuild import rebuild as rerender
 
@@ -178,12 +206,22 @@ class Verifier:
         yield from self._chain_check(version, manifest)
         yield from self._approval_check(version, manifest)
 
+    def _sheet_checks(self, version: int, manifest: dict[str, Any], rebuild: bool):
+        commit = str(manifest["commit"])
+        found = (self.store, (self.report, self.year), version, manifest)
+        facts = (self.contexts.get(commit), self._roster(commit))
+        for name, ok, detail in sheetcheck.check(*found, *facts):
+            yield Check(version, name, ok, detail)
+        for name, ok, detail in sheetcheck.rebuild_checks(*found, *facts) if rebuild else ():
+            yield Check(version, name, ok, detail)
+
     def anchor_checks(self, version: int) -> list[Check]:
         """The checks that need no file of the archive but the manifest: it is well-formed, its
         tag exists, is annotated, points at its commit, carries its digest and is signed by a
         releaser, as the manifest is, the ledger's release record vouches for it, and it chains
         to the previous manifest. What the audit runs for every release (hashing every archived
-        PDF and recomputing every approval is ``verify``'s job)."""
+        PDF and recomputing every approval is ``verify``'s job). The signatures are judged by
+        the rosters ``decide`` or ``assume`` gave (``release/headfirst.py``)."""
         raw = self.manifest_bytes(version)
         if raw is None:
             entry = self.store.display(self.report, self.year, version)
@@ -196,9 +234,7 @@ class Verifier:
         except (ValueError, SchemaError) as exc:
             return [Check(version, "manifest is well-formed", False, str(exc))]
         checks = list(self._tag_checks(version, manifest, sha256_bytes(raw)))
-        if version not in self.versions:
-            self.load(self.known_versions())  # the releasers' keys: the roster at each commit
-        if version in self.versions:
+        if version in self.versions:  # read, and a roster given for its commits
             checks += self._signature_checks(self.versions[version])
             checks += self._record_check(self.versions[version])
         return checks + list(self._chain_check(version, manifest))

@@ -34,6 +34,9 @@ class Who:
     approvals: int = 1
     roles: tuple[str, ...] = ()
     people: tuple[str, ...] = ()
+    #: what such an approval means (审核, 审定, 签发…), as the office names the step; shown in
+    #: the audit and on the approval sheet ("": the default for its kind, ``release.sheet``)
+    meaning: str = ""
 
     def describe(self) -> str:
         parts = [f"role {r}" for r in self.roles] + list(self.people)
@@ -122,6 +125,7 @@ def _who(doc: Mapping[str, Any]) -> Who:
         approvals=int(doc.get("approvals", 1)),
         roles=tuple(doc.get("roles", ())),
         people=tuple(doc.get("people", ())),
+        meaning=str(doc.get("meaning", "")),
     )
 
 
