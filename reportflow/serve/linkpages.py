@@ -21,6 +21,7 @@ from reportflow.core import gitio
 from reportflow.core.errors import Refused, ReportflowError
 from reportflow.core.i18n import _
 from reportflow.cycle import review
+from reportflow.serve import writer
 from reportflow.serve.pages import _client, _form, _message, _page, _state
 from reportflow.serve.security import CSRF_FIELD, csrf_ok
 from reportflow.serve.state import State
@@ -85,13 +86,8 @@ def _decide(state: State, text: str, decision: str, comment: str) -> dict[str, s
     if ready.record.fingerprint != link.fingerprint:
         raise Refused(_("the text has changed since this link was sent: the link no longer holds"))
     record = websign.attest(ready.record, ready.judge, state.config.server_key)
-    with state.commit_lock:
-        path = signoff.commit_record(ready.ctx, state.config.report_dir, record)
-        commit = gitio.resolve(ready.ctx.repo, "HEAD")
-    return {
-        "file": gitio.relpath(ready.ctx.repo, path), "commit": commit, "scope": record.scope,
-        "decision": record.decision, "person": record.reviewer,
-    }  # fmt: skip
+    ctx = ready.ctx
+    return state.writer.submit(writer.Job(ctx, record, lambda: writer.still_holds(ctx, record)))
 
 
 async def decide_link(request: Request) -> Response:

@@ -24,10 +24,10 @@ from starlette.routing import Route
 
 from reportflow.commands import signoff
 from reportflow.core import gitio
-from reportflow.core.errors import Refused, ReportflowError
+from reportflow.core.errors import ReportflowError
 from reportflow.core.i18n import _
 from reportflow.cycle import review
-from reportflow.serve import ceremony
+from reportflow.serve import ceremony, writer
 from reportflow.serve.security import CSRF_FIELD, CSRF_HEADER, RateLimit, csrf_ok, csrf_token
 from reportflow.serve.state import Pending, State
 from reportflow.signoff import approval, enrol, passkeys, websign
@@ -307,30 +307,11 @@ async def decide_options(request: Request) -> Response:
 
 
 def _commit(state: State, pending: Pending, assertion: passkeys.Assertion) -> dict[str, str]:
+    """Sign, then hand the record to the server's single writer (``serve/writer.py``), which
+    commits it with the others queued meanwhile once its text is checked to still be HEAD's."""
     record = websign.sign(pending.ready.record, pending.ready.judge, assertion)
-    with state.commit_lock:
-        _still_the_text(pending.ready.ctx, record)
-        path = signoff.commit_record(pending.ready.ctx, state.config.report_dir, record)
-        commit = gitio.resolve(pending.ready.ctx.repo, "HEAD")
-    return {
-        "file": gitio.relpath(pending.ready.ctx.repo, path), "commit": commit,
-        "scope": record.scope, "decision": record.decision, "person": record.reviewer,
-    }  # fmt: skip
-
-
-def _still_the_text(ctx: approval.Context, record: signoff.ledger.SignoffRecord) -> None:
-    """A section changed since the page was opened: the approval would name a text that is
-    no longer the report's, and count for nothing; say so instead of committing it."""
-    sid = record.section_id
-    if sid is None:
-        return  # the report's fingerprint: prepare() computed it at the same HEAD moments ago
-    rel = ctx.report.section(sid).path
-    path = f"{ctx.folder}/{rel}" if ctx.folder not in ("", ".") else rel
-    if gitio.run(ctx.repo, "rev-parse", f"HEAD:{path}").strip() != record.fingerprint:
-        raise Refused(
-            _("section {section} has changed since you opened it").format(section=sid),
-            hint=_("open the page again and read the new text"),
-        )
+    ctx = pending.ready.ctx
+    return state.writer.submit(writer.Job(ctx, record, lambda: writer.still_holds(ctx, record)))
 
 
 @signed_in
