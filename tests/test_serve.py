@@ -77,7 +77,13 @@ def enrolled(cli, keys, rdir: Path, client: TestClient, person: str) -> SoftAuth
 
 def decide(client: TestClient, auth: SoftAuthenticator, scope: str, decision: str = "approve"):
     page = "/section/" + scope.split(":")[1] if scope.startswith("section:") else "/report"
-    body = {"scope": scope, "decision": decision, "comment": "同意。"}
+    seen = re.search(r'name="seen" value="([^"]*)"', client.get(page).text)
+    body = {
+        "scope": scope,
+        "decision": decision,
+        "comment": "同意。",
+        "seen": seen[1] if seen else "",
+    }
     started = post(client, "/api/decide/options", body, page)
     if started.status_code != 200:
         return started, None

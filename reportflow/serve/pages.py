@@ -14,6 +14,7 @@ import json
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -252,18 +253,34 @@ async def register_done(request: Request) -> Response:
 # --- the reviewer's pages ---------------------------------------------------------------------
 
 
+def _inbox(report_dir: Path, person: str) -> dict[str, Any]:
+    items = review.inbox(report_dir, person)
+    view = review.report_view(report_dir)
+    return {"items": items, "view": view, "stale": _stale(report_dir, view.commit)}
+
+
+def _report(report_dir: Path) -> dict[str, Any]:
+    view = review.report_view(report_dir)
+    return {"view": view, "stale": _stale(report_dir, view.commit)}
+
+
+def _stale(report_dir: Path, commit: str) -> str:
+    """The commit a page was decided at when HEAD has moved on (``review.latest``), else "":
+    the page says so; what it shows is checked again at HEAD before anything is signed."""
+    return "" if review.is_head(report_dir, commit) else commit
+
+
 @signed_in
 async def inbox_page(request: Request) -> Response:
     state, person = _state(request), _person(request) or ""
-    items = await run_in_threadpool(review.inbox, state.config.report_dir, person)
-    view = await run_in_threadpool(review.report_view, state.config.report_dir)
-    return _page(request, "inbox.html", items=items, view=view)
+    values = await run_in_threadpool(_inbox, state.config.report_dir, person)
+    return _page(request, "inbox.html", **values)
 
 
 @signed_in
 async def report_page(request: Request) -> Response:
-    view = await run_in_threadpool(review.report_view, _state(request).config.report_dir)
-    return _page(request, "report.html", view=view)
+    values = await run_in_threadpool(_report, _state(request).config.report_dir)
+    return _page(request, "report.html", **values)
 
 
 @signed_in
@@ -274,7 +291,8 @@ async def section_page(request: Request) -> Response:
         page = await run_in_threadpool(review.section_page, state.config.report_dir, sid, person)
     except ReportflowError as exc:
         return _page(request, "error.html", 404, message=_message(exc))
-    return _page(request, "section.html", page=page)
+    stale = await run_in_threadpool(_stale, state.config.report_dir, page.commit)
+    return _page(request, "section.html", page=page, stale=stale)
 
 
 @signed_in
@@ -293,6 +311,8 @@ async def decide_options(request: Request) -> Response:
         return _fail(_message(exc), 409)
     if not ready.new:
         return _fail(_("you have decided this already: {file}").format(file=ready.record.source))
+    if str(body.get("seen", "")) != ready.record.fingerprint:  # not the text the page showed
+        return _fail(_("the text has changed since you opened the page; open it again"), 409)
     member = ready.judge.people.get(person)
     if member is None or not member.passkeys:
         return _fail(_("no passkey of yours is in the roster in force"), 409)

@@ -32,6 +32,7 @@ from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import Refused, ReportflowError
 from reportflow.core.i18n import _
+from reportflow.cycle import review
 from reportflow.signoff import approval, ledger
 
 #: at most this many records in one commit (a bounded message, a bounded retry)
@@ -106,6 +107,7 @@ class Writer:
                 return "", []
             repo = ready[0][0].ctx.repo
             paths = [gitio.relpath(repo, p) for _, p in ready]
+            parent = gitio.resolve(repo, "HEAD")
             try:
                 commit = gitio.commit_files(repo, paths, *_message(ready[0][0].ctx, ready))
             except Exception:
@@ -114,6 +116,7 @@ class Writer:
                     path.unlink(missing_ok=True)
                 raise
             self.commits += 1
+            review.records_added(parent, commit)  # pages may show the decision before it
         for (job, _path), rel in zip(ready, paths, strict=True):
             job.done.set_result({
                 "file": rel, "commit": commit, "scope": job.record.scope,
