@@ -109,9 +109,16 @@ _derived: OrderedDict[tuple[object, ...], object] = OrderedDict()
 _guard = threading.Lock()
 
 
+@functools.lru_cache(maxsize=16)
+def _repo(report_dir: str) -> object:
+    """The repository of a report folder, found once: finding it (``git.Repo``) walks the
+    folders up, and every page asks for HEAD."""
+    return gitio.require_repo(Path(report_dir))
+
+
 def _key(report_dir: Path) -> tuple[str, str, str]:
-    repo = gitio.require_repo(report_dir)
-    return (str(Path(report_dir).resolve()), gitio.resolve(repo, "HEAD"), pin_env())
+    where = str(Path(report_dir).resolve())
+    return (where, gitio.head_id(_repo(where)), pin_env())  # type: ignore[arg-type]
 
 
 def decision(report_dir: Path) -> Decision:

@@ -87,7 +87,7 @@ def _decide(state: State, text: str, decision: str, comment: str) -> dict[str, s
         raise Refused(_("the text has changed since this link was sent: the link no longer holds"))
     record = websign.attest(ready.record, ready.judge, state.config.server_key)
     ctx = ready.ctx
-    return state.writer.submit(writer.Job(ctx, record, lambda: writer.still_holds(ctx, record)))
+    return state.writer.submit(writer.Job(ctx, record))
 
 
 async def decide_link(request: Request) -> Response:

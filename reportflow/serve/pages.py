@@ -331,7 +331,7 @@ def _commit(state: State, pending: Pending, assertion: passkeys.Assertion) -> di
     commits it with the others queued meanwhile once its text is checked to still be HEAD's."""
     record = websign.sign(pending.ready.record, pending.ready.judge, assertion)
     ctx = pending.ready.ctx
-    return state.writer.submit(writer.Job(ctx, record, lambda: writer.still_holds(ctx, record)))
+    return state.writer.submit(writer.Job(ctx, record))
 
 
 @signed_in

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +42,6 @@ BATCH = 50
 class Job:
     ctx: approval.Context
     record: ledger.SignoffRecord
-    check: Callable[[], None]  # raises Refused when the record no longer holds (text changed)
     done: Future[dict[str, str]] = field(default_factory=Future, compare=False)
 
 
@@ -95,9 +93,10 @@ class Writer:
         """Commit the records of ``batch`` that still hold; each job's future resolved."""
         with self.lock:
             ready: list[tuple[Job, Path]] = []
+            blobs = _blobs_at_head(batch)
             for job in batch:
                 try:
-                    job.check()
+                    still_holds(job.ctx, job.record, blobs)
                 except ReportflowError as exc:
                     job.done.set_exception(exc)
                     continue
@@ -107,7 +106,7 @@ class Writer:
                 return "", []
             repo = ready[0][0].ctx.repo
             paths = [gitio.relpath(repo, p) for _, p in ready]
-            parent = gitio.resolve(repo, "HEAD")
+            parent = gitio.head_id(repo)
             try:
                 commit = gitio.commit_files(repo, paths, *_message(ready[0][0].ctx, ready))
             except Exception:
@@ -156,14 +155,37 @@ class Writer:
         self.pushed[commit] = lines
 
 
-def still_holds(ctx: approval.Context, record: ledger.SignoffRecord) -> None:
+def _section_path(ctx: approval.Context, sid: str) -> str:
+    return _join(ctx.folder, ctx.report.section(sid).path)
+
+
+def _blobs_at_head(batch: list[Job]) -> dict[str, str]:
+    """The blob at HEAD of every section a record of ``batch`` names: one ``git ls-tree``."""
+    paths = {_section_path(j.ctx, j.record.section_id) for j in batch if j.record.section_id}
+    if not paths:
+        return {}
+    out = gitio.run(batch[0].ctx.repo, "ls-tree", "-z", "HEAD", "--", *sorted(paths))
+    found = {}
+    for entry in out.split("\0"):
+        meta, _tab, path = entry.partition("\t")
+        if path:
+            found[path] = meta.split()[2]
+    return found
+
+
+def still_holds(
+    ctx: approval.Context, record: ledger.SignoffRecord, blobs: dict[str, str] | None = None
+) -> None:
     """Refused when the text the record names is no longer the report's at HEAD (changed
     since the page was opened): the record would count for nothing, or, for the final
-    approval, vouch for a text nobody read; say so instead of committing it."""
+    approval, vouch for a text nobody read; say so instead of committing it. ``blobs``: the
+    sections' blobs at HEAD by path, when the caller has them."""
     sid = record.section_id
     if sid is not None:
-        path = _join(ctx.folder, ctx.report.section(sid).path)
-        same = gitio.run(ctx.repo, "rev-parse", f"HEAD:{path}").strip() == record.fingerprint
+        path = _section_path(ctx, sid)
+        if blobs is None or path not in blobs:
+            blobs = {path: gitio.run(ctx.repo, "rev-parse", f"HEAD:{path}").strip()}
+        same = blobs[path] == record.fingerprint
     else:  # the report's fingerprint: report.yaml and every section, as prepare() read them
         paths = [_join(ctx.folder, model.REPORT_FILE)]
         paths += [_join(ctx.folder, s.path) for s in ctx.report.sections]
