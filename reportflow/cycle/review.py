@@ -116,8 +116,13 @@ def _repo(report_dir: str) -> object:
     return gitio.require_repo(Path(report_dir))
 
 
+@functools.lru_cache(maxsize=64)
+def _where(report_dir: Path) -> str:
+    return str(Path(report_dir).resolve())
+
+
 def _key(report_dir: Path) -> tuple[str, str, str]:
-    where = str(Path(report_dir).resolve())
+    where = _where(Path(report_dir))
     return (where, gitio.head_id(_repo(where)), pin_env())  # type: ignore[arg-type]
 
 

@@ -22,7 +22,7 @@ from reportflow.core.errors import Refused, ReportflowError
 from reportflow.core.i18n import _
 from reportflow.cycle import review
 from reportflow.serve import writer
-from reportflow.serve.pages import _client, _form, _message, _page, _state
+from reportflow.serve.pages import _client, _form, _message, _page, _state, done_values
 from reportflow.serve.security import CSRF_FIELD, csrf_ok
 from reportflow.serve.state import State
 from reportflow.signoff import links, passkeys, websign
@@ -62,8 +62,10 @@ async def open_link(request: Request) -> Response:
     text = request.path_params["token"]
     try:
         link = await run_in_threadpool(_current, state, text)
-        if link.scope == "report":
-            return _page(request, "error.html", 400, message=_("open the report page to decide"))
+        if link.scope == "report":  # the final approval: the report page, with the link's form
+            view = await run_in_threadpool(review.report_view, state.config.report_dir)
+            request.session["link"] = text
+            return _page(request, "report.html", view=view, link=True, link_person=link.person)
         sid = link.scope.split(":", 1)[1]
         page = await run_in_threadpool(
             review.section_page, state.config.report_dir, sid, link.person
@@ -115,7 +117,7 @@ async def link_done(request: Request) -> Response:
     done = _state(request).done.get(key)
     if done is None or request.session.get("done_link") != key:
         return _page(request, "error.html", 404, message=_("no such decision"))
-    return _page(request, "done.html", done=done)
+    return _page(request, "done.html", done=done, **done_values(_state(request), done))
 
 
 def routes() -> list[Route]:

@@ -360,7 +360,19 @@ async def done_page(request: Request) -> Response:
     done = _state(request).done.get(request.path_params["key"])
     if done is None or done["person"] != _person(request):
         return _page(request, "error.html", 404, message=_("no such decision"))
-    return _page(request, "done.html", done=done)
+    return _page(request, "done.html", done=done, **done_values(_state(request), done))
+
+
+def done_values(state: State, done: dict[str, str]) -> dict[str, Any]:
+    """What the confirmation says after the commit: whether the decision reached the shared
+    remote and woke the waiting release runs (``--push``), or is being pushed still, and the
+    commit it became when the push rebased it onto what others pushed meanwhile."""
+    lines = state.writer.pushed.get(done["commit"])
+    return {
+        "push_lines": lines or [],
+        "pushing": state.config.push and lines is None,
+        "moved": state.writer.moved.get(done["commit"], ""),
+    }
 
 
 def routes() -> list[Route]:
