@@ -155,3 +155,28 @@ def test_a_web_decision_reaches_the_remote_rebased_and_says_so(
     assert pushed == moved[1]
     assert file in git(remote, "ls-tree", "-r", "--name-only", pushed)
     assert "NOTE.md" in git(remote, "ls-tree", "--name-only", pushed)
+
+
+def test_head_is_read_from_the_ref_files_as_git_reads_it(rdir: Path, tmp_path: Path) -> None:
+    from reportflow.core import gitio
+
+    repo = rdir.parents[2]
+
+    def both(where: Path) -> tuple[str, str]:
+        r = gitio.require_repo(where)
+        return gitio.head_id(r), git(where, "rev-parse", "HEAD").strip()
+
+    loose, want = both(repo)
+    assert loose == want
+    git(repo, "pack-refs", "--all")  # the branch now only in packed-refs
+    assert not (repo / ".git" / "refs" / "heads" / "main").exists()
+    packed, want = both(repo)
+    assert packed == want
+    git(repo, "worktree", "add", "-q", "-b", "other", str(tmp_path / "wt"))
+    edit(tmp_path / "wt" / section_file(rdir, "preface").relative_to(repo))
+    commit_all(tmp_path / "wt", "an edit in another work tree")
+    in_worktree, want = both(tmp_path / "wt")
+    assert in_worktree == want != packed
+    git(repo, "checkout", "-q", "--detach", "HEAD")
+    detached, want = both(repo)
+    assert detached == want == packed
