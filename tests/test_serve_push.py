@@ -180,3 +180,22 @@ def test_head_is_read_from_the_ref_files_as_git_reads_it(rdir: Path, tmp_path: P
     git(repo, "checkout", "-q", "--detach", "HEAD")
     detached, want = both(repo)
     assert detached == want == packed
+
+
+def test_the_inbox_says_which_commit_it_shows_while_heads_decision_is_made(
+    cli, keys, rdir: Path
+) -> None:
+    config = Config(rdir, RelyingParty("localhost", ORIGIN), lang="zh")
+    with TestClient(create_app(config), base_url="https://localhost") as client:
+        auth = enrolled(cli, keys, rdir, client, "deputy-head-1")
+        assert login(client, auth, "deputy-head-1").status_code == 200
+        before = review.decision(rdir).ctx.commit
+        answer, _signed = decide(client, auth, "section:preface")
+        assert answer.status_code == 200, answer.text
+        page = client.get("/").text  # the first page at the new HEAD
+        assert 'id="stale"' in page and before[:10] in page and "正在更新" in page
+        review.decision(rdir)  # made (the page's own refresh may still be at it)
+        assert 'id="stale"' not in client.get("/").text
+    ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "review-inbox-stale.html").write_text(page, encoding="utf-8")
