@@ -94,14 +94,13 @@ class Writer:
         with self.lock:
             ready: list[tuple[Job, Path]] = []
             blobs = _blobs_at_head(batch)
+            folder = self.report_dir / model.SIGNOFFS_DIR
             for job in batch:
                 try:
                     still_holds(job.ctx, job.record, blobs)
-                except ReportflowError as exc:
+                    ready.append((job, ledger.write_record(folder, job.record)))
+                except Exception as exc:  # this record only: the others are committed
                     job.done.set_exception(exc)
-                    continue
-                folder = self.report_dir / model.SIGNOFFS_DIR
-                ready.append((job, ledger.write_record(folder, job.record)))
             if not ready:
                 return "", []
             repo = ready[0][0].ctx.repo
