@@ -53,7 +53,7 @@ def test_decisions_queued_together_are_one_commit_the_gate_counts(rdir: Path, ke
     with lock:  # a commit under way (here: the lock held) while two more decisions arrive
         threading.Thread(target=writer.submit, args=(busy,), daemon=True).start()
         for _ in range(200):
-            if writer._thread is not None and writer.jobs.empty():
+            if writer.jobs.unfinished_tasks == 1 and writer.jobs.empty():  # put, then taken
                 break  # the writer holds `busy` and waits for the lock
             time.sleep(0.01)
         writer.jobs.put(first)
