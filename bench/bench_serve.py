@@ -176,9 +176,11 @@ class Reviewer:
         self.post("/api/login/verify", {"credential": credential(signed)})
         for sid in sections:
             self.page("/")
-            self.page(f"/section/{sid}")
+            shown = self.page(f"/section/{sid}").text
+            seen = re.search(r'name="seen" value="([^"]*)"', shown)
             start = time.perf_counter()
-            body = {"scope": f"section:{sid}", "decision": "approve", "comment": "同意。"}
+            body = {"scope": f"section:{sid}", "decision": "approve", "comment": "同意。",
+                    "seen": seen[1] if seen else ""}  # fmt: skip
             started = self.post("/api/decide/options", body)
             assertion = self.auth.sign(unb64url(started["options"]["challenge"]))
             signed = {"token": started["token"], "credential": credential(assertion)}
@@ -255,6 +257,7 @@ def main() -> None:
         repo = rdir.parents[2]
         files = git(repo, "ls-tree", "--name-only", "HEAD", f"{FOLDER}/signoffs/").split()
         web = [f for f in files if "-section-" in f]
+        commits = git(repo, "rev-list", "--count", "HEAD", "--", f"{FOLDER}/signoffs/").strip()
         gate = subprocess.run(
             [sys.executable, "-m", "reportflow", "gate", str(rdir), "--format", "json"],
             env=env, capture_output=True, text=True,
@@ -271,7 +274,8 @@ def main() -> None:
               f"{statistics.median(out['approvals']) * 1000:.0f} ms, p95 {appr95 * 1000:.0f} ms, "
               f"max {max(out['approvals']) * 1000:.0f} ms (goal <= 1 s); git commit of one file "
               f"{commit_med * 1000:.0f} ms; ratio {appr95 / commit_med:.1f}x")  # fmt: skip
-        print(f"records in git: {len(web)} of {len(out['approvals'])}; "
+        print(f"records in git: {len(web)} of {len(out['approvals'])}, in {int(commits) - 1} "
+              "commits; "
               f"sections the gate counts approved: {approved} of {SECTIONS}")  # fmt: skip
 
 

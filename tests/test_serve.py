@@ -77,7 +77,13 @@ def enrolled(cli, keys, rdir: Path, client: TestClient, person: str) -> SoftAuth
 
 def decide(client: TestClient, auth: SoftAuthenticator, scope: str, decision: str = "approve"):
     page = "/section/" + scope.split(":")[1] if scope.startswith("section:") else "/report"
-    body = {"scope": scope, "decision": decision, "comment": "同意。"}
+    seen = re.search(r'name="seen" value="([^"]*)"', client.get(page).text)
+    body = {
+        "scope": scope,
+        "decision": decision,
+        "comment": "同意。",
+        "seen": seen[1] if seen else "",
+    }
     started = post(client, "/api/decide/options", body, page)
     if started.status_code != 200:
         return started, None
@@ -235,3 +241,18 @@ def test_every_section_then_the_final_approval_on_the_report_page(
     assert final.status_code == 200, final.text
     gate = cli("gate", rdir)
     assert gate.code == 0 and "APPROVED" in gate.out, gate.out + gate.err
+
+
+def test_an_approval_names_the_text_its_page_showed(
+    cli, keys, rdir: Path, client: TestClient
+) -> None:
+    auth = enrolled(cli, keys, rdir, client, "deputy-head-1")
+    assert login(client, auth, "deputy-head-1").status_code == 200
+    shown = re.search(r'name="seen" value="([0-9a-f]{40})"', client.get("/section/problems").text)
+    assert shown, "the section page carries the blob it shows"
+    edit(section_file(rdir, "problems"), "\n读者打开页面之后改的一句。\n")
+    commit_all(rdir.parents[2], "problems: changed after the page was opened")
+    body = {"scope": "section:problems", "decision": "approve", "seen": shown[1]}
+    got = post(client, "/api/decide/options", body, "/section/situation")
+    assert got.status_code == 409 and "changed since you opened the page" in got.json()["error"]
+    assert not list((rdir / "signoffs").glob("*-section-problems.json"))

@@ -148,10 +148,9 @@ def test_passkey_register_sign_in_approve_and_verify_offline(server) -> None:
     assert json.loads(gate.stdout)["sections"]["situation"]["approvers"] == ["deputy-head-1"]
 
 
-@pytest.fixture
-def link_server(tmp_path: Path):
-    """The server with its own SSH key in the roster's policy, and personal links on for
-    deputy-head-1 (the policy change signed off with the CLI)."""
+def _with_links(tmp_path: Path, kinds: str):
+    """A repository whose policy holds the server's own SSH key and ``kinds`` (the policy
+    change signed off with the CLI); (report folder, people's keys, server key file)."""
     keys = make_keys(tmp_path / "keys")
     rdir = make_repo(tmp_path / "reports", keys)
     server_key = tmp_path / "server-key"
@@ -160,7 +159,7 @@ def link_server(tmp_path: Path):
     public = " ".join(server_key.with_suffix(".pub").read_text().split()[:2])
     yaml_path = rdir / "report.yaml"
     policy = (f"  signatures:\n    required_for: everyone\n"
-              f"    kinds: {{deputy-head-1: [ssh, server-attested]}}\n"
+              f"    kinds: {kinds}\n"
               f"    server_keys: [{public}]\n")  # fmt: skip
     text = yaml_path.read_text(encoding="utf-8")
     yaml_path.write_text(text.replace("  signatures: {required_for: everyone}\n", policy), "utf-8")
@@ -168,11 +167,72 @@ def link_server(tmp_path: Path):
     signed = cli("signoff", rdir, "--roster", "--as", "party-secretary",
                  "--key", keys["party-secretary"][0])  # fmt: skip
     assert signed.returncode == 0, signed.stderr
+    return rdir, keys, server_key
+
+
+@pytest.fixture
+def link_server(tmp_path: Path):
+    """The server with its own SSH key in the roster's policy, and personal links on for
+    deputy-head-1."""
+    rdir, keys, server_key = _with_links(tmp_path, "{deputy-head-1: [ssh, server-attested]}")
     secret = tmp_path / "secret"
     secret.write_text("k" * 48)
     extra = ("--server-key", str(server_key), "--secret-file", str(secret))
     for rdir_, _keys, base in serving(tmp_path, rdir, keys, *extra):
         yield rdir_, secret, base
+
+
+@pytest.fixture
+def final_link_server(tmp_path: Path):
+    """Every section approved (CLI, SSH), links on for the party secretary, the repository
+    with a bare ``origin`` remote: the server pushes by default."""
+    rdir, keys, server_key = _with_links(tmp_path, "{party-secretary: [ssh, server-attested]}")
+    for sid in ("preface", "situation", "problems", "measures"):
+        done = cli("signoff", rdir, "--section", sid, "--as", "deputy-head-1",
+                   "--key", keys["deputy-head-1"][0])  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    repo, bare = rdir.parents[2], tmp_path / "remote.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(bare)], check=True)
+    git(repo, "remote", "add", "origin", str(bare))
+    secret = tmp_path / "secret"
+    secret.write_text("k" * 48)
+    extra = ("--server-key", str(server_key), "--secret-file", str(secret))
+    for rdir_, _keys, base in serving(tmp_path, rdir, keys, *extra):
+        yield rdir_, secret, base, bare
+
+
+def test_a_final_approval_link_in_the_browser_is_pushed(final_link_server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    rdir, secret, base, bare = final_link_server
+    made = cli("link", rdir, "--as", "party-secretary", "--report", "--secret-file", secret,
+               "--base-url", base)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(locale="zh-CN", viewport={"width": 1100, "height": 900})
+        page.goto(made.stdout.strip())
+        assert "通过个人链接签批" in (page.text_content("form.decision") or "")
+        assert page.locator("#report tr").count() == 6  # the head, four sections, the final
+        page.screenshot(path=str(ARTIFACTS / "review-final-link.png"), full_page=True)
+        page.click("button[value=approve]")
+        page.wait_for_url(f"{base}/link-done/**")
+        record = (page.text_content("#done-file") or "").strip()
+        for _ in range(100):
+            if page.locator("#pushed").count():
+                break
+            time.sleep(0.1)
+            page.reload()
+        pushed = page.text_content("#pushed") or ""
+        page.screenshot(path=str(ARTIFACTS / "review-done-pushed.png"), full_page=True)
+        browser.close()
+    assert "已推送到 origin/main" in pushed
+    assert record in git(bare, "ls-tree", "-r", "--name-only", "main")
+    stored = json.loads((rdir.parents[2] / record).read_text(encoding="utf-8"))
+    assert stored["scope"] == "report" and stored["signature_kind"] == "server-attested"
+    gate = cli("gate", rdir)
+    assert gate.returncode == 0 and "APPROVED" in gate.stdout, gate.stdout + gate.stderr
 
 
 def test_a_personal_link_in_the_browser_decides_once(link_server) -> None:

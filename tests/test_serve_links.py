@@ -39,7 +39,8 @@ def setup(cli, tmp_path: Path, people_keys):
     yaml_path = rdir / "report.yaml"
     text = yaml_path.read_text(encoding="utf-8")
     policy = (f"  signatures:\n    required_for: everyone\n"
-              f"    kinds: {{deputy-head-1: [ssh, webauthn, server-attested]}}\n"
+              f"    kinds: {{deputy-head-1: [ssh, webauthn, server-attested],\n"
+              f"            party-secretary: [ssh, webauthn, server-attested]}}\n"
               f"    server_keys: [{public}]\n")  # fmt: skip
     assert "  signatures: {required_for: everyone}\n" in text
     yaml_path.write_text(text.replace("  signatures: {required_for: everyone}\n", policy), "utf-8")
@@ -127,3 +128,38 @@ def test_a_forged_or_expired_link_is_refused(setup) -> None:
     assert expired.status_code == 403 and "expired" in expired.text
     assert client.post("/link-decide", data={"csrf": "x", "decision": "approve"}).status_code \
         == 403  # fmt: skip
+
+
+def test_a_link_for_the_final_approval_shows_the_report_and_counts(cli, setup, people_keys) -> None:
+    rdir, client, secret_file = setup
+    refused = cli("link", rdir, "--as", "party-secretary", "--secret-file", secret_file)
+    assert refused.code == 2 and "--section <id> or --report" in refused.err
+    for sid in ("preface", "situation", "problems", "measures"):
+        done = cli("signoff", rdir, "--section", sid, "--as", "deputy-head-1",
+                   "--key", people_keys["deputy-head-1"][0])  # fmt: skip
+        assert done.code == 0, done.err
+    made = cli("link", rdir, "--as", "party-secretary", "--report", "--secret-file",
+               secret_file, "--base-url", "https://localhost")  # fmt: skip
+    assert made.code == 0, made.err
+    path = made.out.strip().removeprefix("https://localhost")
+    page, done = decide(client, path)
+    assert page.status_code == 200 and 'action="/link-decide"' in page.text
+    assert "Approve the report" in page.text and 'href="/section/' not in page.text
+    assert done.status_code == 200, done.text
+    file = re.search(r'id="done-file">([^<]+)<', done.text)[1]  # type: ignore[index]
+    stored = json.loads((rdir.parents[2] / file).read_text(encoding="utf-8"))
+    assert stored["scope"] == "report" and stored["signature_kind"] == "server-attested"
+    gate = cli("gate", rdir)
+    assert gate.code == 0 and "APPROVED" in gate.out, gate.out + gate.err
+    assert client.get(path).status_code == 403  # used
+
+
+def test_a_final_approval_link_does_not_hold_once_the_report_changed(cli, setup) -> None:
+    rdir, client, secret_file = setup
+    made = cli("link", rdir, "--as", "party-secretary", "--report", "--secret-file",
+               secret_file, "--base-url", "https://localhost")  # fmt: skip
+    yaml_path = rdir / "report.yaml"
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8") + "# 改了\n", "utf-8")
+    commit_all(rdir.parents[2], "report.yaml: a comment")
+    got = client.get(made.out.strip().removeprefix("https://localhost"))
+    assert got.status_code == 403 and "the text has changed since this link was sent" in got.text

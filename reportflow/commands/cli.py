@@ -702,23 +702,39 @@ def serve_cmd(
         Path | None,
         typer.Option("--server-key", help=_("the server's SSH key: signs personal-link decisions")),
     ] = None,
+    push: Annotated[
+        bool | None,
+        typer.Option(
+            "--push/--no-push",
+            help=_(
+                "push every decision to origin and wake the waiting release runs (default: "
+                "on when the repository has an origin remote)"
+            ),
+        ),
+    ] = None,
 ) -> None:
     from reportflow.commands import serve
 
     raise typer.Exit(
-        serve.run(path, host, port, origin, rp_id, lang.value, secret_file, server_key)
+        serve.run(path, host, port, origin, rp_id, lang.value, secret_file, server_key, push)
     )
 
 
 @app.command(
     "link",
     cls=Command,
-    help=_("A personal link for one reviewer and one section (reportflow serve opens it)."),
+    help=_(
+        "A personal link for one reviewer and one section or the final approval (reportflow "
+        "serve opens it)."
+    ),
 )
 def link_cmd(
     path: ReportDir,
     person: Annotated[str, typer.Option("--as", help=_("the reviewer's person id"))],
-    section: Annotated[str, typer.Option("--section", help=_("section id"))],
+    section: Annotated[str | None, typer.Option("--section", help=_("section id"))] = None,
+    report: Annotated[
+        bool, typer.Option("--report", help=_("a link for the final approval of the report"))
+    ] = False,
     secret_file: Annotated[
         Path, typer.Option("--secret-file", help=_("the server's secret file"))
     ] = Path("secret"),
@@ -729,7 +745,7 @@ def link_cmd(
 ) -> None:
     from reportflow.commands import link
 
-    typer.echo(link.run(path, person, section, secret_file, base_url, hours))
+    typer.echo(link.run(path, person, link.scope_of(section, report), secret_file, base_url, hours))
 
 
 def _trust_commands() -> None:

@@ -1,4 +1,5 @@
-"""``reportflow link``: a personal link for one reviewer and one scope (``signoff/links.py``).
+"""``reportflow link``: a personal link for one reviewer and one scope, a section or the final
+approval (``signoff/links.py``).
 
 Prints the address to send through the person's notification channel; ``reportflow serve``
 with the same ``--secret-file`` and a ``--server-key`` opens it. The link names the text at
@@ -13,6 +14,16 @@ from reportflow.commands.serve import read_secret
 from reportflow.core.errors import InputError
 from reportflow.core.i18n import _
 from reportflow.signoff import approval, links
+
+
+def scope_of(section: str | None, report: bool) -> str:
+    """``--section <id>`` or ``--report`` (the final approval), exactly one of them."""
+    if report == (section is not None):
+        raise InputError(
+            _("give either --section <id> or --report"),
+            hint=_("a link is for one section, or for the final approval of the report"),
+        )
+    return "report" if report else f"section:{section}"
 
 
 def run(

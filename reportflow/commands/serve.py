@@ -57,6 +57,7 @@ def run(
     lang: str,
     secret_file: Path | None,
     server_key: Path | None = None,
+    push: bool | None = None,
 ) -> int:
     try:
         import uvicorn
@@ -66,11 +67,13 @@ def run(
         raise ToolError(
             _("reportflow serve needs the serve extra"), hint="pip install 'reportflow[serve]'"
         ) from None
-    gitio.require_repo(Path(report_dir))
+    repo = gitio.require_repo(Path(report_dir))
+    if push is None:  # on where there is a shared remote to push to
+        push = "origin" in gitio.run(repo, "remote").split()
     rp, origin = origin_for(host, port, origin, rp_id)
     if lang == i18n.CHINESE:
         os.environ["LANGUAGE"] = "zh_CN"  # the library's refusals in the pages' language
-    config = Config(Path(report_dir).resolve(), RelyingParty(rp, origin), lang=lang)
+    config = Config(Path(report_dir).resolve(), RelyingParty(rp, origin), lang=lang, push=push)
     if server_key is not None and secret_file is None:
         raise InputError(
             _("--server-key needs --secret-file: personal links are made with that secret"),
@@ -79,7 +82,7 @@ def run(
     if secret_file is not None:
         signing = keys.resolve(server_key) if server_key is not None else None
         config = Config(config.report_dir, config.rp, read_secret(secret_file), lang,
-                        server_key=signing)  # fmt: skip
+                        server_key=signing, push=push)  # fmt: skip
     uvicorn.run(
         create_app(config), host=host, port=port, log_level="warning", proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",

@@ -658,3 +658,31 @@ def remote_head(repo: git.Repo, branch: str = "main") -> str | None:
     """The commit ``origin``'s ``branch`` points at now (one ``ls-remote``, no fetch)."""
     out = run(repo, "ls-remote", "origin", f"refs/heads/{branch}").split()
     return out[0] if out else None
+
+
+def head_id(repo: git.Repo) -> str:
+    """The commit HEAD points at, read from the ref files as git itself does (HEAD, the
+    branch's loose ref, else ``packed-refs``). Hand-written because the review server asks
+    this on every page: GitPython's ``rev_parse`` of a new ``Repo`` starts a ``git cat-file``
+    process each time (a quarter of the server's time under load, bench/bench_serve.py).
+    Anything unusual (a detached or symbolic HEAD beyond one level, a missing ref) is left to
+    ``resolve``."""
+    git_dir = Path(repo.git_dir)
+    common = Path(getattr(repo, "common_dir", None) or git_dir)
+    try:
+        head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref: "):
+            return resolve(repo, "HEAD")  # detached: an id, checked by git
+        ref = head[5:].strip()
+        for folder in (git_dir, common):
+            loose = folder / ref
+            if loose.is_file():
+                found = loose.read_text(encoding="utf-8").strip()
+                if len(found) == 40:
+                    return found
+        for line in (common / "packed-refs").read_text(encoding="utf-8").splitlines():
+            if line.endswith(" " + ref) and len(line) == 41 + len(ref):
+                return line[:40]
+    except OSError:
+        pass
+    return resolve(repo, "HEAD")

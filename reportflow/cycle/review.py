@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,7 @@ class ReportView:
     passed: bool
     roster_status: str
     due: str | None
+    fingerprint: str  # the report's, which the final approval names (the page sends it back)
 
 
 @dataclass(frozen=True)
@@ -95,15 +97,42 @@ _filling: dict[tuple[str, str, str], threading.Lock] = {}
 #: validation findings by report fingerprint (report.yaml and every section's blob): the
 #: findings are a function of the text, which most commits (sign-offs) do not change
 _findings: OrderedDict[str, tuple[Finding, ...]] = OrderedDict()
+#: per report folder and pin: the newest decision made (by when its HEAD was asked for), what
+#: ``latest`` shows while the one for a new HEAD is being made
+_newest: dict[tuple[str, str], tuple[int, Decision]] = {}
+_refreshing: set[tuple[str, str, str]] = set()
+_asked = itertools.count()
+#: commits that only add sign-off records, made by this process: commit -> its parent
+_records_only: dict[str, str] = {}
+#: what the pages derive from a decision, kept with it: (report folder, commit, pin, ...)
+_derived: OrderedDict[tuple[object, ...], object] = OrderedDict()
 _guard = threading.Lock()
 
 
+@functools.lru_cache(maxsize=16)
+def _repo(report_dir: str) -> object:
+    """The repository of a report folder, found once: finding it (``git.Repo``) walks the
+    folders up, and every page asks for HEAD."""
+    return gitio.require_repo(Path(report_dir))
+
+
+@functools.lru_cache(maxsize=64)
+def _where(report_dir: Path) -> str:
+    return str(Path(report_dir).resolve())
+
+
+def _key(report_dir: Path) -> tuple[str, str, str]:
+    where = _where(Path(report_dir))
+    return (where, gitio.head_id(_repo(where)), pin_env())  # type: ignore[arg-type]
+
+
 def decision(report_dir: Path) -> Decision:
-    """The decision at HEAD, made once per HEAD however many requests ask at once."""
+    """The decision at HEAD, made once per HEAD however many requests ask at once. What a
+    sign-off checks (``signoff.prepare``) and the login read: never an older one."""
     from reportflow import validate
 
-    repo = gitio.require_repo(report_dir)
-    key = (str(Path(report_dir).resolve()), gitio.resolve(repo, "HEAD"), pin_env())
+    key = _key(report_dir)
+    asked = next(_asked)
     with _guard:
         found = _decisions.get(key)
         if found is not None:
@@ -116,7 +145,7 @@ def decision(report_dir: Path) -> Decision:
             return found
         ctx = approval.load_context(report_dir, key[1])
         verdict, result = approval.decide(ctx)
-        reviews, coordinator = todo.reviews_of(repo, ctx, verdict, result)
+        reviews, coordinator = todo.reviews_of(ctx.repo, ctx, verdict, result)
         findings = _findings.get(ctx.facts.report_fingerprint)
         if findings is None:  # the text changed: validate it (a sign-off changes no text)
             findings = tuple(validate.check(ctx.report).findings)
@@ -124,12 +153,93 @@ def decision(report_dir: Path) -> Decision:
         with _guard:
             _decisions[key] = made
             _findings[ctx.facts.report_fingerprint] = findings
+            if _newest.get((key[0], key[2]), (-1, None))[0] < asked:
+                _newest[(key[0], key[2])] = (asked, made)
             while len(_decisions) > _KEEP:
                 _decisions.popitem(last=False)
             while len(_findings) > _KEEP:
                 _findings.popitem(last=False)
             _filling.pop(key, None)
         return made
+
+
+def latest(report_dir: Path) -> Decision:
+    """For the pages that decide nothing (inbox, report, section): the decision at HEAD when
+    it is made, else the newest one made before while the one for HEAD is made on another
+    thread, as long as the commits since are only records this server committed
+    (``records_added``). Every sign-off made on the server moves HEAD, and twenty pages
+    waiting for each new decision was what made them slow under load (bench/bench_serve.py).
+    A page shows the commit it was decided at; a sign-off decides again at HEAD
+    (``decision``), and names the text the page showed (``seen``), refused when HEAD's
+    differs."""
+    key = _key(report_dir)
+    with _guard:
+        found = _decisions.get(key)
+        if found is not None:
+            return found
+        older = _newest.get((key[0], key[2]))
+        if older is not None and not _only_records(older[1].ctx.commit, key[1]):
+            older = None  # text, roster or policy may have changed: decide at HEAD first
+        start = older is not None and key not in _refreshing
+        if start:
+            _refreshing.add(key)
+    if older is None:
+        return decision(report_dir)
+    if start:
+        threading.Thread(target=_refresh, args=(report_dir, key), daemon=True).start()
+    return older[1]
+
+
+def records_added(parent: str, commit: str) -> None:
+    """Tell ``latest`` that ``commit`` (on ``parent``) only adds sign-off records: the review
+    server's writer says so of its own commits. Anything else between a decision and HEAD (an
+    edit, a roster change, a rebase onto the remote) and the pages wait for HEAD's decision."""
+    with _guard:
+        _records_only[commit] = parent
+        while len(_records_only) > 4096:
+            _records_only.pop(next(iter(_records_only)))
+
+
+def _only_records(old: str, head: str, steps: int = 256) -> bool:
+    """Whether every commit from ``old`` to ``head`` is one ``records_added`` named."""
+    at = head
+    for _ in range(steps):
+        if at == old:
+            return True
+        parent = _records_only.get(at)
+        if parent is None:
+            return False
+        at = parent
+    return False
+
+
+def _refresh(report_dir: Path, key: tuple[str, str, str]) -> None:
+    try:
+        decision(report_dir)
+    except Exception:
+        pass
+    finally:
+        with _guard:
+            _refreshing.discard(key)
+
+
+def _kept(key: tuple[object, ...], make: Callable[[], object]) -> object:
+    """``make()`` once per ``key`` (a decision's commit and what else the result depends on):
+    the inbox and the report view are pure functions of the decision."""
+    with _guard:
+        if key in _derived:
+            return _derived[key]
+    value = make()
+    with _guard:
+        _derived[key] = value
+        while len(_derived) > 64:
+            _derived.popitem(last=False)
+    return value
+
+
+def is_head(report_dir: Path, commit: str) -> bool:
+    """Whether ``commit`` (what a page was decided at) is HEAD still."""
+    return _key(report_dir)[1] == commit
 
 
 def pin_env() -> str:
@@ -139,9 +249,11 @@ def pin_env() -> str:
 def inbox(report_dir: Path, person: str, today: dt.date | None = None) -> list[todo.Item]:
     """What waits for ``person``: the to-do items (``cycle.todo.plan``) that are theirs to
     sign, as the gate judges them at HEAD."""
-    d = decision(report_dir)
-    items = todo.plan(
-        d.ctx.report, d.reviews, d.findings, today or dt.date.today(), coordinator=d.coordinator
+    d = latest(report_dir)
+    day = today or dt.date.today()
+    items: list[todo.Item] = _kept(  # type: ignore[assignment]
+        ("plan", str(report_dir), d.ctx.commit, pin_env(), day),
+        lambda: todo.plan(d.ctx.report, d.reviews, d.findings, day, coordinator=d.coordinator),
     )
     return [i for i in items if i.person == person and i.kind in INBOX_KINDS]
 
@@ -153,7 +265,11 @@ def _row(sid: str, title: str, verdict: approval.SectionVerdict | None) -> Row:
 
 
 def report_view(report_dir: Path) -> ReportView:
-    d = decision(report_dir)
+    d = latest(report_dir)
+    return _kept(("view", str(report_dir), d.ctx.commit, pin_env()), lambda: _view(d))  # type: ignore[return-value]
+
+
+def _view(d: Decision) -> ReportView:
     ctx, verdict = d.ctx, d.verdict
     rows = tuple(_row(s.id, s.title, verdict.sections.get(s.id)) for s in ctx.report.sections)
     final = _row("report", ctx.report.title, verdict.report)
@@ -163,6 +279,7 @@ def report_view(report_dir: Path) -> ReportView:
         ctx.report.report, ctx.report.year, ctx.report.title, ctx.commit, rows, final,
         verdict.passed, verdict.roster_status,
         ctx.report.dates.get("approve_by") or ctx.report.dates.get("due"),
+        ctx.facts.report_fingerprint,
     )  # fmt: skip
 
 
@@ -228,7 +345,7 @@ def _section_path(ctx: approval.Context, sid: str) -> str:
 
 def section_page(report_dir: Path, sid: str, person: str) -> SectionPage:
     """Everything the section page shows ``person`` about section ``sid`` at HEAD."""
-    d = decision(report_dir)
+    d = latest(report_dir)
     ctx, verdict, result = d.ctx, d.verdict, d.result
     sec = ctx.report.section(sid)  # ContentError for an unknown section
     v = verdict.sections.get(sid)

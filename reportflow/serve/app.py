@@ -1,8 +1,9 @@
 """The Starlette application of ``reportflow serve``: configuration, state, templates.
 
-One process over one report folder of the office's content repository. Decisions commit to
-that repository one at a time (``State.commit_lock``): git has one index, and a sign-off's
-checks must see the commit it lands on.
+One process over one report folder of the office's content repository. Decisions are
+committed by one writer thread (``serve/writer.py``), several to a commit, under
+``State.commit_lock`` (git has one index; passkey registrations take the same lock), each
+record's text checked to still be HEAD's before it is committed.
 """
 
 from __future__ import annotations

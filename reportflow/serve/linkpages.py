@@ -21,7 +21,8 @@ from reportflow.core import gitio
 from reportflow.core.errors import Refused, ReportflowError
 from reportflow.core.i18n import _
 from reportflow.cycle import review
-from reportflow.serve.pages import _client, _form, _message, _page, _state
+from reportflow.serve import writer
+from reportflow.serve.pages import _client, _form, _message, _page, _state, done_values
 from reportflow.serve.security import CSRF_FIELD, csrf_ok
 from reportflow.serve.state import State
 from reportflow.signoff import links, passkeys, websign
@@ -61,8 +62,10 @@ async def open_link(request: Request) -> Response:
     text = request.path_params["token"]
     try:
         link = await run_in_threadpool(_current, state, text)
-        if link.scope == "report":
-            return _page(request, "error.html", 400, message=_("open the report page to decide"))
+        if link.scope == "report":  # the final approval: the report page, with the link's form
+            view = await run_in_threadpool(review.report_view, state.config.report_dir)
+            request.session["link"] = text
+            return _page(request, "report.html", view=view, link=True, link_person=link.person)
         sid = link.scope.split(":", 1)[1]
         page = await run_in_threadpool(
             review.section_page, state.config.report_dir, sid, link.person
@@ -85,13 +88,8 @@ def _decide(state: State, text: str, decision: str, comment: str) -> dict[str, s
     if ready.record.fingerprint != link.fingerprint:
         raise Refused(_("the text has changed since this link was sent: the link no longer holds"))
     record = websign.attest(ready.record, ready.judge, state.config.server_key)
-    with state.commit_lock:
-        path = signoff.commit_record(ready.ctx, state.config.report_dir, record)
-        commit = gitio.resolve(ready.ctx.repo, "HEAD")
-    return {
-        "file": gitio.relpath(ready.ctx.repo, path), "commit": commit, "scope": record.scope,
-        "decision": record.decision, "person": record.reviewer,
-    }  # fmt: skip
+    ctx = ready.ctx
+    return state.writer.submit(writer.Job(ctx, record))
 
 
 async def decide_link(request: Request) -> Response:
@@ -119,7 +117,7 @@ async def link_done(request: Request) -> Response:
     done = _state(request).done.get(key)
     if done is None or request.session.get("done_link") != key:
         return _page(request, "error.html", 404, message=_("no such decision"))
-    return _page(request, "done.html", done=done)
+    return _page(request, "done.html", done=done, **done_values(_state(request), done))
 
 
 def routes() -> list[Route]:

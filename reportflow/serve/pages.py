@@ -14,6 +14,7 @@ import json
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -24,10 +25,10 @@ from starlette.routing import Route
 
 from reportflow.commands import signoff
 from reportflow.core import gitio
-from reportflow.core.errors import Refused, ReportflowError
+from reportflow.core.errors import ReportflowError
 from reportflow.core.i18n import _
 from reportflow.cycle import review
-from reportflow.serve import ceremony
+from reportflow.serve import ceremony, writer
 from reportflow.serve.security import CSRF_FIELD, CSRF_HEADER, RateLimit, csrf_ok, csrf_token
 from reportflow.serve.state import Pending, State
 from reportflow.signoff import approval, enrol, passkeys, websign
@@ -252,18 +253,34 @@ async def register_done(request: Request) -> Response:
 # --- the reviewer's pages ---------------------------------------------------------------------
 
 
+def _inbox(report_dir: Path, person: str) -> dict[str, Any]:
+    items = review.inbox(report_dir, person)
+    view = review.report_view(report_dir)
+    return {"items": items, "view": view, "stale": _stale(report_dir, view.commit)}
+
+
+def _report(report_dir: Path) -> dict[str, Any]:
+    view = review.report_view(report_dir)
+    return {"view": view, "stale": _stale(report_dir, view.commit)}
+
+
+def _stale(report_dir: Path, commit: str) -> str:
+    """The commit a page was decided at when HEAD has moved on (``review.latest``), else "":
+    the page says so; what it shows is checked again at HEAD before anything is signed."""
+    return "" if review.is_head(report_dir, commit) else commit
+
+
 @signed_in
 async def inbox_page(request: Request) -> Response:
     state, person = _state(request), _person(request) or ""
-    items = await run_in_threadpool(review.inbox, state.config.report_dir, person)
-    view = await run_in_threadpool(review.report_view, state.config.report_dir)
-    return _page(request, "inbox.html", items=items, view=view)
+    values = await run_in_threadpool(_inbox, state.config.report_dir, person)
+    return _page(request, "inbox.html", **values)
 
 
 @signed_in
 async def report_page(request: Request) -> Response:
-    view = await run_in_threadpool(review.report_view, _state(request).config.report_dir)
-    return _page(request, "report.html", view=view)
+    values = await run_in_threadpool(_report, _state(request).config.report_dir)
+    return _page(request, "report.html", **values)
 
 
 @signed_in
@@ -274,7 +291,8 @@ async def section_page(request: Request) -> Response:
         page = await run_in_threadpool(review.section_page, state.config.report_dir, sid, person)
     except ReportflowError as exc:
         return _page(request, "error.html", 404, message=_message(exc))
-    return _page(request, "section.html", page=page)
+    stale = await run_in_threadpool(_stale, state.config.report_dir, page.commit)
+    return _page(request, "section.html", page=page, stale=stale)
 
 
 @signed_in
@@ -293,6 +311,8 @@ async def decide_options(request: Request) -> Response:
         return _fail(_message(exc), 409)
     if not ready.new:
         return _fail(_("you have decided this already: {file}").format(file=ready.record.source))
+    if str(body.get("seen", "")) != ready.record.fingerprint:  # not the text the page showed
+        return _fail(_("the text has changed since you opened the page; open it again"), 409)
     member = ready.judge.people.get(person)
     if member is None or not member.passkeys:
         return _fail(_("no passkey of yours is in the roster in force"), 409)
@@ -307,30 +327,11 @@ async def decide_options(request: Request) -> Response:
 
 
 def _commit(state: State, pending: Pending, assertion: passkeys.Assertion) -> dict[str, str]:
+    """Sign, then hand the record to the server's single writer (``serve/writer.py``), which
+    commits it with the others queued meanwhile once its text is checked to still be HEAD's."""
     record = websign.sign(pending.ready.record, pending.ready.judge, assertion)
-    with state.commit_lock:
-        _still_the_text(pending.ready.ctx, record)
-        path = signoff.commit_record(pending.ready.ctx, state.config.report_dir, record)
-        commit = gitio.resolve(pending.ready.ctx.repo, "HEAD")
-    return {
-        "file": gitio.relpath(pending.ready.ctx.repo, path), "commit": commit,
-        "scope": record.scope, "decision": record.decision, "person": record.reviewer,
-    }  # fmt: skip
-
-
-def _still_the_text(ctx: approval.Context, record: signoff.ledger.SignoffRecord) -> None:
-    """A section changed since the page was opened: the approval would name a text that is
-    no longer the report's, and count for nothing; say so instead of committing it."""
-    sid = record.section_id
-    if sid is None:
-        return  # the report's fingerprint: prepare() computed it at the same HEAD moments ago
-    rel = ctx.report.section(sid).path
-    path = f"{ctx.folder}/{rel}" if ctx.folder not in ("", ".") else rel
-    if gitio.run(ctx.repo, "rev-parse", f"HEAD:{path}").strip() != record.fingerprint:
-        raise Refused(
-            _("section {section} has changed since you opened it").format(section=sid),
-            hint=_("open the page again and read the new text"),
-        )
+    ctx = pending.ready.ctx
+    return state.writer.submit(writer.Job(ctx, record))
 
 
 @signed_in
@@ -359,7 +360,19 @@ async def done_page(request: Request) -> Response:
     done = _state(request).done.get(request.path_params["key"])
     if done is None or done["person"] != _person(request):
         return _page(request, "error.html", 404, message=_("no such decision"))
-    return _page(request, "done.html", done=done)
+    return _page(request, "done.html", done=done, **done_values(_state(request), done))
+
+
+def done_values(state: State, done: dict[str, str]) -> dict[str, Any]:
+    """What the confirmation says after the commit: whether the decision reached the shared
+    remote and woke the waiting release runs (``--push``), or is being pushed still, and the
+    commit it became when the push rebased it onto what others pushed meanwhile."""
+    lines = state.writer.pushed.get(done["commit"])
+    return {
+        "push_lines": lines or [],
+        "pushing": state.config.push and lines is None,
+        "moved": state.writer.moved.get(done["commit"], ""),
+    }
 
 
 def routes() -> list[Route]:

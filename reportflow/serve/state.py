@@ -1,6 +1,6 @@
 """What the review server keeps between requests: its configuration and, in memory, the
 decisions prepared and waiting for their passkey signature, the confirmations, the rate
-limits and the lock that makes commits one at a time."""
+limits, and the single writer that commits decisions (``serve/writer.py``)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from jinja2 import Environment
 from reportflow.core import i18n
 from reportflow.serve.ceremony import RelyingParty
 from reportflow.serve.security import RateLimit
+from reportflow.serve.writer import Writer
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class Config:
     #: the server's SSH key (``keys.SigningKey``) that signs personal-link decisions; None:
     #: personal links are off
     server_key: Any = None
+    #: push every decision to ``origin`` and wake the release runs waiting on the report
+    push: bool = False
 
 
 @dataclass
@@ -55,3 +58,7 @@ class State:
     #: personal links opened, per client address: a token is not guessed, but still
     link_limit: RateLimit = field(default_factory=lambda: RateLimit(30, 60.0))
     used_links: Any = None  # links.Used, made when the first link is opened
+    writer: Writer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.writer = Writer(self.config.report_dir, self.commit_lock, self.config.push)

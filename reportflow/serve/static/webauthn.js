@@ -85,6 +85,7 @@ const actions = {
   async decide(form, submitter) {
     const body = {
       scope: form.elements.scope.value,
+      seen: form.elements.seen.value,  // the text this page showed: a changed one is refused
       decision: submitter ? submitter.value : "approve",
       comment: form.elements.comment.value,
     };
