@@ -101,12 +101,12 @@ def evaluate_gate(report_dir: Path) -> dict[str, Any]:
 
 @task(name="record sign-off", cache_policy=NO_CACHE)
 def record_signoff(report_dir: Path, form: SignoffForm) -> str:
-    from reportflow.commands import signoff
+    from reportflow.signoff import request
 
     # No key: the UI cannot sign, so this counts only where the policy accepts unsigned
     # sign-offs from that person; otherwise it is refused like any other sign-off. The
-    # commit is authored by the reviewer (signoff.commit_record).
-    path = signoff.record(
+    # commit is authored by the reviewer (request.commit_record).
+    path = request.record(
         report_dir,
         person=form.reviewer,
         scope=form.scope,

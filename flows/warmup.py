@@ -10,9 +10,10 @@ import contextlib
 
 import apprise  # noqa: F401
 
-from reportflow.commands import signoff, todo  # noqa: F401
+from reportflow.commands import todo  # noqa: F401
 from reportflow.core import pandoc
 from reportflow.render import html, pdf, word  # noqa: F401
+from reportflow.signoff import request  # noqa: F401
 
 # a worker without pandoc still starts: its runs then fail where a release renders, as before
 with contextlib.suppress(Exception):

@@ -19,20 +19,19 @@ ALLOWED = {
     "core": set(),
     "content": {"core"},
     "validate": {"core", "content"},
-    "signoff": {"core", "content"},
+    # a sign-off is refused while its text has validation errors (signoff/request.py)
+    "signoff": {"core", "content", "validate"},
     "render": {"core", "content"},
     "release": {"core", "content", "validate", "signoff", "render"},
     "audit": {"core", "content", "validate", "signoff", "render", "release"},
     # the year's work: a to-do list reads findings and sign-offs; what a reviewer is shown
     # (cycle.review) reads the audit's diffs
     "cycle": {"core", "content", "validate", "signoff", "audit"},
+    # the review page: on top, beside the CLI (whose ``serve`` command starts it)
+    "serve": {"core", "content", "validate", "signoff", "render", "release", "audit", "cycle"},
     "commands": {
         "core", "content", "validate", "signoff", "render", "release", "audit", "cycle", "serve"
     },
-    # the review page: on top like the CLI, whose checks before a sign-off it shares
-    # (commands.signoff.prepare, to move into signoff/ so that serve stands beside commands)
-    "serve": {"core", "content", "validate", "signoff", "render", "release", "audit", "cycle",
-              "commands"},
 }  # fmt: skip
 
 

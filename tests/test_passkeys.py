@@ -12,9 +12,8 @@ import pytest
 from signoff_support import make_keys, make_repo
 from webauthn_support import UP, SoftAuthenticator
 
-from reportflow.commands import signoff
 from reportflow.core.errors import Refused, SchemaError
-from reportflow.signoff import approval, duties, enrol, ledger, passkeys, roster, websign
+from reportflow.signoff import approval, duties, enrol, ledger, passkeys, request, roster, websign
 from reportflow.signoff.passkeys import Assertion
 
 
@@ -40,12 +39,12 @@ def enrolled(cli, keys, rdir: Path, person: str = "deputy-head-1") -> SoftAuthen
 
 
 def web_request(scope: str, person: str = "deputy-head-1", decision: str = "approve"):
-    return signoff.Request(scope, person, decision, "同意。", channel="web",
+    return request.Request(scope, person, decision, "同意。", channel="web",
                            signature_kind=passkeys.KIND)  # fmt: skip
 
 
 def passkey_approval(rdir: Path, auth: SoftAuthenticator, scope: str = "section:situation"):
-    ready = signoff.prepare(rdir, web_request(scope))
+    ready = request.prepare(rdir, web_request(scope))
     assert ready.new
     assertion = auth.sign(passkeys.challenge(ready.record.payload()))
     return ready, websign.sign(ready.record, ready.judge, assertion)
@@ -58,7 +57,7 @@ def test_a_registered_passkey_waits_for_the_roster_signoff(keys, rdir: Path) -> 
     assert enrol.state(ctx.in_force, ctx.candidate, "deputy-head-1") == {
         auth.credential_id: "pending"
     }
-    ready = signoff.prepare(rdir, web_request("section:situation"))
+    ready = request.prepare(rdir, web_request("section:situation"))
     with pytest.raises(Refused, match="does not verify"):
         assertion = auth.sign(passkeys.challenge(ready.record.payload()))
         websign.sign(ready.record, ready.judge, assertion)
@@ -71,7 +70,7 @@ def test_a_passkey_approval_counts_and_verifies_from_git(cli, keys, rdir: Path) 
         auth.credential_id: "in-force"
     }
     ready, record = passkey_approval(rdir, auth)
-    path = signoff.commit_record(ready.ctx, rdir, record)
+    path = request.commit_record(ready.ctx, rdir, record)
     stored = json.loads(path.read_text(encoding="utf-8"))
     assert stored["signature_kind"] == "webauthn" and stored["channel"] == "web"
     assert set(stored["signature"]) == {

@@ -18,12 +18,11 @@ from signoff_support import edit, make_keys, make_repo, section_file
 from starlette.testclient import TestClient
 from test_serve import ORIGIN, decide, enrolled, login
 
-from reportflow.commands import signoff
 from reportflow.core.errors import Refused
 from reportflow.cycle import review
 from reportflow.serve.app import Config, RelyingParty, create_app
 from reportflow.serve.writer import Job, Writer
-from reportflow.signoff import approval
+from reportflow.signoff import approval, request
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +37,8 @@ def rdir(tmp_path: Path, keys) -> Path:
 
 def job(rdir: Path, keys, sid: str, person: str = "deputy-head-1") -> Job:
     """A decision prepared and signed with the person's SSH key, as the CLI makes it."""
-    req = signoff.Request(f"section:{sid}", person, "approve", "同意。", keys[person][0], "web")
-    ctx, record, new = signoff.build(rdir, req)
+    req = request.Request(f"section:{sid}", person, "approve", "同意。", keys[person][0], "web")
+    ctx, record, new = request.build(rdir, req)
     assert new
     return Job(ctx, record)
 

@@ -360,13 +360,13 @@ def test_gate_at_an_older_revision_and_unknown_section_record(cli, sign, rdir: P
 
 
 def test_unsigned_ui_signoff_counts_only_where_policy_allows(cli, keys, rdir: Path) -> None:
-    from reportflow.commands import signoff
     from reportflow.core.errors import InputError, Refused
+    from reportflow.signoff import request
 
     with pytest.raises(Refused, match="to sign with an SSH key"):
-        signoff.record(rdir, person="deputy-head-1", scope="section:problems", channel="prefect-ui")
+        request.record(rdir, person="deputy-head-1", scope="section:problems", channel="prefect-ui")
     with pytest.raises(InputError, match="unknown scope"):
-        signoff.record(rdir, person="deputy-head-1", scope="problems", channel="prefect-ui")
+        request.record(rdir, person="deputy-head-1", scope="problems", channel="prefect-ui")
     assert record_files(rdir) == []
     yaml_path = rdir / "report.yaml"
     text = yaml_path.read_text(encoding="utf-8").replace(
@@ -379,7 +379,7 @@ def test_unsigned_ui_signoff_counts_only_where_policy_allows(cli, keys, rdir: Pa
         "signoff", rdir, "--roster", "--as", "party-secretary", "--key", keys["party-secretary"][0]
     )
     assert ok.code == 0, ok.err
-    path = signoff.record(
+    path = request.record(
         rdir, person="deputy-head-1", scope="section:problems", comment="同意", channel="prefect-ui"
     )
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -387,6 +387,6 @@ def test_unsigned_ui_signoff_counts_only_where_policy_allows(cli, keys, rdir: Pa
     verdict = json.loads(cli("gate", rdir, "--format", "json").out)
     assert verdict["sections"]["problems"]["status"] == "approved"
     with pytest.raises(Refused, match="to sign with an SSH key"):
-        signoff.record(
+        request.record(
             rdir, person="party-secretary", scope="report", reject=True, channel="prefect-ui"
         )

@@ -332,25 +332,8 @@ def signoff_cmd(
     if sum((section is not None, report, roster)) != 1:
         raise InputError(_("give exactly one of --section <id>, --report or --roster"))
     scope = f"section:{section}" if section is not None else ("report" if report else "roster")
-    decision = "reject" if reject else "approve"
-    req = signoff.Request(scope, person, decision, message, key)
-    done = signoff.run(path, req)
-    if not done.written:
-        said = (
-            _("{person} has already rejected this text of {scope} ({file}): nothing written")
-            if reject
-            else _("{person} has already approved this text of {scope} ({file}): nothing written")
-        )
-    else:
-        said = (
-            _("{person} rejected {scope}: {file}")
-            if reject
-            else _("{person} approved {scope}: {file}")
-        )
-    typer.echo(said.format(person=person, scope=scope, file=done.path))
-    if push:  # a no-op too: the record that says it may not have reached the remote yet
-        for line in signoff.push_and_wake(path):
-            typer.echo(line)
+    for line in signoff.main(path, person, scope, reject, message, key, push):
+        typer.echo(line)
 
 
 @app.command(

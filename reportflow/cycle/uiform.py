@@ -6,7 +6,7 @@ The UI cannot sign, so a sign-off made there is unsigned and counts only for peo
 needs, and only the sections (or the report) each may approve now, as the to-do list says;
 the server then refuses any other value before the run resumes. The choices are a
 convenience, not a permission: the record is still judged like any other sign-off, by the
-roster in force (``commands.signoff.record``), so an office member who edits report.yaml's
+roster in force (``signoff.request.record``), so an office member who edits report.yaml's
 policy at HEAD gains nothing by it.
 
 Each choice reads "<name>（<id>）": the office sees names, and the id in it is what the CLI

@@ -16,7 +16,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from reportflow.commands import signoff
 from reportflow.core import gitio
 from reportflow.core.errors import Refused, ReportflowError
 from reportflow.core.i18n import _
@@ -26,6 +25,7 @@ from reportflow.serve.pages import _client, _form, _message, _page, _state, done
 from reportflow.serve.security import CSRF_FIELD, csrf_ok
 from reportflow.serve.state import State
 from reportflow.signoff import links, passkeys, websign
+from reportflow.signoff import request as signoff_request
 
 
 def _used(state: State) -> links.Used:
@@ -80,9 +80,9 @@ def _decide(state: State, text: str, decision: str, comment: str) -> dict[str, s
     link = _current(state, text)
     _used(state).use(link.nonce)  # single use, before anything is written
     d = review.decision(state.config.report_dir)
-    req = signoff.Request(link.scope, link.person, decision, comment[:4000], channel="web",
+    req = signoff_request.Request(link.scope, link.person, decision, comment[:4000], channel="web",
                           signature_kind=passkeys.SERVER_KIND)  # fmt: skip
-    ready = signoff.prepare(state.config.report_dir, req, (d.ctx, d.result), d.findings)
+    ready = signoff_request.prepare(state.config.report_dir, req, (d.ctx, d.result), d.findings)
     if not ready.new:
         raise Refused(_("you have decided this already: {file}").format(file=ready.record.source))
     if ready.record.fingerprint != link.fingerprint:

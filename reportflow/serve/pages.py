@@ -3,9 +3,9 @@ a section, a decision and its confirmation.
 
 Every page but login and registration needs a session that a passkey in the roster in force
 opened; every POST needs the session's CSRF token. A decision is two requests: ``options``
-runs every check of ``reportflow signoff`` (``signoff.prepare``) and answers with a WebAuthn
-challenge that *is* the record's digest; ``sign`` takes the assertion, verifies it as the gate
-will, and commits the record. What the library refuses is shown as it says it, on the page.
+runs every check of ``reportflow signoff`` (``signoff/request.py``: ``prepare``) and answers
+with a WebAuthn challenge that *is* the record's digest; ``sign`` takes the assertion, verifies
+it as the gate will, and commits the record. What the library refuses is shown as it says it, on the page.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from reportflow.commands import signoff
 from reportflow.core import gitio
 from reportflow.core.errors import ReportflowError
 from reportflow.core.i18n import _
@@ -32,6 +31,7 @@ from reportflow.serve import ceremony, writer
 from reportflow.serve.security import CSRF_FIELD, CSRF_HEADER, RateLimit, csrf_ok, csrf_token
 from reportflow.serve.state import Pending, State
 from reportflow.signoff import approval, enrol, passkeys, websign
+from reportflow.signoff import request as signoff_request
 from reportflow.signoff.passkeys import b64url, unb64url
 
 PENDING_AGE = 300.0  # seconds a prepared decision waits for its passkey
@@ -123,9 +123,9 @@ def _rosters(state: State) -> approval.Context:
     return review.decision(state.config.report_dir).ctx
 
 
-def _prepare(state: State, req: signoff.Request) -> signoff.Prepared:
+def _prepare(state: State, req: signoff_request.Request) -> signoff_request.Prepared:
     d = review.decision(state.config.report_dir)
-    return signoff.prepare(state.config.report_dir, req, (d.ctx, d.result), d.findings)
+    return signoff_request.prepare(state.config.report_dir, req, (d.ctx, d.result), d.findings)
 
 
 async def login_options(request: Request) -> Response:
@@ -301,7 +301,7 @@ async def decide_options(request: Request) -> Response:
     if isinstance(body, Response):
         return body
     state, person = _state(request), _person(request) or ""
-    req = signoff.Request(
+    req = signoff_request.Request(
         str(body.get("scope", "")), person, str(body.get("decision", "")),
         str(body.get("comment", ""))[:4000], channel="web", signature_kind=passkeys.KIND,
     )  # fmt: skip

@@ -39,7 +39,7 @@ class Pending:
 
     person: str
     session: str
-    ready: Any  # commands.signoff.Prepared
+    ready: Any  # signoff.request.Prepared
     created: float
 
 

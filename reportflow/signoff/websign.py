@@ -1,6 +1,6 @@
 """A prepared sign-off signed with a passkey: the last step of a web decision before commit.
 
-``commands.signoff.prepare`` runs every check and returns the unsigned record, whose payload
+``signoff.request.prepare`` runs every check and returns the unsigned record, whose payload
 the browser's authenticator signs (``passkeys.challenge``). Here the assertion is attached
 and checked exactly as the gate will check it, before anything is written: a record that
 would not count is refused, not committed.
