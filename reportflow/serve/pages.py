@@ -5,7 +5,8 @@ Every page but login and registration needs a session that a passkey in the rost
 opened; every POST needs the session's CSRF token. A decision is two requests: ``options``
 runs every check of ``reportflow signoff`` (``signoff/request.py``: ``prepare``) and answers
 with a WebAuthn challenge that *is* the record's digest; ``sign`` takes the assertion, verifies
-it as the gate will, and commits the record. What the library refuses is shown as it says it, on the page.
+it as the gate will, and commits the record. What the library refuses is shown as it says it,
+on the page.
 """
 
 from __future__ import annotations
