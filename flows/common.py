@@ -44,7 +44,12 @@ def this_run() -> tuple[str | None, str | None]:
 
 
 def _validate_key(_ctx: Any, params: dict[str, Any]) -> str:
-    return f"validate-{params['commit']}-{params['report_dir']}"
+    """This run, the commit and the report (``<report>-<year>``, the last two parts of
+    ``content/<report>/<year>``), not the folder's absolute path: each worker has its clone in
+    its own place, and the run resumed on another worker must find the result (shared result
+    storage, ``reportflow.flows.results``). Per run, so every run shows its own table."""
+    where = "-".join(Path(params["report_dir"]).parts[-2:])  # a file name in the storage
+    return f"validate-{runtime.flow_run.id}-{params['commit']}-{where}"
 
 
 @task(name="validate", cache_key_fn=_validate_key, persist_result=True)
