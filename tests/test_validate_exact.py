@@ -11,7 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from validate_util import BODY_LINE, findings_for
+from validate_util import BODY_LINE, findings_for, write_report
+
+from reportflow.content.markdown import parse
+from reportflow.content.model import load_report
+from reportflow.validate import carryover
+from reportflow.validate.registry import all_rules
+from reportflow.validate.rule import Context, Doc
 
 L = BODY_LINE
 E, W = "error", "warning"
@@ -28,6 +34,15 @@ def pct(column: int, quoted: str, what: str = RATE) -> tuple:
 
 def year(column: int, value: int) -> tuple:
     return ("figures.year-range", E, L, column, YEAR.format(value, value), "2022年")
+
+
+def family(module, folder: Path, template: dict, previous=None) -> list[tuple]:
+    """One rule family run on its own, with a template given as a mapping."""
+    report = load_report(folder)
+    docs = [Doc(s, parse(s.body, s.body_line), {}) for s in report.sections]
+    ctx = Context(report, template, docs, previous, {}, all_rules())
+    module.run(ctx)
+    return [(f.rule, f.severity, f.line, f.column, f.message, f.fix) for f in ctx.findings]
 
 
 def full(tmp_path: Path, body: str, **kw) -> list[tuple]:
@@ -77,3 +92,132 @@ FIGURES = [
 @pytest.mark.parametrize(("body", "expected"), FIGURES)
 def test_figures(tmp_path: Path, body: str, expected: list[tuple]) -> None:
     assert full(tmp_path, body) == expected
+
+
+# --- carryover: last year's paragraphs, each built to sit on one of the rule's edges ---------
+
+STALE = (
+    "“{0}年”沿用自2021年报告（当时指{1}），请核对 "
+    "/ {0} carried over from the 2021 report, where it meant {2}"
+)
+SAME = "本段与2021年报告 {} 第{}行的段落相同，请更新 / paragraph carried over from 2021"
+LIKE = (
+    "本段与2021年报告 {} 第{}行的段落高度相似（相似度{}），请更新 "
+    "/ paragraph carried over from 2021"
+)
+S0, S1 = "sections/00-a.md", "sections/01-b.md"
+YEARS = (
+    "2021年，全区坚持把意识形态工作放在经济社会发展大局中一体谋划，"
+    "2022年将继续强化定位思维，2020年以来成效明显，2023年底前全面完成。"
+)
+P30 = "全面落实意识形态工作责任制定期分析研判意识形态领域情况做到守土有责"[:30]
+P43 = "持续深化作风建设严格落实中央八项规定精神坚决纠治形式主义官僚主义为基层减负工作取得实效"
+P40 = "坚持以党的政治建设为统领不断提高政治判断力政治领悟力政治执行力推动全区各项工作落"
+P55 = (
+    "全区各级党组织认真履行管党治党政治责任层层传导压力逐级压实责任"
+    "推动全面从严治党向纵深发展向基层延伸取得了明显成效"
+)[:55]
+HALF_A = "严格落实民主集中制各项制度规定重大事项集体研究决定"
+HALF_B = "深入开展谈心谈话活动及时发现和解决苗头性倾向性问题"
+DUP = (
+    "认真落实新时代党的建设总要求，以党的政治建设为统领，全面加强党的思想建设、组织建设和作风建设。"
+)
+SHORT = "严格落实中央八项规定精神。"  # 12 characters
+PUNCT = (
+    "严格执行党内政治生活若干准则，认真开展批评和自我批评，"
+    "党内政治生活的政治性时代性原则性战斗性不断增强。"
+)
+
+
+def _last_year(tmp_path: Path) -> None:
+    write_report(
+        tmp_path / "demo" / "2021",
+        {
+            # a heading before the first paragraph; the duplicate paragraph in both sections
+            "a": ("一、情况", f"## （一）小标题\n\n{YEARS}\n\n{DUP}\n\n{P30}\n\n{P43}"),
+            "b": ("二、问题", f"{DUP}\n\n{P40}\n\n{P55}\n\n{HALF_A}{HALF_B}\n\n{PUNCT}\n\n{SHORT}"),
+        },
+        year=2021,
+    )
+
+
+CARRIED = [
+    # carried unchanged: the paragraph, last year's year (当年) and its next year (下一年),
+    # not the year before (2020) nor the one after (2023)
+    (
+        YEARS,
+        [
+            ("carryover.paragraph", W, L, 1, SAME.format(S0, 8), None),
+            ("carryover.stale-year", W, L, 1, STALE.format(2021, "当年", "that year"), None),
+            ("carryover.stale-year", W, L, 34, STALE.format(2022, "下一年", "the next year"), None),
+        ],
+    ),
+    # the years moved on: similar, and the new 2022 is not last year's 2022 (at another
+    # place, meaning the next year): named as stale before the fix of issue 17
+    (
+        YEARS.replace("2022年将", "2023年将").replace("2021年，", "2022年，"),
+        [("carryover.paragraph", W, L, 1, LIKE.format(S0, 8, "0.97"), None)],
+    ),
+    # only punctuation differs (、 for ，, no 。): the same text
+    (
+        PUNCT.replace("，", "、").rstrip("。"),
+        [("carryover.paragraph", W, L, 1, SAME.format(S1, 14), None)],
+    ),
+    # exactly min_chars (30) is compared, 29 is not
+    (P30, [("carryover.paragraph", W, L, 1, SAME.format(S0, 12), None)]),
+    (P30[:29], []),
+    # 3 characters added, 7 taken away, 10 of 55 taken away (similarity exactly 0.90)
+    (P43 + "成效好", [("carryover.paragraph", W, L, 1, LIKE.format(S0, 14, "0.97"), None)]),
+    (P40[:33], [("carryover.paragraph", W, L, 1, LIKE.format(S1, 8, "0.90"), None)]),
+    (P55[:45], [("carryover.paragraph", W, L, 1, LIKE.format(S1, 10, "0.90"), None)]),
+    # the same sentences in another order: the same characters, not the same paragraph
+    (HALF_B + HALF_A, []),
+    # in last year's report twice: the first copy is named, copied or edited
+    (DUP, [("carryover.paragraph", W, L, 1, SAME.format(S0, 10), None)]),
+    (
+        DUP.replace("全面加强", "全面推进"),
+        [("carryover.paragraph", W, L, 1, LIKE.format(S0, 10, "0.95"), None)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), CARRIED)
+def test_carryover(tmp_path: Path, body: str, expected: list[tuple]) -> None:
+    _last_year(tmp_path)
+    assert full(tmp_path, body) == expected
+
+
+def test_carryover_after_a_heading_and_a_short_paragraph(tmp_path: Path) -> None:
+    _last_year(tmp_path)
+    body = f"## （一）小标题\n\n短段落。\n\n{P30}"
+    assert full(tmp_path, body) == [("carryover.paragraph", W, L + 4, 1, SAME.format(S0, 12), None)]
+
+
+def test_carryover_without_stale_year(tmp_path: Path) -> None:
+    _last_year(tmp_path)
+    assert full(tmp_path, YEARS, rules={"carryover.stale-year": "off"}) == [
+        ("carryover.paragraph", W, L, 1, SAME.format(S0, 8), None)
+    ]
+    _last_year(tmp_path / "x")
+    assert full(tmp_path / "x", YEARS, rules={"carryover.paragraph": "off"}) == [
+        ("carryover.stale-year", W, L, 1, STALE.format(2021, "当年", "that year"), None),
+        ("carryover.stale-year", W, L, 34, STALE.format(2022, "下一年", "the next year"), None),
+    ]
+
+
+def test_carryover_settings_of_the_template(tmp_path: Path) -> None:
+    """``settings.carryover`` of the template: its similarity and min_chars, else 0.9 and 30."""
+    _last_year(tmp_path)
+    body = f"{SHORT}\n\n{P40[:30]}\n\n{P30}"  # 12 characters, similarity 0.86, 30 characters
+    folder = write_report(tmp_path / "demo" / "2022", {"a": ("一、情况", body)})
+    prev = load_report(tmp_path / "demo" / "2021")
+    loose = {"settings": {"carryover": {"similarity": 0.8, "min_chars": 10}}}
+    assert family(carryover, folder, loose, prev) == [
+        ("carryover.paragraph", W, L, 1, SAME.format(S1, 16), None),
+        ("carryover.paragraph", W, L + 2, 1, LIKE.format(S1, 8, "0.86"), None),
+        ("carryover.paragraph", W, L + 4, 1, SAME.format(S0, 12), None),
+    ]
+    for template in ({}, {"settings": {"carryover": None}}):
+        assert family(carryover, folder, template, prev) == [
+            ("carryover.paragraph", W, L + 4, 1, SAME.format(S0, 12), None),
+        ]
