@@ -221,3 +221,100 @@ def test_carryover_settings_of_the_template(tmp_path: Path) -> None:
         assert family(carryover, folder, template, prev) == [
             ("carryover.paragraph", W, L + 4, 1, SAME.format(S0, 12), None),
         ]
+
+
+# --- formulations --------------------------------------------------------------------------
+
+NEAR, VAR = "formulations.near-miss", "formulations.known-variant"
+
+
+def near(column: int, wrong: str, right: str, line: int = L) -> tuple:
+    return (NEAR, W, line, column, f"“{wrong}”应为规范提法“{right}”", right)
+
+
+def variant(column: int, wrong: str, right: str) -> tuple:
+    return (VAR, E, L, column, f"“{wrong}”应为规范提法“{right}”", right)
+
+
+ZXGD = "中央八项规定精神"
+FORMULATIONS = [
+    # 5 characters: variants only; 6-7: one wrong character; 8 and more: two
+    ("坚持民主集中治。", []),
+    ("推进全面从严制党", [near(3, "全面从严制党", "全面从严治党")]),  # at the paragraph's end
+    ("贯彻中国共产觉章程。", [near(3, "中国共产觉章程", "中国共产党章程")]),
+    ("贯彻中国共广觉章程。", []),
+    ("学习中国特涩社汇主义。", [near(3, "中国特涩社汇主义", "中国特色社会主义")]),
+    ("学习中国待涩社汇主义。", []),
+    # a doubled character is a slip; another character put in is another phrase
+    ("推进全面从严严治党。", [near(3, "全面从严严治党", "全面从严治党")]),
+    ("推进全面从严格治党。", []),
+    ("推进全面面从严格党。", []),
+    # a shorter canonical phrase inside the misspelt one does not hide it
+    (
+        "习近平新时代中国特色社会主义恩想",
+        [near(1, "习近平新时代中国特色社会主义恩想", "习近平新时代中国特色社会主义思想")],
+    ),
+    # each exact occurrence masks what overlaps it (学习习近平…: 习 doubled by 学习)
+    ("学习习近平新时代中国特色社会主义思想，贯彻习近平新时代中国特色社会主义思想。", []),
+    # a known variant wins over the near-miss of the same stretch; every occurrence is named
+    ("严格落实中央八条规定精神。", [variant(5, "中央八条规定精神", ZXGD)]),
+    (
+        "两个捍卫，做到两个捍卫。",
+        [variant(1, "两个捍卫", "两个维护"), variant(8, "两个捍卫", "两个维护")],
+    ),
+    ("两个捍卫四种意识", [variant(1, "两个捍卫", "两个维护"), variant(5, "四种意识", "四个意识")]),
+    (
+        "四种意识中央八条规定精神",
+        [variant(1, "四种意识", "四个意识"), variant(5, "中央八条规定精神", ZXGD)],
+    ),
+    # the longest phrase wins a stretch; a later window of the same first character is seen
+    ("压实全面从严制党主体责任。", [near(3, "全面从严制党主体责任", "全面从严治党主体责任")]),
+    (
+        "全面从严制党，全面从严治党主休责任。",
+        [
+            near(1, "全面从严制党", "全面从严治党"),
+            near(8, "全面从严治党主休责任", "全面从严治党主体责任"),
+        ],
+    ),
+    # an exact phrase right before or after a near-miss does not mask it
+    ("抓好党风廉政建设全面从严制党", [near(9, "全面从严制党", "全面从严治党")]),
+    ("推进全面从严制党党风廉政建设", [near(3, "全面从严制党", "全面从严治党")]),
+    # numerals only (十八大), or spaces for 、: not a slip; ， for 、 is
+    ("学习党的十八大精神。", []),
+    ("提高政治判断力 政治领悟力 政治执行力。", []),
+    ("不敢腐，不能腐，不想腐", [near(1, "不敢腐，不能腐，不想腐", "不敢腐、不能腐、不想腐")]),
+    # a line break inside the phrase (the printed text joins the lines: 全面从治党)
+    ("落实全面从\n治党要求。", [near(3, "全面从\n治党", "全面从严治党")]),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), FORMULATIONS)
+def test_formulations(tmp_path: Path, body: str, expected: list[tuple]) -> None:
+    assert full(tmp_path, body) == expected
+
+
+def test_formulations_one_kind_switched_off(tmp_path: Path) -> None:
+    body = "严格落实中央八条规定精神，推进全面从严制党。"
+    assert full(tmp_path / "a", body, rules={NEAR: "off"}) == [variant(5, "中央八条规定精神", ZXGD)]
+    assert full(tmp_path / "b", body, rules={VAR: "off"}) == [
+        near(16, "全面从严制党", "全面从严治党"),  # the variant's stretch stays its own
+    ]
+
+
+def test_formulations_with_a_dictionary_of_ones_own() -> None:
+    """What the matcher decides, on phrases of a list of one's own (``find(text, dic)``)."""
+    from reportflow.validate.formulations import Dictionary, Phrase, find, max_edits
+
+    def dic(*texts: str, allow: tuple[str, ...] = ()) -> Dictionary:
+        phrases = tuple(Phrase(t, max_edits(len(t))) for t in texts)
+        return Dictionary(phrases, (), tuple(sorted({*texts, *allow}, key=len, reverse=True)))
+
+    # two listed phrases one character apart: neither is the other's near miss
+    two = dic("全面从严治党", "全面从宽治党")
+    assert find("全面从严治党，全面从宽治党。", two) == []
+    assert find("全面从紧治党", two) == [(0, 6, NEAR, "全面从严治党")]  # the first listed wins
+    # a listed phrase at the very end of a misspelt longer one does not hide it
+    tail = dic("中国共产党纪律处分条例", "纪律处分条例")
+    assert find("中国共产觉纪律处分条例", tail) == [(0, 11, NEAR, "中国共产党纪律处分条例")]
+    # the shipped list when none is given
+    assert find("推进全面从严制党") == [(2, 8, NEAR, "全面从严治党")]
