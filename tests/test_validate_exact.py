@@ -318,3 +318,117 @@ def test_formulations_with_a_dictionary_of_ones_own() -> None:
     assert find("中国共产觉纪律处分条例", tail) == [(0, 11, NEAR, "中国共产党纪律处分条例")]
     # the shipped list when none is given
     assert find("推进全面从严制党") == [(2, 8, NEAR, "全面从严治党")]
+
+
+# --- typography ----------------------------------------------------------------------------
+
+HW, AQ, MQ, UB = (
+    "typography.halfwidth-punct",
+    "typography.ascii-quote",
+    "typography.mixed-quotes",
+    "typography.unbalanced",
+)
+
+
+def half(column: int, mark: str, line: int = L) -> tuple:
+    full_mark = {",": "，", ";": "；", ":": "：", "(": "（", ")": "）"}[mark]
+    return (
+        HW,
+        W,
+        line,
+        column,
+        f"中文中使用了半角“{mark}”，应为“{full_mark}” / use full-width",
+        full_mark,
+    )
+
+
+def dots(column: int, mark: str = "...") -> tuple:
+    return (HW, W, L, column, f"省略号“{mark}”应为“……” / write the ellipsis as “……”", "……")
+
+
+def quote(column: int, fix: str, mark: str = '"') -> tuple:
+    return (AQ, W, L, column, f"中文中使用了英文引号 {mark}，应为“”或‘’ / use Chinese quotes", fix)
+
+
+def mixed(line: int, column: int, fix: str) -> tuple:
+    return (
+        MQ,
+        W,
+        line,
+        column,
+        "同一节中混用了“”和「」两种引号 / mixed quote styles in one section",
+        fix,
+    )
+
+
+TYPOGRAPHY = [
+    # the Chinese a mark belongs to may stand at the paragraph's start
+    ("对,严格落实", [half(2, ",")]),
+    ("工作！,落实", [half(4, ",")]),  # after full-width ！ (U+FF01, the range's first)
+    # ASCII quotes: next to Chinese on either side, opening then closing, ' as ‘’
+    ('"OK"，好的，落实', []),
+    ('是"OK"。', [quote(2, "“")]),
+    ('评为"A"级', [quote(3, "“"), quote(5, "”")]),
+    ('落实"三会一课"', [quote(3, "“"), quote(8, "”")]),  # the last character of the paragraph
+    ("落实'三会一课'制度", [quote(3, "‘", "'"), quote(8, "’", "'")]),
+    ('他说：He said "yes" here。', []),
+    # a Latin word before a comma: autocorrect's finding, not ours
+    ("采用Python,提高效率", [(HW, W, L, 9, "“,”应为“，” / use “，”", "，")]),
+    # parentheses with Chinese after them only
+    ("GB/T 9704-2012(党政机关公文格式)", [half(15, "("), half(24, ")")]),
+    # ellipses at either end of the paragraph, after a digit-and-character, only 。。。
+    ("工作有序推进...", [dots(7)]),
+    ("...落实", [dots(1)]),
+    ("详见第3条...", [dots(6)]),
+    ("Hello world。。。", [dots(12, "。。。")]),
+    ("只有这样。。。才行", [dots(5, "。。。")]),
+    # autocorrect's findings: a space, full-width digits before an ellipsis
+    ("第一句。 第二句", [("typography.space", W, L, 5, "“␣”应为“” / use “”", "")]),
+    (
+        "２０２２年工作...",
+        [
+            ("typography.fullwidth-alnum", W, L, 1, "“２０２２”应为“2022” / use “2022”", "2022"),
+            dots(8),
+        ],
+    ),
+    # inside inline code nothing is checked; after it everything is
+    ('运行`a,b...c"d"`后,落实...再"查"', [half(16, ","), dots(19), quote(23, "“"), quote(25, "”")]),
+    # unbalanced: a closer without its opener; the first of two openers never closed
+    ("准则》，落实", [(UB, W, L, 3, "“》”没有对应的“《” / unmatched closing mark", None)]),
+    ("《准则（试行，落实", [(UB, W, L, 1, "“《”没有对应的“》” / unclosed mark", "》")]),
+    # mixed quotes: the style used less is named (「」 on a tie), at its first mark
+    ("“甲”「乙」", [mixed(L, 4, "“")]),
+    ("「甲」「乙」“丙”", [mixed(L, 7, "「")]),
+    ("“甲”“乙”「丙」「丁」", [mixed(L, 7, "“")]),
+    ("「甲」「乙」\n\n“丙”「丁」", [mixed(L + 2, 1, "「")]),  # counted over the section
+    ("「甲」「乙」\n\n“丙”", [mixed(L + 2, 1, "「")]),
+    ("“甲”“乙”\n\n「丙」", [mixed(L + 2, 1, "“")]),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), TYPOGRAPHY)
+def test_typography(tmp_path: Path, body: str, expected: list[tuple]) -> None:
+    assert full(tmp_path, body) == expected
+
+
+@pytest.mark.parametrize(
+    ("char", "chinese"),
+    [
+        ("\u4e00", True),  # 一, the first of the unified ideographs
+        ("\u9fff", True),
+        ("\ua000", False),  # Yi
+        ("\u3400", True),  # extension A (names such as 刘䶮)
+        ("\u4dbf", True),
+        ("\u33ff", False),
+        ("\u4dc0", False),  # hexagrams
+        ("\uf900", True),  # compatibility ideographs
+        ("\ufaff", True),
+        ("\ufb00", False),  # Latin ligature ﬀ
+        ("\u303f", True),  # CJK symbols and punctuation
+        ("\u3040", False),
+        ("\uff60", True),  # full-width forms
+        ("\uff61", False),  # half-width ｡
+    ],
+)
+def test_what_counts_as_chinese_before_a_mark(tmp_path: Path, char: str, chinese: bool) -> None:
+    assert full(tmp_path, f"{char},x") == ([half(2, ",")] if chinese else [])
