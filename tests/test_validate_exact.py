@@ -15,7 +15,7 @@ from validate_util import BODY_LINE, findings_for, write_report
 
 from reportflow.content.markdown import parse
 from reportflow.content.model import load_report
-from reportflow.validate import carryover
+from reportflow.validate import carryover, check
 from reportflow.validate.registry import all_rules
 from reportflow.validate.rule import Context, Doc
 
@@ -432,3 +432,139 @@ def test_typography(tmp_path: Path, body: str, expected: list[tuple]) -> None:
 )
 def test_what_counts_as_chinese_before_a_mark(tmp_path: Path, char: str, chinese: bool) -> None:
     assert full(tmp_path, f"{char},x") == ([half(2, ",")] if chinese else [])
+
+
+# --- placeholders --------------------------------------------------------------------------
+
+MK, AST = "placeholders.marker", "placeholders.asterisks"
+STARS = "占位符“***”：数字或名称尚未填写 / placeholder, fill in the figure"
+
+
+def blank(column: int, mark: str) -> tuple:
+    return (MK, E, L, column, f"空白“{mark}”尚未填写 / a blank left to fill in", None)
+
+
+def empty_heading(line: int, text: str) -> tuple:
+    return (
+        "placeholders.empty-heading",
+        E,
+        line,
+        1,
+        f"标题“{text}”下没有正文 / the heading has no text under it",
+        "在标题下写入正文，或删去该标题",
+    )
+
+
+PLACEHOLDERS = [
+    # an underscore in an ASCII token with a letter is no blank; in 2022_ it is
+    ("文件2022_报告.pdf，v_1 版本，末尾ab_", [blank(7, "_")]),
+    ("共开展___次，20___年", [blank(4, "___"), blank(11, "___")]),
+    # after inline code, and after Markdown bold, asterisks and markers are seen again
+    ("`代码`***次", [(AST, E, L, 5, STARS, None)]),
+    ("**一是**加强，召开***次", [(AST, E, L, 12, STARS, None)]),
+    ("`***`后召开***次", [(AST, E, L, 9, STARS, None)]),
+    ("`x次`后XX区", [(MK, E, L, 6, "占位文字“XX”尚未替换 / placeholder text left in", None)]),
+    ("`x`共__人", [blank(5, "__")]),
+    # headings: the last one empty; one before a heading of its level; one over a sub-heading
+    ("正文\n\n## （一）甲", [empty_heading(L + 2, "（一）甲")]),
+    ("## （一）甲\n\n正文\n\n## （二）乙", [empty_heading(L + 4, "（二）乙")]),
+    ("正文\n\n## （一）甲\n\n正文", []),
+    ("## （一）甲\n\n## （二）乙\n\n正文", [empty_heading(L, "（一）甲")]),
+    ("## 甲\n\n### 子\n\n正文", []),
+    # headings only: one finding, at the first heading
+    (
+        "## （一）甲\n\n## （二）乙",
+        [
+            (
+                "placeholders.empty-section",
+                E,
+                L,
+                1,
+                "本节“一、情况”只有标题，没有正文 / the section has headings but no text",
+                "在标题下写入正文，或删去这些标题",
+            )
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), PLACEHOLDERS)
+def test_placeholders(tmp_path: Path, body: str, expected: list[tuple]) -> None:
+    assert full(tmp_path, body) == expected
+
+
+def test_an_empty_section_does_not_stop_the_next(tmp_path: Path) -> None:
+    folder = write_report(
+        tmp_path / "demo" / "2022",
+        {
+            "a": ("一、甲", "\n"),
+            "b": ("二、乙", "## （一）小标题\n"),
+            "c": ("三、丙", "召开***次。"),
+        },
+    )
+    found = [(f.rule, f.file, f.line, f.column, f.fix) for f in check(load_report(folder)).findings]
+    assert found == [
+        (
+            "placeholders.empty-section",
+            "sections/00-a.md",
+            L,
+            1,
+            "写入正文，或从 report.yaml 的 sections: 中删去本节",
+        ),
+        (
+            "placeholders.empty-section",
+            "sections/01-b.md",
+            L,
+            1,
+            "在标题下写入正文，或删去这些标题",
+        ),
+        (AST, "sections/02-c.md", L, 3, None),
+    ]
+
+
+REPORT_YAML_REST = (
+    "report: demo\nyear: 2022\norganisation: 区政府\ntemplate: generic\nsections: [a]\n"
+    "people:\n  drafter: {name: 起草人}\n"
+)
+IN_TITLE = "report.yaml 的 title 含占位文字“XX”，尚未填写 / placeholder left in report.yaml"
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        # the title on the first line, the same mark twice: each at its own column
+        ("title: XX区政府XX科工作报告", [(1, 8), (1, 13)]),
+        ('title: "XX区XX科"', [(1, 9), (1, 12)]),
+        # a title over two lines: the mark on the first line, else the value's start
+        ("title: 区政府XX\n  工作报告", [(1, 11)]),
+        ("title: 区政府\n  XX工作报告", [(1, 8)]),
+        # dates written as YAML dates (not strings) are no text to look into
+        ("title: XX区报告\ndates:\n  opens: 2023-01-05", [(1, 8)]),
+    ],
+)
+def test_placeholders_in_report_yaml(tmp_path: Path, head: str, expected: list) -> None:
+    folder = write_report(tmp_path / "demo" / "2022", {"a": ("一、情况", "正文。")})
+    (folder / "report.yaml").write_text(f"{head}\n{REPORT_YAML_REST}", "utf-8")
+    found = check(load_report(folder)).findings
+    assert [(f.rule, f.severity, f.file, f.line, f.column, f.message) for f in found] == [
+        (MK, E, "report.yaml", line, column, IN_TITLE) for line, column in expected
+    ]
+
+
+def test_report_yaml_markers_without_asterisks(tmp_path: Path) -> None:
+    folder = write_report(tmp_path / "demo" / "2022", {"a": ("一、情况", "正文。")})
+    rest = REPORT_YAML_REST + "rules: {placeholders.asterisks: 'off'}\n"
+    (folder / "report.yaml").write_text(f"title: XX区***报告\n{rest}", "utf-8")
+    found = check(load_report(folder)).findings
+    assert [(f.rule, f.line, f.column) for f in found] == [(MK, 1, 8)]
+
+
+def test_unwritten_sections_are_placeholders_and_punctuation_only() -> None:
+    """What the to-do list calls "to draft" rather than "to fix"."""
+    from reportflow.content.markdown import parse as md
+    from reportflow.validate.placeholders import unwritten
+
+    assert unwritten(md("XX，【待补充】。\n\n\\*\\*\\*", 1))
+    assert unwritten(md("", 1))
+    assert not unwritten(md("XX区召开会议。", 1))
+    assert not unwritten(md("【待补充】\n\n正文", 1))
