@@ -36,10 +36,11 @@ def year(column: int, value: int) -> tuple:
     return ("figures.year-range", E, L, column, YEAR.format(value, value), "2022年")
 
 
-def family(module, folder: Path, template: dict, previous=None) -> list[tuple]:
-    """One rule family run on its own, with a template given as a mapping."""
+def family(module, folder: Path, template: dict, previous=None, settings=None) -> list[tuple]:
+    """One rule family run on its own, with a template (and its sections' entries) given as
+    mappings."""
     report = load_report(folder)
-    docs = [Doc(s, parse(s.body, s.body_line), {}) for s in report.sections]
+    docs = [Doc(s, parse(s.body, s.body_line), settings or {}) for s in report.sections]
     ctx = Context(report, template, docs, previous, {}, all_rules())
     module.run(ctx)
     return [(f.rule, f.severity, f.line, f.column, f.message, f.fix) for f in ctx.findings]
@@ -568,3 +569,204 @@ def test_unwritten_sections_are_placeholders_and_punctuation_only() -> None:
     assert unwritten(md("", 1))
     assert not unwritten(md("XX区召开会议。", 1))
     assert not unwritten(md("【待补充】\n\n正文", 1))
+
+
+# --- structure -----------------------------------------------------------------------------
+
+
+def seq(line: int, column: int, what: str, want: str, got: str) -> tuple:
+    message = f"要点序号{what}：应为“{want}”，实为“{got}” / points must be consecutive"
+    return ("structure.point-sequence", E, line, column, message, want)
+
+
+def claim(column: int, said: str, n: int, follow: int, fix: str) -> tuple:
+    message = (
+        f"“{said}”与其后的要点数不符：后面有{follow}点 / the claim says {n}, {follow} points follow"
+    )
+    return ("structure.count-claim", E, L, column, message, fix)
+
+
+STRUCTURE = [
+    ("一是甲。\n\n二是乙。\n\n四是丁。", [seq(L + 4, 1, "跳号", "三是", "四是")]),
+    ("一是甲。\n\n二是乙。\n\n二是丙。", [seq(L + 4, 1, "重复", "三是", "二是")]),
+    ("一是甲。\n\n二是乙。\n\n　　四是丁。", [seq(L + 4, 3, "跳号", "三是", "四是")]),  # indented
+    (
+        "一是甲。\n\n三是丙。\n\n五是戊。",
+        [seq(L + 2, 1, "跳号", "二是", "三是"), seq(L + 4, 1, "跳号", "四是", "五是")],
+    ),
+    (
+        "（一）甲。\n\n（三）丙。",
+        [seq(L + 2, 1, "跳号", "（二）", "（三）")],
+    ),  # generic: both styles
+    # count claims: digits stay digits; 2 in Chinese is 两 (两个方面, 以下两点)
+    ("我们将从5个方面努力。\n\n一是甲。\n\n二是乙。", [claim(5, "从5个方面", 5, 2, "从2个方面")]),
+    ("主要有以下三点。\n\n一是甲。\n\n二是乙。", [claim(6, "以下三点", 3, 2, "以下两点")]),
+    ("以下四点。\n\n一是甲。\n\n二是乙。\n\n三是丙。", [claim(3, "以下四点", 4, 3, "以下三点")]),
+    ("采取3项措施。\n\n一是甲。\n\n二是乙。", [claim(3, "3项措施", 3, 2, "2项措施")]),
+    # the last claim of the paragraph is the one its points answer
+    (
+        "从两个方面调研，主要有以下三点。\n\n一是甲。\n\n二是乙。",
+        [claim(14, "以下三点", 3, 2, "以下两点")],
+    ),
+    # a paragraph inside a point continues it; before the first point it is prose
+    (
+        "从3个方面推进。\n\n一是甲。\n\n补充说明。\n\n二是乙。",
+        [claim(2, "从3个方面", 3, 2, "从2个方面")],
+    ),
+    ("从3个方面推进。\n\n补充说明。\n\n一是甲。\n\n二是乙。", []),
+    ("从2个方面推进。\n\n一是甲。\n\n二是乙。", []),
+    # a second 一是 or a heading ends the points the claim counts
+    (
+        "从3个方面推进。\n\n一是甲。\n\n二是乙。\n\n一是丙。\n\n二是丁。",
+        [claim(2, "从3个方面", 3, 2, "从2个方面")],
+    ),
+    (
+        "从3个方面推进。\n\n一是甲。\n\n二是乙。\n\n## （一）标题\n\n三是丙。",
+        [claim(2, "从3个方面", 3, 2, "从2个方面"), seq(L + 8, 1, "跳号", "一是", "三是")],
+    ),
+    # headings （一）（二）: a skip is named at the heading's mark; a new list may start at （一）
+    (
+        "## （一）甲\n\n正文\n\n## （三）丙\n\n正文",
+        [
+            (
+                "structure.heading-numbering",
+                E,
+                L + 4,
+                4,
+                "标题序号不连续：应为“（二）”，实为“（三）” / heading numbering skips or repeats",
+                "（二）",
+            )
+        ],
+    ),
+    ("## （一）甲\n\n正文\n\n## （一）乙\n\n正文", []),
+    # footnotes: a reference without its definition, a definition nobody cites
+    (
+        "正文[^1]。\n\n[^2]: 注释",
+        [
+            (
+                "structure.footnote",
+                E,
+                L,
+                3,
+                "脚注“[^1]”在本节没有定义 / footnote [^1] is not defined in this section: "
+                "it would print as [^1]",
+                "在本节末尾写 [^1]: 脚注内容",
+            ),
+            (
+                "structure.footnote",
+                E,
+                L + 2,
+                1,
+                "脚注“[^2]”的定义在本节没有被引用 / footnote [^2] is defined but not cited in this "
+                "section: it would print nowhere",
+                "在正文中引用 [^2]，或删去该定义",
+            ),
+        ],
+    ),
+    ("第一行，\n正文[^a]。\n\n[^a]: 注释", []),
+    (
+        "![图1](https://example.com/a.png)",
+        [
+            (
+                "structure.image",
+                E,
+                L,
+                1,
+                "图片“https://example.com/a.png”无法印出 / the image cannot be printed: a web "
+                "address or URI: renderers never fetch one; save the file in the report",
+                "图片须为报告文件夹内的 PNG 或 JPEG 文件，路径相对于本节文件",
+            )
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), STRUCTURE)
+def test_structure(tmp_path: Path, body: str, expected: list[tuple]) -> None:
+    assert full(tmp_path, body) == expected
+
+
+def test_structure_against_the_template(tmp_path: Path) -> None:
+    """Required sections, their order, 一、二、 numbering (unnumbered and hidden titles left
+    out) and the template's count of points, each finding whole."""
+    folder = write_report(
+        tmp_path / "demo" / "2022",
+        {
+            "preface": ("前言", "按照要求，现报告如下。"),
+            "problems": ("二、存在的问题", "一是甲。"),
+            "situation": ("三、政治生态建设情况", "一是甲。\n\n二是乙。"),
+            "extra": ("附件", "正文。"),
+            "other": ("五、其他", "正文。"),
+        },
+        template="political-ecology-self-assessment",
+    )
+    found = [
+        (f.rule, f.file, f.line, f.column, f.message, f.fix)
+        for f in check(load_report(folder)).findings
+    ]
+    assert found == [
+        (
+            "structure.required-section",
+            "report.yaml",
+            6,
+            1,
+            "缺少模板要求的章节“三、提升政治生态建设的措施和打算”（measures）"
+            "/ required section missing",
+            "reportflow new 生成的 sections/NN-measures.md，并加入 sections:",
+        ),
+        (
+            "structure.section-order",
+            "report.yaml",
+            8,
+            1,
+            "章节顺序与模板不符：此处应为“situation”，实为“problems” / section out of order",
+            "按模板顺序排列: situation, problems",
+        ),
+        (
+            "structure.heading-numbering",
+            "sections/01-problems.md",
+            3,
+            1,
+            "章节序号不连续：应为“一、”，实为“二、” / section numbering skips or repeats",
+            "一、存在的问题",
+        ),
+        (
+            "structure.point-count",
+            "sections/02-situation.md",
+            3,
+            1,
+            "模板要求本节有6个要点（一是……），实有2个 / expected 6 points",
+            None,
+        ),
+        (
+            "structure.heading-numbering",
+            "sections/04-other.md",
+            3,
+            1,
+            "章节序号不连续：应为“四、”，实为“五、” / section numbering skips or repeats",
+            "四、其他",
+        ),
+    ]
+
+
+def test_points_by_the_sections_settings(tmp_path: Path) -> None:
+    """A template with no point_styles counts 一是 only; a section's ``points:`` is compared
+    with its longest run of points; an empty section is not counted."""
+    from reportflow.validate import structure
+
+    body = "一是甲。\n\n二是乙。\n\n（一）丙。\n\n一是丁。"
+    folder = write_report(tmp_path / "demo" / "2022", {"a": ("一、情况", body)})
+    count = (
+        "structure.point-count",
+        E,
+        3,
+        1,
+        "模板要求本节有3个要点（一是……），实有2个 / expected 3 points",
+        None,
+    )
+    assert family(structure, folder, {}, settings={"points": 3}) == [count]
+    assert family(structure, folder, {}, settings={"points": 2}) == []
+    paren = {"point_styles": ["paren"]}
+    assert family(structure, folder, {}, settings={"points": 1, **paren}) == []
+    empty = write_report(tmp_path / "e" / "demo" / "2022", {"a": ("一、情况", "\n")})
+    assert family(structure, empty, {}, settings={"points": 3}) == []
