@@ -770,3 +770,25 @@ def test_points_by_the_sections_settings(tmp_path: Path) -> None:
     assert family(structure, folder, {}, settings={"points": 1, **paren}) == []
     empty = write_report(tmp_path / "e" / "demo" / "2022", {"a": ("一、情况", "\n")})
     assert family(structure, empty, {}, settings={"points": 3}) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "stale"),
+    [
+        ("一体谋划", "一同谋划", True),  # the third character before the year: still as it was
+        ("一体谋划", "一体筹划", False),  # the second: the year's place was rewritten
+        ("将继续", "将继而", True),  # the third after 年
+        ("将继续", "将持续", False),  # the second after 年
+    ],
+)
+def test_stale_year_looks_two_characters_either_side(
+    tmp_path: Path, old: str, new: str, stale: bool
+) -> None:
+    _last_year(tmp_path)
+    found = full(tmp_path, YEARS.replace(old, new))
+    assert found[:2] == [
+        ("carryover.paragraph", W, L, 1, LIKE.format(S0, 8, "0.99"), None),
+        ("carryover.stale-year", W, L, 1, STALE.format(2021, "当年", "that year"), None),
+    ]
+    late = ("carryover.stale-year", W, L, 34, STALE.format(2022, "下一年", "the next year"), None)
+    assert found[2:] == ([late] if stale else [])
