@@ -87,6 +87,10 @@ FIGURES = [
     ("2023年1月召开，2024年召开会议。", [year(11, 2024)]),
     ("2021年以来，2025年召开会议。", [year(9, 2025)]),
     ("2031年前完成，2032年底前建成，2033年以前，到2035年。", []),  # targets
+    ("到2035年基本实现现代化，2025年召开会议。", [year(15, 2025)]),  # a year after a target
+    # a source line wrapped inside the clause: one clause, as printed (missed before issue 17)
+    ("办复率为\n105%。", [(PCT, E, L + 1, 1, RATE.format("办复率为105%"), None)]),
+    ("实现105%\n的办复率。", [pct(3, "实现105%的办复率")]),
 ]
 
 
