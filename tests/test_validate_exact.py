@@ -128,6 +128,24 @@ DUP = (
     "认真落实新时代党的建设总要求，以党的政治建设为统领，全面加强党的思想建设、组织建设和作风建设。"
 )
 SHORT = "严格落实中央八项规定精神。"  # 12 characters
+LONG = (  # 214 characters, more than difflib's autojunk threshold of 200
+    "坚持以习近平新时代中国特色社会主义思想为指导全面贯彻党的十九大和十九届历次全会精神"
+    "深入学习贯彻习近平总书记关于全面从严治党的重要论述认真落实新时代党的建设总要求"
+    "以党的政治建设为统领全面加强党的思想建设组织建设作风建设纪律建设把制度建设贯穿其中"
+    "深入推进反腐败斗争持续净化政治生态不断增强党组织的政治功能和组织功能"
+    "推动全面从严治党向纵深发展为全区经济社会高质量发展提供坚强政治保证"
+    "一年来全区上下团结一心攻坚克难各项工作取得了新的进展"
+)
+# the same with 15 characters changed (similarity 0.93; 0.89 if difflib junked the common ones)
+EDITED = (
+    "坚持以习近平新时代中国特色社会辛义思想为指导全面贯彻党的十九大和十九届历次全会精丁"
+    "深入庚习贯彻习近平总书记关于全面从严治党的重丙论述认真落实新时代党的建设总要求"
+    "丙党的政治建设甲统领丁面加己党的庚想建设组己建设作风建设纪律建设把制度戊设贯穿其中"
+    "深入推进反腐败庚争持续净化政庚生态不断增强党戊织的政治功戊和组织功能"
+    "推动全面从严治党向纵深发展为全区经济社会高质量发展提供坚强政治保证"
+    "一年来全区上下团结一心攻坚克难各项工作取得了新的进展"
+)
+LATE = "2020年以来，全区持续推进党风廉政建设，2021年全面从严治党取得新成效，各项工作稳步推进。"
 PUNCT = (
     "严格执行党内政治生活若干准则，认真开展批评和自我批评，"
     "党内政治生活的政治性时代性原则性战斗性不断增强。"
@@ -140,7 +158,10 @@ def _last_year(tmp_path: Path) -> None:
         {
             # a heading before the first paragraph; the duplicate paragraph in both sections
             "a": ("一、情况", f"## （一）小标题\n\n{YEARS}\n\n{DUP}\n\n{P30}\n\n{P43}"),
-            "b": ("二、问题", f"{DUP}\n\n{P40}\n\n{P55}\n\n{HALF_A}{HALF_B}\n\n{PUNCT}\n\n{SHORT}"),
+            "b": (
+                "二、问题",
+                f"{DUP}\n\n{P40}\n\n{P55}\n\n{HALF_A}{HALF_B}\n\n{PUNCT}\n\n{SHORT}\n\n{LONG}\n\n{LATE}",
+            ),
         },
         year=2021,
     )
@@ -177,6 +198,28 @@ CARRIED = [
     (P55[:45], [("carryover.paragraph", W, L, 1, LIKE.format(S1, 10, "0.90"), None)]),
     # the same sentences in another order: the same characters, not the same paragraph
     (HALF_B + HALF_A, []),
+    # a long paragraph edited in 15 places; a stale year after one that is not
+    (
+        EDITED,
+        [
+            ("carryover.paragraph", W, L, 1, LIKE.format(S1, 18, "0.93"), None),
+            (
+                "formulations.near-miss",
+                W,
+                L,
+                4,
+                "“习近平新时代中国特色社会辛义思想”应为规范提法“习近平新时代中国特色社会主义思想”",
+                "习近平新时代中国特色社会主义思想",
+            ),
+        ],
+    ),
+    (
+        LATE,
+        [
+            ("carryover.paragraph", W, L, 1, SAME.format(S1, 20), None),
+            ("carryover.stale-year", W, L, 22, STALE.format(2021, "当年", "that year"), None),
+        ],
+    ),
     # in last year's report twice: the first copy is named, copied or edited
     (DUP, [("carryover.paragraph", W, L, 1, SAME.format(S0, 10), None)]),
     (
@@ -213,7 +256,8 @@ def test_carryover_without_stale_year(tmp_path: Path) -> None:
 def test_carryover_settings_of_the_template(tmp_path: Path) -> None:
     """``settings.carryover`` of the template: its similarity and min_chars, else 0.9 and 30."""
     _last_year(tmp_path)
-    body = f"{SHORT}\n\n{P40[:30]}\n\n{P30}"  # 12 characters, similarity 0.86, 30 characters
+    # 12 characters, similarity 0.86, 30 characters, similarity 0.97
+    body = f"{SHORT}\n\n{P40[:30]}\n\n{P30}\n\n{P43}成效好"
     folder = write_report(tmp_path / "demo" / "2022", {"a": ("一、情况", body)})
     prev = load_report(tmp_path / "demo" / "2021")
     loose = {"settings": {"carryover": {"similarity": 0.8, "min_chars": 10}}}
@@ -221,10 +265,12 @@ def test_carryover_settings_of_the_template(tmp_path: Path) -> None:
         ("carryover.paragraph", W, L, 1, SAME.format(S1, 16), None),
         ("carryover.paragraph", W, L + 2, 1, LIKE.format(S1, 8, "0.86"), None),
         ("carryover.paragraph", W, L + 4, 1, SAME.format(S0, 12), None),
+        ("carryover.paragraph", W, L + 6, 1, LIKE.format(S0, 14, "0.97"), None),
     ]
     for template in ({}, {"settings": {"carryover": None}}):
         assert family(carryover, folder, template, prev) == [
             ("carryover.paragraph", W, L + 4, 1, SAME.format(S0, 12), None),
+            ("carryover.paragraph", W, L + 6, 1, LIKE.format(S0, 14, "0.97"), None),
         ]
 
 
