@@ -310,8 +310,14 @@ FORMULATIONS = [
     # a known variant wins over the near-miss of the same stretch; every occurrence is named
     ("严格落实中央八条规定精神。", [variant(5, "中央八条规定精神", ZXGD)]),
     (
-        "两个捍卫，做到两个捍卫。",
-        [variant(1, "两个捍卫", "两个维护"), variant(8, "两个捍卫", "两个维护")],
+        "两个捍卫，两个捍卫，两个捍卫。",
+        [variant(c, "两个捍卫", "两个维护") for c in (1, 6, 11)],
+    ),
+    # the middle of three exact phrases masks its own doubled 习 too
+    (
+        "习近平新时代中国特色社会主义思想，学习习近平新时代中国特色社会主义思想，"
+        "习近平新时代中国特色社会主义思想。",
+        [],
     ),
     ("两个捍卫四种意识", [variant(1, "两个捍卫", "两个维护"), variant(5, "四种意识", "四个意识")]),
     (
@@ -367,6 +373,20 @@ def test_formulations_with_a_dictionary_of_ones_own() -> None:
     # a listed phrase at the very end of a misspelt longer one does not hide it
     tail = dic("中国共产党纪律处分条例", "纪律处分条例")
     assert find("中国共产觉纪律处分条例", tail) == [(0, 11, NEAR, "中国共产党纪律处分条例")]
+    # how many wrong characters: none from 5 characters down, one up to 7, two from 8 on
+    sizes = dic("民主集中制", "中国共产党章程", "中国特色社会主义")
+    assert find("民主集中治", sizes) == []
+    assert find("中国共产觉章程", sizes) == [(0, 7, NEAR, "中国共产党章程")]
+    assert find("中国共广觉章程", sizes) == []
+    assert find("中国特涩社汇主义", sizes) == [(0, 8, NEAR, "中国特色社会主义")]
+    assert find("中国待涩社汇主义", sizes) == []
+    # a known variant inside a longer near miss: the variant (an error) is the finding
+    both = Dictionary(
+        (Phrase("全面从严治党主体责任", 2),),
+        (("治党主休", "治党主体"),),
+        ("全面从严治党主体责任",),
+    )
+    assert find("全面从严治党主休责任", both) == [(4, 8, VAR, "治党主体")]
     # the shipped list when none is given
     assert find("推进全面从严制党") == [(2, 8, NEAR, "全面从严治党")]
 
