@@ -462,6 +462,19 @@ TYPOGRAPHY = [
             dots(8),
         ],
     ),
+    # full-width digits and letters at the ends of their ranges (０ ９ Ａ ｚ)
+    (
+        "第００号，ＡＢ类，ｚ型，９９号。",
+        [
+            ("typography.fullwidth-alnum", W, L, column, f"“{old}”应为“{new}” / use “{new}”", new)
+            for column, old, new in (
+                (2, "００", "00"),
+                (6, "ＡＢ", "AB"),
+                (10, "ｚ", "z"),
+                (13, "９９", "99"),
+            )
+        ],
+    ),
     # inside inline code nothing is checked; after it everything is
     ('运行`a,b...c"d"`后,落实...再"查"', [half(16, ","), dots(19), quote(23, "“"), quote(25, "”")]),
     # unbalanced: a closer without its opener; the first of two openers never closed
