@@ -451,6 +451,9 @@ TYPOGRAPHY = [
     ("工作有序推进...", [dots(7)]),
     ("...落实", [dots(1)]),
     ("详见第3条...", [dots(6)]),
+    ("有序推进...2023年", [dots(5)]),  # Latin (a digit) after it
+    ("...好", [dots(1)]),  # one character after it
+    ("见附件A(表)", [half(5, "("), half(7, ")")]),  # one Chinese character inside
     ("Hello world。。。", [dots(12, "。。。")]),
     ("只有这样。。。才行", [dots(5, "。。。")]),
     # autocorrect's findings: a space, full-width digits before an ellipsis
