@@ -480,6 +480,11 @@ TYPOGRAPHY = [
     ),
     # inside inline code nothing is checked; after it everything is
     ('运行`a,b...c"d"`后,落实...再"查"', [half(16, ","), dots(19), quote(23, "“"), quote(25, "”")]),
+    # marks after Chinese inside the code are skipped, the same marks after it are not
+    (
+        '运行`甲,乙等等..."丙"`后,落实...再"查"',
+        [half(17, ","), dots(20), quote(24, "“"), quote(26, "”")],
+    ),
     # unbalanced: a closer without its opener; the first of two openers never closed
     ("准则》，落实", [(UB, W, L, 3, "“》”没有对应的“《” / unmatched closing mark", None)]),
     ("《准则（试行，落实", [(UB, W, L, 1, "“《”没有对应的“》” / unclosed mark", "》")]),
@@ -490,6 +495,7 @@ TYPOGRAPHY = [
     ("「甲」「乙」\n\n“丙”「丁」", [mixed(L + 2, 1, "「")]),  # counted over the section
     ("「甲」「乙」\n\n“丙”", [mixed(L + 2, 1, "「")]),
     ("“甲”“乙”\n\n「丙」", [mixed(L + 2, 1, "“")]),
+    ("“甲”\n\n“乙”\n\n「丙」「丁」「戊」", [mixed(L, 1, "「")]),  # the first “ of the section
 ]
 
 
