@@ -488,6 +488,10 @@ TYPOGRAPHY = [
     # unbalanced: a closer without its opener; the first of two openers never closed
     ("准则》，落实", [(UB, W, L, 3, "“》”没有对应的“《” / unmatched closing mark", None)]),
     ("《准则（试行，落实", [(UB, W, L, 1, "“《”没有对应的“》” / unclosed mark", "》")]),
+    (
+        "“甲”《乙",
+        [(UB, W, L, 4, "“《”没有对应的“》” / unclosed mark", "》")],
+    ),  # after a closed pair
     # mixed quotes: the style used less is named (「」 on a tie), at its first mark
     ("“甲”「乙」", [mixed(L, 4, "“")]),
     ("「甲」「乙」“丙”", [mixed(L, 7, "「")]),
