@@ -59,10 +59,20 @@ def _stale_years(ctx: Context, d: Any, block: Any, prev_year: int, old_text: str
     """``new --from`` moves the years in titles, never inside the text: a carried-over
     paragraph that names last year (``2022年``) or the year last year planned for (``2023年``,
     the plans section's "next year") as last year's paragraph did most likely still means
-    what it meant then. Each such year is named at its column."""
-    for m in _YEAR.finditer(block.text):
+    what it meant then. Each such year is named at its column.
+
+    "As last year's paragraph did" means at the same place: the year with the two characters
+    either side of it (punctuation left out), not anywhere in last year's text. A drafter who
+    moved 2021年 to 2022年 and 2022年 to 2023年 in a paragraph wrote a 2022 that last year's
+    text has too, elsewhere, and meaning the next year."""
+    text = block.text
+    for m in _YEAR.finditer(text):
         value = int(m.group())
-        if value in (prev_year, prev_year + 1) and m.group() in old_text:
+        if value not in (prev_year, prev_year + 1):
+            continue
+        before = normalise(text[max(0, m.start() - 8) : m.start()])[-2:]
+        after = normalise(text[m.end() : m.end() + 9])[:3]  # 年 and two more
+        if before + m.group() + after in old_text:
             meant = "当年" if value == prev_year else "下一年"
             ctx.at(
                 "carryover.stale-year",
@@ -86,7 +96,9 @@ def run(ctx: Context) -> None:
     min_chars = int(settings.get("min_chars", 30))
     old = _previous_paragraphs(prev, min_chars)
     lengths = [o[0] for o in old]
-    exact = {o[1]: o for o in old}
+    exact: dict[str, tuple[int, str, str, int]] = {}
+    for o in old:  # the first of last year's copies, as the similarity search below names
+        exact.setdefault(o[1], o)
     low = threshold / (2 - threshold)  # ratio = 2M/(a+b) >= t needs min/max >= t/(2-t)
     for d in ctx.docs:
         for block in d.doc.blocks:

@@ -40,7 +40,9 @@ _NEGATIVE = re.compile(
     r"(?:(?<![0-9A-Za-z.])[-−－]|负)\s*(\d+(?:\.\d+)?)\s*(?:万|千|百)?(?:人次|人|个|件|次|项|家|所|户|名|座|台|场|批|期|篇|条)"
 )
 _YEAR = re.compile(r"([12](?<!\d[12])\d{3})\s*年")
-_CLAUSE_END = re.compile(r"[，。；！？、：,;!?:\n]")
+# Not a line break: a source line wrapped inside a clause ("办复率为\n105%") is one clause,
+# as the printed text joins the lines.
+_CLAUSE_END = re.compile(r"[，。；！？、：,;!?:]")
 # Not 完成 on its own: "完成年度目标任务的112%" is over-fulfilment, written so in every
 # annual report; a 完成率 above 100 is still caught by 率.
 _SHARE = re.compile(r"率|占|比重|比例|覆盖|达标|合格|满意度|知晓")
@@ -97,7 +99,7 @@ def run(ctx: Context) -> None:
                     after = None if growth else _rate_after(text, m.end())
                     if decrease or share or after:
                         what = "降幅" if decrease else "比率或占比"
-                        quoted = f"{before}{m.group()}{after or ''}"
+                        quoted = f"{before}{m.group()}{after or ''}".replace("\n", "")
                         ctx.at(
                             "figures.percent-over-100",
                             d,

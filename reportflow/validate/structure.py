@@ -235,7 +235,11 @@ def _claims(ctx: Context, d: Doc, blocks: list[Block], styles: tuple[str, ...]) 
 
 
 def _numeral_like(raw: str, n: int) -> str:
-    return str(n) if raw.isdigit() else cn_numeral(n)
+    """``n`` written as the claim wrote its number; 2 before a measure word is 两 (两个方面,
+    以下两点, 两项措施), never 二."""
+    if raw.isdigit():
+        return str(n)
+    return "两" if n == 2 else cn_numeral(n)
 
 
 def _headings(ctx: Context, d: Doc) -> None:
