@@ -85,3 +85,24 @@ def test_html_items_are_paragraphs(rendered) -> None:
     assert not re.search(r"<(ol|ul|li)[ >]", html)
     for item in ITEMS:
         assert f"<p>{item}</p>" in html, item
+
+
+@pytest.mark.parametrize(
+    ("markdown", "filtered"),
+    [
+        ("1. 甲\n2. 乙\n", True),
+        ("正文。\n\n- 乙\n", True),
+        ("正文。\n\n  * 丙\n", True),
+        ("> - 引文中的列表\n", True),
+        ("3) 第三项\n", True),
+        ("\\*\\*\\*政治生态评价指标体系\n", False),
+        ("***政治生态\n", False),
+        ("一是加强学习。\n\n二是严格落实。\n", False),
+        ("1.5亿元用于民生。\n", False),
+        ("2022年，全区……\n", False),
+    ],
+)
+def test_the_lists_filter_runs_only_where_a_list_can_be(markdown: str, filtered: bool) -> None:
+    from reportflow.render.doc import LISTS_FILTER, lists_filter
+
+    assert lists_filter(markdown) == ([LISTS_FILTER] if filtered else [])

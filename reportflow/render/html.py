@@ -7,7 +7,7 @@ from pathlib import Path
 from reportflow.core import pandoc
 from reportflow.core.resources import data_path
 from reportflow.render import layout as L
-from reportflow.render.doc import LISTS_FILTER, RenderDoc
+from reportflow.render.doc import RenderDoc, lists_filter
 
 RENDER_DIR = data_path("render")
 TEMPLATE = RENDER_DIR / "gongwen.html"
@@ -32,7 +32,7 @@ def pandoc_args(doc: RenderDoc) -> list[str]:
         "--sandbox",
         "--standalone",
         "--wrap=none",
-        LISTS_FILTER,
+        *lists_filter(doc.markdown),
         # The title is the page's <h1>: section headings (一、) become <h2>, and so on.
         "--shift-heading-level-by=1",
         f"--template={TEMPLATE}",

@@ -20,18 +20,19 @@ from reportflow.core.errors import InputError, ToolError
 from reportflow.core.resources import data_path
 from reportflow.render import fonts as fontmod
 from reportflow.render import layout as L
-from reportflow.render.doc import LISTS_FILTER, RenderDoc, document_time
+from reportflow.render.doc import RenderDoc, document_time, lists_filter
 
 TEMPLATE = data_path("render", "gongwen.typ")
 MAIN = '#import "/gongwen.typ": *\n#show: gongwen\n\n'
 
 
 # --wrap=none: a line break between two Chinese characters would be a space in typst.
-PANDOC_ARGS = ["--sandbox", "--wrap=none", LISTS_FILTER]
+PANDOC_ARGS = ["--sandbox", "--wrap=none"]
 
 
 def typst_body(doc: RenderDoc) -> str:
-    return pandoc.convert(doc.markdown, "typst", pandoc.RENDER_IN, PANDOC_ARGS)
+    args = [*PANDOC_ARGS, *lists_filter(doc.markdown)]
+    return pandoc.convert(doc.markdown, "typst", pandoc.RENDER_IN, args)
 
 
 def sys_inputs(doc: RenderDoc, roles: fontmod.FontRoles) -> dict[str, str]:
@@ -129,7 +130,8 @@ def compile_pdf(
 
 
 def start(doc: RenderDoc, source: Path, work: Path) -> pandoc.Running:
-    return pandoc.start(source, "typst", pandoc.RENDER_IN, PANDOC_ARGS, work / "body.typ")
+    args = [*PANDOC_ARGS, *lists_filter(doc.markdown)]
+    return pandoc.start(source, "typst", pandoc.RENDER_IN, args, work / "body.typ")
 
 
 def finish(doc: RenderDoc, produced: Path, roles: fontmod.FontRoles) -> Path:

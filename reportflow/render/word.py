@@ -17,7 +17,7 @@ from reportflow.core import pandoc
 from reportflow.core.resources import data_path
 from reportflow.render import layout as L
 from reportflow.render import ooxml
-from reportflow.render.doc import LISTS_FILTER, RenderDoc, source_date_epoch
+from reportflow.render.doc import RenderDoc, lists_filter, source_date_epoch
 
 REFERENCE_DOCX = data_path("render", "reference.docx")
 
@@ -335,7 +335,7 @@ def pandoc_args(doc: RenderDoc, reference: Path = REFERENCE_DOCX) -> list[str]:
     return [
         "--sandbox",
         "--wrap=none",
-        LISTS_FILTER,
+        *lists_filter(doc.markdown),
         f"--reference-doc={reference}",
         f"--metadata=title:{doc.title}",
         f"--metadata=lang:{doc.lang}",
