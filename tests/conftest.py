@@ -184,3 +184,19 @@ def repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def report_dir(repo: Path) -> Path:
     return repo / "content" / "political-ecology" / "2022"
+
+
+# The sign-off tests' people: their SSH keys (made once per run) and a report repository with
+# the demo trust root whose roster lists them (``signoff_support``).
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory: pytest.TempPathFactory):
+    from signoff_support import make_keys
+
+    return make_keys(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture
+def rdir(tmp_path: Path, keys) -> Path:
+    from signoff_support import make_repo
+
+    return make_repo(tmp_path / "reports", keys)

@@ -9,15 +9,10 @@ from pathlib import Path
 
 import pytest
 from conftest import commit_all, git
-from signoff_support import head, make_keys, make_repo, section_file
+from signoff_support import head, make_repo, section_file
 
 from reportflow.core import history
 from reportflow.signoff import approval, ledger, ledgerview
-
-
-@pytest.fixture(scope="session")
-def keys(tmp_path_factory: pytest.TempPathFactory):
-    return make_keys(tmp_path_factory.mktemp("keys"))
 
 
 def record(**changes) -> ledger.SignoffRecord:

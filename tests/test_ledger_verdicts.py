@@ -8,15 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from signoff_support import make_keys
 from test_ledger import record, signed
 
 from reportflow.signoff import ledger, passkeys
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory):
-    return make_keys(tmp_path_factory.mktemp("keys"))
 
 
 def _with(rec: ledger.SignoffRecord, **changes) -> ledger.SignoffRecord:

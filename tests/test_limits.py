@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import commit_all, git
-from signoff_support import make_keys, make_repo, record_files, section_file
+from signoff_support import make_repo, record_files, section_file
 
 from reportflow.content import model
 from reportflow.core import limits
@@ -179,11 +179,6 @@ def test_the_line_and_paragraph_scans_report_the_right_line() -> None:
 
 
 # --- a busy git index --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory):
-    return make_keys(tmp_path_factory.mktemp("keys"))
 
 
 def _hold_lock(repo: Path, seconds: float, until: Path | None = None) -> subprocess.Popen[bytes]:

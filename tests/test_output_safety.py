@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import commit_all, git
-from signoff_support import make_keys, make_repo, section_file
+from signoff_support import make_repo, section_file
 
 from reportflow.core import safe_text
 
@@ -53,11 +53,6 @@ def test_an_escape_sequence_in_a_title_is_shown_not_obeyed(cli, repo: Path, repo
     assert result.code == 0, result.err
     _no_raw_controls(result.out)
     assert "问题\\x1b[8m" in result.out
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory):
-    return make_keys(tmp_path_factory.mktemp("keys"))
 
 
 def test_a_reject_comment_cannot_print_a_fake_approval(cli, keys, tmp_path: Path) -> None:

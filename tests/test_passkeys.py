@@ -9,22 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from signoff_support import make_keys, make_repo
 from webauthn_support import UP, SoftAuthenticator
 
 from reportflow.core.errors import Refused, SchemaError
 from reportflow.signoff import approval, duties, enrol, ledger, passkeys, request, roster, websign
 from reportflow.signoff.passkeys import Assertion
-
-
-@pytest.fixture(scope="session")
-def keys(tmp_path_factory: pytest.TempPathFactory):
-    return make_keys(tmp_path_factory.mktemp("keys"))
-
-
-@pytest.fixture
-def rdir(tmp_path: Path, keys) -> Path:
-    return make_repo(tmp_path / "reports", keys)
 
 
 def enrolled(cli, keys, rdir: Path, person: str = "deputy-head-1") -> SoftAuthenticator:

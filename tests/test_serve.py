@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import commit_all, git
-from signoff_support import edit, make_keys, make_repo, section_file
+from signoff_support import edit, section_file
 from starlette.testclient import TestClient
 from webauthn_support import SoftAuthenticator, credential, registration
 
@@ -21,16 +21,6 @@ from reportflow.signoff import approval, ledger
 from reportflow.signoff.passkeys import unb64url
 
 ORIGIN = "http://localhost:8123"
-
-
-@pytest.fixture(scope="session")
-def keys(tmp_path_factory: pytest.TempPathFactory):
-    return make_keys(tmp_path_factory.mktemp("keys"))
-
-
-@pytest.fixture
-def rdir(tmp_path: Path, keys) -> Path:
-    return make_repo(tmp_path / "reports", keys)
 
 
 @pytest.fixture

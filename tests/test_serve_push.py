@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import commit_all, git
-from signoff_support import edit, make_keys, make_repo, section_file
+from signoff_support import edit, section_file
 from starlette.testclient import TestClient
 from test_serve import ORIGIN, decide, enrolled, login
 
@@ -23,16 +23,6 @@ from reportflow.cycle import review
 from reportflow.serve.app import Config, RelyingParty, create_app
 from reportflow.serve.writer import Job, Writer
 from reportflow.signoff import approval, request
-
-
-@pytest.fixture(scope="session")
-def keys(tmp_path_factory: pytest.TempPathFactory):
-    return make_keys(tmp_path_factory.mktemp("keys"))
-
-
-@pytest.fixture
-def rdir(tmp_path: Path, keys) -> Path:
-    return make_repo(tmp_path / "reports", keys)
 
 
 def job(rdir: Path, keys, sid: str, person: str = "deputy-head-1") -> Job:

@@ -6,17 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import commit_all
-from signoff_support import edit, head, make_keys, make_repo, record_files, section_file
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory):
-    return make_keys(tmp_path_factory.mktemp("keys"))
-
-
-@pytest.fixture
-def rdir(tmp_path: Path, keys) -> Path:
-    return make_repo(tmp_path / "reports", keys)
+from signoff_support import edit, head, record_files, section_file
 
 
 @pytest.fixture

@@ -8,19 +8,9 @@ from pathlib import Path
 
 import pytest
 from conftest import commit_all
-from signoff_support import head, make_keys, make_repo, record_files, section_file
+from signoff_support import head, record_files, section_file
 
 SECTIONS = ("preface", "situation", "problems", "measures")
-
-
-@pytest.fixture(scope="session")
-def keys(tmp_path_factory: pytest.TempPathFactory):
-    return make_keys(tmp_path_factory.mktemp("keys"))
-
-
-@pytest.fixture
-def rdir(tmp_path: Path, keys) -> Path:
-    return make_repo(tmp_path / "reports", keys)
 
 
 @pytest.fixture
