@@ -16,6 +16,7 @@ import os
 import tempfile
 import threading
 import time
+import urllib.error
 from typing import Any
 
 import pytest
@@ -136,3 +137,37 @@ def test_a_refused_wake_is_told_not_silent(api: str) -> None:
         woken, error = wake.wake(REPORT, 2024, api=api, settle=1)
     assert woken == []
     assert error is not None and str(run.id) in error
+
+
+def test_a_busy_server_is_asked_again() -> None:
+    """Prefect answers 503 while its database is busy: the wake asks again a moment later
+    instead of telling the reviewer it could not wake the run (seen once under load in CI's
+    suite). A local HTTP server stands for that one answer only; the rest of this module runs
+    against Prefect's own."""
+    import http.server
+
+    answers = [503, 503, 200]
+
+    class Busy(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            code = answers.pop(0)
+            self.send_response(code)
+            self.end_headers()
+            if code == 200:
+                self.wfile.write(b'{"status": "ACCEPT"}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        api = f"http://127.0.0.1:{server.server_address[1]}/api"
+        assert wake._post(api, "/flow_runs/x/resume", {"run_input": {}}) == {"status": "ACCEPT"}
+        assert answers == []
+        answers[:] = [503] * 5  # busy for longer than the pauses: an error, told
+        with pytest.raises(urllib.error.HTTPError):
+            wake._post(api, "/flow_runs/x/resume", {})
+    finally:
+        server.shutdown()

@@ -39,13 +39,26 @@ def _headers() -> dict[str, str]:
     return headers
 
 
+#: Pauses before asking again when the server answers 503: Prefect says so while its database
+#: is busy (SQLite's lock, a connection pool at its limit), which a loaded machine makes
+#: common. A moment later the same request is answered; after these it is an error, told.
+_BUSY_SERVER_PAUSES = (0.2, 0.5, 1.0, 2.0)
+
+
 def _post(api: str, path: str, body: dict[str, Any], timeout: float = 10) -> Any:
     request = urllib.request.Request(
         api.rstrip("/") + path, data=json.dumps(body).encode(), headers=_headers(), method="POST"
     )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        data = response.read()
-    return json.loads(data) if data else None
+    for pause in (*_BUSY_SERVER_PAUSES, None):
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                data = response.read()
+            return json.loads(data) if data else None
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503 or pause is None:
+                raise
+            time.sleep(pause)
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 #: States of a run that is on its way to waiting (it may have fetched before our push).
