@@ -160,3 +160,12 @@ def test_splice_keeps_the_authors_spelling_of_unchanged_paragraphs() -> None:
     assert splice("有注[^a]。\n\n[^a]: 注。\n", "有注[^1]。\n\n[^1]: 注。\n") == (
         "有注[^1]。\n\n[^1]: 注。\n"
     )
+
+
+def test_an_edit_inside_a_footnote_is_its_sections_change() -> None:
+    """Footnotes are compared with the section that holds them, not all at the end."""
+    from reportflow.content.wordupdate import _plain
+
+    before = _plain(["甲有注[^1]。\n\n[^1]: 注一。\n", "乙段。\n"])
+    after = _plain(["甲有注[^1]。\n\n[^1]: 注一改。\n", "乙段。\n"])
+    assert before[0] != after[0] and before[1] == after[1]

@@ -133,7 +133,9 @@ def _plain(bodies: list[str]) -> list[str]:
     """Each body's text as pandoc reads it, whitespace removed: Markdown spelled differently
     (escapes, list markers, table syntax, line wrapping) is the same text. One pandoc call."""
     joined = f"\n\n{_BREAK}\n\n".join(bodies)
-    text = pandoc.convert(joined, "plain", pandoc.MARKDOWN_IN, ["--wrap=none"])
+    # each note after its own block, not all at the document's end: in its section's part
+    args = ["--wrap=none", "--reference-location=block"]
+    text = pandoc.convert(joined, "plain", pandoc.MARKDOWN_IN, args)
     return [_WS.sub("", part) for part in text.split(_BREAK)]
 
 
