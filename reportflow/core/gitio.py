@@ -88,9 +88,11 @@ def _stderr(exc: GitCommandError) -> str:
     return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def run(repo: git.Repo, *args: str) -> str:
+def run(repo: git.Repo, *args: str, env: Mapping[str, str] | None = None) -> str:
+    """git's output; ``env``: the environment for this one command (plumbing in a temporary
+    index, an author of one's own). Errors become ``GitError`` naming the command."""
     try:
-        return repo.git.execute(["git", *args], strip_newline_in_stdout=False)
+        return repo.git.execute(["git", *args], strip_newline_in_stdout=False, env=env)
     except GitCommandError as exc:
         detail = _stderr(exc)
         where = repo.working_tree_dir or repo.git_dir
@@ -615,15 +617,7 @@ def commit_tree(
         }
 
         def git_(*args: str) -> str:
-            try:
-                return repo.git.execute(["git", *args], env=env).strip()
-            except GitCommandError as exc:
-                raise GitError(
-                    _("git {command} failed: {detail}").format(
-                        command=args[0], detail=_stderr(exc)
-                    ),
-                    file=repo.working_tree_dir or repo.git_dir,
-                ) from None
+            return run(repo, *args, env=env).strip()
 
         git_("read-tree", parent)
         for i, (path, data) in enumerate(files.items()):
