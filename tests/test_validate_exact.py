@@ -632,9 +632,9 @@ IN_TITLE = "report.yaml 的 title 含占位文字“XX”，尚未填写 / place
         # the title on the first line, the same mark twice: each at its own column
         ("title: XX区政府XX科工作报告", [(1, 8), (1, 13)]),
         ('title: "XX区XX科"', [(1, 9), (1, 12)]),
-        # a title over two lines: the mark on the first line, else the value's start
+        # a title over two lines: the mark on the line where it is written
         ("title: 区政府XX\n  工作报告", [(1, 11)]),
-        ("title: 区政府\n  XX工作报告", [(1, 8)]),
+        ("title: 区政府\n  XX工作报告", [(2, 3)]),
         # dates written as YAML dates (not strings) are no text to look into
         ("title: XX区报告\ndates:\n  opens: 2023-01-05", [(1, 8)]),
     ],

@@ -119,6 +119,28 @@ def test_quoted_yaml_title_counts_the_quote(tmp_path: Path) -> None:
     assert [(f.rule, f.column) for f in found] == [("placeholders.asterisks", 12)]
 
 
+@pytest.mark.parametrize("style", ["|", ">", "plain"])
+def test_a_multi_line_yaml_title_names_the_line_of_each_mark(tmp_path: Path, style: str) -> None:
+    """A title folded over several lines: each mark is named on its own line and column."""
+    folder = write_report(tmp_path / "demo" / "2022", {"a": ("一、情况", "正文。")})
+    text = (folder / "report.yaml").read_text("utf-8")
+    head = "title:" if style == "plain" else f"title: {style}"
+    block = [head, "  区政府***年", "  工作报告XX", "  第***号"]
+    text = "\n".join("\n".join(block) if s.startswith("title:") else s for s in text.split("\n"))
+    (folder / "report.yaml").write_text(text, "utf-8")
+    lines = text.split("\n")
+    first = lines.index(head) + 1
+    found = check(load_report(folder)).findings
+    got = sorted((f.rule, f.line, f.column) for f in found)
+    assert got == sorted(
+        [
+            ("placeholders.asterisks", first + 1, 6),
+            ("placeholders.marker", first + 2, 7),
+            ("placeholders.asterisks", first + 3, 4),
+        ]
+    )
+
+
 def test_clean_report_yaml_has_no_findings(tmp_path: Path) -> None:
     folder = write_report(tmp_path / "demo" / "2022", {"a": ("一、情况", "正文。")})
     assert check(load_report(folder)).findings == ()

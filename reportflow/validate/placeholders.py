@@ -258,15 +258,16 @@ def _yaml_value(raw: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
     return node if isinstance(node, str) else None
 
 
-def _yaml_places(text: str) -> dict[tuple[str, ...], tuple[int, int]]:
-    """(0-based line, column) where each of ``YAML_FIELDS``' values starts in report.yaml."""
+def _yaml_places(text: str) -> dict[tuple[str, ...], tuple[int, int, int, int]]:
+    """(0-based line, column, start offset, end offset) of each of ``YAML_FIELDS``' values
+    in report.yaml: the offsets let a mark in a multi-line value be found on its own line."""
     import yaml
 
     try:
         root = yaml.compose(text)
     except yaml.YAMLError:
         return {}
-    places: dict[tuple[str, ...], tuple[int, int]] = {}
+    places: dict[tuple[str, ...], tuple[int, int, int, int]] = {}
     for keys in YAML_FIELDS:
         node = root
         for key in keys:
@@ -275,8 +276,23 @@ def _yaml_places(text: str) -> dict[tuple[str, ...], tuple[int, int]]:
                 break
             node = next((v for k, v in node.value if k.value == key), None)
         if isinstance(node, yaml.ScalarNode):
-            places[keys] = (node.start_mark.line, node.start_mark.column)
+            start, end = node.start_mark, node.end_mark
+            places[keys] = (start.line, start.column, start.index, end.index)
     return places
+
+
+def _nth_in_source(text: str, start: int, end: int, mark: str, nth: int) -> tuple[int, int]:
+    """1-based line and column of the ``nth`` occurrence of ``mark`` in ``text[start:end]``
+    (a value folded over several lines keeps its marks in order); the value's start when a
+    fold split the mark."""
+    at = start - 1
+    for _ in range(nth + 1):
+        at = text.find(mark, at + 1, end)
+        if at < 0:
+            at = start
+            break
+    line_start = text.rfind("\n", 0, at) + 1
+    return text.count("\n", 0, at) + 1, at - line_start + 1
 
 
 def _report_yaml(ctx: Context) -> None:
@@ -299,18 +315,18 @@ def _report_yaml(ctx: Context) -> None:
     places = _yaml_places(text)
     lines = text.split("\n")
     for keys, value, rule, index, mark in found:
-        line0, col0 = places.get(keys, (ctx.yaml_line(list(keys)) - 1, 0))
+        line0, col0, start, end = places.get(keys, (ctx.yaml_line(list(keys)) - 1, 0, -1, -1))
         row = lines[line0] if 0 <= line0 < len(lines) else ""
         quote = 1 if row[col0 : col0 + 1] in ("'", '"') else 0
+        line, column = line0 + 1, col0 + 1
         if row.startswith(value, col0 + quote):  # a one-line scalar: characters map 1:1
             column = col0 + quote + index + 1
-        else:
-            at = row.find(mark, col0)
-            column = at + 1 if at >= 0 else col0 + 1
+        elif start >= 0:  # a block or folded scalar: the same occurrence of the mark in the source
+            line, column = _nth_in_source(text, start, end, mark, value[:index].count(mark))
         ctx.emit(
             rule,
             REPORT_FILE,
-            line0 + 1,
+            line,
             column,
             f"report.yaml 的 {'.'.join(keys)} 含占位文字“{mark}”，尚未填写 / "
             "placeholder left in report.yaml",
