@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from reportflow.render import docx_tables
 from reportflow.render import layout as L
 from reportflow.render.doc import RenderDoc
 
@@ -68,80 +69,6 @@ def _signature(document: Any, doc: RenderDoc) -> None:
         lines.append(_paragraph("BodyText", doc.date, right_tw=max(1, round(date_right * char))))
     for line in lines:
         sect.addprevious(line) if sect is not None else body.append(line)
-
-
-#: pPr children that come before snapToGrid/spacing/ind (ECMA-376 17.3.1.26's sequence).
-_PPR_BEFORE_SPACING = {
-    _w(t)
-    for t in [
-        "pStyle",
-        "keepNext",
-        "keepLines",
-        "pageBreakBefore",
-        "framePr",
-        "widowControl",
-        "numPr",
-        "suppressLineNumbers",
-        "pBdr",
-        "shd",
-        "tabs",
-        "suppressAutoHyphens",
-        "kinsoku",
-        "wordWrap",
-        "overflowPunct",
-        "topLinePunct",
-        "autoSpaceDE",
-        "autoSpaceDN",
-        "bidi",
-        "adjustRightInd",
-    ]
-}
-_TBL_AFTER_BORDERS = {_w(t) for t in ("shd", "tblLayout", "tblCellMar", "tblLook", "tblCaption")}
-
-
-def _tables(document: Any) -> None:
-    """Tables as offices rule them: single lines round every cell, and the cell text
-    unindented and single-spaced, off the body's 28.95 pt grid (GB/T 9704 leaves tables to
-    the drafter; pandoc's cell style is the body's Compact, indented on exact lines)."""
-    from lxml import etree
-
-    for table in document.iter(_w("tbl")):
-        tblpr = table.find(_w("tblPr"))
-        if tblpr is None:
-            tblpr = etree.Element(_w("tblPr"))
-            table.insert(0, tblpr)
-        for old in tblpr.findall(_w("tblBorders")):
-            tblpr.remove(old)
-        borders = etree.Element(_w("tblBorders"))
-        for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-            _el(borders, edge, val="single", sz="4", space="0", color="000000")
-        after = next((c for c in tblpr if c.tag in _TBL_AFTER_BORDERS), None)
-        after.addprevious(borders) if after is not None else tblpr.append(borders)
-        for p in table.iter(_w("p")):
-            ppr = p.find(_w("pPr"))
-            if ppr is None:
-                ppr = etree.Element(_w("pPr"))
-                p.insert(0, ppr)
-            for tag in ("snapToGrid", "spacing", "ind"):
-                for old in ppr.findall(_w(tag)):
-                    ppr.remove(old)
-            at = sum(1 for c in ppr if c.tag in _PPR_BEFORE_SPACING)
-            new = [
-                _node("snapToGrid", val="0"),
-                _node("spacing", before="0", after="0", line="240", lineRule="auto"),
-                _node("ind", firstLine="0", firstLineChars="0"),
-            ]
-            for offset, node in enumerate(new):
-                ppr.insert(at + offset, node)
-
-
-def _node(tag: str, **attrs: str) -> Any:
-    from lxml import etree
-
-    node = etree.Element(_w(tag))
-    for key, value in attrs.items():
-        node.set(_w(key), value)
-    return node
 
 
 def _title(document: Any, lines: tuple[str, ...]) -> None:
@@ -290,7 +217,7 @@ def finish(path: Path, doc: RenderDoc, epoch: int | None = None) -> None:
         _title(d, doc.lines)
         if doc.addressee:
             _addressee(d, doc.addressee)
-        _tables(d)
+        docx_tables.tables(d)
         if doc.organisation:
             _signature(d, doc)
 
