@@ -122,18 +122,6 @@ def _bold_level3(styles: Any) -> None:
                 node.set(_w("val"), "1")
 
 
-def _overflow_punct_for_libreoffice(styles: Any) -> None:
-    """``render.docx_reader: libreoffice``: every ``w:overflowPunct`` says 1. ECMA-376
-    17.3.1.21: 0 keeps a line-end mark inside the text extents, which Word and WPS need.
-    LibreOffice's DOCX import reads the value inverted (writerfilter DomainMapper.cxx sets
-    ParaIsHangingPunctuation to ``nIntValue == 0``, while its DOCX export writes the value
-    straight): with 0 it hangs marks into the margin and fails to draw some (the sample: 3
-    hanging, 5 of its marks missing from the page); with 1 it pushes them down whole as the
-    PDF does."""
-    for node in styles.iter(_w("overflowPunct")):
-        node.set(_w("val"), "1")
-
-
 def _header_targets(document: Any, rels: Any) -> list[str]:
     ids = [ref.get(f"{{{R}}}id") for ref in document.iter(_w("headerReference"))]
     by_id = {rel.get("Id"): rel.get("Target") for rel in rels}
@@ -224,8 +212,6 @@ def finish(path: Path, doc: RenderDoc, epoch: int | None = None) -> None:
     document = edit("word/document.xml", body)
     if doc.bold_level3:
         edit("word/styles.xml", _bold_level3)
-    if doc.docx_reader == "libreoffice":
-        edit("word/styles.xml", _overflow_punct_for_libreoffice)
     if doc.draft_mark:
         rels = etree.fromstring(parts["word/_rels/document.xml.rels"][1])
         for target in _header_targets(document, rels):
