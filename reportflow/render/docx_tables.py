@@ -174,22 +174,35 @@ def _cell_frame(cell: Any, header: bool) -> None:
 
 
 def _full_width(table: Any, tblpr: Any) -> list[int]:
-    """The table across the type area, its columns in pandoc's proportions, at fixed widths:
-    LibreOffice stretches a table of ``tblW type="auto"`` to the full width anyway (writerfilter
-    gives it HoriOrientation FULL) while Word would keep pandoc's narrower grid and fit columns
-    to their content, so the cells wrapped differently. Fixed widths (17.4.53/17.4.64) make the
-    columns, and the line count ``cell_lines`` estimates from them, the same in both. Returns
-    the columns' widths in twips."""
-    grid = [c for c in table.findall(f"{_w('tblGrid')}/{_w('gridCol')}")]
+    """The columns at fixed widths in twips, in pandoc's proportions, across the type area or
+    the share of it pandoc gave (``tblW type="pct"``, from a table's relative widths): pandoc
+    sizes its grid for a page of 7920 tw, and writes a table without widths as
+    ``tblW type="auto"``, which LibreOffice stretches to the full width (writerfilter gives it
+    HoriOrientation FULL, as typst does) while Word would keep pandoc's narrower grid and fit
+    columns to their content, wrapping the cells differently. Fixed widths (ECMA-376 17.4.53,
+    17.4.64) make the columns, and the line count ``cell_lines`` estimates from them, the same
+    in both; a narrower table is centred, as in the PDF. Returns the columns' widths."""
+    grid = table.findall(f"{_w('tblGrid')}/{_w('gridCol')}")
     old = [int(c.get(_w("w"), "0") or 0) for c in grid]
-    total = sum(old)
     if not grid or not all(old):
         return []
-    cols = [round(w * L.TYPE_W_TW / total) for w in old]
-    cols[-1] += L.TYPE_W_TW - sum(cols)
-    for col, width in zip(grid, cols, strict=True):
-        col.set(_w("w"), str(width))
-    _insert_before(tblpr, _node("tblW", w="5000", type="pct"), _TBL_AFTER_WIDTH)
+    width = tblpr.find(_w("tblW"))
+    share = 5000
+    if width is not None and width.get(_w("type")) == "pct":
+        value = width.get(_w("w"), "5000")  # fiftieths of a percent, or "50%" (17.18.107)
+        try:
+            share = round(float(value[:-1]) * 50) if value.endswith("%") else int(value)
+        except ValueError:
+            share = 5000
+        share = max(1, min(5000, share))
+    total = L.TYPE_W_TW * share // 5000
+    cols = [round(w * total / sum(old)) for w in old]
+    cols[-1] += total - sum(cols)
+    for col, w in zip(grid, cols, strict=True):
+        col.set(_w("w"), str(w))
+    _insert_before(tblpr, _node("tblW", w=str(share), type="pct"), _TBL_AFTER_WIDTH)
+    # Centred, as typst places a table narrower than the type area (17.4.28).
+    _insert_before(tblpr, _node("jc", val="center"), _TBL_AFTER_WIDTH[1:])
     _insert_before(tblpr, _node("tblLayout", type="fixed"), _TBL_AFTER_LAYOUT)
     return cols
 
