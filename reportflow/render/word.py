@@ -39,6 +39,10 @@ STYLES: tuple[tuple[str, str, float, bool, bool], ...] = (
     ("Captioned Figure", "fangsong", L.BODY_PT, True, False),
     ("Figure", "fangsong", L.BODY_PT, True, False),
     ("Image Caption", "fangsong", L.BODY_PT, True, False),
+    # A table's caption (``: 表1 ……`` under a table; pandoc puts it above the table): on the
+    # body's lines, not pandoc's 6 pt after it, which put the table and the text after it
+    # 6 pt off the grid.
+    ("Table Caption", "fangsong", L.BODY_PT, True, False),
     ("Footer", "songti", L.PAGE_NUMBER_PT, False, False),
     ("Header", "heiti", 12.0, False, False),
 )
