@@ -30,7 +30,9 @@ def test_reference_docx_carries_gbt9704_figures() -> None:
     assert v["odd_even"] is True
     assert v["normal_flow"] == {
         "widowControl": "0",
-        "overflowPunct": "0",
+        "overflowPunct": "0",  # Word's, the AlternateContent's Choice
+        "overflowPunct.fallback": "1",  # LibreOffice's, which reads it inverted
+        "overflowPunct.default": "0",
         "autoSpaceDE": "0",
         "autoSpaceDN": "0",
     }
@@ -148,3 +150,19 @@ def test_release_docx_has_no_draft_mark_and_bold_level3_switch(tmp_path: Path) -
 def test_default_bold_level3_is_off(sample_docx) -> None:
     path, _ = sample_docx
     assert not docx.Document(str(path)).styles["Heading 3"].font.bold
+
+
+def test_the_old_docx_reader_option_is_accepted_and_changes_nothing(tmp_path: Path) -> None:
+    """``render.docx_reader`` chose between a DOCX for Word and one for LibreOffice; one DOCX
+    now serves both (word._overflow_punct), and a report.yaml that still names it loads and
+    renders the same styles."""
+    import zipfile
+
+    styles = []
+    for name, extra in (("plain", ""), ("old", "render:\n  docx_reader: libreoffice\n")):
+        report = load_report(copy_sample(tmp_path / name / "report", extra_yaml=extra))
+        path = render_report(report, ["docx"], tmp_path / name / "out", draft=False, commit=SHA)
+        with zipfile.ZipFile(path["docx"]) as z:
+            styles.append(z.read("word/styles.xml"))
+    assert styles[0] == styles[1]
+    assert b'<mc:Fallback><w:overflowPunct w:val="1" /></mc:Fallback>' in styles[0]

@@ -35,10 +35,10 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts"
 LEVEL2 = "（一）第二级标题用楷体"
 
 
-def _render(out: Path, reader: str) -> tuple[Path, Path]:
+def _render(out: Path) -> tuple[Path, Path]:
     folder = copy_sample(
         out / "report",
-        extra_yaml=f"render:\n  date: '2023-01-10'\n  docx_reader: {reader}\n",
+        extra_yaml="render:\n  date: '2023-01-10'\n",
         sections={"03-measures.md": f"\n## {LEVEL2}\n\n第二级标题下的正文。\n"},
     )
     paths = render_report(
@@ -49,10 +49,10 @@ def _render(out: Path, reader: str) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Measured, Measured]:
-    """The DOCX made for LibreOffice (render.docx_reader: libreoffice) as it lays it out, and
-    the typst PDF of the same report."""
+    """The DOCX (the one for every reader) as LibreOffice lays it out, and the typst PDF of the
+    same report."""
     out = tmp_path_factory.mktemp("lo")
-    docx, typst_pdf = _render(out, "libreoffice")
+    docx, typst_pdf = _render(out)
     pdf = libreoffice_pdf(docx, out / "lo")
     png(pdf, ARTIFACTS / "sample-page1-libreoffice.png")
     return measure(pdf), measure(typst_pdf)
@@ -95,27 +95,64 @@ def test_no_glyph_outside_and_every_line_end_mark_shows(converted) -> None:
     assert ends  # line-end marks were measured, not skipped
 
 
-def test_the_word_docx_in_libreoffice_hangs_marks_as_libreoffice_reads_it_inverted(
-    tmp_path: Path,
-) -> None:
-    """Why ``docx_reader`` exists. The default DOCX says ``overflowPunct`` 0, what Word and
-    WPS need (ECMA-376 17.3.1.21: no mark past the text extents); LibreOffice 7.4 reads it as
-    "hanging allowed" (its own ODT of the DOCX says punctuation-wrap="hanging") and hangs
-    line-end marks into the margin: only closing marks, at most one cell each."""
+def _odt_standard_style(docx: Path, out: Path) -> str:
+    """LibreOffice's own ODT of ``docx``: its Standard (Normal) paragraph style's XML."""
     import zipfile
 
-    docx, typst_pdf = _render(tmp_path, "word")
-    with zipfile.ZipFile(docx) as z:
-        assert '<w:overflowPunct w:val="0" />' in z.read("word/styles.xml").decode()
-    odt = libreoffice_convert(docx, tmp_path / "odt", "odt")
+    odt = libreoffice_convert(docx, out, "odt")
     with zipfile.ZipFile(odt) as z:
         styles = z.read("styles.xml").decode()
     standard = styles[styles.index('style:name="Standard"') :]
-    standard = standard[: standard.index("</style:style>")]
-    assert 'style:punctuation-wrap="hanging"' in standard
-    lo = measure(libreoffice_pdf(docx, tmp_path / "lo"))
+    return standard[: standard.index("</style:style>")]
+
+
+def test_one_docx_for_every_reader_libreoffice_takes_the_fallback(tmp_path: Path) -> None:
+    """The Normal style's overflowPunct is an AlternateContent: Choice (Requires="w") 0 for
+    Word, WPS and any reader of Part 3, Fallback 1 for LibreOffice, which takes a Choice only
+    for its own few namespaces and reads the value inverted (word._overflow_punct); 0 in
+    docDefaults for a reader that skips AlternateContent (every paragraph style derives from
+    Normal). LibreOffice's ODT of it: punctuation-wrap="simple", no hanging."""
+    import zipfile
+
+    docx, _ = _render(tmp_path)
+    with zipfile.ZipFile(docx) as z:
+        styles = z.read("word/styles.xml").decode()
+    normal = styles[styles.index('w:styleId="Normal"') :]
+    normal = normal[: normal.index("</w:style>")]
+    assert (
+        '<mc:Choice Requires="w"><w:overflowPunct w:val="0" /></mc:Choice>'
+        '<mc:Fallback><w:overflowPunct w:val="1" /></mc:Fallback>'
+    ) in normal
+    defaults = styles[styles.index("<w:pPrDefault>") : styles.index("</w:pPrDefault>")]
+    assert '<w:overflowPunct w:val="0" />' in defaults
+    assert 'style:punctuation-wrap="simple"' in _odt_standard_style(docx, tmp_path / "odt")
+
+
+def test_libreoffice_still_reads_overflow_punct_inverted(tmp_path: Path) -> None:
+    """Why the Fallback exists. The same DOCX with the plain ``overflowPunct`` 0 that Word
+    needs (ECMA-376 17.3.1.21: no mark past the text extents): LibreOffice 7.4 reads it as
+    "hanging allowed" (its ODT says punctuation-wrap="hanging"), hangs line-end marks into
+    the margin (only closing marks, at most one cell each) and fails to draw some of them."""
+    import re
+    import zipfile
+
+    docx, typst_pdf = _render(tmp_path)
+    plain = tmp_path / "plain" / "report.docx"
+    plain.parent.mkdir()
+    with zipfile.ZipFile(docx) as src, zipfile.ZipFile(plain, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/styles.xml":
+                data = re.sub(
+                    rb"<mc:AlternateContent .*?</mc:AlternateContent>",
+                    b'<w:overflowPunct w:val="0" />',
+                    data,
+                )
+            dst.writestr(info, data)
+    assert 'style:punctuation-wrap="hanging"' in _odt_standard_style(plain, tmp_path / "odt")
+    lo = measure(libreoffice_pdf(plain, tmp_path / "lo"))
     outside = lo.outside()
-    assert outside, "LibreOffice no longer hangs marks: drop docx_reader's inversion"
+    assert outside, "LibreOffice no longer hangs marks: drop the Fallback (word._overflow_punct)"
     assert all(char in CLOSING and over <= CELL + 0.5 for _, char, over in outside), outside
     # And it fails to draw some of them (the sample: 4 ， and 1 、 missing from the page).
     assert sum((_marks(measure(typst_pdf)) - _marks(lo)).values()) > 0

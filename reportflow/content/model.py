@@ -242,7 +242,7 @@ def load_from(source: Source, root: Path) -> Report:
     limits.check_size(data, shown, limits.REPORT_YAML)
     text = decode(data, shown)
     limits.check_text(text, shown)
-    doc = schema.parse_yaml(text, shown)
+    doc = schema.parse_report_yaml(text, shown)
     if not isinstance(doc, dict):
         raise ContentError("report.yaml must be a mapping of keys", file=shown, line=1)
     schema.validate(doc, "report.schema.json", file=shown, source=text)

@@ -20,8 +20,6 @@ from pathlib import Path
 from types import CodeType
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from reportflow.core import cache
 from reportflow.core.errors import SchemaError, YamlSyntaxError
 from reportflow.core.resources import data_path
@@ -34,18 +32,25 @@ SCHEMA_DIR = data_path()
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
-# libyaml's C parser when PyYAML has it: front matter of 1,000 sections parses ~10x faster.
-_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+@cache_result
+def _loader() -> Any:
+    """Safe loader that keeps dates as strings so documents stay JSON-compatible; libyaml's C
+    parser when PyYAML has it (front matter of 1,000 sections parses ~10x faster). Made on
+    first use: importing PyYAML costs ~15 ms (its reader compiles a large regular expression),
+    which a render of an unchanged report.yaml (``parse_report_yaml``) and flat front matter
+    never pay."""
+    import yaml
 
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-class _Loader(_SafeBase):  # type: ignore[valid-type,misc]
-    """Safe loader that keeps dates as strings so documents stay JSON-compatible."""
+    class _Loader(base):  # type: ignore[valid-type,misc]
+        pass
 
-
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    _Loader.yaml_implicit_resolvers = {
+        key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return _Loader
 
 
 # One ``key: value`` a line, both single plain words (front matter as scaffolded: id, title,
@@ -54,20 +59,36 @@ _Loader.yaml_implicit_resolvers = {
 _FLAT_LINE = re.compile(r"([A-Za-z_][\w-]*): ([^\W_][\w.\-、，。：；！？（）《》“”‘’—…·]*)")
 
 
+#: YAML 1.1's bools, as PyYAML's implicit resolver and constructor read them.
+_BOOLS = {
+    w: v
+    for v, words in ((True, "yes true on"), (False, "no false off"))
+    for w0 in words.split()
+    for w in (w0, w0.capitalize(), w0.upper())
+}
+#: Other plain scalars it reads as other than a string (nulls, the merge and the value key),
+#: and y/n besides, to be safe; every number starts with a digit, a sign or a dot.
+_NOT_STRINGS = frozenset(["null", "Null", "NULL", "~", "<<", "=", "y", "Y", "n", "N", *_BOOLS])
+
+
 def _implicit(scalar: str) -> bool:
-    """Whether YAML would read the plain ``scalar`` as other than a string (a number, a bool,
-    null ...): the test of ``yaml.resolver.Resolver.resolve``, with the loader's resolvers."""
-    resolvers = _Loader.yaml_implicit_resolvers
-    return any(rx.match(scalar) for _, rx in resolvers.get(scalar[0], []) + resolvers.get(None, []))
+    """Whether YAML might read the plain ``scalar`` as other than a string: cautious (anything
+    that starts like a number counts), so that such a line goes to PyYAML."""
+    return not scalar or scalar[0] in "-+.0123456789" or scalar in _NOT_STRINGS
 
 
-def _flat_mapping(text: str) -> dict[str, str] | None:
-    out: dict[str, str] = {}
+def _flat_mapping(text: str) -> dict[str, str | bool] | None:
+    out: dict[str, str | bool] = {}
     for line in text.split("\n"):
         m = _FLAT_LINE.fullmatch(line)
-        if m is None or _implicit(m[1]) or _implicit(m[2]):
+        if m is None or _implicit(m[1]):
             return None
-        out[m[1]] = m[2]
+        if m[2] in _BOOLS:  # show_heading: false
+            out[m[1]] = _BOOLS[m[2]]
+        elif _implicit(m[2]):
+            return None
+        else:
+            out[m[1]] = m[2]
     return out
 
 
@@ -78,8 +99,10 @@ def parse_front_matter(text: str, file: str | Path, line_offset: int = 0) -> Any
 
 
 def parse_yaml(text: str, file: str | Path, line_offset: int = 0) -> Any:
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
+        return yaml.load(text, Loader=_loader())  # a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -98,9 +121,36 @@ def load_schema(name: str) -> dict[str, Any]:
         return json.load(fh)
 
 
+def parse_report_yaml(text: str, file: str | Path) -> Any:
+    """``parse_yaml`` of a report.yaml, kept as JSON in the user's cache with the hash of its
+    text, one file per report.yaml path (so the cache does not grow with every edit): a
+    render, status or gate reads the same report.yaml again and again, and JSON loads without
+    importing PyYAML. A kept document is used only for the very text it was read from, and
+    only one that JSON gives back unchanged is kept (no numeric keys, no NaN)."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    folder = cache.user_dir()
+    name = hashlib.sha256(str(file).encode("utf-8")).hexdigest()[:32]
+    path = folder / "yaml" / f"{name}.json" if folder is not None else None
+    if path is not None:
+        try:
+            kept = json.loads(path.read_bytes())
+            if isinstance(kept, dict) and kept.get("text") == digest:
+                return kept["doc"]
+        except (OSError, ValueError):
+            pass
+    doc = parse_yaml(text, file)
+    if path is not None:
+        data = json.dumps({"text": digest, "doc": doc}, ensure_ascii=False)
+        if json.loads(data)["doc"] == doc:
+            cache.write_atomic(path, data.encode("utf-8"))
+    return doc
+
+
 def node_line(text: str, path: Sequence[str | int]) -> int | None:
+    import yaml
+
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_loader())
     except yaml.YAMLError:
         return None
     line = node.start_mark.line if node is not None else None

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import logging
 import re
 import subprocess
 import tempfile
@@ -77,6 +76,9 @@ class Running:
             raise ToolError(_("pandoc failed: {detail}").format(detail=detail))
         return self.output
 
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
     def kill(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
@@ -116,18 +118,20 @@ def start(source: Path, to: str, fmt: str, extra: list[str], output: Path) -> Ru
     return Running(proc, output, stderr)
 
 
-class _KnownWarnings(logging.Filter):
+def _known_warning(record: Any) -> bool:
     """pandoc has no Chinese translation file for its few generated words (Abstract, Figure):
     it warns on every run with ``lang: zh-CN`` although reports use none of them."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        return not ("translations" in text or "has no translation defined" in text)
+    text = record.getMessage()
+    return not ("translations" in text or "has no translation defined" in text)
 
 
 @cache
 def _quiet_known_warnings() -> None:
-    logging.getLogger("pypandoc").addFilter(_KnownWarnings())
+    """Only pypandoc's runs log, and it imports logging itself: importing it here, not at the
+    top, keeps it out of a render (which starts pandoc without pypandoc), ~5 ms a process."""
+    import logging
+
+    logging.getLogger("pypandoc").addFilter(_known_warning)
 
 
 def default_data_file(name: str) -> bytes:

@@ -90,7 +90,6 @@ class RenderDoc:
     commit: str | None
     version: str | None
     bold_level3: bool = False
-    docx_reader: str = "word"  # render.docx_reader: "word" (and WPS) or "libreoffice"
     fonts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: The title as printed, the same lines in every format (content.titles); () for one line.
     title_lines: tuple[str, ...] = ()
@@ -120,6 +119,5 @@ class RenderDoc:
             commit=commit,
             version=version,
             bold_level3=bool(opts.get("bold_level3", False)),
-            docx_reader=str(opts.get("docx_reader", "word")),
             fonts=MappingProxyType(dict(opts.get("fonts", {}))),
         )

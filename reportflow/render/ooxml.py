@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from reportflow.render import docx_tables
 from reportflow.render import layout as L
 from reportflow.render.doc import RenderDoc
 
@@ -70,80 +71,6 @@ def _signature(document: Any, doc: RenderDoc) -> None:
         sect.addprevious(line) if sect is not None else body.append(line)
 
 
-#: pPr children that come before snapToGrid/spacing/ind (ECMA-376 17.3.1.26's sequence).
-_PPR_BEFORE_SPACING = {
-    _w(t)
-    for t in [
-        "pStyle",
-        "keepNext",
-        "keepLines",
-        "pageBreakBefore",
-        "framePr",
-        "widowControl",
-        "numPr",
-        "suppressLineNumbers",
-        "pBdr",
-        "shd",
-        "tabs",
-        "suppressAutoHyphens",
-        "kinsoku",
-        "wordWrap",
-        "overflowPunct",
-        "topLinePunct",
-        "autoSpaceDE",
-        "autoSpaceDN",
-        "bidi",
-        "adjustRightInd",
-    ]
-}
-_TBL_AFTER_BORDERS = {_w(t) for t in ("shd", "tblLayout", "tblCellMar", "tblLook", "tblCaption")}
-
-
-def _tables(document: Any) -> None:
-    """Tables as offices rule them: single lines round every cell, and the cell text
-    unindented and single-spaced, off the body's 28.95 pt grid (GB/T 9704 leaves tables to
-    the drafter; pandoc's cell style is the body's Compact, indented on exact lines)."""
-    from lxml import etree
-
-    for table in document.iter(_w("tbl")):
-        tblpr = table.find(_w("tblPr"))
-        if tblpr is None:
-            tblpr = etree.Element(_w("tblPr"))
-            table.insert(0, tblpr)
-        for old in tblpr.findall(_w("tblBorders")):
-            tblpr.remove(old)
-        borders = etree.Element(_w("tblBorders"))
-        for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-            _el(borders, edge, val="single", sz="4", space="0", color="000000")
-        after = next((c for c in tblpr if c.tag in _TBL_AFTER_BORDERS), None)
-        after.addprevious(borders) if after is not None else tblpr.append(borders)
-        for p in table.iter(_w("p")):
-            ppr = p.find(_w("pPr"))
-            if ppr is None:
-                ppr = etree.Element(_w("pPr"))
-                p.insert(0, ppr)
-            for tag in ("snapToGrid", "spacing", "ind"):
-                for old in ppr.findall(_w(tag)):
-                    ppr.remove(old)
-            at = sum(1 for c in ppr if c.tag in _PPR_BEFORE_SPACING)
-            new = [
-                _node("snapToGrid", val="0"),
-                _node("spacing", before="0", after="0", line="240", lineRule="auto"),
-                _node("ind", firstLine="0", firstLineChars="0"),
-            ]
-            for offset, node in enumerate(new):
-                ppr.insert(at + offset, node)
-
-
-def _node(tag: str, **attrs: str) -> Any:
-    from lxml import etree
-
-    node = etree.Element(_w(tag))
-    for key, value in attrs.items():
-        node.set(_w(key), value)
-    return node
-
-
 def _title(document: Any, lines: tuple[str, ...]) -> None:
     """The title paragraph as its lines (content.titles), a line break between them, so that
     Word and LibreOffice break it where the PDF and the HTML do (7.3.1: 梯形 or 菱形)."""
@@ -193,18 +120,6 @@ def _bold_level3(styles: Any) -> None:
                 if node is None:
                     node = _el(rpr, tag)
                 node.set(_w("val"), "1")
-
-
-def _overflow_punct_for_libreoffice(styles: Any) -> None:
-    """``render.docx_reader: libreoffice``: every ``w:overflowPunct`` says 1. ECMA-376
-    17.3.1.21: 0 keeps a line-end mark inside the text extents, which Word and WPS need.
-    LibreOffice's DOCX import reads the value inverted (writerfilter DomainMapper.cxx sets
-    ParaIsHangingPunctuation to ``nIntValue == 0``, while its DOCX export writes the value
-    straight): with 0 it hangs marks into the margin and fails to draw some (the sample: 3
-    hanging, 5 of its marks missing from the page); with 1 it pushes them down whole as the
-    PDF does."""
-    for node in styles.iter(_w("overflowPunct")):
-        node.set(_w("val"), "1")
 
 
 def _header_targets(document: Any, rels: Any) -> list[str]:
@@ -290,15 +205,13 @@ def finish(path: Path, doc: RenderDoc, epoch: int | None = None) -> None:
         _title(d, doc.lines)
         if doc.addressee:
             _addressee(d, doc.addressee)
-        _tables(d)
+        docx_tables.tables(d)
         if doc.organisation:
             _signature(d, doc)
 
     document = edit("word/document.xml", body)
     if doc.bold_level3:
         edit("word/styles.xml", _bold_level3)
-    if doc.docx_reader == "libreoffice":
-        edit("word/styles.xml", _overflow_punct_for_libreoffice)
     if doc.draft_mark:
         rels = etree.fromstring(parts["word/_rels/document.xml.rels"][1])
         for target in _header_targets(document, rels):

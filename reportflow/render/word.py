@@ -39,6 +39,10 @@ STYLES: tuple[tuple[str, str, float, bool, bool], ...] = (
     ("Captioned Figure", "fangsong", L.BODY_PT, True, False),
     ("Figure", "fangsong", L.BODY_PT, True, False),
     ("Image Caption", "fangsong", L.BODY_PT, True, False),
+    # A table's caption (``: 表1 ……`` under a table; pandoc puts it above the table): on the
+    # body's lines, not pandoc's 6 pt after it, which put the table and the text after it
+    # 6 pt off the grid.
+    ("Table Caption", "fangsong", L.BODY_PT, True, False),
     ("Footer", "songti", L.PAGE_NUMBER_PT, False, False),
     ("Header", "heiti", 12.0, False, False),
 )
@@ -120,6 +124,7 @@ def _style_paragraphs(document: Any) -> None:
                 style.element.get_or_add_pPr(), "w:snapToGrid", "0", ("w:spacing", "w:ind", "w:jc")
             )
     _normal_flow(document.styles["Normal"].element.get_or_add_pPr())
+    _overflow_punct(document)
     # Linked character styles (``Heading 1 Char``) carry theme fonts of their own.
     for style in document.styles:
         if style.type == WD_STYLE_TYPE.CHARACTER and style.name.endswith(" Char"):
@@ -148,12 +153,15 @@ _PPR_AFTER_AUTOSPACE = ("w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing
 _PPR_AFTER_WIDOW = ("w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs")
 
 
+#: Markup Compatibility (ECMA-376 Part 3), for the one property LibreOffice reads inverted.
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+
+
 def _normal_flow(ppr: Any) -> None:
     """As the PDF: no extra space between Chinese and Latin/digits (official documents use
     none), no widow/orphan control, so every page is filled to its 22 lines, and no
     punctuation hanging into the margin (overflowPunct off, ECMA-376 17.3.1.21: a mark that
-    may not start a line takes a character with it instead). LibreOffice reads overflowPunct
-    inverted: ``render.docx_reader: libreoffice`` writes 1 for it (ooxml)."""
+    may not start a line takes a character with it instead; LibreOffice: ``_overflow_punct``)."""
     from docx.oxml import OxmlElement
 
     for tag, successors in (
@@ -166,6 +174,43 @@ def _normal_flow(ppr: Any) -> None:
             node = OxmlElement(tag)
             node.set(_qn("w:val"), "0")
             ppr.insert_element_before(node, *successors)
+
+
+def _overflow_punct(document: Any) -> None:
+    """One DOCX right in Word, WPS and LibreOffice: the Normal style's ``overflowPunct`` as an
+    ``mc:AlternateContent`` whose Choice (``Requires="w"``, the main WordprocessingML namespace,
+    which every reader of a DOCX understands) says 0, and whose Fallback says 1.
+
+    LibreOffice reads the property inverted: its DOCX import sets ParaIsHangingPunctuation to
+    ``nIntValue == 0`` (writerfilter dmapper/DomainMapper.cxx, ``case
+    NS_ooxml::LN_CT_PPrBase_overflowPunct``), so 0, "no mark past the text extents" to Word
+    (17.3.1.21), makes it hang marks into the margin and leave some undrawn. And it takes an
+    AlternateContent's Choice only when Requires is one of its own few names ("wps", "wpg",
+    "w14", "wpc": OOXMLFastContextHandler::prepareMceContext, OOXMLFastContextHandler.cxx),
+    otherwise the Fallback: it reads 1, which it lays out as Word lays out 0 (measured: with
+    Requires="w14" it took the Choice and hung 3 marks; with "w" nothing outside the type
+    area, every mark drawn). Word and any reader that follows Part 3 take the first Choice
+    whose namespaces it understands (Part 3, 7.5; Part 4: alternate content "may occur at any
+    location within a WordprocessingML document"): 0. ``docDefaults`` says 0 as well, for a
+    reader that skips AlternateContent altogether."""
+    from lxml import etree
+
+    normal = document.styles["Normal"].element.get_or_add_pPr()
+    plain = normal.find(_qn("w:overflowPunct"))
+    alternate = etree.Element(f"{{{MC}}}AlternateContent", nsmap={"mc": MC})
+    for branch, value in (("Choice", "0"), ("Fallback", "1")):
+        node = etree.SubElement(alternate, f"{{{MC}}}{branch}")
+        if branch == "Choice":
+            node.set("Requires", "w")
+        etree.SubElement(node, _qn("w:overflowPunct")).set(_qn("w:val"), value)
+    plain.addprevious(alternate)
+    normal.remove(plain)
+    defaults = document.styles.element.find(_qn("w:docDefaults"))
+    ppr = defaults.find(_qn("w:pPrDefault")).find(_qn("w:pPr"))
+    if ppr.find(_qn("w:overflowPunct")) is None:
+        node = etree.Element(_qn("w:overflowPunct"))
+        node.set(_qn("w:val"), "0")
+        ppr.insert_element_before(node, "w:topLinePunct", "w:autoSpaceDE", *_PPR_AFTER_AUTOSPACE)
 
 
 def _page_number(paragraph: Any, odd: bool) -> None:
@@ -286,6 +331,25 @@ def build_reference(out: Path) -> Path:
     return out
 
 
+def _flow(document: Any) -> dict[str, str | None]:
+    """The Normal style's flow properties; ``overflowPunct`` as Word reads it (the Choice),
+    ``overflowPunct.fallback`` as LibreOffice does, ``overflowPunct.default`` from docDefaults."""
+    ppr = document.styles["Normal"].element.pPr
+    flow: dict[str, str | None] = {
+        tag: node.get(_qn("w:val"))
+        for tag in ("widowControl", "overflowPunct", "autoSpaceDE", "autoSpaceDN")
+        if (node := ppr.find(_qn(f"w:{tag}"))) is not None
+    }
+    for branch, key in (("Choice", "overflowPunct"), ("Fallback", "overflowPunct.fallback")):
+        node = ppr.find(f"{{{MC}}}AlternateContent/{{{MC}}}{branch}/{_qn('w:overflowPunct')}")
+        if node is not None:
+            flow[key] = node.get(_qn("w:val"))
+    defaults = document.styles.element.find(f"{_qn('w:docDefaults')}/{_qn('w:pPrDefault')}")
+    node = defaults.find(f"{_qn('w:pPr')}/{_qn('w:overflowPunct')}")
+    flow["overflowPunct.default"] = node.get(_qn("w:val")) if node is not None else None
+    return flow
+
+
 def layout_values(path: Path) -> dict[str, Any]:
     """The layout a reference (or rendered) document carries, for comparing two of them."""
     import docx
@@ -302,11 +366,7 @@ def layout_values(path: Path) -> dict[str, Any]:
         "grid": {k: grid.get(_qn(f"w:{k}")) for k in ("type", "linePitch", "charSpace")},
         "odd_even": document.settings.odd_and_even_pages_header_footer,
         "footers": (section.footer.paragraphs[0].text, section.even_page_footer.paragraphs[0].text),
-        "normal_flow": {
-            tag: node.get(_qn("w:val"))
-            for tag in ("widowControl", "overflowPunct", "autoSpaceDE", "autoSpaceDN")
-            if (node := document.styles["Normal"].element.pPr.find(_qn(f"w:{tag}"))) is not None
-        },
+        "normal_flow": _flow(document),
     }
     for name, *_ in STYLES:
         style = document.styles[name]
