@@ -30,7 +30,7 @@ class Prewalk:
     def __init__(self, folder: Path, rev: str) -> None:
         self._out: str | None = None
         self._lock = threading.Lock()  # the walk's thread and the main one may both ask
-        self._sink = tempfile.TemporaryFile()
+        self._sink = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _read, after git)
         try:
             self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
                 ["git", "-C", str(folder), *LOG_ARGS, rev, "--"],
