@@ -83,6 +83,7 @@ def test_release_archives_tags_and_verifies(
     assert sorted(p.name for p in v1.iterdir()) == [
         "approval-sheet.json",  # the approval sheet (签批单), listed in the manifest
         "approval-sheet.pdf",
+        "audit.html",  # the audit at the released commit (reportflow.audit.archived)
         "manifest.json",
         "manifest.sig",
         "report.docx",
