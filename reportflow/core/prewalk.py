@@ -81,13 +81,20 @@ class RangeWalk:
         self._thread.start()
 
     def _git(self, *args: str) -> str | None:
-        try:
-            proc = subprocess.run(
-                ["git", "-C", self._args[0], *args], capture_output=True, stdin=subprocess.DEVNULL
-            )
-        except OSError:
-            return None
-        return proc.stdout.decode("utf-8", "surrogateescape") if proc.returncode == 0 else None
+        # into a file, not a pipe this thread would drain beside the importing one (``Prewalk``)
+        with tempfile.TemporaryFile() as sink:
+            try:
+                proc = subprocess.run(
+                    ["git", "-C", self._args[0], *args],
+                    stdout=sink,
+                    stderr=subprocess.DEVNULL,
+                    stdin=subprocess.DEVNULL,
+                )
+            except OSError:
+                return None
+            sink.seek(0)
+            out = sink.read()
+        return out.decode("utf-8", "surrogateescape") if proc.returncode == 0 else None
 
     def _walk(self) -> None:
         _folder, old, new, log_args = self._args
