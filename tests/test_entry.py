@@ -67,6 +67,9 @@ def test_plain_audit_and_diff_lines_and_what_typer_keeps() -> None:
     # an option given twice: the last one counts, as in click
     twice = ["audit", "d", "--format", "csv", "--format", "html"]
     assert fast_plain_args(twice) == ("audit", ["d"], {"--format": "html"})
+    assert fast_plain_args(["gate", "d", "--rev", "v1", "--trust", "sha256:ab"]) == (
+        "gate", ["d"], {"--rev": "v1", "--trust": "sha256:ab"},
+    )  # fmt: skip
     for typer_decides in (
         ["audit", "d", "--help"],
         ["audit", "-h", "d"],
@@ -77,6 +80,7 @@ def test_plain_audit_and_diff_lines_and_what_typer_keeps() -> None:
         ["audit", "d", "--out", "x"],  # diff's option
         ["diff", "d", "v1"],
         ["diff", "d", "v1", "v2", "--format", "pdf"],
+        ["gate", "d", "--format", "sarif"],
         ["blame", "d", "s"],
     ):
         assert fast_plain_args(typer_decides) is None, typer_decides
@@ -111,3 +115,13 @@ def test_fast_audit_and_diff_agree_with_typer(report_dir: Path, tmp_path: Path) 
     # a bad revision: exit 2 with the revision named, on the fast path too
     bad = _run("-m", "reportflow", "diff", str(report_dir), "nosuch", "HEAD")
     assert bad.returncode == 2 and "nosuch" in bad.stderr
+
+
+def test_fast_gate_agrees_with_typer(report_dir: Path) -> None:
+    typer = "import sys; from reportflow.commands.cli import app; app()"
+    for args in (["gate", str(report_dir)], ["gate", str(report_dir), "--format", "json"]):
+        fast = _run("-m", "reportflow", *args)
+        via_typer = _run("-c", typer, *args)
+        assert fast.returncode == via_typer.returncode == 1  # nothing approved yet
+        assert (fast.stdout, fast.stderr) == (via_typer.stdout, via_typer.stderr)
+        assert "situation" in fast.stdout

@@ -1,12 +1,13 @@
-"""The ``reportflow`` entry point, with fast paths for ``validate``, ``audit`` and ``diff``.
+"""The ``reportflow`` entry point, with fast paths for ``validate``, ``audit``, ``diff``, ``gate``.
 
 Validation runs on every save and in every pre-commit hook, so it must start instantly; typer
 0.29 spends 0.2–0.3 s building pydantic adapters for every parameter of every command before
 it parses anything. The plain forms of ``validate`` are parsed here instead; everything else,
-``--help`` and mistakes included, goes through typer and its messages. ``audit`` and ``diff``
-have goals against git and pandoc themselves (bench/bench_audit.py), where typer's start was
-a tenth of the run: their plain forms (the positional arguments, then known options with a
-value; no flag, no help, a format typer would accept) are parsed here too.
+``--help`` and mistakes included, goes through typer and its messages. ``audit``, ``diff`` and
+``gate`` have goals against git and pandoc themselves (bench/bench_audit.py, bench_gate.py),
+where typer's start was a tenth of the run: their plain forms (the positional arguments,
+then known options with a value; no flag, no help, a format typer would accept) are parsed
+here too.
 """
 
 from __future__ import annotations
@@ -46,13 +47,14 @@ _PLAIN = {
     "audit": (1, {"--format": ("table", "json", "csv", "html"), "--since": None,
                   "--until": None, "--section": None, "--person": None, "--rev": None}),
     "diff": (3, {"--format": ("text", "html", "docx"), "--out": None}),
+    "gate": (1, {"--rev": None, "--format": ("text", "json"), "--trust": None}),
 }  # fmt: skip
 
 
 def fast_plain_args(argv: list[str]) -> tuple[str, list[str], dict[str, str]] | None:
-    """(command, positional arguments, options) for a plain ``audit`` or ``diff`` line, else
-    None (typer decides, and explains any mistake). An option given twice counts the last
-    time, as click counts it."""
+    """(command, positional arguments, options) for a plain ``audit``, ``diff`` or ``gate``
+    line, else None (typer decides, and explains any mistake). An option given twice counts
+    the last time, as click counts it."""
     if not argv or argv[0] not in _PLAIN:
         return None
     count, known = _PLAIN[argv[0]]
@@ -93,6 +95,18 @@ def _run_plain(command: str, positional: list[str], options: dict[str, str]) -> 
             rev=options.get("--rev", "HEAD"),
         )
         return
+    if command == "gate":
+        from reportflow.commands import gate
+
+        if options.get("--trust"):
+            from reportflow.signoff import pin
+
+            pin.set_override(options["--trust"])
+        raise SystemExit(
+            gate.run(
+                Path(positional[0]), options.get("--rev", "HEAD"), options.get("--format", "text")
+            )
+        )
     from reportflow.commands import diff
 
     out = options.get("--out")
