@@ -15,8 +15,9 @@ a label repeats ("开展专项督查" in two sections) and an edited label ("党
 difflib's alignment of the text before the figure (weighted double: it names what is
 counted) and after it in the sentence, every number masked so that changed figures compare
 equal; pairs are taken best first, one to one, so two figures sharing a label each find their
-own. A pair scoring below ``MATCH`` is no match: a figure whose words changed beyond that is
-new, and saying so is better than pairing it with another claim.
+own (identical contexts first, in order: ``match_figures`` says how the pairs are bounded).
+A pair scoring below ``MATCH`` is no match: a figure whose words changed beyond that is new,
+and saying so is better than pairing it with another claim.
 """
 
 from __future__ import annotations
