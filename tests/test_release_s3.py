@@ -123,7 +123,7 @@ def test_two_clones_releasing_into_one_bucket_at_once_exactly_one_wins(
     assert "archive entry" in err, err  # being written, exists, or exists without its tag
     s3_archive.fs.invalidate_cache()
     assert s3_archive.versions("political-ecology", 2022) == [1]
-    assert len(s3_archive.files("political-ecology", 2022, 1)) == 9  # manifest.sig, the sheet, audit.html
+    assert len(s3_archive.files("political-ecology", 2022, 1)) == 9  # .sig, sheet, audit page
     assert cli("verify", dirs[winners[0]]).code == 0
 
 
