@@ -43,6 +43,7 @@ from prefect.input import RunInput
 from prefect.states import Failed
 from pydantic import Field, create_model
 
+from reportflow.audit import archived
 from reportflow.content import model
 from reportflow.core import i18n, wake, workspace
 from reportflow.core.errors import ReportflowError
@@ -120,7 +121,9 @@ def record_signoff(report_dir: Path, form: SignoffForm) -> str:
 @task(name="release version", cache_policy=NO_CACHE)
 def release_version(report_dir: Path, key: str | None = None) -> dict[str, Any]:
     """``key``: a releaser's SSH key on the worker (None: one that its ssh-agent holds)."""
-    done = release.release(report_dir, key=Path(key) if key else None)
+    done = release.release(
+        report_dir, key=Path(key) if key else None, attachments=(archived.audit_page,)
+    )
     released = {
         "version": done.version,
         "tag": done.tag,

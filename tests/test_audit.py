@@ -249,3 +249,33 @@ def test_releases_are_judged_by_the_roster_at_head_first(history, tmp_path, monk
         git(copy, "rev-parse", f"political-ecology/2022/v{n}^{{commit}}").strip() for n in (1, 2)
     ]
     assert sorted(set(decided)) == sorted(tags)  # v1 and v2 only
+
+
+def test_the_audit_reads_the_same_through_files_as_through_pipes(history) -> None:
+    """The early walk and the blob read go through temporary files (not pipes drained on a
+    second thread): the timeline is the one the pipe-read walk gives (the early walk started
+    at another commit, so the audit reads the log again through GitPython's pipe), and every
+    blob ``read_blobs`` returns is ``git cat-file blob``'s, one process each."""
+    import subprocess
+
+    from reportflow.audit import collect
+    from reportflow.commands.audit import as_json
+    from reportflow.core import gitio
+    from reportflow.core.prewalk import Prewalk
+
+    root, _named = history
+    report_dir = root / FOLDER
+    through_files = collect.collect(report_dir, "HEAD", Prewalk(report_dir, "HEAD"))
+    through_pipe = collect.collect(report_dir, "HEAD", Prewalk(report_dir, "HEAD~1"))
+    assert as_json(through_files.to_json()) == as_json(through_pipe.to_json())
+    assert len(through_files.events) > 20
+    # the command's output is the same timeline
+    assert audit_json(root)["events"] == json.loads(as_json(through_files.to_json()))["events"]
+    repo = gitio.require_repo(report_dir)
+    ids = sorted({e.data["blob"] for e in through_files.events if e.kind == "edit"} - {"0" * 40})
+    assert len(ids) > 5
+    got = gitio.read_blobs(repo, [*ids, "f" * 40])  # a missing one is left out
+    assert set(got) == set(ids)
+    for blob in ids:
+        one = subprocess.run(["git", "cat-file", "blob", blob], cwd=root, capture_output=True)
+        assert got[blob] == one.stdout, blob

@@ -241,9 +241,12 @@ def test_carryover_and_figures_against_last_years_release(history, tmp_path) -> 
     )
     moved = [r for r in rows if r["label"] == "区长办公会"]
     assert [(r["number"], r["unit"], r["last_year"]) for r in moved] == [("15", "次", "12")]
-    labelled = [r for r in rows if r["label"] and r["label"] != "区长办公会"]
-    assert labelled and all(r["last_year"] == r["number"] for r in labelled)
-    assert all(r["last_year"] == "" for r in rows if not r["label"])  # nothing to match by
+    # every other figure is last year's, found by the text around it (labelled or not)
+    others = [r for r in rows if r["label"] != "区长办公会"]
+    assert any(not r["label"] for r in others) and any(r["label"] for r in others)
+    assert all(r["last_year"] == r["number"] for r in others)
+    then = [r["sentence"].replace("区长办公会15次", "区长办公会12次") for r in others]
+    assert [r["last_year_sentence"] for r in others] == then
     # no released previous year: exit 2, named
     alone = reportflow("carryover", copy / FOLDER)
     assert alone.returncode == 2 and "political-ecology/2021" in alone.stderr

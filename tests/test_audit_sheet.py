@@ -125,3 +125,36 @@ def test_the_policy_names_the_meanings_in_the_audit_and_on_the_sheet(history, tm
     yaml_path.write_text(text.replace("meaning: 核稿", "meaning: ' '"), encoding="utf-8")
     bad = reportflow("validate", report_dir)
     assert bad.returncode != 0 and "meaning" in (bad.stdout + bad.stderr)
+
+
+def test_every_release_archives_its_audit_page_listed_and_verified(history, tmp_path) -> None:
+    """audit.html: the audit at the released commit, made beside the render (the command's
+    attachment; ``release`` does not import the audit), listed in the signed manifest."""
+    import html
+    import re
+
+    root, _named = history
+    pages = {}
+    for n in (1, 2):
+        data = (root / ENTRY / f"v{n}" / "audit.html").read_bytes()
+        listed = {f["name"]: f["sha256"] for f in _manifest(root, n)["files"]}
+        assert listed["audit.html"] == hashlib.sha256(data).hexdigest()
+        text = data.decode("utf-8")
+        mark = re.search(r'<meta name="reportflow-audit" content="([^"]*)">', text)
+        assert mark and html.unescape(mark[1]) == (
+            f"political-ecology/2022@{_manifest(root, n)['commit']}"
+        )
+        pages[n] = text
+    # v2's page shows v1's release; v1's page was made before any tag existed
+    assert "political-ecology/2022/v1" in pages[2]
+    assert 'class="release"' not in pages[1] and 'class="release"' in pages[2]
+    checks = verify.verify(root / FOLDER, all_versions=True)
+    mine = [(c.version, c.ok) for c in checks if c.name == "audit page is of the released commit"]
+    assert mine == [(1, True), (2, True)]
+    # a page of another version in v2's entry: its digest and the commit it names both fail
+    copy = tmp_path / "reports"
+    shutil.copytree(root, copy, symlinks=True)
+    shutil.copy(copy / ENTRY / "v1" / "audit.html", copy / ENTRY / "v2" / "audit.html")
+    tampered = verify.verify(copy / FOLDER, all_versions=True)
+    bad = {(c.version, c.name) for c in tampered if not c.ok}
+    assert bad == {(2, "file audit.html"), (2, "audit page is of the released commit")}

@@ -191,6 +191,11 @@ def test_release_flow_waits_for_signoffs_then_releases(prefect_server, cli, tmp_
     assert "区政府党组书记|signoff: party-secretary approves report" in log
     verified = cli("verify", report_dir)
     assert verified.code == 0, verified.out
+    # the flow hands release the audit page too: in the entry, listed in the manifest
+    entry = repo / "archive" / "political-ecology" / "2022" / "v1"
+    manifest = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
+    assert "audit.html" in {f["name"] for f in manifest["files"]}
+    assert (entry / "audit.html").read_bytes().startswith(b"<!DOCTYPE html>")
 
 
 def test_release_flow_rejects_a_refused_ui_signoff_and_keeps_waiting(

@@ -83,6 +83,7 @@ def test_release_archives_tags_and_verifies(
     assert sorted(p.name for p in v1.iterdir()) == [
         "approval-sheet.json",  # the approval sheet (签批单), listed in the manifest
         "approval-sheet.pdf",
+        "audit.html",  # the audit at the released commit (reportflow.audit.archived)
         "manifest.json",
         "manifest.sig",
         "report.docx",
@@ -159,6 +160,40 @@ def test_a_fault_at_any_step_leaves_nothing_and_a_rerun_succeeds(
     assert [p.name for p in entry(repo, 1).parent.glob("*")] in ([], [])
     done = release.release(report_dir, key=releaser_key())
     assert done.version == 1 and not done.already
+    assert cli("verify", report_dir).code == 0
+
+
+def test_an_attachment_that_fails_or_clashes_leaves_nothing(
+    cli, repo: Path, report_dir: Path
+) -> None:
+    """Attachments (the audit page) are made before the manifest: one that raises, or names
+    a file the entry has, stops the release with neither tag nor entry; a good one is listed."""
+    from reportflow.audit import archived
+
+    ready_to_release(cli, repo, report_dir)
+
+    def boom(facts):
+        raise OSError(f"injected fault making v{facts.version}'s page")
+
+    with pytest.raises(OSError, match="v1's page"):
+        release.release(report_dir, key=releaser_key(), attachments=(boom,))
+    _nothing_released(repo)
+    with pytest.raises(RuntimeError, match=r"report\.pdf"):
+        release.release(
+            report_dir, key=releaser_key(), attachments=(lambda _f: {"report.pdf": b"x"},)
+        )
+    _nothing_released(repo)
+    seen = []
+
+    def note(facts):
+        seen.append((facts.version, facts.tag, facts.commit))
+        return {"note.txt": b"made before the manifest"}
+
+    done = release.release(report_dir, key=releaser_key(), attachments=(note, archived.audit_page))
+    assert seen == [(1, "political-ecology/2022/v1", done.commit)]
+    manifest = json.loads((entry(repo, 1) / "manifest.json").read_text(encoding="utf-8"))
+    listed = {f["name"] for f in manifest["files"]}
+    assert {"note.txt", "audit.html"} <= listed
     assert cli("verify", report_dir).code == 0
 
 

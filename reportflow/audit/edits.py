@@ -165,6 +165,7 @@ def edit_events(
             return textdiff.count("", b[len(a) :].decode("utf-8", errors="replace"))
         return textdiff.count(text(old), text(new))
 
+    people: dict[tuple[str, tuple[str, ...]], list[str]] = {}  # the same few, thousands of times
     events = []
     for t in found:
         if t.others:  # a merge: against the parent it differs least from
@@ -172,8 +173,12 @@ def edit_events(
         else:
             added, removed = measure(t.old, t.new)
         when, message = notes.get(t.commit, ("", ""))
-        emails = t.change.emails
-        persons = list(dict.fromkeys(person_of.get(e, f"{t.change.author} <{e}>") for e in emails))
+        who = (t.change.author, t.change.emails)
+        persons = people.get(who)
+        if persons is None:
+            persons = people[who] = list(
+                dict.fromkeys(person_of.get(e, f"{who[0]} <{e}>") for e in who[1])
+            )
         action = "merge" if t.change.merge else (
             "delete" if t.new == NULL else "add" if t.old == NULL else "rename" if t.renamed_from
             else "edit"
@@ -186,7 +191,7 @@ def edit_events(
             "added": added,
             "removed": removed,
             "blob": t.new,
-            "people": persons,
+            "people": list(persons),  # its own list: the cached one is shared
         }
         person = persons[0] if persons else t.change.author
         events.append(Event("edit", when, t.commit, person, t.sid, MappingProxyType(data)))

@@ -5,6 +5,8 @@ it; the fonts are the reader's own CJK fonts, named in order of preference). Eve
 came from the repository (names, messages, comments, paths) is escaped with ``html.escape``,
 quotes included, so a commit message ``<script>`` is shown, never run. A Content-Security-
 Policy meta tag forbids every fetch and script in case a browser is ever tricked into one.
+A ``reportflow-audit`` meta tag names the report and the audited commit, which ``verify``
+compares with the manifest of the archive entry that carries the page.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from html import escape
 from reportflow.audit.table import COLUMNS, rows
 from reportflow.audit.timeline import Timeline
 from reportflow.core.i18n import _
+from reportflow.release.attach import AUDIT_MARK
 
 _CSS = """
 body { font-family: "Noto Serif CJK SC", "Source Han Serif SC", "SimSun", "FangSong", serif;
@@ -64,6 +67,7 @@ def render(timeline: Timeline) -> str:
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{_CSP}">
 <meta name="referrer" content="no-referrer">
+<meta name="{AUDIT_MARK}" content="{escape(f"{t.report}/{t.year}@{t.commit}")}">
 <title>{escape(title)}</title>
 <style>{_CSS}</style>
 </head>

@@ -76,7 +76,10 @@ class Writer:
         if style not in self.styles:
             self.styles[style] = self.document.styles[style].style_id
         p = self.el("w:p")
-        p.get_or_add_pPr().style = self.styles[style]
+        ppr, pstyle = self.el("w:pPr"), self.el("w:pStyle")
+        pstyle.set(self.qn("w:val"), self.styles[style])  # what pPr.style = … writes, less
+        ppr.append(pstyle)  # python-docx's search for where the child goes (a tenth of write)
+        p.append(ppr)
         if self.end is not None:
             self.end.addprevious(p)
         else:
@@ -84,7 +87,6 @@ class Writer:
         if whole:
             by = ins if whole == "+" else dels
             if by is not None:
-                ppr = p.get_or_add_pPr()
                 rpr = self.el("w:rPr")
                 rpr.append(self._mark("w:ins" if whole == "+" else "w:del", by))
                 ppr.append(rpr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reportflow.audit import archived
 from reportflow.commands import progress
 from reportflow.core.i18n import N_, _
 from reportflow.release import release
@@ -25,6 +26,7 @@ def run(path: Path, rev: str = "HEAD", key: Path | None = None) -> release.Relea
             path,
             rev,
             key=key,
+            attachments=(archived.audit_page,),  # audit.html in the entry, signed with it
             on_step=lambda name: update(_(LABELS[name]), release.STEPS.index(name)),
         )
         update(_("done"), len(release.STEPS))

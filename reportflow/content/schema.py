@@ -236,7 +236,8 @@ def _validator_code(schema_name: str) -> CodeType | None:
     parsing the report); the cache is keyed by the schema's text, the Python version, the
     installed fastjsonschema and this very file (which decides how the code is generated), so
     any change to one of them generates it afresh. The cache is in the user's own cache
-    folder, trusted as much as their home folder (like a .pyc).
+    folder, trusted as much as their home folder (like a .pyc), one file per checkout of
+    reportflow (several worktrees, or a checkout beside the installed copy, share a home).
     """
     schema = load_schema(schema_name)
     if _NEWER_KEYWORDS.search(json.dumps(schema)) or _ref_with_siblings(schema):
@@ -254,7 +255,11 @@ def _validator_code(schema_name: str) -> CodeType | None:
         key = hashlib.sha256(
             f"{json.dumps(doc, sort_keys=True)}\0{sys.version}\0{spec.origin}\0{stamps}".encode()
         ).hexdigest()
-        path = folder / "schemas" / f"{schema_name}.{key[:32]}.bin"
+        # one name per checkout: a second checkout (a worktree, an installed copy) keeps its
+        # own and never removes this one's, which they did to each other every run (each
+        # key holds this file's stamp, so each saw the other's as stale)
+        place = hashlib.sha256(os.path.dirname(__file__).encode()).hexdigest()[:8]
+        path = folder / "schemas" / f"{schema_name}.{place}.{key[:32]}.bin"
         try:
             code = marshal.loads(path.read_bytes())
             if isinstance(code, CodeType):
@@ -269,8 +274,10 @@ def _validator_code(schema_name: str) -> CodeType | None:
         return None
     code = compile(source.replace(_GENERATED_IMPORT, ""), f"<schema {schema_name}>", "exec")
     if path is not None and cache.write_atomic(path, marshal.dumps(code)):
-        for stale in path.parent.glob(f"{schema_name}.*.bin"):  # from an older schema or tool
-            if stale != path:
+        # from an older schema or tool, of this checkout (or of a name before the checkout's)
+        for stale in path.parent.glob(f"{schema_name}.*.bin"):
+            parts = stale.name[len(schema_name) + 1 :].split(".")
+            if stale != path and (len(parts) == 2 or parts[0] == place):
                 stale.unlink(missing_ok=True)
     return code
 

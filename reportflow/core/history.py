@@ -149,10 +149,15 @@ def parse_log(text: str, prefixes: Iterable[str]) -> Walk:
     candidates: dict[str, list[str]] = {}
     merge_blobs: dict[str, dict[str, str]] = {}
     current: Commit | None = None
+    # a few people make thousands of commits: their e-mails are worked out once per trio
+    known: dict[tuple[str, str, str], tuple[str, ...]] = {}
     for line in text.split("\n"):
         if line.startswith(HEADER):
             sha, parents, name, author, committer, ctime, trailers = line[1:].split(FIELD, 6)
-            emails = _emails(author, committer, trailers)
+            trio = (author, committer, trailers)
+            emails = known.get(trio)
+            if emails is None:
+                emails = known[trio] = _emails(author, committer, trailers)
             current = Commit(sha, tuple(parents.split()), name, emails, int(ctime or 0))
             commits[sha] = current
         elif line.startswith(":") and current is not None:

@@ -11,6 +11,7 @@ starts the walk first, with nothing but ``subprocess`` and ``threading``, and ha
 from __future__ import annotations
 
 import subprocess
+import tempfile
 import threading
 from pathlib import Path
 
@@ -21,36 +22,43 @@ LOG_ARGS += ("--no-abbrev", "-c", LOG_FORMAT)
 
 
 class Prewalk:
+    """git writes to an unlinked temporary file, not a pipe: a pipe needs a Python thread to
+    drain it 64 KB at a time, and each read waits for the importing (busy) main thread to
+    let go of the GIL, so the 2 MB of a 10,000-commit walk came late (see
+    ``gitio._through_files``). ``output_for`` waits for git without holding the GIL."""
+
     def __init__(self, folder: Path, rev: str) -> None:
         self._out: str | None = None
+        self._lock = threading.Lock()  # the walk's thread and the main one may both ask
+        self._sink = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _read, after git)
         try:
-            self._proc: subprocess.Popen[str] | None = subprocess.Popen(
+            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
                 ["git", "-C", str(folder), *LOG_ARGS, rev, "--"],
-                stdout=subprocess.PIPE,
+                stdout=self._sink,
                 stderr=subprocess.DEVNULL,
                 stdin=subprocess.DEVNULL,
-                text=True,
-                encoding="utf-8",
-                errors="surrogateescape",
             )
         except OSError:  # no git, no folder: the real walk reports it properly
             self._proc = None
-            return
-        # read while git writes, or it blocks on a full pipe
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+            self._sink.close()
 
-    def _read(self) -> None:
+    def _read(self) -> str | None:
         assert self._proc is not None
-        out, _ = self._proc.communicate()
-        self._out = out if self._proc.returncode == 0 else None
+        with self._lock:
+            if self._sink.closed:
+                return self._out
+            code = self._proc.wait()
+            self._sink.seek(0)
+            raw = self._sink.read()
+            self._sink.close()
+            self._out = raw.decode("utf-8", "surrogateescape") if code == 0 else None
+            return self._out
 
     def output_for(self, commit: str) -> str | None:
         """The log text if it starts at ``commit`` (the newest commit comes first), else None."""
         if self._proc is None:
             return None
-        self._reader.join()
-        out = self._out
+        out = self._read()
         if out is None or not out.startswith(f"{HEADER}{commit}"):
             return None
         return out
@@ -73,13 +81,20 @@ class RangeWalk:
         self._thread.start()
 
     def _git(self, *args: str) -> str | None:
-        try:
-            proc = subprocess.run(
-                ["git", "-C", self._args[0], *args], capture_output=True, stdin=subprocess.DEVNULL
-            )
-        except OSError:
-            return None
-        return proc.stdout.decode("utf-8", "surrogateescape") if proc.returncode == 0 else None
+        # into a file, not a pipe this thread would drain beside the importing one (``Prewalk``)
+        with tempfile.TemporaryFile() as sink:
+            try:
+                proc = subprocess.run(
+                    ["git", "-C", self._args[0], *args],
+                    stdout=sink,
+                    stderr=subprocess.DEVNULL,
+                    stdin=subprocess.DEVNULL,
+                )
+            except OSError:
+                return None
+            sink.seek(0)
+            out = sink.read()
+        return out.decode("utf-8", "surrogateescape") if proc.returncode == 0 else None
 
     def _walk(self) -> None:
         _folder, old, new, log_args = self._args

@@ -16,7 +16,7 @@ import json
 import os
 import platform
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +30,7 @@ from reportflow.core.errors import Refused
 from reportflow.core.i18n import _
 from reportflow.release import anchors, assess, signing
 from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
+from reportflow.release.attach import Attaching, Attachment
 
 FORMATS = ("docx", "pdf", "html")
 SOURCES = "sources.tar.gz"
@@ -234,9 +235,11 @@ def release(
     *,
     key: Path | None = None,
     on_step: StepHook | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> Released:
     """Release the approved report at ``rev``, signed with ``key`` (a releaser's SSH key;
-    None: one that ssh-agent holds)."""
+    None: one that ssh-agent holds); ``attachments``: producers of extra files for the entry
+    (the audit page), run beside the render, their files listed in the manifest."""
     from reportflow.signoff import approval
 
     step = on_step or (lambda _name: None)
@@ -294,8 +297,10 @@ def release(
             # the render: they run while it does (its pandoc processes and typst's compile
             # leave this thread the GIL). A refusal drops the render, nothing of which is
             # visible before publish; it is reported once the render has stopped.
-            with ThreadPoolExecutor(max_workers=2) as pool:
+            with ThreadPoolExecutor(max_workers=3) as pool:
                 rendering = pool.submit(_render, report, staged, commit, version)
+                facts = Attaching(Path(report_dir), commit, version, name)
+                extras = [pool.submit(make, facts) for make in attachments]
                 store = store if store is not None else _store(repo, report)
                 from reportflow.signoff import approval
 
@@ -315,6 +320,8 @@ def release(
                 used = tools()
                 rendering.result()
                 sheet.result()
+                for job in extras:
+                    _attach(staged, job.result())
             step("sources")
             gitio.archive_folder(repo, commit, folder, staged / SOURCES)
             step("manifest")
@@ -371,6 +378,17 @@ def _sheet(ctx: Any, roster: Any, verdict: Any, staged: Path, version: int, tag:
 
     records = [rec.to_dict() for rec in verdict.counted]
     sheet.write_files(sheet.facts(ctx, roster, records, version=version, tag=tag), staged)
+
+
+def _attach(staged: Path, files: Mapping[str, bytes]) -> None:
+    """An attachment's files in the staged entry; a name the entry has already (the render's,
+    the sheet's, another attachment's) or the manifest's is our bug (exit 3), never overwritten."""
+    taken = {p.name for p in staged.iterdir()} | {MANIFEST, MANIFEST_SIG, SOURCES}
+    for name, data in files.items():
+        if name in taken or "/" in name or name.startswith("."):
+            raise RuntimeError(f"attachment {name!r} clashes with a file of the entry")
+        (staged / name).write_bytes(data)
+        taken.add(name)
 
 
 def _store(repo: Any, report: model.Report) -> ArchiveStore:

@@ -8,6 +8,7 @@ longer matches (a changed byte in the PDF, a moved tag, a broken chain) instead 
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
 import os
@@ -25,6 +26,7 @@ from reportflow.core.errors import ContentError, InputError, SchemaError
 from reportflow.core.i18n import _
 from reportflow.release import anchors, assess, sheetcheck
 from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
+from reportflow.release.attach import AUDIT_MARK, AUDIT_PAGE
 from reportflow.release.release import (
     SOURCES,
     archive_location,
@@ -197,6 +199,7 @@ class Verifier:
             yield from self._file_checks(version, manifest)
             yield from self._sources_check(version, manifest)
             yield from self._sheet_checks(version, manifest, rebuild)
+            yield from self._audit_check(version, manifest)
         if full and rebuild:
             from reportflow.release.rebuild import rebuild as rerender
 
@@ -214,6 +217,23 @@ class Verifier:
             yield Check(version, name, ok, detail)
         for name, ok, detail in sheetcheck.rebuild_checks(*found, *facts) if rebuild else ():
             yield Check(version, name, ok, detail)
+
+    def _audit_check(self, version: int, manifest: dict[str, Any]) -> Iterator[Check]:
+        """The audit page (when the entry has one) is this version's: its digest is checked
+        with every file's; here, that it names the report and the released commit. Not rebuilt:
+        it shows the history as the releaser's repository held it, before this tag, and every
+        later tag, record or archive entry changes what the same audit shows; it is signed
+        evidence of what was there, not a fact to recompute."""
+        if AUDIT_PAGE not in {f["name"] for f in manifest["files"]}:
+            return
+        if AUDIT_PAGE not in set(self.store.files(self.report, self.year, version)):
+            return  # named by the file checks
+        page = self.store.read(self.report, self.year, version, AUDIT_PAGE)
+        head = page.split(b"</head>", 1)[0].decode("utf-8", errors="replace")
+        found = re.search(rf'<meta name="{AUDIT_MARK}" content="([^"]*)">', head)
+        named = html.unescape(found[1]) if found else ""
+        wanted = f"{self.report}/{self.year}@{manifest['commit']}"
+        yield Check(version, _("audit page is of the released commit"), named == wanted, named)
 
     def anchor_checks(self, version: int) -> list[Check]:
         """The checks that need no file of the archive but the manifest: it is well-formed, its
