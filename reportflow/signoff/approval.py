@@ -8,7 +8,7 @@ records copied into its manifest (``evaluate_records``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -28,6 +28,11 @@ from reportflow.signoff.ledger import SignoffRecord
 from reportflow.signoff.order import TIME_ORDER, DagOrder, Order
 
 __all__ = ["Approval", "SectionVerdict", "evaluate_at", "evaluate_records"]
+
+#: checks signatures: records and each reviewer's keys in, results by record digest out
+Verifier = Callable[
+    [Iterable[SignoffRecord], Mapping[str, Sequence[str]]], dict[str, ledger.Verification]
+]
 
 # How far a record's time may lie outside its commits' times (clocks of different PCs).
 CLOCK_SKEW = 600
@@ -345,7 +350,9 @@ def contributors(ctx: Context) -> dict[str, tuple[str, ...]]:
     return result
 
 
-def effective_roster(ctx: Context) -> tuple[gate.RosterVerdict, dict[str, ledger.Verification]]:
+def effective_roster(
+    ctx: Context, verify: Verifier = ledger.verify_many
+) -> tuple[gate.RosterVerdict, dict[str, ledger.Verification]]:
     """The roster that judges the commit: the end of the roster chain from the trust root
     (``chain.py``), or report.yaml's roster once the final approvers of that one signed it
     off. The verdict's ``counted`` holds this year's chain records too (genesis, roster
@@ -354,7 +361,7 @@ def effective_roster(ctx: Context) -> tuple[gate.RosterVerdict, dict[str, ledger
     if base is None:
         return gate.RosterVerdict(None, "missing"), {}
     need = gate.roster_checks(base, ctx.candidate, ctx.records)
-    verified = dict(ledger.verify_many(need, base.keys_of()))
+    verified = dict(verify(need, base.keys_of()))
     rv = gate.effective_roster(
         base, ctx.candidate, ctx.records, verified, ctx.order, _roster_editors(ctx, base)
     )
@@ -403,11 +410,14 @@ def require_pin(report_dir: Path) -> pin.Pin:
     return found
 
 
-def decide(ctx: Context) -> tuple[Approval, gate.GateResult]:
+def decide(
+    ctx: Context, verify: Verifier = ledger.verify_many
+) -> tuple[Approval, gate.GateResult]:
     """Verify what the decision needs, then evaluate. Without a pinned trust root nothing
     is verified: the verdict is "unverified" (``status`` shows it; gate, release and verify
-    refuse before they get here)."""
-    rv, verified = effective_roster(ctx)
+    refuse before they get here). ``verify``: ``ledger.verify_many`` or one that remembers
+    this process's answers (``remember.Remembered``, the review server's)."""
+    rv, verified = effective_roster(ctx, verify)
     if ctx.pin is None:
         ctx.blocking = (*ctx.blocking, pin.not_pinned().message)
     history = ctx.gate_history()
@@ -420,7 +430,7 @@ def decide(ctx: Context) -> tuple[Approval, gate.GateResult]:
         )
     if rv.roster is not None:
         need = gate.checks(ctx.facts, rv.roster, ctx.records, history, report_changes)
-        verified = {**verified, **ledger.verify_many(need, rv.roster.keys_of())}
+        verified = {**verified, **verify(need, rv.roster.keys_of())}
     result = gate.evaluate(
         ctx.facts,
         rv,
