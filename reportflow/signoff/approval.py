@@ -410,9 +410,7 @@ def require_pin(report_dir: Path) -> pin.Pin:
     return found
 
 
-def decide(
-    ctx: Context, verify: Verifier = ledger.verify_many
-) -> tuple[Approval, gate.GateResult]:
+def decide(ctx: Context, verify: Verifier = ledger.verify_many) -> tuple[Approval, gate.GateResult]:
     """Verify what the decision needs, then evaluate. Without a pinned trust root nothing
     is verified: the verdict is "unverified" (``status`` shows it; gate, release and verify
     refuse before they get here). ``verify``: ``ledger.verify_many`` or one that remembers
