@@ -36,6 +36,7 @@ def templates(lang: str) -> Environment:
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         extensions=["jinja2.ext.i18n"],
+        auto_reload=False,  # the package's own files: no stat of each template per page
     )
     if lang == i18n.ENGLISH:
         catalogue: gettext.NullTranslations = gettext.NullTranslations()
