@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportflow.content import schema
+from reportflow.core.i18n import _
 from reportflow.signoff import ledger, passkeys
 from reportflow.signoff.passkeys import Passkey
 
@@ -39,8 +40,9 @@ class Who:
     meaning: str = ""
 
     def describe(self) -> str:
-        parts = [f"role {r}" for r in self.roles] + list(self.people)
-        return " or ".join(parts) or "nobody"
+        """Who may approve, for a sentence in the reader's language ("role x or y")."""
+        parts = [_("role {role}").format(role=r) for r in self.roles] + list(self.people)
+        return _(" or ").join(parts) or _("nobody")
 
 
 @dataclass(frozen=True)
