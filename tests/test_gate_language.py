@@ -66,8 +66,10 @@ def test_two_more_approvals_and_a_dead_end_in_both_languages() -> None:
     from reportflow.signoff import duties
 
     english = duties.dead_end("section a", "version", who, roster, shut, (), 1)
-    assert english.startswith("no eligible reviewer left for section a: deputy-head-1 and "
-                              "deputy-head-2 authored changes since the last approved version")  # fmt: skip
+    assert english.startswith(
+        "no eligible reviewer left for section a: deputy-head-1 and deputy-head-2 authored "
+        "changes since the last approved version"
+    )
     with i18n.speaking("zh"):
         chinese = duties.dead_end("部分 a", "version", who, roster, shut, (), 1)
     assert chinese.startswith(
