@@ -176,3 +176,23 @@ def test_the_reminders_carry_links_for_those_they_count_for(office, inboxes) -> 
     assert len(lines) == len(sections) > 0
     path = re.search(rf"{BASE}(/link/\S+)", lines[0])[1]  # type: ignore[index]
     assert _decide(client, path).status_code == 200
+
+
+def test_the_reminders_flow_sends_the_links(office, inboxes) -> None:
+    """The weekly flow on a real (test-harness) Prefect server, given the server's review
+    address, secret and key: deputy-head-1's links arrive at the signed-off address and one
+    of them decides; deputy-head-2 gets a reminder but no link."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    from reportflow.flows.cycle import reminders_flow
+
+    rdir, client, secret_file, pub = office
+    with prefect_test_harness(), temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        result = reminders_flow(repo=str(rdir.parents[2]), review_url=BASE,
+                                secret_file=str(secret_file), server_key=str(pub))  # fmt: skip
+    assert any(s.endswith("deputy-head-1 (personal links): sent") for s in result["sent"]), result
+    assert not any("deputy-head-2 (personal links)" in s for s in result["sent"]), result
+    linked = [m for m in inboxes[0].received if "/link/" in m["message"]]
+    assert len(linked) == 1, inboxes[0].received
+    assert _decide(client, _link_in(linked[0])).status_code == 200
