@@ -9,6 +9,7 @@ Real repositories, real ssh-keygen keys, plain git for what an author can make b
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,14 @@ def _same_as_full(rdir: Path) -> review.Decision:
     assert made.ctx.facts == ctx.facts and made.ctx.report == ctx.report
     assert (made.reviews, made.coordinator) == todo.reviews_of(ctx.repo, ctx, verdict, result)
     return made
+
+
+def _same_as_gate(cli, rdir: Path, made: review.Decision) -> None:
+    """``reportflow gate --format json`` in a fresh process says what the server decided."""
+    from reportflow.commands.gate import as_json
+
+    out = cli("gate", rdir, "--format", "json")
+    assert json.loads(out.out) == json.loads(json.dumps(as_json(made.verdict))), out.err
 
 
 @pytest.fixture
@@ -97,6 +106,7 @@ def test_record_additions_decide_as_a_full_read(fresh, cli, keys, rdir: Path) ->
     assert made.verdict.sections["measures"].status == "pending"
     assert any("2999" in p for p in made.ctx.problems)
     assert made.snap.report is first.snap.report
+    _same_as_gate(cli, rdir, made)
 
     # through the CLI, as an office does; then the remaining sections and the final approval
     signed = cli("signoff", rdir, "--section", "measures", "--as", "deputy-head-1",
@@ -110,6 +120,7 @@ def test_record_additions_decide_as_a_full_read(fresh, cli, keys, rdir: Path) ->
     _add(rdir, keys, "party-secretary", "report", made.ctx.facts.report_fingerprint)
     made = _same_as_full(rdir)
     assert made.verdict.passed and made.snap.report is first.snap.report
+    _same_as_gate(cli, rdir, made)
     gate = cli("gate", rdir)
     assert gate.code == 0, gate.out + gate.err
 
