@@ -10,13 +10,15 @@ timed as CPU seconds of this process (``time.process_time``: git's own processes
 it) and wall time. The two are compared for equality at every HEAD. No goal of its own: it
 says what the page goal's floor (one decision per new HEAD) costs.
 
-Run: ``python bench/bench_serve_decision.py``.
+Run: ``python bench/bench_serve_decision.py [--history N]`` (N commits elsewhere in the
+repository first: the history walk grows with them).
 """
 
 from __future__ import annotations
 
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -48,6 +50,23 @@ def _commit_records(rdir: Path, auths, sids: list[str], blobs: dict[str, str]) -
     bench.git(repo, "commit", "-q", "-m", f"signoff: {len(sids)} web decisions")
 
 
+def _history(repo: Path, count: int) -> None:
+    """``count`` commits on top of HEAD, each changing a file outside the report (an office's
+    other work in the same repository), through one ``git fast-import``."""
+    head = bench.git(repo, "rev-parse", "HEAD").strip()
+    lines = []
+    for n in range(count):
+        data = f"note {n}\n".encode()
+        lines += [b"commit refs/heads/main", f"mark :{n + 1}".encode(),
+                  f"committer Office <office@example.gov.cn> {1_700_000_000 + n} +0800".encode(),
+                  b"data 5", b"note.",
+                  f"from {head}".encode() if n == 0 else f"from :{n}".encode(),
+                  b"M 100644 inline notes/n.txt", f"data {len(data)}".encode(), data]  # fmt: skip
+    subprocess.run(["git", "fast-import", "--quiet", "--force"], cwd=repo, check=True,
+                   input=b"\n".join(lines) + b"\n")  # fmt: skip
+    bench.git(repo, "reset", "-q", "--hard", "main")
+
+
 def _full() -> tuple[object, object]:
     """The decision as ``gate`` makes it in a fresh process: the caches kept for the server
     (record parses, report.yaml rosters) are bypassed, signatures all verified."""
@@ -60,6 +79,8 @@ def _full() -> tuple[object, object]:
 
 
 RDIR: list[Path] = []
+#: ``--history N``: N commits elsewhere in the repository before the sign-offs
+HISTORY = int(sys.argv[sys.argv.index("--history") + 1]) if "--history" in sys.argv else 0
 
 
 def _timed(make) -> tuple[object, float, float]:
@@ -76,6 +97,8 @@ def main() -> None:
                            "XDG_CONFIG_HOME": str(work / "config")})  # fmt: skip
         repo = rdir.parents[2]
         RDIR.append(rdir)
+        if HISTORY:
+            _history(repo, HISTORY)
         blobs = {}
         for line in bench.git(repo, "ls-tree", "HEAD", f"{bench.FOLDER}/sections/").splitlines():
             meta, path = line.split("\t")
@@ -96,8 +119,8 @@ def main() -> None:
     ic, iw = med(c for c, _ in inc), med(w for _, w in inc)
     fc, fw = med(c for c, _ in full), med(w for _, w in full)
     print(
-        f"decisions at {len(inc)} record-only HEADs (3 to 99 passkey records), "
-        f"{approved} sections approved at the end; load average {os.getloadavg()[0]:.1f}"
+        f"decisions at {len(inc)} record-only HEADs (3 to 99 passkey records), {HISTORY} "
+        f"commits of history before, {approved} sections approved at the end; load average {os.getloadavg()[0]:.1f}"
     )
     print(
         f"server's decision: CPU median {ic * 1000:.0f} ms (last {inc[-1][0] * 1000:.0f}), "

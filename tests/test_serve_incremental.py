@@ -50,6 +50,10 @@ def _same_as_full(rdir: Path) -> review.Decision:
     assert made.ctx.problems == ctx.problems and made.ctx.blocking == ctx.blocking
     assert made.ctx.facts == ctx.facts and made.ctx.report == ctx.report
     assert (made.reviews, made.coordinator) == todo.reviews_of(ctx.repo, ctx, verdict, result)
+    assert made.ctx.walk is not None and ctx.walk is not None
+    assert list(made.ctx.walk.commits.items()) == list(ctx.walk.commits.items())
+    assert dict(made.ctx.walk.changes) == dict(ctx.walk.changes)
+    assert dict(made.ctx.added_in) == dict(ctx.added_in)
     return made
 
 
@@ -81,6 +85,9 @@ def test_record_additions_decide_as_a_full_read(fresh, cli, keys, rdir: Path) ->
     made = _same_as_full(rdir)
     assert made.snap is not None and made.snap.report is first.snap.report  # not read again
     assert review._verify.verified == before + 1  # only the new record's signature checked
+    assert made.ctx.walk is not None and first.ctx.walk is not None
+    older = first.ctx.commit
+    assert made.ctx.walk.commits[older] is first.ctx.walk.commits[older]  # walked only since
     assert made.verdict.sections["preface"].status == "approved"
 
     _add(rdir, keys, "deputy-head-2", "section:situation", _blob(rdir, "situation"),

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reportflow.audit import versions
 from reportflow.audit.versions import SectionDiff
@@ -149,8 +150,8 @@ def decision(report_dir: Path) -> Decision:
             found = _decisions.get(key)
         if found is not None:
             return found
-        snap = _snapshot(report_dir, key)
-        ctx = approval.load_context(report_dir, at=snap)
+        snap, since = _snapshot(report_dir, key)
+        ctx = approval.load_context(report_dir, at=snap, since=since)
         verdict, result = approval.decide(ctx, _verify)
         reviews, coordinator = todo.reviews_of(ctx.repo, ctx, verdict, result)
         findings = _findings.get(ctx.facts.report_fingerprint)
@@ -170,19 +171,24 @@ def decision(report_dir: Path) -> Decision:
         return made
 
 
-def _snapshot(report_dir: Path, key: tuple[str, str, str]) -> model.Snapshot:
+def _snapshot(
+    report_dir: Path, key: tuple[str, str, str]
+) -> tuple[model.Snapshot, tuple[str, Any] | None]:
     """The report at HEAD (``key[1]``): the newest decision's snapshot with the record files
-    added since, when that is all that changed (``recordsonly``), else read in full."""
+    added since, when that is all that changed (``recordsonly``), and (its commit, its
+    history walk) to walk only the commits since; else read in full, and no walk to start
+    from."""
     repo = _repo(key[0])
     with _guard:
         newest = _newest.get((key[0], key[2]))
-    old = newest[1].snap if newest is not None else None
-    if old is not None:
-        found = recordsonly.extended(repo, old, key[1])
+    old = newest[1] if newest is not None else None
+    if old is not None and old.snap is not None:
+        found = recordsonly.extended(repo, old.snap, key[1])
         if found is not None:
-            return found
+            since = (old.snap.commit, old.ctx.walk) if old.ctx.walk is not None else None
+            return found, since if found.commit != old.snap.commit else None
     folder = gitio.relpath(repo, Path(report_dir))  # type: ignore[arg-type]
-    return model.snapshot(repo, key[1], folder, Path(report_dir))
+    return model.snapshot(repo, key[1], folder, Path(report_dir)), None
 
 
 def latest(report_dir: Path) -> Decision:

@@ -107,12 +107,16 @@ def load_context(
     at: model.Snapshot | None = None,
     early: Prewalk | None = None,
     trust_pin: str | None = None,
+    since: tuple[str, history.Walk] | None = None,
 ) -> Context:
     """Everything the decision at ``rev`` reads; ``at`` is the report at that commit when
     the caller has loaded it already (then ``rev`` is ignored); ``early``: the history walk,
     started before the imports (used only if it walked this commit); ``trust_pin``: the
     trust root's digest (default: ``pin.find``, from ``--trust``, the environment or the
-    config outside the repository; none found: ``ctx.trust`` is None, nothing is verified)."""
+    config outside the repository; none found: ``ctx.trust`` is None, nothing is verified).
+    ``since``: (an ancestor of the commit, the walk of it) when the commits after it only
+    added record files (the review server checks that, ``cycle/recordsonly.py``): only they
+    are walked, and the walk before is joined to them."""
     report_dir = Path(report_dir)
     repo = gitio.require_repo(report_dir)
     commit = at.commit if at is not None else gitio.resolve(repo, rev)
@@ -133,12 +137,19 @@ def load_context(
     # The history walk is the slowest step: git runs it on the other core while we parse.
     with ThreadPoolExecutor(max_workers=1) as pool:
         walk_job = pool.submit(
-            lambda: gitio.walk(
-                repo,
-                commit,
-                *prefixes,
-                trust.FOLDER + "/",
-                log=early.output_for(commit) if early is not None else None,
+            lambda: (
+                gitio.walk(
+                    repo,
+                    commit,
+                    *prefixes,
+                    trust.FOLDER + "/",
+                    log=early.output_for(commit) if early is not None else None,
+                )
+                if since is None
+                else _joined(
+                    gitio.walk(repo, f"{since[0]}..{commit}", *prefixes, trust.FOLDER + "/"),
+                    since[1],
+                )
             )
         )
         snap = at if at is not None else model.snapshot(repo, commit, folder, report_dir)
@@ -213,6 +224,22 @@ def load_context(
         walk=walk,
         ledger=view,
         added_in=MappingProxyType(added_in),
+    )
+
+
+def _joined(newer: history.Walk, older: history.Walk) -> history.Walk:
+    """The walk of ``older``'s commit extended by ``newer``, the walk of the commits after it
+    (``a..b``): their commits first (newest first, as one walk gives them), each path's
+    changes newest first."""
+    commits = dict(newer.commits)
+    commits.update((k, v) for k, v in older.commits.items() if k not in commits)
+    paths = [*newer.changes, *(p for p in older.changes if p not in newer.changes)]
+    changes = {p: (*newer.changes.get(p, ()), *older.changes.get(p, ())) for p in paths}
+    return history.Walk(
+        MappingProxyType(commits),
+        MappingProxyType(changes),
+        {**older.merge_candidates, **newer.merge_candidates},
+        older._merge_blobs,
     )
 
 
