@@ -120,7 +120,8 @@ def main() -> None:
     fc, fw = med(c for c, _ in full), med(w for _, w in full)
     print(
         f"decisions at {len(inc)} record-only HEADs (3 to 99 passkey records), {HISTORY} "
-        f"commits of history before, {approved} sections approved at the end; load average {os.getloadavg()[0]:.1f}"
+        f"commits of history before, {approved} sections approved at the end; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     print(
         f"server's decision: CPU median {ic * 1000:.0f} ms (last {inc[-1][0] * 1000:.0f}), "
