@@ -200,6 +200,13 @@ def static_floor(base: str, stop: threading.Event, out: list[float]) -> None:
             time.sleep(0.05)
 
 
+def server_cpu(pid: int) -> float:
+    """The server process's CPU seconds so far (user + system, all its threads, from
+    /proc): what the work cost, much less sensitive than wall times to a loaded machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else values[0]
 
@@ -250,6 +257,7 @@ def main() -> None:
             wall = time.perf_counter() - start
             stop.set()
             floor.join()
+            cpu = server_cpu(server.pid)
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -274,6 +282,8 @@ def main() -> None:
               f"{statistics.median(out['approvals']) * 1000:.0f} ms, p95 {appr95 * 1000:.0f} ms, "
               f"max {max(out['approvals']) * 1000:.0f} ms (goal <= 1 s); git commit of one file "
               f"{commit_med * 1000:.0f} ms; ratio {appr95 / commit_med:.1f}x")  # fmt: skip
+        print(f"server CPU {cpu:.1f} s (start-up and sign-in included), load average "
+              f"{os.getloadavg()[0]:.1f}")  # fmt: skip
         print(f"records in git: {len(web)} of {len(out['approvals'])}, in {int(commits) - 1} "
               "commits; "
               f"sections the gate counts approved: {approved} of {SECTIONS}")  # fmt: skip

@@ -86,12 +86,27 @@ def _name_run(name: str) -> None:
 
 @flow(name="reminders")
 def reminders_flow(
-    repo: str | None = None, content_dir: str = "content", branch: str = "main"
+    repo: str | None = None,
+    content_dir: str = "content",
+    branch: str = "main",
+    review_url: str | None = None,
+    secret_file: str | None = None,
+    server_key: str | None = None,
 ) -> dict[str, Any]:
     """Weekly: over every open report of the repository (the latest year of each series),
     each person hears what they owe (``reportflow todo``), and once something is overdue the
-    final approvers hear who owes what."""
+    final approvers hear who owes what. With ``review_url``, ``secret_file`` and
+    ``server_key`` (those of ``reportflow serve``), a person for whom the roster in force
+    counts personal links gets one per open sign-off, at their signed-off addresses
+    (``reportflow.cycle.personal``)."""
+    from reportflow.commands.serve import read_secret
     from reportflow.commands.todo import describe
+    from reportflow.cycle import personal
+
+    linking = None
+    if review_url and secret_file and server_key:
+        public = personal.server_public(Path(server_key))
+        linking = (read_secret(Path(secret_file)).encode(), review_url, public)
 
     owed: dict[str, dict[str, list[str]]] = {}
     sent: list[str] = []
@@ -111,6 +126,11 @@ def reminders_flow(
                 for pid, lines in mine.items():
                     for d in notify.send(report, [pid], told, "\n".join(lines), link=link):
                         sent.append(f"{name} {d.person}: {d.detail}")
+                if linking is not None:
+                    linked = personal.reminders(path, report, items, *linking)
+                    for pid, (signed_off, lines) in linked.items():
+                        for d in notify.send(signed_off, [pid], told, "\n".join(lines)):
+                            sent.append(f"{name} {d.person} (personal links): {d.detail}")
                 told = flowtext.title("escalation", title=report.title)
                 for boss, late in todo.escalations(report, items).items():
                     lines = [f"{i.person}: {describe(i)}" for i in late]

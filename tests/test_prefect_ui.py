@@ -75,6 +75,8 @@ def test_the_resume_form_offers_choices_and_records_the_signoff_in_git(
         _shot(page, tmp_path / "form.png")
         # the fields are drop-downs of the choices (no free text), in the report's language
         assert dialog.get_by_text("签批人").count() and dialog.get_by_text("签批事项").count()
+        # what is still needed, as the gate says it, in the report's language too
+        assert "报告（终审）：待审批，还需角色 party-secretary 审批 1 次" in dialog.inner_text()
         assert "无人：重新检查（其他渠道的签批）" in reviewer.inner_text()
         # the select opens from the keyboard (a click in headless Chromium opened and closed it)
         reviewer.focus()

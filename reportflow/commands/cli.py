@@ -725,10 +725,27 @@ def link_cmd(
         str, typer.Option("--base-url", help=_("the address people open"))
     ] = "http://localhost:8080",
     hours: Annotated[float, typer.Option("--hours", help=_("hours the link holds"))] = 72,
+    send: Annotated[
+        bool, typer.Option("--send", help=_("send it to the person's notify: addresses"))
+    ] = False,
+    server_key: Annotated[
+        Path | None,
+        typer.Option("--server-key", help=_("the review server's key (with --send)")),
+    ] = None,
 ) -> None:
     from reportflow.commands import link
+    from reportflow.core.errors import InputError
 
-    typer.echo(link.run(path, person, link.scope_of(section, report), secret_file, base_url, hours))
+    scope = link.scope_of(section, report)
+    if not send:
+        typer.echo(link.run(path, person, scope, secret_file, base_url, hours))
+        return
+    if server_key is None:
+        raise InputError(
+            _("--send needs --server-key: a link is sent only where the server's key counts"),
+            hint=_("reportflow link … --send --server-key <the key reportflow serve uses>"),
+        )
+    typer.echo(link.send(path, person, scope, secret_file, base_url, hours, server_key))
 
 
 def _trust_commands() -> None:

@@ -20,13 +20,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reportflow.audit import versions
 from reportflow.audit.versions import SectionDiff
+from reportflow.content import model
 from reportflow.core import gitio, pandoc
 from reportflow.core.errors import ReportflowError
-from reportflow.cycle import todo
-from reportflow.signoff import approval, ledger
+from reportflow.cycle import recordsonly, todo
+from reportflow.signoff import approval, ledger, remember
 from reportflow.signoff.gate import GateResult
 from reportflow.signoff.ledger import SignoffRecord
 from reportflow.signoff.roster import Roster
@@ -89,6 +91,9 @@ class Decision:
     findings: tuple[Finding, ...]
     reviews: todo.Reviews
     coordinator: str | None
+    #: the report as read at the commit: the next decision starts from it when the commits
+    #: since only added records (``recordsonly.extended``)
+    snap: model.Snapshot | None = None
 
 
 _KEEP = 4  # decisions kept: HEAD and a few before it (a page opened just before a sign-off)
@@ -107,6 +112,8 @@ _records_only: dict[str, str] = {}
 #: what the pages derive from a decision, kept with it: (report folder, commit, pin, ...)
 _derived: OrderedDict[tuple[object, ...], object] = OrderedDict()
 _guard = threading.Lock()
+#: signature checks, remembered for the life of the server (``remember.py``)
+_verify = remember.Remembered()
 
 
 @functools.lru_cache(maxsize=16)
@@ -143,13 +150,14 @@ def decision(report_dir: Path) -> Decision:
             found = _decisions.get(key)
         if found is not None:
             return found
-        ctx = approval.load_context(report_dir, key[1])
-        verdict, result = approval.decide(ctx)
+        snap, since = _snapshot(report_dir, key)
+        ctx = approval.load_context(report_dir, at=snap, since=since)
+        verdict, result = approval.decide(ctx, _verify)
         reviews, coordinator = todo.reviews_of(ctx.repo, ctx, verdict, result)
         findings = _findings.get(ctx.facts.report_fingerprint)
         if findings is None:  # the text changed: validate it (a sign-off changes no text)
             findings = tuple(validate.check(ctx.report).findings)
-        made = Decision(ctx, verdict, result, findings, reviews, coordinator)
+        made = Decision(ctx, verdict, result, findings, reviews, coordinator, snap)
         with _guard:
             _decisions[key] = made
             _findings[ctx.facts.report_fingerprint] = findings
@@ -161,6 +169,26 @@ def decision(report_dir: Path) -> Decision:
                 _findings.popitem(last=False)
             _filling.pop(key, None)
         return made
+
+
+def _snapshot(
+    report_dir: Path, key: tuple[str, str, str]
+) -> tuple[model.Snapshot, tuple[str, Any] | None]:
+    """The report at HEAD (``key[1]``): the newest decision's snapshot with the record files
+    added since, when that is all that changed (``recordsonly``), and (its commit, its
+    history walk) to walk only the commits since; else read in full, and no walk to start
+    from."""
+    repo = _repo(key[0])
+    with _guard:
+        newest = _newest.get((key[0], key[2]))
+    old = newest[1] if newest is not None else None
+    if old is not None and old.snap is not None:
+        found = recordsonly.extended(repo, old.snap, key[1])
+        if found is not None:
+            since = (old.snap.commit, old.ctx.walk) if old.ctx.walk is not None else None
+            return found, since if found.commit != old.snap.commit else None
+    folder = gitio.relpath(repo, Path(report_dir))  # type: ignore[arg-type]
+    return model.snapshot(repo, key[1], folder, Path(report_dir)), None
 
 
 def latest(report_dir: Path) -> Decision:

@@ -259,9 +259,15 @@ def reviews_of(repo: Any, ctx: Any, verdict: Any, result: Any) -> tuple[Reviews,
     )
     coordinator = None
     yaml_path = f"{ctx.folder}/{model.REPORT_FILE}" if ctx.folder else model.REPORT_FILE
-    change = gitio.last_changes(repo, ctx.folder or ".").get(yaml_path)
-    if change is not None:
-        coordinator = eff.person_by_email(change.email)
+    walk = getattr(ctx, "walk", None)
+    if walk is not None:  # the decision's own history walk: no second ``git log``
+        last = next((c for c in walk.changes.get(yaml_path, ()) if not c.merge), None)
+        email = last.email if last is not None else None
+    else:
+        change = gitio.last_changes(repo, ctx.folder or ".").get(yaml_path)
+        email = change.email if change is not None else None
+    if email is not None:
+        coordinator = eff.person_by_email(email)
     return Reviews(MappingProxyType(sections), report_review, roster_review), coordinator
 
 

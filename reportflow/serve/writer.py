@@ -71,6 +71,15 @@ class Writer:
         self.jobs.put(job)
         return job.done.result(timeout=timeout)
 
+    def drain(self, timeout: float = 60.0) -> bool:
+        """Wait until every decision submitted so far is committed (or refused): what the
+        server's shutdown waits for, so that a decision the writer accepted is in git before
+        the process ends, even one whose page stopped waiting for it. False on timeout."""
+        with self.jobs.all_tasks_done:
+            return self.jobs.all_tasks_done.wait_for(
+                lambda: self.jobs.unfinished_tasks == 0, timeout
+            )
+
     def _loop(self) -> None:
         while True:
             batch = [self.jobs.get()]
@@ -80,14 +89,21 @@ class Writer:
                 except queue.Empty:
                     break
             try:
-                commit, paths = self._commit(batch)
-            except Exception as exc:  # every page waiting on this batch is told
-                for job in batch:
-                    if not job.done.done():
-                        job.done.set_exception(exc)
-                continue
-            if commit and self.push:
-                self._push(commit, paths)
+                self._run(batch)
+            finally:
+                for _job in batch:
+                    self.jobs.task_done()
+
+    def _run(self, batch: list[Job]) -> None:
+        try:
+            commit, paths = self._commit(batch)
+        except Exception as exc:  # every page waiting on this batch is told
+            for job in batch:
+                if not job.done.done():
+                    job.done.set_exception(exc)
+            return
+        if commit and self.push:
+            self._push(commit, paths)
 
     def _commit(self, batch: list[Job]) -> tuple[str, list[str]]:
         """Commit the records of ``batch`` that still hold; each job's future resolved."""

@@ -8,7 +8,8 @@ records copied into its manifest (``evaluate_records``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -17,7 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from reportflow.content import model
-from reportflow.core import gitio, history
+from reportflow.core import gitio, history, i18n
 from reportflow.core.errors import ReportflowError
 from reportflow.core.history import Change
 from reportflow.core.prewalk import Prewalk
@@ -28,6 +29,11 @@ from reportflow.signoff.ledger import SignoffRecord
 from reportflow.signoff.order import TIME_ORDER, DagOrder, Order
 
 __all__ = ["Approval", "SectionVerdict", "evaluate_at", "evaluate_records"]
+
+#: checks signatures: records and each reviewer's keys in, results by record digest out
+Verifier = Callable[
+    [Iterable[SignoffRecord], Mapping[str, Sequence[str]]], dict[str, ledger.Verification]
+]
 
 # How far a record's time may lie outside its commits' times (clocks of different PCs).
 CLOCK_SKEW = 600
@@ -101,12 +107,16 @@ def load_context(
     at: model.Snapshot | None = None,
     early: Prewalk | None = None,
     trust_pin: str | None = None,
+    since: tuple[str, history.Walk] | None = None,
 ) -> Context:
     """Everything the decision at ``rev`` reads; ``at`` is the report at that commit when
     the caller has loaded it already (then ``rev`` is ignored); ``early``: the history walk,
     started before the imports (used only if it walked this commit); ``trust_pin``: the
     trust root's digest (default: ``pin.find``, from ``--trust``, the environment or the
-    config outside the repository; none found: ``ctx.trust`` is None, nothing is verified)."""
+    config outside the repository; none found: ``ctx.trust`` is None, nothing is verified).
+    ``since``: (an ancestor of the commit, the walk of it) when the commits after it only
+    added record files (the review server checks that, ``cycle/recordsonly.py``): only they
+    are walked, and the walk before is joined to them."""
     report_dir = Path(report_dir)
     repo = gitio.require_repo(report_dir)
     commit = at.commit if at is not None else gitio.resolve(repo, rev)
@@ -127,12 +137,19 @@ def load_context(
     # The history walk is the slowest step: git runs it on the other core while we parse.
     with ThreadPoolExecutor(max_workers=1) as pool:
         walk_job = pool.submit(
-            lambda: gitio.walk(
-                repo,
-                commit,
-                *prefixes,
-                trust.FOLDER + "/",
-                log=early.output_for(commit) if early is not None else None,
+            lambda: (
+                gitio.walk(
+                    repo,
+                    commit,
+                    *prefixes,
+                    trust.FOLDER + "/",
+                    log=early.output_for(commit) if early is not None else None,
+                )
+                if since is None
+                else _joined(
+                    gitio.walk(repo, f"{since[0]}..{commit}", *prefixes, trust.FOLDER + "/"),
+                    since[1],
+                )
             )
         )
         snap = at if at is not None else model.snapshot(repo, commit, folder, report_dir)
@@ -210,6 +227,22 @@ def load_context(
     )
 
 
+def _joined(newer: history.Walk, older: history.Walk) -> history.Walk:
+    """The walk of ``older``'s commit extended by ``newer``, the walk of the commits after it
+    (``a..b``): their commits first (newest first, as one walk gives them), each path's
+    changes newest first."""
+    commits = dict(newer.commits)
+    commits.update((k, v) for k, v in older.commits.items() if k not in commits)
+    paths = [*newer.changes, *(p for p in older.changes if p not in newer.changes)]
+    changes = {p: (*newer.changes.get(p, ()), *older.changes.get(p, ())) for p in paths}
+    return history.Walk(
+        MappingProxyType(commits),
+        MappingProxyType(changes),
+        {**older.merge_candidates, **newer.merge_candidates},
+        older._merge_blobs,
+    )
+
+
 Parsed = dict[tuple[str, str], "SignoffRecord | str"]  # (relative path, blob) -> record or problem
 
 
@@ -218,12 +251,21 @@ def _parse_present(snap: model.Snapshot, report_dir: Path) -> Parsed:
     history walk runs in git."""
     inner = model.SIGNOFFS_DIR + "/"
     return {
-        (rel, blob): ledger.parse_or_problem(snap.source.files[rel], str(report_dir / rel))
+        (rel, blob): _parsed(snap.source.files[rel], str(report_dir / rel), i18n.language())
         for rel, blob in snap.blobs.items()
         if rel.startswith(inner)
         and rel.rsplit("/", 1)[-1] != ledgerview.KEEP
         and rel in snap.source.files
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(data: bytes, name: str, lang: str) -> SignoffRecord | str:
+    """``ledger.parse_or_problem``, kept by its arguments (and the language a problem is
+    told in): pure (a record is frozen), and the review server parses the same record files
+    again at every new HEAD (a third of its decision on 100 records, each through the
+    record schema)."""
+    return ledger.parse_or_problem(data, name)
 
 
 def _ledger(
@@ -345,7 +387,9 @@ def contributors(ctx: Context) -> dict[str, tuple[str, ...]]:
     return result
 
 
-def effective_roster(ctx: Context) -> tuple[gate.RosterVerdict, dict[str, ledger.Verification]]:
+def effective_roster(
+    ctx: Context, verify: Verifier = ledger.verify_many
+) -> tuple[gate.RosterVerdict, dict[str, ledger.Verification]]:
     """The roster that judges the commit: the end of the roster chain from the trust root
     (``chain.py``), or report.yaml's roster once the final approvers of that one signed it
     off. The verdict's ``counted`` holds this year's chain records too (genesis, roster
@@ -354,7 +398,7 @@ def effective_roster(ctx: Context) -> tuple[gate.RosterVerdict, dict[str, ledger
     if base is None:
         return gate.RosterVerdict(None, "missing"), {}
     need = gate.roster_checks(base, ctx.candidate, ctx.records)
-    verified = dict(ledger.verify_many(need, base.keys_of()))
+    verified = dict(verify(need, base.keys_of()))
     rv = gate.effective_roster(
         base, ctx.candidate, ctx.records, verified, ctx.order, _roster_editors(ctx, base)
     )
@@ -403,11 +447,12 @@ def require_pin(report_dir: Path) -> pin.Pin:
     return found
 
 
-def decide(ctx: Context) -> tuple[Approval, gate.GateResult]:
+def decide(ctx: Context, verify: Verifier = ledger.verify_many) -> tuple[Approval, gate.GateResult]:
     """Verify what the decision needs, then evaluate. Without a pinned trust root nothing
     is verified: the verdict is "unverified" (``status`` shows it; gate, release and verify
-    refuse before they get here)."""
-    rv, verified = effective_roster(ctx)
+    refuse before they get here). ``verify``: ``ledger.verify_many`` or one that remembers
+    this process's answers (``remember.Remembered``, the review server's)."""
+    rv, verified = effective_roster(ctx, verify)
     if ctx.pin is None:
         ctx.blocking = (*ctx.blocking, pin.not_pinned().message)
     history = ctx.gate_history()
@@ -420,7 +465,7 @@ def decide(ctx: Context) -> tuple[Approval, gate.GateResult]:
         )
     if rv.roster is not None:
         need = gate.checks(ctx.facts, rv.roster, ctx.records, history, report_changes)
-        verified = {**verified, **ledger.verify_many(need, rv.roster.keys_of())}
+        verified = {**verified, **verify(need, rv.roster.keys_of())}
     result = gate.evaluate(
         ctx.facts,
         rv,

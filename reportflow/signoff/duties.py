@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from reportflow.core.i18n import N_, _
 from reportflow.signoff.ledger import SignoffRecord, Verification
 from reportflow.signoff.order import Order
 from reportflow.signoff.roster import Roster, Who
@@ -205,24 +206,35 @@ def excluded(
     anchor = last_approved(
         changes, records, fingerprint, who, roster, verified, order, ancestry, by_blob
     )
+    authored = _("authored commit {commit} since the last approved {what} (separation of duties)")
     return {
         who_: unverified(commit, what)
         if who_ == UNVERIFIED
-        else f"authored commit {commit[:10]} since the last approved {what} (separation of duties)"
+        else authored.format(commit=commit[:10], what=_word(what))
         for who_, commit in _authors(changes, roster, anchor).items()
     }
 
 
+#: what "the last approved …" names in the sentences here (the callers pass the key)
+_WORDS = {"version": N_("version"), "report": N_("report"), "roster": N_("roster")}
+
+
+def _word(what: str) -> str:
+    return _(_WORDS[what]) if what in _WORDS else what
+
+
 def unverified(commit: str, what: str) -> str:
-    return (
-        f"commit {commit[:10]} changed the text since the last approved {what} but is not signed "
+    return _(
+        "commit {commit} changed the text since the last approved {what} but is not signed "
         "by a key listed in people (policy.signed_commits: true): re-commit it signed (git config "
         "gpg.format ssh; git config user.signingkey <your key>; git commit -S)"
-    )
+    ).format(commit=commit[:10], what=_word(what))
 
 
 def _names(people: Sequence[str]) -> str:
-    return people[0] if len(people) == 1 else f"{', '.join(people[:-1])} and {people[-1]}"
+    if len(people) == 1:
+        return people[0]
+    return _("{people} and {last}").format(people=", ".join(people[:-1]), last=people[-1])
 
 
 def dead_end(
@@ -242,10 +254,19 @@ def dead_end(
     left = len(pool) - len(blocked)
     if not blocked or left >= short:
         return ""
-    head = "no eligible reviewer left" if left == 0 else f"only {left} eligible reviewer left"
-    verb = "authored changes" if len(blocked) > 1 else "authored a change"
-    return (
-        f"{head} for {what}: {_names(blocked)} {verb} since the last approved {version}; "
-        f"change the policy (report.yaml policy, a roster change the final approvers sign off) "
-        f"or ask another person with {who.describe()} who did not change it to approve"
+    if left == 0:
+        head = _("no eligible reviewer left for {what}").format(what=what)
+    else:
+        head = _("only {left} eligible reviewer left for {what}").format(left=left, what=what)
+    if len(blocked) > 1:
+        done = _("{people} authored changes since the last approved {version}")
+    else:
+        done = _("{people} authored a change since the last approved {version}")
+    return _(
+        "{head}: {done}; change the policy (report.yaml policy, a roster change the final "
+        "approvers sign off) or ask another person with {who} who did not change it to approve"
+    ).format(
+        head=head,
+        done=done.format(people=_names(blocked), version=_word(version)),
+        who=who.describe(),
     )

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+from reportflow.core.i18n import N_, _, ngettext
 from reportflow.signoff import duties
 from reportflow.signoff.duties import Ancestry, Change, counts
 from reportflow.signoff.ledger import SignoffRecord, Verification
@@ -132,18 +133,25 @@ def _tally(
         if not all(order.sees(rec, j) for j in rejects):
             continue  # made before (or beside) a reject
         if rec.reviewer in excluded:
-            notes.append(f"{rec.reviewer}'s approval does not count: {excluded[rec.reviewer]}")
+            notes.append(
+                _("{person}'s approval does not count: {reason}").format(
+                    person=rec.reviewer, reason=excluded[rec.reviewer]
+                )
+            )
             continue
         counted[rec.reviewer] = rec
     if unanswered:
         rec = unanswered[-1]
-        why = f": {rec.comment}" if rec.comment else ""
+        if rec.comment:
+            why = _("rejected by {person}: {comment}; needs a new approval from {who}")
+        else:
+            why = _("rejected by {person}; needs a new approval from {who}")
         return SectionVerdict(
             scope,
             "rejected",
             who.approvals,
             (),
-            f"rejected by {rec.reviewer}{why}; needs a new approval from {who.describe()}",
+            why.format(person=rec.reviewer, comment=rec.comment, who=who.describe()),
             tuple(notes),
             excluded=shut,
         )
@@ -166,15 +174,18 @@ def _tally(
         for r in records
     )
     short = who.approvals - len(counted)
-    what = {"report": "the report", "roster": "the roster change"}.get(
-        scope, scope.replace("section:", "section ")
+    what = (
+        _(_WHAT[scope])
+        if scope in _WHAT
+        else _("section {section}").format(section=scope.replace("section:", ""))
     )
     needed = duties.dead_end(what, version, who, roster, excluded, tuple(counted), short)
     if not needed:
-        needed = f"{short} more approval{'s' if short > 1 else ''} from {who.describe()}"
+        more = ngettext("{n} more approval from {who}", "{n} more approvals from {who}", short)
+        needed = more.format(n=short, who=who.describe())
         blocked = sorted(p for p in excluded if roster.eligible(who, p))
         if blocked:
-            needed += f" (not {', '.join(blocked)})"
+            needed = _("{needed} (not {people})").format(needed=needed, people=", ".join(blocked))
     return SectionVerdict(
         scope,
         "stale" if older else "pending",
@@ -184,6 +195,10 @@ def _tally(
         tuple(notes),
         excluded=shut,
     )
+
+
+#: what a dead-end sentence names (``duties.dead_end``), by scope; a section is "section <id>"
+_WHAT = {"report": N_("the report"), "roster": N_("the roster change")}
 
 
 # --- the roster -------------------------------------------------------------------------------
@@ -325,7 +340,7 @@ def evaluate(
     records = [r for r in records if r.report == facts.report and r.year == facts.year]
     roster = roster_verdict.roster
     if roster is None:
-        empty = SectionVerdict("report", "pending", 1, (), "a policy in report.yaml")
+        empty = SectionVerdict("report", "pending", 1, (), _("a policy in report.yaml"))
         return GateResult(
             False,
             MappingProxyType({}),
@@ -333,8 +348,10 @@ def evaluate(
             roster_verdict,
             tuple(blocking)
             or (
-                "report.yaml has no policy: nobody can approve "
-                "(add policy: with sections and report)",
+                _(
+                    "report.yaml has no policy: nobody can approve "
+                    "(add policy: with sections and report)"
+                ),
             ),
             (),
         )
@@ -349,8 +366,12 @@ def evaluate(
     for sec in facts.sections:
         v = sections[sec.id]
         if v.status != "approved":
-            missing.append(f"section {sec.id} ({sec.title}): {v.status}, {v.still_needed}")
-        missing += [f"section {sec.id}: {n}" for n in v.notes]
+            missing.append(
+                _("section {section} ({title}): {status}, {needed}").format(
+                    section=sec.id, title=sec.title, status=_(v.status), needed=v.still_needed
+                )
+            )
+        missing += [_("section {section}: {note}").format(section=sec.id, note=n) for n in v.notes]
     finals = groups.get("report", [])
     changes = _report_changes(history, report_changes)
     final_excluded: dict[str, str] = {}
@@ -387,19 +408,27 @@ def evaluate(
             "pending",
             report.required,
             (),
-            f"final approval counts only once every section is approved ({', '.join(not_ready)})",
+            _("final approval counts only once every section is approved ({sections})").format(
+                sections=", ".join(not_ready)
+            ),
             report.notes,
             excluded=report.excluded,
         )
     if report.status != "approved":
-        missing.append(f"report (final approval): {report.status}, {report.still_needed}")
-    missing += [f"report: {n}" for n in report.notes]
+        missing.append(
+            _("report (final approval): {status}, {needed}").format(
+                status=_(report.status), needed=report.still_needed
+            )
+        )
+    missing += [_("report: {note}").format(note=n) for n in report.notes]
     if roster_verdict.status in ("pending", "rejected"):
         who = roster_verdict.verdict.still_needed if roster_verdict.verdict else ""
         missing.append(
-            "roster change (people, keys or policy in report.yaml differ from the roster in "
-            f"force, {roster.origin}): {roster_verdict.status}, {who}; "
-            "sign it off with: reportflow signoff <dir> --roster --as <person> --key <key>"
+            _(
+                "roster change (people, keys or policy in report.yaml differ from the roster in "
+                "force, {origin}): {status}, {needed}; "
+                "sign it off with: reportflow signoff <dir> --roster --as <person> --key <key>"
+            ).format(origin=roster.origin, status=_(roster_verdict.status), needed=who)
         )
     counted: list[SignoffRecord] = []
     for v in sections.values():

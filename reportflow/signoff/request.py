@@ -22,7 +22,7 @@ from reportflow.core import gitio
 from reportflow.core.errors import InputError, Refused
 from reportflow.core.i18n import _, ngettext
 from reportflow.signoff import approval, duties, gate, keys, ledger, pin
-from reportflow.signoff.roster import Roster
+from reportflow.signoff.roster import Roster, Who
 from reportflow.validate.findings import Finding
 
 SCOPE_RE = re.compile(r"^(report|roster|section:[a-z0-9]+(-[a-z0-9]+)*)$")
@@ -124,7 +124,8 @@ def _policy_checks(ctx: approval.Context, req: Request, result: gate.GateResult)
                 _("{person} may not approve section {section}: {reason}").format(
                     person=req.person, section=sid, reason=excluded[req.person]
                 ),
-                hint=_dead_end_hint(verdict) or _("another reviewer must approve this section"),
+                hint=_dead_end_hint(verdict, eff.policy.for_section(sid), eff)
+                or _("another reviewer must approve this section"),
             )
     if req.scope == "roster" and result.roster.verdict is not None:
         excluded = dict(result.roster.verdict.excluded)
@@ -133,7 +134,11 @@ def _policy_checks(ctx: approval.Context, req: Request, result: gate.GateResult)
                 _("{person} may not sign off the roster change: {reason}").format(
                     person=req.person, reason=excluded[req.person]
                 ),
-                hint=_dead_end_hint(result.roster.verdict)
+                hint=_dead_end_hint(
+                    result.roster.verdict,
+                    ctx.in_force.policy.report if ctx.in_force else None,
+                    ctx.in_force,
+                )
                 or _("another final approver must sign off the roster change"),
             )
     if req.scope == "report" and eff is not None:
@@ -143,7 +148,7 @@ def _policy_checks(ctx: approval.Context, req: Request, result: gate.GateResult)
                 _("{person} may not approve the report: {reason}").format(
                     person=req.person, reason=excluded[req.person]
                 ),
-                hint=_dead_end_hint(result.report)
+                hint=_dead_end_hint(result.report, eff.policy.report, eff)
                 or _("another final approver must approve the report"),
             )
     if req.scope == "report":
@@ -182,9 +187,17 @@ def already_decided(
     return None
 
 
-def _dead_end_hint(verdict: gate.SectionVerdict) -> str | None:
-    """The gate's dead-end sentence (nobody eligible is left), when that is the situation."""
-    return verdict.still_needed if "eligible reviewer left for" in verdict.still_needed else None
+def _dead_end_hint(
+    verdict: gate.SectionVerdict, who: Who | None, judge: Roster | None
+) -> str | None:
+    """The gate's dead-end sentence (nobody eligible is left), when that is the situation:
+    asked of ``duties.dead_end`` again, not found in the sentence, which is in the reader's
+    language."""
+    if judge is None or who is None or verdict.status in ("approved", "rejected"):
+        return None
+    short = verdict.required - len(verdict.approvers)
+    ended = duties.dead_end("", "", who, judge, dict(verdict.excluded), verdict.approvers, short)
+    return verdict.still_needed if ended else None
 
 
 #: How many validation errors a refusal names (the rest: "reportflow validate").

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportflow.content import schema
+from reportflow.core.i18n import _
 from reportflow.signoff import ledger, passkeys
 from reportflow.signoff.passkeys import Passkey
 
@@ -39,8 +40,9 @@ class Who:
     meaning: str = ""
 
     def describe(self) -> str:
-        parts = [f"role {r}" for r in self.roles] + list(self.people)
-        return " or ".join(parts) or "nobody"
+        """Who may approve, for a sentence in the reader's language ("role x or y")."""
+        parts = [_("role {role}").format(role=r) for r in self.roles] + list(self.people)
+        return _(" or ").join(parts) or _("nobody")
 
 
 @dataclass(frozen=True)
@@ -190,9 +192,12 @@ def from_doc(doc: Mapping[str, Any], origin: str = "", commit: str = "") -> Rost
     return Roster(people, parse_policy(doc["policy"]), digest_of(doc), origin, commit)
 
 
+@functools.lru_cache(maxsize=32)
 def from_yaml(data: bytes, shown: str, origin: str = "", commit: str = "") -> Roster | None:
     """Roster of a report.yaml's bytes; None if it has no policy or is not a valid report.yaml
-    (an old broken commit cannot have put a roster in force)."""
+    (an old broken commit cannot have put a roster in force). Kept by its arguments: a pure
+    function whose YAML parse and schema check were a fifth of the review server's decision
+    at each new HEAD, for the same few report.yaml blobs of the roster chain every time."""
     from reportflow.core.errors import ReportflowError
     from reportflow.core.textio import decode
 
