@@ -82,9 +82,11 @@ def run(report_dir: Path, rev: str = "HEAD", fmt: str = "text") -> int:
         ctx.commit,
         decided.roster.roster,
         ctx.records,
+        ctx=ctx,
+        decided=decided,
     )
-    if forged:
-        result = replace(result, problems=(*result.problems, *forged))
+    if forged:  # a tag that is not a release keeps the gate shut, named (issue 11)
+        result = replace(result, passed=False, problems=(*result.problems, *forged))
     if fmt == "json":
         print(json.dumps(as_json(result), ensure_ascii=False, indent=2))
     else:
