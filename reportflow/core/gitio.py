@@ -494,6 +494,32 @@ def create_tag_object(repo: git.Repo, name: str, data: bytes) -> None:
     run(repo, "update-ref", f"refs/tags/{name}", proc.stdout.decode().strip(), "0" * 40)
 
 
+def create_bundle(
+    repo: git.Repo, out: Path, commit: str, ref: str, *, exclude: str | None = None
+) -> None:
+    """``git bundle create`` of ``commit``'s history, less ``exclude``'s, listing it as
+    ``ref``: a bundle lists refs, not bare ids, so ``ref`` is made for the bundle and removed
+    after it (``release/bundle.py``)."""
+    run(repo, "update-ref", ref, commit)
+    try:
+        run(repo, "bundle", "create", "-q", str(out), ref, *([f"^{exclude}"] if exclude else []))
+    finally:
+        run(repo, "update-ref", "-d", ref)
+
+
+def bare_repo(path: Path) -> git.Repo:
+    """An empty bare repository at ``path`` (for unpacking bundles)."""
+    try:
+        return git.Repo.init(path, bare=True, mkdir=True)
+    except GitCommandError as exc:
+        raise GitError(_("git init failed: {detail}").format(detail=_stderr(exc))) from None
+
+
+def fetch_bundle(repo: git.Repo, bundle: Path, into: str) -> None:
+    """Fetch every ref of ``bundle`` under ``into/`` (its prerequisites must be there)."""
+    run(repo, "fetch", "-q", "--no-tags", str(bundle), f"+refs/*:{into}/*")
+
+
 def delete_tag(repo: git.Repo, name: str) -> None:
     run(repo, "tag", "-d", name)
 

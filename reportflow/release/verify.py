@@ -23,7 +23,7 @@ from reportflow.content import model, schema
 from reportflow.core import gitio
 from reportflow.core.errors import ContentError, InputError, SchemaError
 from reportflow.core.i18n import _
-from reportflow.release import anchors, assess, sheetcheck
+from reportflow.release import anchors, assess, bundle, sheetcheck
 from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
 from reportflow.release.release import (
     SOURCES,
@@ -99,6 +99,14 @@ class Verifier:
         self.versions: dict[int, assess.Version] = {}
         self.decided: dict[str, assess.Decision] = {}
         self.contexts: dict[str, Any] = {}  # commit -> the context ``decide`` read there
+        # the archive's own history (history.bundle of each entry), unpacked on first use
+        self.history = bundle.HistoryCheck(self.bundle_bytes, lambda: list(self.versions))
+
+    def bundle_bytes(self, version: int) -> bytes | None:
+        try:
+            return self.store.read(self.report, self.year, version, bundle.FILE)
+        except (FileNotFoundError, OSError):
+            return None
 
     def known_versions(self) -> list[int]:
         """The union of tags, archive entries and release records: a version any of them
@@ -196,6 +204,8 @@ class Verifier:
         if full:
             yield from self._file_checks(version, manifest)
             yield from self._sources_check(version, manifest)
+            for name, ok, detail in bundle.entry_checks(self, version, manifest):
+                yield result(name, ok, detail)
             yield from self._sheet_checks(version, manifest, rebuild)
         if full and rebuild:
             from reportflow.release.rebuild import rebuild as rerender
@@ -434,6 +444,7 @@ def verify(
     with ThreadPoolExecutor(max_workers=min(4, len(known))) as pool:
         per_version = pool.map(lambda n: list(verifier.check(n, n in chosen, rebuild)), known)
         checks += [check for found in per_version for check in found]
+    verifier.history.close()
     if expect is not None:
         checks.append(_expect_check(verifier, known, expect))
     latest = known[-1]

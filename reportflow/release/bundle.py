@@ -1,0 +1,223 @@
+"""``history.bundle``: the repository's history up to the released commit, in the archive entry.
+
+Why: ``verify`` judges a version's approval against the ledger and the commit graph, which
+live in the content repository; an auditor years later may have the archive and the root
+digest but not the repository (moved, rewritten, lost). With each entry holding a git bundle
+of the history up to its commit, the archive alone suffices: ``git fetch`` the bundles of
+v1…vN into an empty repository and run ``reportflow verify`` there (README, trust section).
+
+Incremental, as the design proposed: v1's bundle holds the whole history up to its commit,
+each later one only what is new since the previous version's commit (git's bundle
+"prerequisites"), so a release adds the commits since the last one, not the whole history
+again; the bundle of vN therefore needs v1…vN-1 to be unpacked. It is the whole
+repository's history, not the report folder's: the gate walks every commit (no pathspec),
+the trust root lives in ``trust/`` and a roster may be carried over from last year's
+folder; history cannot be cut down to a folder without new commit ids, which would no
+longer be the commit the manifest and the tag name.
+
+The bundle is listed in the manifest with its SHA-256 like every file of the entry, so the
+manifest's signature covers it. ``checks`` reads its header without git: exactly one ref,
+pointing at the released commit, and no prerequisite but the previous version's commit;
+``HistoryCheck`` unpacks the chain of bundles once per ``verify`` into a temporary
+repository and checks that the manifest's sign-off records are in the ledger at the released
+commit in that history (the records "agree").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from reportflow.content import model
+from reportflow.core import gitio
+from reportflow.core.errors import GitError, ReportflowError
+from reportflow.core.i18n import _
+
+FILE = "history.bundle"
+SIGNATURE = b"# v2 git bundle\n"
+#: the ref the bundle lists (a bundle needs a ref name; it exists only while it is written)
+REF = "refs/reportflow/released"
+
+
+def write(repo: Any, staged: Path, commit: str, previous: str | None) -> Path:
+    """The bundle of ``commit``'s history into ``staged``; ``previous``: the previous
+    version's commit when it is in that history (its history is left out), else None."""
+    out = staged / FILE
+    gitio.create_bundle(repo, out, commit, REF, exclude=previous)
+    return out
+
+
+def base(dag: Any, commit: str, known: Mapping[int, Any], version: int) -> str | None:
+    """The previous version's commit when it is in ``commit``'s history (``dag``: the walk
+    from ``commit``), so that the bundle holds only what is new since; else None (all)."""
+    before = known.get(version - 1)
+    tag = getattr(before, "tag", None)
+    if tag is None or dag is None or tag.commit == commit:
+        return None
+    return tag.commit if dag.is_ancestor(tag.commit, commit) else None
+
+
+def header(data: bytes) -> tuple[dict[str, str], set[str]] | str:
+    """The bundle's refs (name -> id) and prerequisites (ids), or why it is not a bundle."""
+    if not data.startswith(SIGNATURE):
+        return _("not a git bundle (v2)")
+    end = data.find(b"\n\n")
+    if end < 0:
+        return _("the bundle's header has no end")
+    refs: dict[str, str] = {}
+    needs: set[str] = set()
+    for line in data[len(SIGNATURE) : end].decode("ascii", errors="replace").splitlines():
+        if line.startswith("-"):
+            needs.add(line[1:].split(" ", 1)[0])
+        else:
+            sha, _sep, name = line.partition(" ")
+            refs[name] = sha
+    pack = data[end + 2 :]
+    if (
+        not pack.startswith(b"PACK")
+        or hashlib.sha1(pack[:-20], usedforsecurity=False).digest() != pack[-20:]
+    ):
+        return _("the bundle's pack is damaged (its checksum does not match)")
+    return refs, needs
+
+
+def checks(data: bytes, commit: str, previous: str | None) -> Iterator[tuple[str, bool, str]]:
+    """What the header says: its one ref is the released ``commit``, and it needs nothing
+    but ``previous`` (the previous version's commit; None for v1)."""
+    name = _("{file} holds the history up to the released commit").format(file=FILE)
+    found = header(data)
+    if isinstance(found, str):
+        yield name, False, found
+        return
+    refs, needs = found
+    tips = sorted(set(refs.values()))
+    yield (
+        name,
+        tips == [commit],
+        _("tip {tip}, released {commit}").format(
+            tip=", ".join(t[:10] for t in tips) or "-", commit=commit[:10]
+        ),
+    )
+    allowed = {previous} if previous else set()
+    extra = sorted(needs - allowed)
+    yield (
+        _("{file} continues the previous version's").format(file=FILE),
+        not extra,
+        _("needs {commits}, not in the previous version's history").format(
+            commits=", ".join(c[:10] for c in extra)
+        )
+        if extra
+        else (
+            _("since {commit}").format(commit=previous[:10])
+            if previous
+            else _("from the first commit")
+        ),
+    )
+
+
+class HistoryCheck:
+    """The archive's history, unpacked once: v1…vN's bundles fetched in order into a
+    temporary bare repository, on first use (``verify`` runs versions in threads)."""
+
+    def __init__(
+        self, read: Callable[[int], bytes | None], numbers: Callable[[], list[int]]
+    ) -> None:
+        self._read, self._numbers = read, numbers
+        self._lock = threading.Lock()
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._repo: Any = None
+        self._upto = 0  # versions fetched so far
+        self._broken: dict[int, str] = {}
+
+    def records_at(self, version: int, commit: str, folder: str) -> set[str] | str:
+        """The digests of the sign-off records in ``folder``'s ledger at ``commit`` in the
+        history of the bundles up to ``version``, or why they cannot be read."""
+        from reportflow.signoff import ledger
+
+        with self._lock:
+            problem = self._fetch(version)
+            if problem is not None:
+                return problem
+            try:
+                blobs = gitio.tree_blobs(self._repo, commit, f"{folder}/{model.SIGNOFFS_DIR}")
+                data = gitio.read_blobs(self._repo, sorted(set(blobs.values())))
+            except GitError:
+                return _("commit {commit} is not in the history of the bundles up to v{n}").format(
+                    commit=commit[:10], n=version
+                )
+        found: set[str] = set()
+        for path, blob in blobs.items():
+            rec = ledger.parse_or_problem(data.get(blob, b""), path)
+            if not isinstance(rec, str):
+                found.add(rec.digest)
+        return found
+
+    def _fetch(self, version: int) -> str | None:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="reportflow-history-")
+            self._repo = gitio.bare_repo(Path(self._tmp.name))
+        for n in sorted(self._numbers()):
+            if n > version:
+                break
+            if n <= self._upto:
+                continue
+            data = self._read(n)
+            if data is None:
+                self._broken[n] = _("v{n} has no {file}").format(n=n, file=FILE)
+            else:
+                path = Path(self._tmp.name) / f"v{n}.bundle"
+                path.write_bytes(data)
+                try:
+                    gitio.fetch_bundle(self._repo, path, f"refs/versions/v{n}")
+                except GitError as exc:
+                    self._broken[n] = str(exc)
+            self._upto = n
+        bad = [f"v{n}: {why}" for n, why in self._broken.items() if n <= version]
+        return "; ".join(bad) if bad else None
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+def agree(
+    history: HistoryCheck, version: int, manifest: Mapping[str, Any], folder: str
+) -> tuple[str, bool, str]:
+    """The manifest's sign-off records are all in the ledger at the released commit, in the
+    history the archive holds."""
+    from reportflow.signoff import ledger
+
+    name = _("the sign-offs are in the ledger of {file}").format(file=FILE)
+    found = history.records_at(version, str(manifest["commit"]), folder)
+    if isinstance(found, str):
+        return name, False, found
+    wanted = []
+    for i, data in enumerate(manifest["signoffs"], 1):
+        try:
+            wanted.append(ledger.parse_record(data, f"record {i}").digest)
+        except ReportflowError as exc:
+            wanted.append(str(exc))  # never in the ledger: named as missing
+    missing = [w for w in wanted if w not in found]
+    if missing:
+        return name, False, _("{n} of {total} not there").format(n=len(missing), total=len(wanted))
+    return name, True, _("{n} records").format(n=len(wanted))
+
+
+def entry_checks(
+    verifier: Any, version: int, manifest: Mapping[str, Any]
+) -> Iterator[tuple[str, bool, str]]:
+    """``verify``'s checks of an entry's bundle (none for an entry released before it had
+    one; its digest is checked with the entry's files)."""
+    if FILE not in {f["name"] for f in manifest["files"]}:
+        return
+    data = verifier.bundle_bytes(version)
+    if data is None:
+        return  # "missing from the archive", said by the file checks
+    before = verifier.versions.get(version - 1)
+    previous = str(before.manifest["commit"]) if before and before.manifest else None
+    yield from checks(data, str(manifest["commit"]), previous)
+    yield agree(verifier.history, version, manifest, verifier.folder)
