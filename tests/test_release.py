@@ -83,6 +83,7 @@ def test_release_archives_tags_and_verifies(
     assert sorted(p.name for p in v1.iterdir()) == [
         "approval-sheet.json",  # the approval sheet (签批单), listed in the manifest
         "approval-sheet.pdf",
+        "history.bundle",  # the history up to the released commit (release/bundle.py)
         "manifest.json",
         "manifest.sig",
         "report.docx",

@@ -52,6 +52,7 @@ def test_release_to_s3_and_verify(cli, repo: Path, report_dir: Path, s3_archive)
     assert s3_archive.files("political-ecology", 2022, 1) == [
         "approval-sheet.json",
         "approval-sheet.pdf",
+        "history.bundle",  # the history up to the released commit (release/bundle.py)
         "manifest.json",
         "manifest.sig",
         "report.docx",
@@ -122,7 +123,8 @@ def test_two_clones_releasing_into_one_bucket_at_once_exactly_one_wins(
     assert "archive entry" in err, err  # being written, exists, or exists without its tag
     s3_archive.fs.invalidate_cache()
     assert s3_archive.versions("political-ecology", 2022) == [1]
-    assert len(s3_archive.files("political-ecology", 2022, 1)) == 8  # manifest.sig, the sheet
+    # manifest.sig, the sheet, history.bundle
+    assert len(s3_archive.files("political-ecology", 2022, 1)) == 9
     assert cli("verify", dirs[winners[0]]).code == 0
 
 
