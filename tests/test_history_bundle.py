@@ -120,3 +120,18 @@ def test_a_bundle_that_does_not_hold_the_records(
     tamper_bytes(entry(repo, 1) / "manifest.json", edit)
     failed = _failures(cli("verify", report_dir, "--all").out)
     assert "v1: the sign-offs are in the ledger of history.bundle: 1 of" in failed, failed
+
+
+def test_a_missing_bundle_breaks_the_history_of_every_later_version(
+    cli, repo: Path, report_dir: Path, released: tuple[str, str]
+) -> None:
+    """v2's bundle holds only what is new since v1: without v1's, v2's ledger cannot be read."""
+    target = entry(repo, 1) / bundle.FILE
+    target.parent.chmod(0o755)
+    target.chmod(0o644)
+    target.unlink()
+    failed = _failures(cli("verify", report_dir, "--all").out)
+    assert "v1: file history.bundle: missing from the archive" in failed, failed
+    assert "v2: the sign-offs are in the ledger of history.bundle: v1 has no history.bundle" in (
+        failed
+    ), failed

@@ -280,6 +280,23 @@ def _cat_file(repo: git.Repo, specs: list[str]) -> list[tuple[bytes, bytes] | No
     return found
 
 
+def trees(repo: git.Repo, specs: list[str]) -> dict[str, dict[str, str]]:
+    """The entries (name -> object id) of each tree ``specs`` names (``<commit>:<path>``), in
+    one ``git cat-file --batch``; specs that name no tree are left out."""
+    found: dict[str, dict[str, str]] = {}
+    for spec, got in zip(specs, _cat_file(repo, specs) if specs else [], strict=True):
+        if got is None or got[0] != b"tree":
+            continue
+        data, pos, entries = got[1], 0, {}
+        while pos < len(data):  # "<mode> <name>\0<20-byte id>" per entry
+            name_at = data.index(b" ", pos) + 1
+            end = data.index(b"\0", name_at)
+            entries[data[name_at:end].decode("utf-8", "replace")] = data[end + 1 : end + 21].hex()
+            pos = end + 21
+        found[spec] = entries
+    return found
+
+
 def read_blobs(repo: git.Repo, ids: list[str]) -> dict[str, bytes]:
     """Contents of many blobs through one ``git cat-file --batch`` (not one process each)."""
     if not ids:
@@ -515,9 +532,11 @@ def bare_repo(path: Path) -> git.Repo:
         raise GitError(_("git init failed: {detail}").format(detail=_stderr(exc))) from None
 
 
-def fetch_bundle(repo: git.Repo, bundle: Path, into: str) -> None:
-    """Fetch every ref of ``bundle`` under ``into/`` (its prerequisites must be there)."""
-    run(repo, "fetch", "-q", "--no-tags", str(bundle), f"+refs/*:{into}/*")
+def unbundle(repo: git.Repo, bundle: Path) -> None:
+    """The objects of ``bundle`` into ``repo`` (its prerequisites must be there); no ref is
+    made: ``git bundle unbundle`` checks the prerequisites and indexes the pack, without the
+    connectivity walk over the whole history that ``git fetch`` adds for each bundle."""
+    run(repo, "bundle", "unbundle", str(bundle))
 
 
 def delete_tag(repo: git.Repo, name: str) -> None:

@@ -100,7 +100,7 @@ class Verifier:
         self.decided: dict[str, assess.Decision] = {}
         self.contexts: dict[str, Any] = {}  # commit -> the context ``decide`` read there
         # the archive's own history (history.bundle of each entry), unpacked on first use
-        self.history = bundle.HistoryCheck(self.bundle_bytes, lambda: list(self.versions))
+        self.history = bundle.HistoryCheck(self.bundle_bytes)
 
     def bundle_bytes(self, version: int) -> bytes | None:
         try:
@@ -428,7 +428,13 @@ def verify(
         chosen = {version}
     else:
         chosen = set(known) if all_versions else {known[-1]}
-    verifier.load(known)
+    verifier.read(known)
+    # the archive's own history is unpacked while the decisions are made
+    verifier.history.start(
+        {n: c for n, c in bundle.released(verifier.versions).items() if n in chosen},
+        verifier.folder,
+    )
+    verifier.decide(list(verifier.versions))
     checks: list[Check] = []
     gaps = [n for n in range(1, known[-1] + 1) if n not in known]
     for n in gaps:
