@@ -524,6 +524,26 @@ def create_bundle(
         run(repo, "update-ref", "-d", ref)
 
 
+def index_pack(repo: git.Repo, pack: bytes) -> None:
+    """Store the objects of ``pack`` in ``repo`` (``git index-pack --stdin``, which checks
+    every object id); ``--fix-thin``: bases it names by id may be in the repository."""
+    try:
+        subprocess.run(
+            ["git", "index-pack", "--stdin", "--fix-thin"],
+            cwd=repo.git_dir,
+            input=pack,
+            capture_output=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", b"") or str(exc).encode()
+        raise GitError(
+            _("git index-pack failed: {detail}").format(
+                detail=detail.decode(errors="replace").strip()
+            )
+        ) from None
+
+
 def bare_repo(path: Path) -> git.Repo:
     """An empty bare repository at ``path`` (for unpacking bundles)."""
     try:
