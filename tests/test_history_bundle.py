@@ -52,7 +52,7 @@ def test_each_entry_holds_the_history_since_the_previous_version(
         assert listed[bundle.FILE]["size"] == len(data)
         refs, prerequisites = bundle.header(data)
         assert set(refs.values()) == {tip} and prerequisites == needs
-    assert not git(repo, "for-each-ref", bundle.REF).strip()  # the bundle's ref is gone
+    assert not git(repo, "for-each-ref", bundle.REF + "/").strip()  # the bundle's ref is gone
     audit = cli("verify", report_dir, "--all")
     assert audit.code == 0, audit.out
     text = " ".join(audit.out.split())

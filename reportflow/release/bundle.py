@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,8 @@ from reportflow.core.i18n import _
 
 FILE = "history.bundle"
 SIGNATURE = b"# v2 git bundle\n"
-#: the ref the bundle lists (a bundle needs a ref name; it exists only while it is written)
+#: where the ref the bundle lists lives (a bundle needs a ref name; it exists only while the
+#: bundle is written, one per release, so that releases of two reports at once never share it)
 REF = "refs/reportflow/released"
 
 
@@ -47,7 +49,7 @@ def write(repo: Any, staged: Path, commit: str, previous: str | None) -> Path:
     """The bundle of ``commit``'s history into ``staged``; ``previous``: the previous
     version's commit when it is in that history (its history is left out), else None."""
     out = staged / FILE
-    gitio.create_bundle(repo, out, commit, REF, exclude=previous)
+    gitio.create_bundle(repo, out, commit, f"{REF}/{uuid.uuid4().hex}", exclude=previous)
     return out
 
 
