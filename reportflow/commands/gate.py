@@ -1,5 +1,6 @@
 """``reportflow gate``: exit 0 when the report is fully approved at a commit, 1 otherwise,
-listing what is still missing and naming any record file that was refused."""
+listing what is still missing and naming any record file that was refused; a release tag
+that is not a valid release (``release/tagcheck.py``) keeps it at 1 too, named."""
 
 from __future__ import annotations
 
