@@ -193,11 +193,13 @@ def build(repo: Path, keys: dict[str, tuple[Path, str]]) -> str:
 
 
 def add_releases(repo: Path, keys: dict[str, tuple[Path, str]], count: int) -> None:
-    """``count`` releases as ``release`` leaves them in the repository: an SSH-signed tag by
-    the releaser (party-secretary) on edit commits spread over the history, and its signed
-    release record in the ledger (one commit on top). The gate checks every tag's signature
-    and finds its release record instead of evaluating the gate at each tagged commit. (The
-    archive entries are not made: the gate does not read the archive.)"""
+    """``count`` releases as ``release`` leaves them in the repository, one after the other
+    on the approved report at the end of the history: an SSH-signed tag by the releaser
+    (party-secretary) on the commit released, then its signed release record committed in
+    the ledger (the next release's commit). The gate checks every tag's signature, finds its
+    release record, and judges the newest one's approval at its commit from HEAD's context
+    (``signoff/narrow.py``). (The archive entries are not made: the gate does not read the
+    archive.)"""
     import hashlib
 
     from reportflow.core import gitio
@@ -205,37 +207,35 @@ def add_releases(repo: Path, keys: dict[str, tuple[Path, str]], count: int) -> N
 
     def git(*args: str) -> str:
         return subprocess.run(
-            ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+            ["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env
         ).stdout
 
-    commits = git("rev-list", "--reverse", "HEAD").split()[: EDITS - 1]
-    step = len(commits) // (count + 1)
-    signing = keyring.resolve(keys["party-secretary"][0])
-    handle = gitio.require_repo(repo)
-    folder = repo / FOLDER / "signoffs"
-    for n in range(1, count + 1):
-        commit_id = commits[n * step]
-        digest = hashlib.sha256(f"manifest v{n}".encode()).hexdigest()
-        name = f"{REPORT}/{YEAR}/v{n}"
-        message = f"{REPORT} {YEAR} v{n}\n\nmanifest-sha256: {digest}\n"
-        tagger = f"party-secretary <party-secretary@example.gov.cn> {1_660_000_000 + n} +0800"
-        obj = anchors.tag_object(commit_id, name, tagger, message)
-        gitio.create_tag_object(handle, name, anchors.sign_tag(obj, signing))
-        rec = ledger.SignoffRecord(
-            REPORT, YEAR, "release", f"sha256:{digest}", commit_id, "party-secretary",
-            "approve", f"2022-12-01T00:00:{n:02d}.000Z", comment=f"released {name}", version=n,
-        )  # fmt: skip
-        signed = ledger.SignoffRecord(
-            **{**rec.to_dict(), "signature": ledger.sign(rec.payload(), signing)}
-        )
-        ledger.write_record(folder, signed)
-    git("add", FOLDER)
     who = {"NAME": "party-secretary", "EMAIL": "party-secretary@example.gov.cn"}
     env = {
         **os.environ,
         **{f"GIT_{r}_{k}": v for r in ("AUTHOR", "COMMITTER") for k, v in who.items()},
     }
-    subprocess.run(["git", "commit", "-q", "-m", "release records"], cwd=repo, env=env, check=True)
+    signing = keyring.resolve(keys["party-secretary"][0])
+    handle = gitio.require_repo(repo)
+    folder = repo / FOLDER / "signoffs"
+    for n in range(1, count + 1):
+        commit_id = git("rev-parse", "HEAD").strip()
+        digest = hashlib.sha256(f"manifest v{n}".encode()).hexdigest()
+        name = f"{REPORT}/{YEAR}/v{n}"
+        message = f"{REPORT} {YEAR} v{n}\n\nmanifest-sha256: {digest}\n"
+        tagger = f"party-secretary <party-secretary@example.gov.cn> {1_700_000_000 + n} +0800"
+        obj = anchors.tag_object(commit_id, name, tagger, message)
+        gitio.create_tag_object(handle, name, anchors.sign_tag(obj, signing))
+        rec = ledger.SignoffRecord(
+            REPORT, YEAR, "release", f"sha256:{digest}", commit_id, "party-secretary",
+            "approve", f"2023-11-14T22:13:{n:02d}.000Z", comment=f"released {name}", version=n,
+        )  # fmt: skip
+        signed = ledger.SignoffRecord(
+            **{**rec.to_dict(), "signature": ledger.sign(rec.payload(), signing)}
+        )
+        path = ledger.write_record(folder, signed)
+        git("add", str(path))
+        git("commit", "-q", "-m", f"release: v{n}")
 
 
 def once(cmd: list[str], cwd: Path, env: dict[str, str], before=None) -> float:

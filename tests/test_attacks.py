@@ -544,3 +544,75 @@ def test_attack_11_signed_commits_name_the_real_author(
     assert done.code == 0, done.err
     data = json.loads(cli("gate", report_dir, "--format", "json").out)
     assert data["sections"]["measures"]["status"] == "approved", data["sections"]["measures"]
+
+
+def _release_by_hand(repo: Path, version: int, commit: str, digest: str) -> None:
+    """What a releaser can make without ``release``: an SSH-signed tag (``git tag -s`` with
+    ``gpg.format=ssh``) and a release record signed with ``ssh-keygen -Y sign``, committed."""
+    import subprocess
+
+    name = f"political-ecology/2022/v{version}"
+    signing = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={releaser_key()}"]
+    message = f"political-ecology v{version}\n\nmanifest-sha256: {digest}"
+    git(repo, *signing, "tag", "-s", name, "-m", message, commit)
+    rec = ledger.SignoffRecord(
+        "political-ecology", 2022, "release", f"sha256:{digest}", commit, "party-secretary",
+        "approve", ledger.now_utc(), comment=f"released {name}", version=version,
+    )  # fmt: skip
+    signed = subprocess.run(
+        ["ssh-keygen", "-q", "-Y", "sign", "-n", ledger.NAMESPACE, "-f", str(releaser_key())],
+        input=rec.payload(), capture_output=True, check=True,
+    ).stdout.decode()  # fmt: skip
+    folder = repo / "content" / "political-ecology" / "2022" / "signoffs"
+    path = folder / f"hand-made-release-v{version}.json"
+    path.write_text(json.dumps({**rec.to_dict(), "signature": signed}, ensure_ascii=False))
+    commit_all(repo, f"release: v{version}", "party-secretary")
+
+
+def test_attack_1_a_releasers_hand_made_tag_and_record_on_an_unapproved_commit_fail_the_gate(
+    cli, repo: Path, report_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The party secretary (a releaser) tags a commit nobody approved as v2 and backs it with
+    a release record, both signed with their own key by hand, as ``release`` would have made
+    them had its gate passed. The text is approved afterwards, so HEAD passes; the gate still
+    fails, naming v2 and its commit, in English and in Chinese."""
+    ready_to_release(cli, repo, report_dir)
+    assert cli("release", report_dir, "--key", releaser_key()).code == 0
+    _append(section_file(report_dir, "problems"), "\n未经审核的一句。\n")
+    unapproved = commit_all(repo, "problems: a sentence nobody approved yet")
+    _release_by_hand(repo, 2, unapproved, hashlib.sha256(b"a manifest").hexdigest())
+    approve_all(cli, report_dir)  # approved now, after the "release"
+    gate = cli("gate", report_dir)
+    assert gate.code == 1, gate.out
+    assert (
+        "tag political-ecology/2022/v2 is not a valid release: the report is not approved at "
+        f"{unapproved[:10]}" in " ".join(gate.out.split())
+    ), gate.out
+    assert "political-ecology/2022/v1 is not a valid release" not in gate.out
+    data = json.loads(cli("gate", report_dir, "--format", "json").out)
+    assert data["passed"] is False and data["report_status"] == "approved", data
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    zh = cli("gate", report_dir)
+    assert zh.code == 1
+    said = f"标签 political-ecology/2022/v2 不是有效的发布：报告在 {unapproved[:10]} 未获批准"
+    assert said in zh.out, zh.out
+
+
+def test_a_release_made_by_release_passes_the_gate_at_head_and_after(
+    cli, repo: Path, report_dir: Path
+) -> None:
+    """The other side: the newest version's approval is judged at its commit, and a version
+    ``release`` made passes the gate right after the release (the same texts as HEAD) and
+    after later work on the text (other texts at HEAD than at the tag)."""
+    ready_to_release(cli, repo, report_dir)
+    assert cli("release", report_dir, "--key", releaser_key()).code == 0
+    gate = cli("gate", report_dir)
+    assert gate.code == 0 and "not a valid release" not in gate.out, gate.out
+    _append(section_file(report_dir, "problems"), "\n下一版的一句。\n")
+    commit_all(repo, "problems: work towards v2")
+    approve_all(cli, report_dir)
+    gate = cli("gate", report_dir)
+    assert gate.code == 0 and "not a valid release" not in gate.out, gate.out
+    assert cli("release", report_dir, "--key", releaser_key()).code == 0
+    gate = cli("gate", report_dir)
+    assert gate.code == 0 and "not a valid release" not in gate.out, gate.out

@@ -84,6 +84,7 @@ def test_release_archives_tags_and_verifies(
         "approval-sheet.json",  # the approval sheet (签批单), listed in the manifest
         "approval-sheet.pdf",
         "audit.html",  # the audit at the released commit (reportflow.audit.archived)
+        "history.bundle",  # the history up to the released commit (release/bundle.py)
         "manifest.json",
         "manifest.sig",
         "report.docx",

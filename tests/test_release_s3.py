@@ -53,6 +53,7 @@ def test_release_to_s3_and_verify(cli, repo: Path, report_dir: Path, s3_archive)
         "approval-sheet.json",
         "approval-sheet.pdf",
         "audit.html",
+        "history.bundle",  # the history up to the released commit (release/bundle.py)
         "manifest.json",
         "manifest.sig",
         "report.docx",
@@ -123,7 +124,8 @@ def test_two_clones_releasing_into_one_bucket_at_once_exactly_one_wins(
     assert "archive entry" in err, err  # being written, exists, or exists without its tag
     s3_archive.fs.invalidate_cache()
     assert s3_archive.versions("political-ecology", 2022) == [1]
-    assert len(s3_archive.files("political-ecology", 2022, 1)) == 9  # .sig, sheet, audit page
+    # manifest.sig, the sheet, the audit page, history.bundle
+    assert len(s3_archive.files("political-ecology", 2022, 1)) == 10
     assert cli("verify", dirs[winners[0]]).code == 0
 
 

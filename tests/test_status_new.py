@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import commit_all
 
 from reportflow.content import model
@@ -173,3 +174,27 @@ def test_new_from_moves_the_years_around_the_report_year_and_says_what_it_moved(
         ("sections/03-measures.md", line, plan.strip().index("2022") + 1),  # last year itself
     ]
     assert "2035" not in " ".join(f["message"] for f in stale)  # a target, not a stale year
+
+
+def test_new_from_last_year_says_the_roster_is_carried_over(
+    cli, repo: Path, report_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The roster chain keeps last year's roster in force whatever the new report.yaml says,
+    so ``new --from`` says so, and who signs off a change, in English and in Chinese."""
+    into = repo / "content"
+    result = cli("new", "political-ecology", "2023", "--from", report_dir, "--into", into)
+    assert result.code == 0, result.err
+    said = " ".join(result.out.split())
+    assert "roster carried over from political-ecology/2022:" in said, result.out
+    assert "take effect once party-secretary sign off the change" in said, result.out
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    result = cli("new", "political-ecology", "2024", "--from", report_dir, "--into", into)
+    assert result.code == 0, result.err
+    assert "名册沿用 political-ecology/2022" in result.out, result.out
+    assert "须经 party-secretary 签核" in result.out, result.out
+
+
+def test_new_from_a_template_carries_no_roster(cli, repo: Path) -> None:
+    result = cli("new", "budget", "2023", "--into", repo / "content")
+    assert result.code == 0, result.err
+    assert "carried over" not in result.out

@@ -1,5 +1,6 @@
 """``reportflow gate``: exit 0 when the report is fully approved at a commit, 1 otherwise,
-listing what is still missing and naming any record file that was refused."""
+listing what is still missing and naming any record file that was refused; a release tag
+that is not a valid release (``release/tagcheck.py``) keeps it at 1 too, named."""
 
 from __future__ import annotations
 
@@ -82,9 +83,11 @@ def run(report_dir: Path, rev: str = "HEAD", fmt: str = "text") -> int:
         ctx.commit,
         decided.roster.roster,
         ctx.records,
+        ctx=ctx,
+        decided=decided,
     )
-    if forged:
-        result = replace(result, problems=(*result.problems, *forged))
+    if forged:  # a tag that is not a release keeps the gate shut, named (issue 11)
+        result = replace(result, passed=False, problems=(*result.problems, *forged))
     if fmt == "json":
         print(json.dumps(as_json(result), ensure_ascii=False, indent=2))
     else:

@@ -30,6 +30,11 @@ def from_template(
 class Created:
     path: Path
     moved: tuple[str, ...] = ()  # with --from: what moved to the new year, for the user to check
+    # with --from: the year whose roster stays in force ("political-ecology/2022"), and who
+    # signs off a change of it (its final approvers); the roster chain carries it over whatever
+    # the new report.yaml says (signoff/chain.py), so the user is told when the folder is made
+    carried: str | None = None
+    approvers: tuple[str, ...] = ()
 
 
 def run(
@@ -46,8 +51,10 @@ def run(
     scaffold.check_id(report, "report id")
     scaffold.check_id(owner, "owner")
     moved: list[str] = []
+    carried, approvers = None, ()
     if previous is not None:
         old = model.load_report(previous)
+        carried, approvers = _carried(old)
         doc, sections = scaffold.carry_over(old, year)
         moved = scaffold.moves(old, doc, sections)
         doc["report"] = report
@@ -57,4 +64,17 @@ def run(
             doc["organisation"] = organisation
     else:
         doc, sections = from_template(report, year, template, title, organisation, owner)
-    return Created(scaffold.write_report(into / report / str(year), doc, sections), tuple(moved))
+    path = scaffold.write_report(into / report / str(year), doc, sections)
+    return Created(path, tuple(moved), carried, approvers)
+
+
+def _carried(old: model.Report) -> tuple[str | None, tuple[str, ...]]:
+    """The year whose roster the new one starts with, and its final approvers; none when
+    that year has no roster (no policy: nothing to carry over)."""
+    from reportflow.signoff import roster
+
+    found = roster.from_doc(old.raw)
+    if found is None:
+        return None, ()
+    who = tuple(p for p in found.people if found.may_approve_report(p))
+    return f"{old.report}/{old.year}", who

@@ -297,6 +297,23 @@ def _cat_file(repo: git.Repo, specs: list[str]) -> list[tuple[bytes, bytes] | No
     return found
 
 
+def trees(repo: git.Repo, specs: list[str]) -> dict[str, dict[str, str]]:
+    """The entries (name -> object id) of each tree ``specs`` names (``<commit>:<path>``), in
+    one ``git cat-file --batch``; specs that name no tree are left out."""
+    found: dict[str, dict[str, str]] = {}
+    for spec, got in zip(specs, _cat_file(repo, specs) if specs else [], strict=True):
+        if got is None or got[0] != b"tree":
+            continue
+        data, pos, entries = got[1], 0, {}
+        while pos < len(data):  # "<mode> <name>\0<20-byte id>" per entry
+            name_at = data.index(b" ", pos) + 1
+            end = data.index(b"\0", name_at)
+            entries[data[name_at:end].decode("utf-8", "replace")] = data[end + 1 : end + 21].hex()
+            pos = end + 21
+        found[spec] = entries
+    return found
+
+
 def read_blobs(repo: git.Repo, ids: list[str]) -> dict[str, bytes]:
     """Contents of many blobs through one ``git cat-file --batch`` (not one process each)."""
     if not ids:
@@ -512,6 +529,54 @@ def create_tag_object(repo: git.Repo, name: str, data: bytes) -> None:
             _("git mktag failed: {detail}").format(detail=detail.decode(errors="replace").strip())
         ) from None
     run(repo, "update-ref", f"refs/tags/{name}", proc.stdout.decode().strip(), "0" * 40)
+
+
+def create_bundle(
+    repo: git.Repo, out: Path, commit: str, ref: str, *, exclude: str | None = None
+) -> None:
+    """``git bundle create`` of ``commit``'s history, less ``exclude``'s, listing it as
+    ``ref``: a bundle lists refs, not bare ids, so ``ref`` is made for the bundle and removed
+    after it (``release/bundle.py``)."""
+    run(repo, "update-ref", ref, commit)
+    try:
+        run(repo, "bundle", "create", "-q", str(out), ref, *([f"^{exclude}"] if exclude else []))
+    finally:
+        run(repo, "update-ref", "-d", ref)
+
+
+def index_pack(repo: git.Repo, pack: bytes) -> None:
+    """Store the objects of ``pack`` in ``repo`` (``git index-pack --stdin``, which checks
+    every object id); ``--fix-thin``: bases it names by id may be in the repository."""
+    try:
+        subprocess.run(
+            ["git", "index-pack", "--stdin", "--fix-thin"],
+            cwd=repo.git_dir,
+            input=pack,
+            capture_output=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", b"") or str(exc).encode()
+        raise GitError(
+            _("git index-pack failed: {detail}").format(
+                detail=detail.decode(errors="replace").strip()
+            )
+        ) from None
+
+
+def bare_repo(path: Path) -> git.Repo:
+    """An empty bare repository at ``path`` (for unpacking bundles)."""
+    try:
+        return git.Repo.init(path, bare=True, mkdir=True)
+    except GitCommandError as exc:
+        raise GitError(_("git init failed: {detail}").format(detail=_stderr(exc))) from None
+
+
+def unbundle(repo: git.Repo, bundle: Path) -> None:
+    """The objects of ``bundle`` into ``repo`` (its prerequisites must be there); no ref is
+    made: ``git bundle unbundle`` checks the prerequisites and indexes the pack, without the
+    connectivity walk over the whole history that ``git fetch`` adds for each bundle."""
+    run(repo, "bundle", "unbundle", str(bundle))
 
 
 def delete_tag(repo: git.Repo, name: str) -> None:

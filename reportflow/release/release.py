@@ -28,7 +28,7 @@ from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import Refused
 from reportflow.core.i18n import _
-from reportflow.release import anchors, assess, signing
+from reportflow.release import anchors, assess, bundle, signing
 from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
 from reportflow.release.attach import Attaching, Attachment
 
@@ -318,6 +318,8 @@ def release(
                 # the approval sheet (签批单) of these records, beside the render
                 sheet = pool.submit(_sheet, ctx, in_force, verdict, staged, version, name)
                 used = tools()
+                # git's work while the render runs: the history, for the archive alone to do
+                bundle.write(repo, staged, commit, bundle.base(ctx.dag, commit, known, version))
                 rendering.result()
                 sheet.result()
                 for job in extras:

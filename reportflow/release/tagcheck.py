@@ -2,19 +2,26 @@
 
 A forged tag used to choose the roster (issue 11, family 1). Tags now choose nothing (the roster
 comes from the chain at the trust root, ``signoff/chain.py``); what is left is to say which
-tags are not what they claim, so that ``gate`` names them instead of staying silent. A tag is
-a release only if it is annotated, its message carries the manifest digest that ``release``
-writes, it carries an SSH signature by a releaser of the roster in force at the tagged commit
-(``anchors.py``: the decisive check, since plain git cannot make it), and the report passes the
-gate at the tagged commit (with the ledger as it was there).
+tags are not what they claim, and to keep the gate shut while one stands (the issue: "a tag
+that does not verify makes the gate fail with its name"). A tag is a release only if it is
+annotated, its message carries the manifest digest that ``release`` writes, it carries an SSH
+signature by a releaser of the roster in force at the tagged commit (``anchors.py``: plain
+git cannot make it), and the report passes the gate at the tagged commit (with the ledger as
+it was there).
 
-A releaser's signature alone does not say the tagged commit was approved: a final approver can
-sign a tag on any commit with ``git tag -s``. What ``release`` adds after its own gate is the
-release record, signed by the same releaser, naming the tag's commit, version and manifest; a
-tag backed by one is taken as released (a gate evaluation per release would make the gate
-20x ``git log`` with 20 releases), and every other tag is judged at its own commit. A releaser
-who forges the release record too, by hand, is past this check; ``verify`` judges every
-version's approval from its manifest and names it.
+A releaser's signature alone does not say the tagged commit was approved: a releaser can
+sign a tag on any commit with ``git tag -s``, and a release record with ``ssh-keygen -Y
+sign``. So the newest version's approval is always judged at its commit, from HEAD's context
+narrowed to the tag's history (``signoff/narrow.py``: no second history walk, and the
+signatures HEAD's decision verified are not verified again). That is the version ``release``
+numbers and chains after; an older tag backed by its releaser's release record (what
+``release`` commits after its gate passed) is taken as released, because the release after
+it judged it at its commit before chaining (``signing.refuse_invalid``); judging every tag's
+approval would cost a decision and its signatures per release (20 releases: 20 decisions).
+What stays open: a releaser who hand-makes an unapproved version and then hand-makes the
+next one on an approved commit (no ``release`` in between) hides the first from the gate;
+``verify --all`` judges every version's approval from its manifest and names it. Every other
+tag is judged at its own commit.
 """
 
 from __future__ import annotations
@@ -35,14 +42,18 @@ def invalid_tags(
     commit: str,
     roster: Any = None,
     records: Sequence[Any] = (),
+    *,
+    ctx: Any = None,
+    decided: Any = None,
 ) -> list[str]:
     """A problem line for each release tag of ``report``/``year`` in the history of
     ``commit`` that is not a valid release. ``roster``: the roster in force at ``commit``,
-    ``records``: the ledger there (``approval.Context.records``), when the caller has them.
-    A tag its releasers signed that a release record of the same releaser backs needs no gate
-    evaluation at the tagged commit, and an unsigned tag needs none either; every other tag
-    is judged by the roster and the approval at its own commit, so the gate costs one
-    evaluation only per tag that ``release`` did not make."""
+    ``records``: the ledger there (``approval.Context.records``), when the caller has them;
+    ``ctx`` and ``decided``: the context and gate result at ``commit``, from which the newest
+    tag's approval is judged (``narrow.at``). An older tag its releasers signed that a release
+    record of the same releaser backs needs no gate evaluation at the tagged commit, and an
+    unsigned tag needs none either; every other tag is judged by the roster and the approval
+    at its own commit."""
     repo = gitio.require_repo(report_dir)
     tags = gitio.release_tags(repo, report, year, merged=commit)
     if not tags:
@@ -51,6 +62,7 @@ def invalid_tags(
     from reportflow.release import anchors
 
     raw = gitio.tag_objects(repo, [tag.name for tag in tags.values()])
+    newest = max(tags)
     lines = []
     for number, tag in sorted(tags.items()):
         why = None
@@ -69,13 +81,31 @@ def invalid_tags(
                 or not _backed(tag, number, now, records, roster)
             ):
                 why = _judged_at_tag(report_dir, tag.commit, payload, signature)
+            elif number == newest:
+                why = _approved_at(report_dir, tag.commit, ctx, decided, payload, signature)
         if why:
             lines.append(
-                _("tag {tag} is not a valid release: {why}; it is ignored").format(
-                    tag=tag.name, why=why
-                )
+                _(
+                    "tag {tag} is not a valid release: {why}; the gate fails while it stands "
+                    "(run 'reportflow verify {folder} --all'; a tag made by mistake: "
+                    "git tag -d {tag})"
+                ).format(tag=tag.name, why=why, folder=report_dir)
             )
     return lines
+
+
+def _approved_at(
+    report_dir: Path, commit: str, ctx: Any, decided: Any, payload: bytes, signature: str
+) -> str | None:
+    """Why the newest version, signed and backed by its releaser, is not a release: the
+    report is not approved at its commit. Judged from HEAD's context where it can be; a
+    "not approved" there (or no answer) is confirmed by the full evaluation at the commit."""
+    from reportflow.signoff import narrow
+
+    found = narrow.at(ctx, decided, commit, report_dir) if ctx is not None else None
+    if found is not None and found.passed:
+        return None
+    return _judged_at_tag(report_dir, commit, payload, signature)
 
 
 def _backed(tag: Any, number: int, signer: Any, records: Sequence[Any], roster: Any) -> bool:

@@ -24,7 +24,7 @@ from reportflow.content import model, schema
 from reportflow.core import gitio
 from reportflow.core.errors import ContentError, InputError, SchemaError
 from reportflow.core.i18n import _
-from reportflow.release import anchors, assess, sheetcheck
+from reportflow.release import anchors, assess, bundle, sheetcheck
 from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
 from reportflow.release.attach import AUDIT_MARK, AUDIT_PAGE
 from reportflow.release.release import (
@@ -101,6 +101,14 @@ class Verifier:
         self.versions: dict[int, assess.Version] = {}
         self.decided: dict[str, assess.Decision] = {}
         self.contexts: dict[str, Any] = {}  # commit -> the context ``decide`` read there
+        # the archive's own history (history.bundle of each entry), unpacked on first use
+        self.history = bundle.HistoryCheck(self.bundle_bytes)
+
+    def bundle_bytes(self, version: int) -> bytes | None:
+        try:
+            return self.store.read(self.report, self.year, version, bundle.FILE)
+        except (FileNotFoundError, OSError):
+            return None
 
     def known_versions(self) -> list[int]:
         """The union of tags, archive entries and release records: a version any of them
@@ -198,6 +206,8 @@ class Verifier:
         if full:
             yield from self._file_checks(version, manifest)
             yield from self._sources_check(version, manifest)
+            for name, ok, detail in bundle.entry_checks(self, version, manifest):
+                yield result(name, ok, detail)
             yield from self._sheet_checks(version, manifest, rebuild)
             yield from self._audit_check(version, manifest)
         if full and rebuild:
@@ -438,7 +448,13 @@ def verify(
         chosen = {version}
     else:
         chosen = set(known) if all_versions else {known[-1]}
-    verifier.load(known)
+    verifier.read(known)
+    # the archive's own history is unpacked while the decisions are made
+    verifier.history.start(
+        {n: c for n, c in bundle.released(verifier.versions).items() if n in chosen},
+        verifier.folder,
+    )
+    verifier.decide(list(verifier.versions))
     checks: list[Check] = []
     gaps = [n for n in range(1, known[-1] + 1) if n not in known]
     for n in gaps:
@@ -454,6 +470,7 @@ def verify(
     with ThreadPoolExecutor(max_workers=min(4, len(known))) as pool:
         per_version = pool.map(lambda n: list(verifier.check(n, n in chosen, rebuild)), known)
         checks += [check for found in per_version for check in found]
+    verifier.history.close()
     if expect is not None:
         checks.append(_expect_check(verifier, known, expect))
     latest = known[-1]

@@ -447,11 +447,18 @@ def require_pin(report_dir: Path) -> pin.Pin:
     return found
 
 
-def decide(ctx: Context, verify: Verifier = ledger.verify_many) -> tuple[Approval, gate.GateResult]:
+def decide(
+    ctx: Context,
+    verify: Verifier = ledger.verify_many,
+    known: tuple[str, Mapping[str, ledger.Verification]] | None = None,
+) -> tuple[Approval, gate.GateResult]:
     """Verify what the decision needs, then evaluate. Without a pinned trust root nothing
     is verified: the verdict is "unverified" (``status`` shows it; gate, release and verify
     refuse before they get here). ``verify``: ``ledger.verify_many`` or one that remembers
-    this process's answers (``remember.Remembered``, the review server's)."""
+    this process's answers (``remember.Remembered``, the review server's). ``known``: (roster
+    digest, results by record digest) of section and report records verified in this process
+    against that roster's keys, reused when the effective roster is that one (``narrow.py``:
+    the decision at a release tag)."""
     rv, verified = effective_roster(ctx, verify)
     if ctx.pin is None:
         ctx.blocking = (*ctx.blocking, pin.not_pinned().message)
@@ -465,7 +472,10 @@ def decide(ctx: Context, verify: Verifier = ledger.verify_many) -> tuple[Approva
         )
     if rv.roster is not None:
         need = gate.checks(ctx.facts, rv.roster, ctx.records, history, report_changes)
-        verified = {**verified, **verify(need, rv.roster.keys_of())}
+        done = known[1] if known is not None and known[0] == rv.roster.digest else {}
+        verified |= {r.digest: done[r.digest] for r in need if r.digest in done}
+        fresh = [r for r in need if r.digest not in done]
+        verified |= verify(fresh, rv.roster.keys_of())
     result = gate.evaluate(
         ctx.facts,
         rv,
