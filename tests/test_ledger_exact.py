@@ -9,14 +9,17 @@ import dataclasses
 import hashlib
 import json
 import re
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from test_ledger import record
 from webauthn_support import SoftAuthenticator
 
-from reportflow.core.errors import InputError, Refused, SchemaError
+from reportflow.core.errors import InputError, Refused, SchemaError, ToolError
 from reportflow.signoff import ledger, passkeys
+from reportflow.signoff.keys import resolve
 
 VERIFIERS = ["inprocess", "ssh-keygen"]
 
@@ -188,3 +191,65 @@ def test_now_is_utc_to_the_millisecond() -> None:
 def test_the_public_half_of_a_key_file(keys) -> None:
     key, public = keys["deputy-head-1"]
     assert ledger.public_key(key) == " ".join(public.split()[:2])
+
+
+def test_the_in_process_verifier_answers_itself(keys) -> None:
+    """``verify_inprocess`` gives the verdict, not None (None hands the record to ssh-keygen,
+    which would hide a broken in-process check behind a slower right answer)."""
+    key, public = keys["deputy-head-1"]
+    good = _ssh_signed(record(), key)
+    assert ledger.verify_inprocess(good, [public]) == "valid"
+    assert ledger.verify_inprocess(good, [keys["deputy-head-2"][1], public]) == "valid"
+    assert ledger.verify_inprocess(good, [keys["deputy-head-2"][1]]) == "invalid"
+    assert ledger.verify_inprocess(good, []) == "invalid"
+    assert ledger.verify_inprocess(_with(good, comment="改"), [public]) == "invalid"
+    server = _ssh_signed(record(signature_kind=passkeys.SERVER_KIND), key)
+    assert ledger.verify_inprocess(server, [passkeys.SERVER_PREFIX + public]) == "valid"
+    assert ledger.verify_inprocess(server, [public]) == "invalid"
+    assert ledger.verify_inprocess(record(), [public]) == "unsigned"
+
+
+def test_which_verifier_runs_is_the_one_chosen(keys, monkeypatch, tmp_path: Path) -> None:
+    """In process unless REPORTFLOW_VERIFIER=ssh-keygen: with no ssh-keygen on PATH the
+    in-process check still answers, and the forced one says ssh-keygen is missing."""
+    key, public = keys["deputy-head-1"]
+    good = _ssh_signed(record(), key)
+    bad = _with(good, comment="改")
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no ssh-keygen
+    monkeypatch.delenv("REPORTFLOW_VERIFIER", raising=False)
+    assert ledger.verify(good, [public]) == "valid"
+    assert ledger.verify(bad, [public]) == "invalid"
+    assert ledger.verify_many([good, bad], {"deputy-head-1": [public]}) == {
+        good.digest: "valid",
+        bad.digest: "invalid",
+    }
+    monkeypatch.setenv("REPORTFLOW_VERIFIER", "ssh-keygen")
+    with pytest.raises(ToolError, match="ssh-keygen not found"):
+        ledger.verify(good, [public])
+    with pytest.raises(ToolError, match="ssh-keygen not found"):
+        ledger.verify_many([good], {"deputy-head-1": [public]})
+    monkeypatch.setenv("REPORTFLOW_VERIFIER", "in-process")  # any other value: in process
+    assert ledger.verify(good, [public]) == "valid"
+    assert ledger.verify_many([good], {"deputy-head-1": [public]}) == {good.digest: "valid"}
+
+
+def test_now_is_utc_whatever_the_local_zone(monkeypatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        before = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
+        stamp = ledger.now_utc()
+        after = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
+        assert stamp[:16] in (before, after)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_signing_with_a_key_resolved_before(keys) -> None:
+    key, public = keys["deputy-head-1"]
+    rec = record()
+    resolved = resolve(key)
+    signature = ledger.sign(rec.payload(), resolved)
+    assert ledger.verify(_with(rec, signature=signature), [public]) == "valid"
+    assert ledger.public_key(key) == resolved.public
