@@ -10,7 +10,7 @@ from validate_util import BODY_LINE, write_report
 
 from reportflow.content.markdown import parse
 from reportflow.content.model import load_report
-from reportflow.validate import structure
+from reportflow.validate import check, structure
 from reportflow.validate.registry import all_rules
 from reportflow.validate.rule import Context, Doc
 
@@ -80,3 +80,88 @@ def test_a_footnote_after_a_leading_line_break(tmp_path: Path) -> None:
             "在正文中引用 [^2]，或删去该定义",
         )
     ]
+
+
+def _all(folder: Path) -> list[tuple]:
+    return [
+        (f.rule, f.file, f.line, f.column, f.message, f.fix)
+        for f in check(load_report(folder)).findings
+        if f.rule.startswith("structure.")
+    ]
+
+
+def _one(tmp_path: Path, body: str) -> list[tuple]:
+    return _all(write_report(tmp_path / "demo" / "2022", {"a": ("一、情况", body)}))
+
+
+A = "sections/00-a.md"
+L = BODY_LINE
+
+
+def _claim(line: int, column: int, said: str, n: int, follow: int, fix: str) -> tuple:
+    message = (
+        f"“{said}”与其后的要点数不符：后面有{follow}点 / the claim says {n}, {follow} points follow"
+    )
+    return ("structure.count-claim", A, line, column, message, fix)
+
+
+def test_count_claims_after_prose_headings_and_inside_points(tmp_path: Path) -> None:
+    # a heading and a plain paragraph before the claim are passed over, not the end of it
+    body = "## 概述\n\n正文。\n\n从3个方面推进。\n\n一是甲。\n\n二是乙。"
+    assert _one(tmp_path / "1", body) == [_claim(L + 4, 2, "从3个方面", 3, 2, "从2个方面")]
+    # a claim that prose follows announces nothing, and the next claim is still checked
+    body = "共有3个方面。\n\n正文。\n\n从3个方面推进。\n\n一是甲。\n\n二是乙。"
+    assert _one(tmp_path / "2", body) == [_claim(L + 4, 2, "从3个方面", 3, 2, "从2个方面")]
+    # a number in a heading or inside a point is no claim about the points after it
+    assert _one(tmp_path / "3", "## 从3个方面推进\n\n一是甲。\n\n二是乙。") == []
+    assert _one(tmp_path / "4", "一是从3个方面推进。\n\n二是乙。") == []
+
+
+def test_paren_headings_start_at_one_and_skip_other_headings(tmp_path: Path) -> None:
+    found = _one(tmp_path / "1", "## （二）甲\n\n正文")
+    assert found == [
+        ("structure.heading-numbering", A, L, 4,
+         "标题序号不连续：应为“（一）”，实为“（二）” / heading numbering skips or repeats",
+         "（一）"),
+    ]  # fmt: skip
+    found = _one(tmp_path / "2", "## 概述\n\n正文\n\n## （一）甲\n\n正文\n\n## （三）丙\n\n正文")
+    assert found == [
+        ("structure.heading-numbering", A, L + 8, 4,
+         "标题序号不连续：应为“（二）”，实为“（三）” / heading numbering skips or repeats",
+         "（二）"),
+    ]  # fmt: skip
+
+
+def test_a_template_count_of_points_for_a_section_without_points(tmp_path: Path) -> None:
+    folder = write_report(tmp_path / "demo" / "2022", {"a": ("一、情况", "正文。")})
+    report = load_report(folder)
+    docs = [Doc(s, parse(s.body, s.body_line), {"points": 1}) for s in report.sections]
+    ctx = Context(report, {}, docs, None, {}, all_rules())
+    structure.run(ctx)
+    assert [(f.rule, f.file, f.line, f.message) for f in ctx.findings] == [
+        (
+            "structure.point-count",
+            A,
+            3,
+            "模板要求本节有1个要点（一是……），实有0个 / expected 1 points",
+        )
+    ]
+
+
+def test_a_hidden_title_is_left_out_of_the_numbering(tmp_path: Path) -> None:
+    folder = write_report(
+        tmp_path / "demo" / "2022", {"a": ("前言", "正文。"), "b": ("二、乙", "正文。")}
+    )
+    path = folder / "sections" / "00-a.md"
+    path.write_text(path.read_text("utf-8").replace("owner:", "show_heading: false\nowner:"))
+    assert load_report(folder).sections[0].show_heading is False
+    assert _all(folder) == [
+        ("structure.heading-numbering", "sections/01-b.md", 3, 1,
+         "章节序号不连续：应为“一、”，实为“二、” / section numbering skips or repeats", "一、乙"),
+    ]  # fmt: skip
+
+
+def test_a_missing_image_is_named_in_its_section(tmp_path: Path) -> None:
+    [found] = _one(tmp_path, "![图1](images/none.png)")
+    assert found[:4] == ("structure.image", A, L, 1)
+    assert "images/none.png" in found[4]
