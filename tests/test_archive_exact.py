@@ -231,8 +231,8 @@ def test_a_failed_upload_leaves_neither_entry_nor_claim(
 
 def test_a_claim_that_cannot_be_written_is_a_tool_error(tmp_path: Path) -> None:
     """A store that fails the create-only write for another reason than "it exists" (here a
-    file where the claim's folder should be) is named as such, not as another writer."""
-    (tmp_path / "r").write_text("a file, not a folder", "utf-8")
+    local folder through fsspec's DirFileSystem, whose create-only write makes no parent
+    folders) is named as such, not as another writer."""
     store = ArchiveStore(f"dir::file://{tmp_path}")
     assert store.local is False  # a DirFileSystem: the object-store path
     with pytest.raises(ToolError) as err:
@@ -240,7 +240,7 @@ def test_a_claim_that_cannot_be_written_is_a_tool_error(tmp_path: Path) -> None:
     assert not isinstance(err.value, Refused)
     shown = store.display("r", 2022, 1)
     assert err.value.message.startswith(
-        f"cannot claim archive entry {shown} with a create-only write: "
+        f"cannot claim archive entry {shown} with a create-only write: [Errno 2] No such file or directory: "
     )
     assert err.value.hint == (
         "the store must accept conditional writes (If-None-Match: *), as AWS S3 does"
@@ -259,3 +259,21 @@ def test_withdraw_on_an_object_store_removes_entry_and_claim(
     assert memory.fs.exists(memory.claim_path("r", 2022, 1))
     memory.withdraw("r", 2022, 2)  # gone already: no error
     assert memory.versions("r", 2022) == [1]
+
+
+def test_a_staged_folder_that_is_gone_is_a_tool_error(tmp_path: Path) -> None:
+    store = ArchiveStore(str(tmp_path / "archive"))
+    with pytest.raises(ToolError) as err:
+        store.publish(tmp_path / "never-made", "r", 2022, 1)
+    final = tmp_path / "archive" / "r" / "2022" / "v1"
+    assert str(err.value).startswith(f"cannot write the archive entry {final}: ")
+    assert list(final.parent.iterdir()) == []
+
+
+def test_the_writer_that_loses_the_rename_is_told_which_entry(tmp_path: Path) -> None:
+    store = ArchiveStore(str(tmp_path / "archive"))
+    final = Path(store.publish(_staged(tmp_path / "a", {MANIFEST: "first"}), "r", 2022, 1))
+    with pytest.raises(Refused) as err:
+        store._publish_local(_staged(tmp_path / "b", {MANIFEST: "second"}), final)
+    assert err.value.message == (f"archive entry {final} already exists; archives are write-once")
+    assert err.value.hint == "an existing version is never overwritten"
