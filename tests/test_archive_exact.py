@@ -240,7 +240,8 @@ def test_a_claim_that_cannot_be_written_is_a_tool_error(tmp_path: Path) -> None:
     assert not isinstance(err.value, Refused)
     shown = store.display("r", 2022, 1)
     assert err.value.message.startswith(
-        f"cannot claim archive entry {shown} with a create-only write: [Errno 2] No such file or directory: "
+        f"cannot claim archive entry {shown} with a create-only write: "
+        "[Errno 2] No such file or directory: "
     )
     assert err.value.hint == (
         "the store must accept conditional writes (If-None-Match: *), as AWS S3 does"
