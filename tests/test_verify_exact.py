@@ -207,7 +207,13 @@ def test_files_missing_from_and_added_to_the_archive(repo: Path) -> None:
     (v1 / "zz-extra.txt").write_text("x", "utf-8")
     (v1 / "aa-extra.txt").write_text("x", "utf-8")
     (v1 / "inner").mkdir()  # a folder is no file of the entry
-    failed = _failed(verify.verify(repo / FOLDER, all_versions=True))
+    checks = verify.verify(repo / FOLDER, all_versions=True)
+    listed = sorted(f["name"] for f in _manifest(repo, 1)["files"])
+    # every listed file is checked, also those after a missing one
+    assert [c.name for c in checks if c.version == 1 and c.name.startswith("file ")] == [
+        f"file {n}" for n in listed
+    ]
+    failed = _failed(checks)
     assert failed == [
         Check(1, "file report.html", False, "missing from the archive"),
         Check(1, "no files outside the manifest", False, "aa-extra.txt, zz-extra.txt"),
@@ -248,7 +254,8 @@ def test_sources_that_differ_from_the_tagged_tree(repo: Path) -> None:
     assert list(verifier._sources_check(2, unlisted)) == [Check(2, name, False, f"no {SOURCES}")]
     missing = {**manifest, "commit": "0" * 40}
     [check] = verifier._sources_check(2, missing)
-    assert (check.version, check.name, check.ok) == (2, name, False) and check.detail
+    assert (check.version, check.name, check.ok) == (2, name, False)
+    assert check.detail.startswith(f"{repo}: git ls-tree failed: fatal: not a tree object")
 
 
 def test_sources_that_are_no_tar_archive(repo: Path) -> None:
