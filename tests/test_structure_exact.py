@@ -110,7 +110,7 @@ def test_count_claims_after_prose_headings_and_inside_points(tmp_path: Path) -> 
     body = "## 概述\n\n正文。\n\n从3个方面推进。\n\n一是甲。\n\n二是乙。"
     assert _one(tmp_path / "1", body) == [_claim(L + 4, 2, "从3个方面", 3, 2, "从2个方面")]
     # a claim that prose follows announces nothing, and the next claim is still checked
-    body = "共有3个方面。\n\n正文。\n\n从3个方面推进。\n\n一是甲。\n\n二是乙。"
+    body = "存在3个方面。\n\n正文。\n\n从3个方面推进。\n\n一是甲。\n\n二是乙。"
     assert _one(tmp_path / "2", body) == [_claim(L + 4, 2, "从3个方面", 3, 2, "从2个方面")]
     # a number in a heading or inside a point is no claim about the points after it
     assert _one(tmp_path / "3", "## 从3个方面推进\n\n一是甲。\n\n二是乙。") == []
