@@ -456,3 +456,20 @@ def test_a_manifest_under_a_root_this_machine_does_not_pin(repo: Path) -> None:
     )  # fmt: skip
     verifier.roots = {m["root"]["digest"]}
     assert list(verifier.check(1, full=False))[2].ok is True
+
+
+def test_an_edited_manifest_fails_its_tag_signature_and_release_record(repo: Path) -> None:
+    before = sha256_bytes((entry(repo, 2) / "manifest.json").read_bytes())
+    tamper_json(entry(repo, 2) / "manifest.json", lambda m: m.update(title="换了"))
+    now = sha256_bytes((entry(repo, 2) / "manifest.json").read_bytes())
+    record = next((repo / FOLDER / "signoffs").glob("*-release-v2.json")).name
+    assert _failed(verify.verify(repo / FOLDER, 2)) == [
+        Check(2, "tag message carries the manifest's SHA-256", False,
+              f"tag {before[:12]}…, manifest {now[:12]}…"),
+        Check(2, "manifest.sig is the releaser's signature of the manifest", False,
+              "no releaser's key verifies it: signed by a key not listed for any releaser "
+              "(policy.release), or changed after signing"),
+        Check(2, "release record in the ledger vouches for this manifest", False,
+              f"release record {record} names manifest sha256 {before[:12]}…, the archive has "
+              f"{now[:12]}… (replaced)"),
+    ]  # fmt: skip
