@@ -473,3 +473,28 @@ def test_an_edited_manifest_fails_its_tag_signature_and_release_record(repo: Pat
               f"release record {record} names manifest sha256 {before[:12]}…, the archive has "
               f"{now[:12]}… (replaced)"),
     ]  # fmt: skip
+
+
+def test_no_decision_at_the_released_commit_is_a_failed_approval(repo: Path) -> None:
+    verifier = Verifier(repo / FOLDER)  # nothing decided yet: no verdict at any commit
+    manifest = _manifest(repo, 2)
+    assert list(verifier._approval_check(2, manifest)) == [
+        Check(2, "sign-offs are valid and approve this commit", False,
+              f"cannot read {manifest['commit'][:10]}")
+    ]  # fmt: skip
+
+
+def test_a_sign_off_record_edited_in_the_manifest(repo: Path) -> None:
+    tamper_json(
+        entry(repo, 2) / "manifest.json",
+        lambda m: m["signoffs"][0].update(comment="edited after signing"),
+    )
+    checks = [c for c in verify.verify(repo / FOLDER, 2) if c.version == 2]
+    records = [c for c in checks if c.name == "sign-off record"]
+    assert records and all(not c.ok and isinstance(c.detail, str) and c.detail for c in records)
+    # the other records still approve the commit: the edited one is named, not counted
+    final = checks[-2]  # before "not older than … this machine saw"
+    assert final == Check(2, "sign-offs are valid and approve this commit", True,
+                          ", ".join(_manifest(repo, 2)["approvers"]))  # fmt: skip
+    assert _failed(checks)[-len(records) :] == records
+    assert checks.index(records[-1]) == len(checks) - 3  # the problems come just before it
