@@ -75,14 +75,14 @@ def add_releases(repo: Path) -> None:
         previous = {"version": n, "manifest_sha256": digest}
 
 
-def run_once(cmd: list[str], cwd: Path, env: dict[str, str], out: Path | None = None):
+def run_once(cmd: list[str], cwd: Path, env: dict[str, str], out: Path | None = None, codes=(0,)):
     start = time.perf_counter()
     with open(out or os.devnull, "wb") as sink:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=sink, stderr=subprocess.PIPE)
         _pid, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     err = proc.stderr.read().decode() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
+    if os.waitstatus_to_exitcode(status) not in codes:
         raise SystemExit(f"{cmd} failed: {err}")
     return elapsed, usage.ru_maxrss / 1024  # MB
 
@@ -133,7 +133,9 @@ def main() -> None:
         peak = 0.0
         for _ in range(5):
             for name, cmd in cases.items():
-                elapsed, rss = run_once(cmd, repo, env)
+                # the gate, for scale, says "not approved" (exit 1): the benchmark's 20 tags are
+                # unsigned, on edit commits, which the gate names since it judges tags
+                elapsed, rss = run_once(cmd, repo, env, codes=(0, 1) if name == "gate" else (0,))
                 times[name].append(elapsed)
                 if name == "audit":
                     peak = max(peak, rss)
