@@ -246,3 +246,31 @@ def test_an_approval_names_the_text_its_page_showed(
     got = post(client, "/api/decide/options", body, "/section/situation")
     assert got.status_code == 409 and "changed since you opened the page" in got.json()["error"]
     assert not list((rdir / "signoffs").glob("*-section-problems.json"))
+
+
+def test_an_uncommitted_edit_in_the_servers_tree_is_not_what_the_reviewer_approves(
+    cli, keys, rdir: Path, client: TestClient
+) -> None:
+    """The page shows HEAD's text from git, so the record names HEAD's blob and the commit
+    holds the record only: the server's working tree is nobody's reading (``prepare``'s
+    ``worktree=False``); at the terminal the same edit refuses the sign-off."""
+    auth = enrolled(cli, keys, rdir, client, "deputy-head-1")
+    assert login(client, auth, "deputy-head-1").status_code == 200
+    repo = rdir.parents[2]
+    path = section_file(rdir, "problems")
+    head_blob = git(repo, "rev-parse", f"HEAD:{path.relative_to(repo).as_posix()}").strip()
+    edit(path, "\n没有提交的一句。\n")
+    at_terminal = cli("signoff", rdir, "--section", "problems", "--as", "deputy-head-1",
+                      "--key", keys["deputy-head-1"][0])  # fmt: skip
+    assert at_terminal.code == 1 and "uncommitted changes" in at_terminal.err
+    page = client.get("/section/problems").text
+    assert "没有提交的一句" not in page
+    answer, _signed = decide(client, auth, "section:problems")
+    assert answer.status_code == 200, answer.text
+    confirm = client.get(answer.json()["redirect"]).text
+    file = re.search(r'id="done-file">([^<]+)<', confirm)[1]  # type: ignore[index]
+    assert json.loads((repo / file).read_text(encoding="utf-8"))["fingerprint"] == head_blob
+    committed = git(repo, "show", "--name-only", "--format=", "HEAD").split()
+    assert committed == [file]
+    assert "没有提交的一句" in path.read_text(encoding="utf-8")  # left as it was
+    assert path.relative_to(repo).as_posix() in git(repo, "status", "--porcelain")

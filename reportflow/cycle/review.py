@@ -192,7 +192,16 @@ def _snapshot(
 
 
 def latest(report_dir: Path) -> Decision:
-    """For the pages that decide nothing (inbox, report, section): the decision at HEAD when
+    """``current``'s decision."""
+    return current(report_dir)[0]
+
+
+def current(report_dir: Path) -> tuple[Decision, bool]:
+    """(decision, whether its commit is HEAD), HEAD read once: a page lays out one decision
+    and says when HEAD has moved on since (each read of the ref files is a file opened and,
+    under load, a wait for the GIL after it).
+
+    For the pages that decide nothing (inbox, report, section): the decision at HEAD when
     it is made, else the newest one made before while the one for HEAD is made on another
     thread, as long as the commits since are only records this server committed
     (``records_added``). Every sign-off made on the server moves HEAD, and twenty pages
@@ -204,7 +213,7 @@ def latest(report_dir: Path) -> Decision:
     with _guard:
         found = _decisions.get(key)
         if found is not None:
-            return found
+            return found, True
         older = _newest.get((key[0], key[2]))
         if older is not None and not _only_records(older[1].ctx.commit, key[1]):
             older = None  # text, roster or policy may have changed: decide at HEAD first
@@ -212,10 +221,11 @@ def latest(report_dir: Path) -> Decision:
         if start:
             _refreshing.add(key)
     if older is None:
-        return decision(report_dir)
+        made = decision(report_dir)
+        return made, made.ctx.commit == key[1]
     if start:
         threading.Thread(target=_refresh, args=(report_dir, key), daemon=True).start()
-    return older[1]
+    return older[1], older[1].ctx.commit == key[1]
 
 
 def records_added(parent: str, commit: str) -> None:
@@ -265,19 +275,16 @@ def _kept(key: tuple[object, ...], make: Callable[[], object]) -> object:
     return value
 
 
-def is_head(report_dir: Path, commit: str) -> bool:
-    """Whether ``commit`` (what a page was decided at) is HEAD still."""
-    return _key(report_dir)[1] == commit
-
-
 def pin_env() -> str:
     return os.environ.get("REPORTFLOW_TRUST", "")
 
 
-def inbox(report_dir: Path, person: str, today: dt.date | None = None) -> list[todo.Item]:
+def inbox(
+    report_dir: Path, person: str, today: dt.date | None = None, d: Decision | None = None
+) -> list[todo.Item]:
     """What waits for ``person``: the to-do items (``cycle.todo.plan``) that are theirs to
-    sign, as the gate judges them at HEAD."""
-    d = latest(report_dir)
+    sign, as the gate judges them at HEAD (``d``: the decision the page lays out)."""
+    d = d or latest(report_dir)
     day = today or dt.date.today()
     items: list[todo.Item] = _kept(  # type: ignore[assignment]
         ("plan", str(report_dir), d.ctx.commit, pin_env(), day),
@@ -292,8 +299,8 @@ def _row(sid: str, title: str, verdict: approval.SectionVerdict | None) -> Row:
     return Row(sid, title, verdict.status, verdict.still_needed, verdict.approvers)
 
 
-def report_view(report_dir: Path) -> ReportView:
-    d = latest(report_dir)
+def report_view(report_dir: Path, d: Decision | None = None) -> ReportView:
+    d = d or latest(report_dir)
     return _kept(("view", str(report_dir), d.ctx.commit, pin_env()), lambda: _view(d))  # type: ignore[return-value]
 
 
@@ -371,9 +378,10 @@ def _section_path(ctx: approval.Context, sid: str) -> str:
     return f"{ctx.folder}/{rel}" if ctx.folder not in ("", ".") else rel
 
 
-def section_page(report_dir: Path, sid: str, person: str) -> SectionPage:
-    """Everything the section page shows ``person`` about section ``sid`` at HEAD."""
-    d = latest(report_dir)
+def section_page(report_dir: Path, sid: str, person: str, d: Decision | None = None) -> SectionPage:
+    """Everything the section page shows ``person`` about section ``sid`` at HEAD (``d``:
+    the decision the page lays out)."""
+    d = d or latest(report_dir)
     ctx, verdict, result = d.ctx, d.verdict, d.result
     sec = ctx.report.section(sid)  # ContentError for an unknown section
     v = verdict.sections.get(sid)

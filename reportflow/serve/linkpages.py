@@ -82,7 +82,9 @@ def _decide(state: State, text: str, decision: str, comment: str) -> dict[str, s
     d = review.decision(state.config.report_dir)
     req = signoff_request.Request(link.scope, link.person, decision, comment[:4000], channel="web",
                           signature_kind=passkeys.SERVER_KIND)  # fmt: skip
-    ready = signoff_request.prepare(state.config.report_dir, req, (d.ctx, d.result), d.findings)
+    ready = signoff_request.prepare(
+        state.config.report_dir, req, (d.ctx, d.result), d.findings, worktree=False
+    )
     if not ready.new:
         raise Refused(_("you have decided this already: {file}").format(file=ready.record.source))
     if ready.record.fingerprint != link.fingerprint:
