@@ -19,7 +19,7 @@ from starlette.routing import Route
 from reportflow.core import gitio
 from reportflow.core.errors import Refused, ReportflowError
 from reportflow.core.i18n import _
-from reportflow.cycle import review
+from reportflow.cycle import review, sectionview
 from reportflow.serve import writer
 from reportflow.serve.pages import _client, _form, _message, _page, _state, done_values
 from reportflow.serve.security import CSRF_FIELD, csrf_ok
@@ -68,7 +68,7 @@ async def open_link(request: Request) -> Response:
             return _page(request, "report.html", view=view, link=True, link_person=link.person)
         sid = link.scope.split(":", 1)[1]
         page = await run_in_threadpool(
-            review.section_page, state.config.report_dir, sid, link.person
+            sectionview.section_page, state.config.report_dir, sid, link.person
         )
     except ReportflowError as exc:
         return _page(request, "error.html", 403, message=_message(exc))

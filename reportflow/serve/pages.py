@@ -27,7 +27,7 @@ from starlette.routing import Route
 from reportflow.core import gitio
 from reportflow.core.errors import ReportflowError
 from reportflow.core.i18n import _
-from reportflow.cycle import review
+from reportflow.cycle import review, sectionview
 from reportflow.serve import ceremony, writer
 from reportflow.serve.security import CSRF_FIELD, CSRF_HEADER, RateLimit, csrf_ok, csrf_token
 from reportflow.serve.state import Pending, State
@@ -270,7 +270,7 @@ def _report(report_dir: Path) -> dict[str, Any]:
 
 def _section(report_dir: Path, sid: str, person: str) -> dict[str, Any]:
     d, at_head = review.current(report_dir)
-    page = review.section_page(report_dir, sid, person, d)
+    page = sectionview.section_page(report_dir, sid, person, d)
     return {"page": page, "stale": _stale(d, at_head)}
 
 
