@@ -168,7 +168,10 @@ class Reviewer:
     def page(self, url: str) -> httpx.Response:
         start = time.perf_counter()
         got = self._send("GET", url)
-        self.out["pages"].append(time.perf_counter() - start)
+        took = time.perf_counter() - start
+        self.out["pages"].append(took)
+        kind = url.strip("/").split("/")[0] or "inbox"
+        self.out.setdefault(f"page:{kind}", []).append(took)
         assert got.status_code == 200, (url, got.status_code, got.text[:300])
         return got
 
@@ -265,8 +268,8 @@ def run_reviewers(
             continue
         got, error = end.recv()
         proc.join()
-        out["pages"] += got["pages"]
-        out["approvals"] += got["approvals"]
+        for name, values in got.items():
+            out.setdefault(name, []).extend(values)
         if error:
             errors.append(error)
     stop.set()
@@ -353,6 +356,9 @@ def main() -> None:
               f"{statistics.median(out['approvals']) * 1000:.0f} ms, p95 {appr95 * 1000:.0f} ms, "
               f"max {max(out['approvals']) * 1000:.0f} ms (goal <= 1 s); git commit of one file "
               f"{commit_med * 1000:.0f} ms; ratio {appr95 / commit_med:.1f}x")  # fmt: skip
+        kinds = sorted(k for k in out if k.startswith("page:"))
+        print("pages by kind, p95: " + ", ".join(
+            f"{k[5:]} {p95(out[k]) * 1000:.0f} ms ({len(out[k])})" for k in kinds))  # fmt: skip
         print(f"server CPU {cpu:.1f} s (start-up and sign-in included), load average "
               f"{os.getloadavg()[0]:.1f}")  # fmt: skip
         print(f"records in git: {len(web)} of {len(out['approvals'])}, in {int(commits) - 1} "
