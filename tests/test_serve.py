@@ -274,3 +274,35 @@ def test_an_uncommitted_edit_in_the_servers_tree_is_not_what_the_reviewer_approv
     assert committed == [file]
     assert "没有提交的一句" in path.read_text(encoding="utf-8")  # left as it was
     assert path.relative_to(repo).as_posix() in git(repo, "status", "--porcelain")
+
+
+def test_each_reviewers_inbox_is_their_own_with_the_lists_kept(
+    cli, keys, rdir: Path, client: TestClient
+) -> None:
+    """The inbox's table and the section list are rendered once per what they show
+    (``serve/fragments.py``) and reused: two people at one commit still see their own items,
+    and a page made from kept parts is the page made afresh."""
+    head = enrolled(cli, keys, rdir, client, "deputy-head-1")
+    secretary = enrolled(cli, keys, rdir, client, "party-secretary")
+
+    def inbox_table(c: TestClient, auth: SoftAuthenticator, person: str) -> str:
+        assert login(c, auth, person).status_code == 200
+        page = c.get("/").text
+        return page[page.index('<table id="inbox">') : page.index("</table>")]
+
+    mine = inbox_table(client, head, "deputy-head-1")
+    with TestClient(client.app, base_url="https://localhost") as other:
+        theirs = inbox_table(other, secretary, "party-secretary")
+        assert inbox_table(other, head, "deputy-head-1") == mine  # kept, and the same
+    assert '<a href="/section/situation">' in mine and "final approval" not in mine
+    assert "final approval" in theirs and '<a href="/section/situation">' not in theirs
+
+
+def test_a_fragment_without_its_key_is_refused() -> None:
+    from jinja2 import Environment, Undefined
+
+    from reportflow.serve.fragments import Fragments
+
+    parts = Fragments(Environment())
+    with pytest.raises(TypeError):
+        parts.render("x.html", Undefined())

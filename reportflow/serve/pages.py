@@ -260,7 +260,9 @@ def _inbox(report_dir: Path, person: str) -> dict[str, Any]:
     d, at_head = review.current(report_dir)
     items = review.inbox(report_dir, person, d=d)
     view = review.report_view(report_dir, d)
-    return {"items": items, "view": view, "stale": _stale(d, at_head)}
+    # what the inbox's table shows of each item: every reviewer's is the same at one commit
+    shown = tuple((i.kind, i.target, i.title, i.due, i.overdue, i.blocked) for i in items)
+    return {"items": items, "items_key": shown, "view": view, "stale": _stale(d, at_head)}
 
 
 def _report(report_dir: Path) -> dict[str, Any]:
