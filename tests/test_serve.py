@@ -246,3 +246,63 @@ def test_an_approval_names_the_text_its_page_showed(
     got = post(client, "/api/decide/options", body, "/section/situation")
     assert got.status_code == 409 and "changed since you opened the page" in got.json()["error"]
     assert not list((rdir / "signoffs").glob("*-section-problems.json"))
+
+
+def test_an_uncommitted_edit_in_the_servers_tree_is_not_what_the_reviewer_approves(
+    cli, keys, rdir: Path, client: TestClient
+) -> None:
+    """The page shows HEAD's text from git, so the record names HEAD's blob and the commit
+    holds the record only: the server's working tree is nobody's reading (``prepare``'s
+    ``worktree=False``); at the terminal the same edit refuses the sign-off."""
+    auth = enrolled(cli, keys, rdir, client, "deputy-head-1")
+    assert login(client, auth, "deputy-head-1").status_code == 200
+    repo = rdir.parents[2]
+    path = section_file(rdir, "problems")
+    head_blob = git(repo, "rev-parse", f"HEAD:{path.relative_to(repo).as_posix()}").strip()
+    edit(path, "\n没有提交的一句。\n")
+    at_terminal = cli("signoff", rdir, "--section", "problems", "--as", "deputy-head-1",
+                      "--key", keys["deputy-head-1"][0])  # fmt: skip
+    assert at_terminal.code == 1 and "uncommitted changes" in at_terminal.err
+    page = client.get("/section/problems").text
+    assert "没有提交的一句" not in page
+    answer, _signed = decide(client, auth, "section:problems")
+    assert answer.status_code == 200, answer.text
+    confirm = client.get(answer.json()["redirect"]).text
+    file = re.search(r'id="done-file">([^<]+)<', confirm)[1]  # type: ignore[index]
+    assert json.loads((repo / file).read_text(encoding="utf-8"))["fingerprint"] == head_blob
+    committed = git(repo, "show", "--name-only", "--format=", "HEAD").split()
+    assert committed == [file]
+    assert "没有提交的一句" in path.read_text(encoding="utf-8")  # left as it was
+    assert path.relative_to(repo).as_posix() in git(repo, "status", "--porcelain")
+
+
+def test_each_reviewers_inbox_is_their_own_with_the_lists_kept(
+    cli, keys, rdir: Path, client: TestClient
+) -> None:
+    """The inbox's table and the section list are rendered once per what they show
+    (``serve/fragments.py``) and reused: two people at one commit still see their own items,
+    and a page made from kept parts is the page made afresh."""
+    head = enrolled(cli, keys, rdir, client, "deputy-head-1")
+    secretary = enrolled(cli, keys, rdir, client, "party-secretary")
+
+    def inbox_table(c: TestClient, auth: SoftAuthenticator, person: str) -> str:
+        assert login(c, auth, person).status_code == 200
+        page = c.get("/").text
+        return page[page.index('<table id="inbox">') : page.index("</table>")]
+
+    mine = inbox_table(client, head, "deputy-head-1")
+    with TestClient(client.app, base_url="https://localhost") as other:
+        theirs = inbox_table(other, secretary, "party-secretary")
+        assert inbox_table(other, head, "deputy-head-1") == mine  # kept, and the same
+    assert '<a href="/section/situation">' in mine and "final approval" not in mine
+    assert "final approval" in theirs and '<a href="/section/situation">' not in theirs
+
+
+def test_a_fragment_without_its_key_is_refused() -> None:
+    from jinja2 import Environment, Undefined
+
+    from reportflow.serve.fragments import Fragments
+
+    parts = Fragments(Environment())
+    with pytest.raises(TypeError):
+        parts.render("x.html", Undefined())

@@ -1,12 +1,10 @@
-"""What the review page shows, decided without the web: a reviewer's inbox, a section as it
-will print with what changed since they last approved it, and the report's status.
+"""What the review page shows, decided without the web: a reviewer's inbox and the report's
+status, from the gate's decision at HEAD, made once per HEAD and kept (the section page's
+content is ``sectionview``'s, from the same decision).
 
 ``reportflow serve`` only lays these out. Everything is read from git at HEAD (the text that
-a sign-off will name), never from the working tree, and nothing an author can make with plain
-git is taken on trust: the text a reviewer "last approved" is the commit of their own newest
-approval of this section *whose signature verifies* against the roster and whose fingerprint
-is the section's blob at that commit; "the last release" is the newest release record that
-verifies. A forged record or tag cannot shrink the diff a reviewer is shown.
+a sign-off will name), never from the working tree; a page shows the commit it was decided
+at, and a sign-off decides again at HEAD.
 """
 
 from __future__ import annotations
@@ -17,21 +15,16 @@ import itertools
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportflow.audit import versions
-from reportflow.audit.versions import SectionDiff
 from reportflow.content import model
-from reportflow.core import gitio, pandoc
-from reportflow.core.errors import ReportflowError
+from reportflow.core import gitio
 from reportflow.cycle import recordsonly, todo
-from reportflow.signoff import approval, ledger, remember
+from reportflow.signoff import approval, remember
 from reportflow.signoff.gate import GateResult
-from reportflow.signoff.ledger import SignoffRecord
-from reportflow.signoff.roster import Roster
 from reportflow.validate.findings import Finding
 
 #: the to-do kinds that are a reviewer's: what the inbox lists
@@ -59,24 +52,6 @@ class ReportView:
     roster_status: str
     due: str | None
     fingerprint: str  # the report's, which the final approval names (the page sends it back)
-
-
-@dataclass(frozen=True)
-class SectionPage:
-    id: str
-    title: str
-    status: str
-    still_needed: str
-    blob: str
-    commit: str
-    html: str  # the section rendered as the HTML output prints it (pandoc, escaped)
-    base: str  # "approved" (this reviewer's last approval) | "release" | "" (no earlier text)
-    base_commit: str
-    diff: SectionDiff | None
-    authors: tuple[str, ...]  # who wrote the changes shown (names), or the text's authors
-    findings: tuple[Finding, ...]
-    excluded: str  # why this reviewer may not approve it now ("" when they may)
-    eligible: bool  # the policy lets this reviewer approve this section at all
 
 
 @dataclass(frozen=True)
@@ -111,6 +86,7 @@ _asked = itertools.count()
 _records_only: dict[str, str] = {}
 #: what the pages derive from a decision, kept with it: (report folder, commit, pin, ...)
 _derived: OrderedDict[tuple[object, ...], object] = OrderedDict()
+_making: dict[tuple[object, ...], threading.Lock] = {}
 _guard = threading.Lock()
 #: signature checks, remembered for the life of the server (``remember.py``)
 _verify = remember.Remembered()
@@ -192,7 +168,16 @@ def _snapshot(
 
 
 def latest(report_dir: Path) -> Decision:
-    """For the pages that decide nothing (inbox, report, section): the decision at HEAD when
+    """``current``'s decision."""
+    return current(report_dir)[0]
+
+
+def current(report_dir: Path) -> tuple[Decision, bool]:
+    """(decision, whether its commit is HEAD), HEAD read once: a page lays out one decision
+    and says when HEAD has moved on since (each read of the ref files is a file opened and,
+    under load, a wait for the GIL after it).
+
+    For the pages that decide nothing (inbox, report, section): the decision at HEAD when
     it is made, else the newest one made before while the one for HEAD is made on another
     thread, as long as the commits since are only records this server committed
     (``records_added``). Every sign-off made on the server moves HEAD, and twenty pages
@@ -204,7 +189,7 @@ def latest(report_dir: Path) -> Decision:
     with _guard:
         found = _decisions.get(key)
         if found is not None:
-            return found
+            return found, True
         older = _newest.get((key[0], key[2]))
         if older is not None and not _only_records(older[1].ctx.commit, key[1]):
             older = None  # text, roster or policy may have changed: decide at HEAD first
@@ -212,10 +197,11 @@ def latest(report_dir: Path) -> Decision:
         if start:
             _refreshing.add(key)
     if older is None:
-        return decision(report_dir)
+        made = decision(report_dir)
+        return made, made.ctx.commit == key[1]
     if start:
         threading.Thread(target=_refresh, args=(report_dir, key), daemon=True).start()
-    return older[1]
+    return older[1], older[1].ctx.commit == key[1]
 
 
 def records_added(parent: str, commit: str) -> None:
@@ -242,9 +228,13 @@ def _only_records(old: str, head: str, steps: int = 256) -> bool:
 
 
 def _refresh(report_dir: Path, key: tuple[str, str, str]) -> None:
+    """HEAD's decision made off the pages' path, and what the pages derive from it (today's
+    plan, the report view), so that the first pages after a sign-off do not make them."""
     try:
-        decision(report_dir)
-    except Exception:
+        made = decision(report_dir)
+        _plan(report_dir, made, dt.date.today())
+        report_view(report_dir, made)
+    except Exception:  # a page that asks for HEAD's decision itself reports the error
         pass
     finally:
         with _guard:
@@ -253,37 +243,45 @@ def _refresh(report_dir: Path, key: tuple[str, str, str]) -> None:
 
 def _kept(key: tuple[object, ...], make: Callable[[], object]) -> object:
     """``make()`` once per ``key`` (a decision's commit and what else the result depends on):
-    the inbox and the report view are pure functions of the decision."""
+    the inbox and the report view are pure functions of the decision. Once: twenty pages
+    arriving after a sign-off wait for one ``make()`` instead of each making it, all of
+    them holding up one another on the GIL."""
     with _guard:
         if key in _derived:
             return _derived[key]
-    value = make()
-    with _guard:
-        _derived[key] = value
-        while len(_derived) > 64:
-            _derived.popitem(last=False)
-    return value
-
-
-def is_head(report_dir: Path, commit: str) -> bool:
-    """Whether ``commit`` (what a page was decided at) is HEAD still."""
-    return _key(report_dir)[1] == commit
+        lock = _making.setdefault(key, threading.Lock())
+    with lock:
+        with _guard:
+            if key in _derived:
+                return _derived[key]
+        value = make()
+        with _guard:
+            _derived[key] = value
+            _making.pop(key, None)
+            while len(_derived) > 64:
+                _derived.popitem(last=False)
+        return value
 
 
 def pin_env() -> str:
     return os.environ.get("REPORTFLOW_TRUST", "")
 
 
-def inbox(report_dir: Path, person: str, today: dt.date | None = None) -> list[todo.Item]:
+def inbox(
+    report_dir: Path, person: str, today: dt.date | None = None, d: Decision | None = None
+) -> list[todo.Item]:
     """What waits for ``person``: the to-do items (``cycle.todo.plan``) that are theirs to
-    sign, as the gate judges them at HEAD."""
-    d = latest(report_dir)
-    day = today or dt.date.today()
-    items: list[todo.Item] = _kept(  # type: ignore[assignment]
+    sign, as the gate judges them at HEAD (``d``: the decision the page lays out)."""
+    d = d or latest(report_dir)
+    items = _plan(report_dir, d, today or dt.date.today())
+    return [i for i in items if i.person == person and i.kind in INBOX_KINDS]
+
+
+def _plan(report_dir: Path, d: Decision, day: dt.date) -> list[todo.Item]:
+    return _kept(  # type: ignore[return-value]
         ("plan", str(report_dir), d.ctx.commit, pin_env(), day),
         lambda: todo.plan(d.ctx.report, d.reviews, d.findings, day, coordinator=d.coordinator),
     )
-    return [i for i in items if i.person == person and i.kind in INBOX_KINDS]
 
 
 def _row(sid: str, title: str, verdict: approval.SectionVerdict | None) -> Row:
@@ -292,8 +290,8 @@ def _row(sid: str, title: str, verdict: approval.SectionVerdict | None) -> Row:
     return Row(sid, title, verdict.status, verdict.still_needed, verdict.approvers)
 
 
-def report_view(report_dir: Path) -> ReportView:
-    d = latest(report_dir)
+def report_view(report_dir: Path, d: Decision | None = None) -> ReportView:
+    d = d or latest(report_dir)
     return _kept(("view", str(report_dir), d.ctx.commit, pin_env()), lambda: _view(d))  # type: ignore[return-value]
 
 
@@ -309,99 +307,3 @@ def _view(d: Decision) -> ReportView:
         ctx.report.dates.get("approve_by") or ctx.report.dates.get("due"),
         ctx.facts.report_fingerprint,
     )  # fmt: skip
-
-
-@functools.lru_cache(maxsize=64)
-def _compare(report_dir: str, old: str, new: str) -> versions.VersionDiff:
-    """``versions.compare`` of two commits: pure, so kept."""
-    return versions.compare(Path(report_dir), old, new)
-
-
-@functools.lru_cache(maxsize=512)
-def render_html(body: str) -> str:
-    """A section's Markdown as HTML, read as the renderer reads it (no raw HTML, TeX or
-    attributes pass: a ``<script>`` in the text is text). Cached by text: it is pure."""
-    args = ["--sandbox", "--wrap=none", "--shift-heading-level-by=1"]
-    return pandoc.convert(body, "html5", pandoc.RENDER_IN, args)
-
-
-def _verified_own(
-    records: Sequence[SignoffRecord], keys: Sequence[str], ok: object
-) -> SignoffRecord | None:
-    """The newest record of ``records`` whose signature verifies and ``ok`` accepts."""
-    for rec in sorted(records, key=lambda r: r.order, reverse=True):
-        if ledger.verify(rec, keys) == "valid" and ok(rec):  # type: ignore[operator]
-            return rec
-    return None
-
-
-def _base(
-    ctx: approval.Context, eff: Roster | None, sid: str, person: str, blob: str
-) -> tuple[str, str]:
-    """(what, commit) the diff starts from: this reviewer's last verified approval of an
-    earlier text of the section, else the last verified release, else nothing."""
-    if eff is None:
-        return "", ""
-    keys_of = eff.keys_of()
-    repo, path = ctx.repo, _section_path(ctx, sid)
-
-    def text_matches(rec: SignoffRecord) -> bool:
-        try:
-            return gitio.run(repo, "rev-parse", f"{rec.commit}:{path}").strip() == rec.fingerprint
-        except ReportflowError:  # a commit or a path that is not there: not evidence
-            return False
-
-    mine = [
-        r for r in ctx.records
-        if r.reviewer == person and r.scope == f"section:{sid}" and r.decision == "approve"
-        and r.fingerprint != blob and r.signature is not None
-    ]  # fmt: skip
-    rec = _verified_own(mine, keys_of.get(person, ()), text_matches)
-    if rec is not None:
-        return "approved", rec.commit
-    releases = [r for r in ctx.records if r.scope == "release" and r.signature is not None]
-    for rel in sorted(releases, key=lambda r: r.order, reverse=True):
-        if ledger.verify(rel, keys_of.get(rel.reviewer, ())) == "valid":
-            return "release", rel.commit
-    return "", ""
-
-
-def _section_path(ctx: approval.Context, sid: str) -> str:
-    rel = ctx.report.section(sid).path
-    return f"{ctx.folder}/{rel}" if ctx.folder not in ("", ".") else rel
-
-
-def section_page(report_dir: Path, sid: str, person: str) -> SectionPage:
-    """Everything the section page shows ``person`` about section ``sid`` at HEAD."""
-    d = latest(report_dir)
-    ctx, verdict, result = d.ctx, d.verdict, d.result
-    sec = ctx.report.section(sid)  # ContentError for an unknown section
-    v = verdict.sections.get(sid)
-    blob = next(s.blob for s in ctx.facts.sections if s.id == sid)
-    eff = result.roster.roster
-    base, base_commit = _base(ctx, eff, sid, person, blob)
-    diff = None
-    names: list[str] = []
-    if base_commit:
-        whole = _compare(str(report_dir), base_commit, ctx.commit)
-        diff = next((s for s in whole.sections if s.id == sid), None)
-        if diff is not None:
-            by = [*diff.inserted_by.values(), *diff.deleted_by.values()]
-            names = [b.name or b.person for b in by]
-    if not names:  # no earlier text: whoever committed to this section, newest first
-        names = [ch.author for ch in ctx.history.get(sid, ()) if ch.author]
-    if not names:
-        people = ctx.report.people
-        names = [people[a].name if a in people else a for a in sec.authors]
-    findings = tuple(f for f in d.findings if f.file == sec.path)
-    excluded = dict(result.sections[sid].excluded).get(person, "") if sid in result.sections else ""
-    return SectionPage(
-        sid, sec.title, v.status if v else "pending", v.still_needed if v else "", blob,
-        ctx.commit, render_html(sec.body), base, base_commit, diff,
-        tuple(dict.fromkeys(names)), findings, excluded,
-        eff is not None and eff.may_approve_section(sid, person),
-    )  # fmt: skip
-
-
-def head_commit(report_dir: Path) -> str:
-    return gitio.resolve(gitio.require_repo(report_dir), "HEAD")

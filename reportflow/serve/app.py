@@ -35,6 +35,7 @@ from starlette.staticfiles import StaticFiles
 from reportflow.core import i18n
 from reportflow.serve import linkpages, pages
 from reportflow.serve.ceremony import RelyingParty
+from reportflow.serve.fragments import Fragments
 from reportflow.serve.security import SecurityHeaders
 from reportflow.serve.state import Config, State
 
@@ -60,6 +61,7 @@ def templates(lang: str) -> Environment:
         )
     env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
     env.globals["lang"] = "zh-CN" if lang == i18n.CHINESE else "en"
+    env.globals["parts"] = Fragments(env)  # lists rendered once per what they show
     return env
 
 

@@ -19,7 +19,7 @@ from starlette.routing import Route
 from reportflow.core import gitio
 from reportflow.core.errors import Refused, ReportflowError
 from reportflow.core.i18n import _
-from reportflow.cycle import review
+from reportflow.cycle import review, sectionview
 from reportflow.serve import writer
 from reportflow.serve.pages import _client, _form, _message, _page, _state, done_values
 from reportflow.serve.security import CSRF_FIELD, csrf_ok
@@ -68,7 +68,7 @@ async def open_link(request: Request) -> Response:
             return _page(request, "report.html", view=view, link=True, link_person=link.person)
         sid = link.scope.split(":", 1)[1]
         page = await run_in_threadpool(
-            review.section_page, state.config.report_dir, sid, link.person
+            sectionview.section_page, state.config.report_dir, sid, link.person
         )
     except ReportflowError as exc:
         return _page(request, "error.html", 403, message=_message(exc))
@@ -82,7 +82,9 @@ def _decide(state: State, text: str, decision: str, comment: str) -> dict[str, s
     d = review.decision(state.config.report_dir)
     req = signoff_request.Request(link.scope, link.person, decision, comment[:4000], channel="web",
                           signature_kind=passkeys.SERVER_KIND)  # fmt: skip
-    ready = signoff_request.prepare(state.config.report_dir, req, (d.ctx, d.result), d.findings)
+    ready = signoff_request.prepare(
+        state.config.report_dir, req, (d.ctx, d.result), d.findings, worktree=False
+    )
     if not ready.new:
         raise Refused(_("you have decided this already: {file}").format(file=ready.record.source))
     if ready.record.fingerprint != link.fingerprint:

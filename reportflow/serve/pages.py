@@ -27,7 +27,7 @@ from starlette.routing import Route
 from reportflow.core import gitio
 from reportflow.core.errors import ReportflowError
 from reportflow.core.i18n import _
-from reportflow.cycle import review
+from reportflow.cycle import review, sectionview
 from reportflow.serve import ceremony, writer
 from reportflow.serve.security import CSRF_FIELD, CSRF_HEADER, RateLimit, csrf_ok, csrf_token
 from reportflow.serve.state import Pending, State
@@ -126,7 +126,9 @@ def _rosters(state: State) -> approval.Context:
 
 def _prepare(state: State, req: signoff_request.Request) -> signoff_request.Prepared:
     d = review.decision(state.config.report_dir)
-    return signoff_request.prepare(state.config.report_dir, req, (d.ctx, d.result), d.findings)
+    return signoff_request.prepare(
+        state.config.report_dir, req, (d.ctx, d.result), d.findings, worktree=False
+    )
 
 
 async def login_options(request: Request) -> Response:
@@ -255,20 +257,29 @@ async def register_done(request: Request) -> Response:
 
 
 def _inbox(report_dir: Path, person: str) -> dict[str, Any]:
-    items = review.inbox(report_dir, person)
-    view = review.report_view(report_dir)
-    return {"items": items, "view": view, "stale": _stale(report_dir, view.commit)}
+    d, at_head = review.current(report_dir)
+    items = review.inbox(report_dir, person, d=d)
+    view = review.report_view(report_dir, d)
+    # what the inbox's table shows of each item: every reviewer's is the same at one commit
+    shown = tuple((i.kind, i.target, i.title, i.due, i.overdue, i.blocked) for i in items)
+    return {"items": items, "items_key": shown, "view": view, "stale": _stale(d, at_head)}
 
 
 def _report(report_dir: Path) -> dict[str, Any]:
-    view = review.report_view(report_dir)
-    return {"view": view, "stale": _stale(report_dir, view.commit)}
+    d, at_head = review.current(report_dir)
+    return {"view": review.report_view(report_dir, d), "stale": _stale(d, at_head)}
 
 
-def _stale(report_dir: Path, commit: str) -> str:
-    """The commit a page was decided at when HEAD has moved on (``review.latest``), else "":
+def _section(report_dir: Path, sid: str, person: str) -> dict[str, Any]:
+    d, at_head = review.current(report_dir)
+    page = sectionview.section_page(report_dir, sid, person, d)
+    return {"page": page, "stale": _stale(d, at_head)}
+
+
+def _stale(d: review.Decision, at_head: bool) -> str:
+    """The commit a page was decided at when HEAD has moved on (``review.current``), else "":
     the page says so; what it shows is checked again at HEAD before anything is signed."""
-    return "" if review.is_head(report_dir, commit) else commit
+    return "" if at_head else d.ctx.commit
 
 
 @signed_in
@@ -289,11 +300,10 @@ async def section_page(request: Request) -> Response:
     state, person = _state(request), _person(request) or ""
     sid = request.path_params["sid"]
     try:
-        page = await run_in_threadpool(review.section_page, state.config.report_dir, sid, person)
+        values = await run_in_threadpool(_section, state.config.report_dir, sid, person)
     except ReportflowError as exc:
         return _page(request, "error.html", 404, message=_message(exc))
-    stale = await run_in_threadpool(_stale, state.config.report_dir, page.commit)
-    return _page(request, "section.html", page=page, stale=stale)
+    return _page(request, "section.html", **values)
 
 
 @signed_in

@@ -326,10 +326,16 @@ def prepare(
     req: Request,
     decided: tuple[approval.Context, gate.GateResult] | None = None,
     findings: Sequence[Finding] | None = None,
+    worktree: bool = True,
 ) -> Prepared:
     """Every check of a sign-off, and the unsigned record; writes nothing. ``decided``: the
     context and decision at HEAD when the caller has them (the review page keeps one per
-    HEAD), instead of reading them again; ``findings``: the validation findings of its text."""
+    HEAD), instead of reading them again; ``findings``: the validation findings of its text.
+    ``worktree``: refuse uncommitted changes to the report's files. A reviewer at the
+    terminal reads the files in the working tree, so a sign-off must not name a committed
+    text other than the one they read; the review server shows HEAD's text from git and
+    commits nothing but records, so its working tree is not what anyone read (and a
+    ``git status`` per approval was a tenth of the server's time, bench/bench_serve.py)."""
     if not SCOPE_RE.match(req.scope):
         raise InputError(
             _("unknown scope {scope!r}").format(scope=req.scope),
@@ -347,7 +353,8 @@ def prepare(
         ctx.report.section(req.scope.split(":", 1)[1])  # ContentError for an unknown section
     paths = [f"{ctx.folder}/{model.REPORT_FILE}" if ctx.folder else model.REPORT_FILE]
     paths += [f"{ctx.folder}/{s.path}" if ctx.folder else s.path for s in ctx.report.sections]
-    _dirty_check(ctx, paths)
+    if worktree:
+        _dirty_check(ctx, paths)
     result = decided[1] if decided else approval.decide(ctx)[1]
     eff = result.roster.roster
     why = _no_roster(ctx)
