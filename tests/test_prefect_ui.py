@@ -92,7 +92,15 @@ def test_the_resume_form_offers_choices_and_records_the_signoff_in_git(
         assert "报告全文（report）" in scope.inner_text()
         dialog.locator("textarea").fill("同意发布。")
         _shot(page, tmp_path / "chosen.png")
-        dialog.get_by_role("button", name="Submit").click()
+        # the UI sends the resume as a fetch after the click: wait for Prefect's answer, or
+        # closing the browser at once can cancel it (the run then stays Suspended; seen once in
+        # ten fresh-clone runs on a loaded machine)
+        with page.expect_response(
+            lambda r: r.url.endswith(f"/flow_runs/{run_id}/resume") and r.request.method == "POST",
+            timeout=60_000,
+        ) as resumed:
+            dialog.get_by_role("button", name="Submit").click()
+        assert resumed.value.ok, (resumed.value.status, resumed.value.text())
         browser.close()
 
     run = wait_state(office.api, run_id, {"COMPLETED", "FAILED", "CRASHED"}, timeout=180)

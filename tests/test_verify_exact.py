@@ -507,3 +507,31 @@ def test_a_sign_off_record_edited_in_the_manifest(repo: Path) -> None:
                           ", ".join(_manifest(repo, 2)["approvers"]))  # fmt: skip
     assert _failed(checks)[-len(records) :] == records
     assert checks.index(records[-1]) == len(checks) - 3  # the problems come just before it
+
+
+def _audit_check(repo: Path, page: bytes) -> tuple[list[Check], list[Check]]:
+    """(the audit page's check, the failed checks) of v2 with ``page`` as its audit.html."""
+    (entry(repo, 2) / "audit.html").write_bytes(page)
+    checks = [c for c in verify.verify(repo / FOLDER, 2) if c.version == 2]
+    return [c for c in checks if c.name == "audit page is of the released commit"], _failed(checks)
+
+
+def test_an_audit_page_is_read_for_its_mark_in_the_head_only(repo: Path) -> None:
+    """The mark must be in the page's head: one placed after ``</head>`` (where any text of
+    the history shows, an author's among it) names nothing."""
+    commit = _manifest(repo, 2)["commit"]
+    mark = f'<meta name="reportflow-audit" content="political-ecology/2022@{commit}">'.encode()
+    page = b"<html><head><title>t</title></head><body>" + mark + b"</head></body></html>"
+    audit, failed = _audit_check(repo, page)
+    assert audit == [Check(2, "audit page is of the released commit", False, "")]
+    assert [c.name for c in failed] == ["file audit.html", "audit page is of the released commit"]
+
+
+def test_an_audit_page_with_bytes_that_are_no_utf8_is_still_read(repo: Path) -> None:
+    commit = _manifest(repo, 2)["commit"]
+    named = f"political-ecology/2022@{commit}"
+    page = (b'<html><head><title>\xff\xfe</title><meta name="reportflow-audit" content="'
+            + named.encode() + b'"></head><body></body></html>')  # fmt: skip
+    audit, failed = _audit_check(repo, page)
+    assert audit == [Check(2, "audit page is of the released commit", True, named)]
+    assert [c.name for c in failed] == ["file audit.html"]  # its digest, not a crash
