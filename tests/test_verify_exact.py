@@ -535,3 +535,35 @@ def test_an_audit_page_with_bytes_that_are_no_utf8_is_still_read(repo: Path) -> 
     audit, failed = _audit_check(repo, page)
     assert audit == [Check(2, "audit page is of the released commit", True, named)]
     assert [c.name for c in failed] == ["file audit.html"]  # its digest, not a crash
+
+
+def test_rebuild_renders_again_and_compares(repo: Path) -> None:
+    """``verify --rebuild`` in process: every honest check, with the sheet's PDF rendered
+    again after the sheet's check and the report's files after the audit page's, each
+    compared byte for byte and named; a changed archived PDF is named by the rebuild too."""
+    honest = verify.verify(repo / FOLDER, 2)
+    size = {n: (entry(repo, 2) / n).stat().st_size for n in
+            ("approval-sheet.pdf", "report.docx", "report.pdf", "report.html")}  # fmt: skip
+
+    def same(name: str) -> Check:
+        return Check(
+            2, f"{name} is byte-identical to the rebuilt file", True, f"{size[name]} bytes"
+        )
+
+    wanted = list(honest)
+    sheet = next(i for i, c in enumerate(wanted) if c.name.startswith("approval sheet agrees"))
+    wanted.insert(sheet + 1, same("approval-sheet.pdf"))
+    audit = next(i for i, c in enumerate(wanted) if c.name.startswith("audit page"))
+    wanted[audit + 1 : audit + 1] = [
+        same("report.docx"), same("report.pdf"), same("report.html"),
+        Check(2, "formats compared by the rebuild", True, "docx, pdf, html"),
+    ]  # fmt: skip
+    assert verify.verify(repo / FOLDER, 2, rebuild=True) == wanted
+
+    tamper_bytes(entry(repo, 2) / "report.pdf", lambda b: b[:-1] + bytes([b[-1] ^ 1]))
+    failed = _failed(verify.verify(repo / FOLDER, 2, rebuild=True))
+    assert [c.name for c in failed] == [
+        "file report.pdf",
+        "report.pdf is byte-identical to the rebuilt file",
+    ]
+    assert "differs" in failed[1].detail or "≠" in failed[1].detail, failed[1]
