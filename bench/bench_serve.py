@@ -29,6 +29,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import random
 import re
 import socket
 import statistics
@@ -147,10 +148,21 @@ class Reviewer:
     """One reviewer's browser: a session cookie kept by hand (httpx keeps no Secure cookie
     over http, where the browser does for localhost), the CSRF token of the last page."""
 
-    def __init__(self, base: str, person: str, auth: SoftAuthenticator, out: dict) -> None:
+    def __init__(
+        self, base: str, person: str, auth: SoftAuthenticator, out: dict, think: float = 0.0
+    ) -> None:
         self.http = httpx.Client(base_url=base, timeout=60)
         self.person, self.auth, self.out = person, auth, out
         self.cookie, self.csrf = "", ""
+        # A person reads before the next click: a pause of 0.5-1.5x ``think`` seconds before
+        # each page and each approval after signing in, seeded per person so runs repeat, and
+        # outside the times measured. 0 = no pause (the stress figure: every reviewer clicks
+        # the moment the last answer arrives).
+        self.think, self.rng = think, random.Random(person)
+
+    def _pause(self) -> None:
+        if self.think and self.cookie:
+            time.sleep(self.think * self.rng.uniform(0.5, 1.5))
 
     def _send(self, method: str, url: str, **kw) -> httpx.Response:
         headers = {"Cookie": self.cookie} if self.cookie else {}
@@ -166,6 +178,7 @@ class Reviewer:
         return got
 
     def page(self, url: str) -> httpx.Response:
+        self._pause()
         start = time.perf_counter()
         got = self._send("GET", url)
         took = time.perf_counter() - start
@@ -189,6 +202,7 @@ class Reviewer:
             self.page("/")
             shown = self.page(f"/section/{sid}").text
             seen = re.search(r'name="seen" value="([^"]*)"', shown)
+            self._pause()
             start = time.perf_counter()
             body = {"scope": f"section:{sid}", "decision": "approve", "comment": "同意。",
                     "seen": seen[1] if seen else ""}  # fmt: skip
@@ -212,12 +226,12 @@ def static_floor(base: str, stop: threading.Event, out: list[float]) -> None:
 
 
 def _reviewer_process(
-    base: str, person: str, auth: SoftAuthenticator, sections: list[str], conn
+    base: str, person: str, auth: SoftAuthenticator, sections: list[str], think: float, conn
 ) -> None:
     """One reviewer in its own process (forked: the authenticator's key is inherited)."""
     out: dict[str, list[float]] = {"pages": [], "approvals": []}
     try:
-        Reviewer(base, person, auth, out).run(sections)
+        Reviewer(base, person, auth, out, think).run(sections)
         conn.send((out, None))
     except BaseException as exc:  # the parent reports it
         conn.send((out, repr(exc)))
@@ -236,6 +250,7 @@ def run_reviewers(
     auths: dict,
     out: dict[str, list[float]],
     static: list[float],
+    think: float = 0.0,
 ) -> None:
     """The twenty reviewers at once, and the static file fetched meanwhile, as threads of
     this process or as processes of their own; their times added to ``out`` and ``static``."""
@@ -244,7 +259,7 @@ def run_reviewers(
         floor = threading.Thread(target=static_floor, args=(base, stop, static))
         floor.start()
         with ThreadPoolExecutor(max_workers=len(plan)) as pool:
-            jobs = [pool.submit(Reviewer(base, r, auths[r], out).run, plan[r]) for r in plan]
+            jobs = [pool.submit(Reviewer(base, r, auths[r], out, think).run, plan[r]) for r in plan]
             for job in jobs:
                 job.result(timeout=DEADLINE)
         stop.set()
@@ -258,7 +273,7 @@ def run_reviewers(
     procs = []
     for r in plan:
         end, conn = mp.Pipe(duplex=False)
-        proc = mp.Process(target=_reviewer_process, args=(base, r, auths[r], plan[r], conn))
+        proc = mp.Process(target=_reviewer_process, args=(base, r, auths[r], plan[r], think, conn))
         proc.start()
         procs.append((proc, end))
     errors = []
@@ -293,7 +308,21 @@ def p95(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", choices=("processes", "threads"), default="processes")
-    mode = parser.parse_args().clients
+    parser.add_argument(
+        "--reviewers",
+        type=int,
+        default=len(REVIEWERS),
+        help="how many of the 20 work at once (each takes its own 5 sections)",
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds a reviewer reads before the next click (0.5-1.5x this)",
+    )
+    args = parser.parse_args()
+    mode, think = args.clients, args.think
+    active = REVIEWERS[: max(1, min(args.reviewers, len(REVIEWERS)))]
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         work = Path(tmp)
         port = free_port()
@@ -327,9 +356,9 @@ def main() -> None:
             out: dict[str, list[float]] = {"pages": [], "approvals": []}
             static: list[float] = []
             plan = {r: [f"s{i:03d}" for i in range(n, SECTIONS, len(REVIEWERS))]
-                    for n, r in enumerate(REVIEWERS)}  # fmt: skip
+                    for n, r in enumerate(REVIEWERS) if r in active}  # fmt: skip
             start = time.perf_counter()
-            run_reviewers(mode, base, plan, auths, out, static)
+            run_reviewers(mode, base, plan, auths, out, static, think)
             wall = time.perf_counter() - start
             cpu = server_cpu(server.pid)
         finally:
@@ -348,7 +377,8 @@ def main() -> None:
         approved = sum(v["status"] == "approved" for v in sections.values())
         page95, static95 = p95(out["pages"]), p95(static)
         appr95, commit_med = p95(out["approvals"]), statistics.median(floor_commit)
-        print(f"reviewers {len(REVIEWERS)} ({mode}), sections {SECTIONS}, wall {wall:.1f} s")
+        print(f"reviewers {len(active)} ({mode}, think {think:g} s), sections {SECTIONS}, "
+              f"wall {wall:.1f} s")  # fmt: skip
         print(f"pages: {len(out['pages'])}, p50 {statistics.median(out['pages']) * 1000:.0f} ms, "
               f"p95 {page95 * 1000:.0f} ms (goal <= 200 ms); static file p95 "
               f"{static95 * 1000:.0f} ms; ratio {page95 / static95:.1f}x")  # fmt: skip
@@ -357,8 +387,9 @@ def main() -> None:
               f"max {max(out['approvals']) * 1000:.0f} ms (goal <= 1 s); git commit of one file "
               f"{commit_med * 1000:.0f} ms; ratio {appr95 / commit_med:.1f}x")  # fmt: skip
         kinds = sorted(k for k in out if k.startswith("page:"))
-        print("pages by kind, p95: " + ", ".join(
-            f"{k[5:]} {p95(out[k]) * 1000:.0f} ms ({len(out[k])})" for k in kinds))  # fmt: skip
+        print("pages by kind, p50/p95: " + ", ".join(
+            f"{k[5:]} {statistics.median(out[k]) * 1000:.0f}/{p95(out[k]) * 1000:.0f} ms "
+            f"({len(out[k])})" for k in kinds))  # fmt: skip
         print(f"server CPU {cpu:.1f} s (start-up and sign-in included), load average "
               f"{os.getloadavg()[0]:.1f}")  # fmt: skip
         print(f"records in git: {len(web)} of {len(out['approvals'])}, in {int(commits) - 1} "
