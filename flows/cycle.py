@@ -35,6 +35,8 @@ def open_next_year(series_dir: Path, year: int | None) -> dict[str, Any]:
         "owners": list(opened.owners),
         "already": opened.already,
         "commit": opened.commit,
+        "carried": opened.carried,
+        "approvers": list(opened.approvers),
     }
 
 
@@ -67,6 +69,11 @@ def open_cycle_flow(
                     opened["source"],
                     opened["commit"],
                     [f"{d.person}: {d.detail}" for d in sent],
+                    nextyear.carried_sentence(
+                        opened["carried"], f"{series_dir}/{report.year}", tuple(opened["approvers"])
+                    )
+                    if opened["carried"]
+                    else "",
                 ),
                 key="open-cycle",
             )

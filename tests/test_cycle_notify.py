@@ -30,6 +30,26 @@ def test_open_next_year_from_the_last_released_version(repo: Path, report_dir: P
     assert new.title == "区政府党组2023年政治生态自评情况报告"
 
 
+def test_the_yearly_step_says_the_roster_is_carried_over(repo: Path, report_dir: Path) -> None:
+    """The open-cycle flow opens the year with ``open_cycle``: like ``new --from`` it names the
+    year whose roster stays in force and who signs off a change, and its artifact says so in
+    the report's language (the flow composes exactly these calls)."""
+    from reportflow.core import i18n
+    from reportflow.cycle import flowtext
+
+    opened = nextyear.open_cycle(report_dir.parent, 2023)
+    assert (opened.carried, opened.approvers) == ("political-ecology/2022", ("party-secretary",))
+    with i18n.speaking("zh-CN"):
+        line = nextyear.carried_sentence(opened.carried, "content/pe/2023", opened.approvers)
+        shown = flowtext.opened_markdown("content/pe/2023", opened.source, "abc", ["x: sent"], line)
+    assert shown.split("\n\n")[1] == (
+        "名册沿用 political-ecology/2022 的：content/pe/2023/report.yaml 中人员、密钥和审批规则的"
+        "改动，须经 party-secretary 签核变更后才生效（reportflow signoff content/pe/2023 --roster）"
+    )
+    committed = nextyear.commit_opened(opened)
+    assert committed.commit and committed.carried == opened.carried  # kept through the commit
+
+
 def test_open_next_year_without_release_uses_working_tree(repo: Path, report_dir: Path) -> None:
     opened = nextyear.open_next(report_dir.parent)
     assert opened.source == "working tree"

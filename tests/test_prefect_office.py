@@ -328,6 +328,15 @@ def test_open_cycle_twice_opens_the_year_once_and_pushes_it(office: Office) -> N
     assert added.startswith(f"{PEOPLE['office-director'][0]}|open political-ecology/2023")
     told = [m for m in _Inbox.received if m["title"].startswith("新一年度")]
     assert [m["to"] for m in told] == ["office-director"]
+    # the run's artifact says whose roster stays in force and who signs off a change of it
+    (artifact,) = api_post(office.api, "/artifacts/filter", {
+        "artifacts": {"key": {"any_": ["open-cycle"]}, "flow_run_id": {"any_": [first]}}
+    })  # fmt: skip
+    assert (
+        "名册沿用 political-ecology/2022 的：content/political-ecology/2023/report.yaml"
+        in (artifact["data"])
+    ), artifact["data"]
+    assert "须经 party-secretary 签核变更后才生效" in artifact["data"]
 
 
 def test_at_the_deadline_the_waiting_run_ends_awaiting_approval_and_the_final_approver_hears(

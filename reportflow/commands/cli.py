@@ -243,17 +243,9 @@ def new_cmd(
     )
     typer.echo(_("created {folder}").format(folder=dest.path))
     if dest.carried:
-        typer.echo(
-            _(
-                "roster carried over from {previous}: people, keys and policy changed in "
-                "{folder}/report.yaml take effect once {who} sign off the change "
-                "(reportflow signoff {folder} --roster)"
-            ).format(
-                previous=dest.carried,
-                folder=dest.path,
-                who=safe_text.shown(", ".join(dest.approvers) or "-"),
-            )
-        )
+        from reportflow.cycle import nextyear
+
+        typer.echo(nextyear.carried_sentence(dest.carried, dest.path, dest.approvers))
     if dest.moved:
         typer.echo(_("moved to {year} (check them):").format(year=year))
         for line in dest.moved:

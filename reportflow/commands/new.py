@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reportflow.content import model, scaffold
+from reportflow.cycle import nextyear
 
 
 def from_template(
@@ -54,7 +55,7 @@ def run(
     carried, approvers = None, ()
     if previous is not None:
         old = model.load_report(previous)
-        carried, approvers = _carried(old)
+        carried, approvers = nextyear.carried_roster(old)
         doc, sections = scaffold.carry_over(old, year)
         moved = scaffold.moves(old, doc, sections)
         doc["report"] = report
@@ -66,15 +67,3 @@ def run(
         doc, sections = from_template(report, year, template, title, organisation, owner)
     path = scaffold.write_report(into / report / str(year), doc, sections)
     return Created(path, tuple(moved), carried, approvers)
-
-
-def _carried(old: model.Report) -> tuple[str | None, tuple[str, ...]]:
-    """The year whose roster the new one starts with, and its final approvers; none when
-    that year has no roster (no policy: nothing to carry over)."""
-    from reportflow.signoff import roster
-
-    found = roster.from_doc(old.raw)
-    if found is None:
-        return None, ()
-    who = tuple(p for p in found.people if found.may_approve_report(p))
-    return f"{old.report}/{old.year}", who

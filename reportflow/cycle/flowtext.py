@@ -115,11 +115,16 @@ def refused_markdown(error: object) -> str:
     return _("sign-off refused: {error}").format(error=error)
 
 
-def opened_markdown(path: str, source: str, commit: str | None, sent: Iterable[str]) -> str:
+def opened_markdown(
+    path: str, source: str, commit: str | None, sent: Iterable[str], roster: str = ""
+) -> str:
+    """The open-cycle run's artifact; ``roster``: ``nextyear.carried_sentence`` when the
+    year's roster was carried over (what makes a change of it take effect)."""
     head = _("opened `{path}` from {source} ({commit})").format(
         path=path, source=source, commit=commit or "-"
     )
-    return "\n\n".join([head, "\n".join(f"- {s}" for s in sent)])
+    parts = [head, roster] if roster else [head]
+    return "\n\n".join([*parts, "\n".join(f"- {s}" for s in sent)])
 
 
 def nothing_to_open(source: str) -> str:

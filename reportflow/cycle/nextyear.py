@@ -12,13 +12,15 @@ changes on branches that do not see each other are a conflict). README, "Prefect
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 from reportflow.content import model, scaffold
-from reportflow.core import gitio
+from reportflow.core import gitio, safe_text
 from reportflow.core.errors import ContentError
+from reportflow.core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,32 @@ class Opened:
     owners: tuple[str, ...]
     already: bool = False  # the year was open already: nothing written
     commit: str | None = None  # the commit that added the folder, when ``commit_opened`` ran
+    # the year whose roster stays in force ("political-ecology/2022") and who signs off a
+    # change of it: the roster chain carries it over whatever the new report.yaml says
+    # (signoff/chain.py), so whoever opens the year is told, by ``new --from`` and the flow
+    carried: str | None = None
+    approvers: tuple[str, ...] = ()
+
+
+def carried_roster(old: model.Report) -> tuple[str | None, tuple[str, ...]]:
+    """The year whose roster a year opened from ``old`` starts with, and its final
+    approvers; none when that year has no roster (no policy: nothing to carry over)."""
+    from reportflow.signoff import roster
+
+    found = roster.from_doc(old.raw)
+    if found is None:
+        return None, ()
+    who = tuple(p for p in found.people if found.may_approve_report(p))
+    return f"{old.report}/{old.year}", who
+
+
+def carried_sentence(carried: str, folder: str | Path, approvers: tuple[str, ...]) -> str:
+    """What a carried-over roster means for the new year, in the user's language."""
+    return _(
+        "roster carried over from {previous}: people, keys and policy changed in "
+        "{folder}/report.yaml take effect once {who} sign off the change "
+        "(reportflow signoff {folder} --roster)"
+    ).format(previous=carried, folder=folder, who=safe_text.shown(", ".join(approvers) or "-"))
 
 
 def years(series_dir: Path) -> list[int]:
@@ -64,7 +92,8 @@ def open_next(series_dir: Path, year: int | None = None) -> Opened:
     doc, sections = scaffold.carry_over(old, target)
     path = scaffold.write_report(series_dir / str(target), doc, sections)
     owners = tuple(dict.fromkeys(a for s in old.sections for a in s.authors))
-    return Opened(path, source, owners)
+    carried, approvers = carried_roster(old)
+    return Opened(path, source, owners, carried=carried, approvers=approvers)
 
 
 def open_cycle(series_dir: Path, year: int | None = None, today: dt.date | None = None) -> Opened:
@@ -97,7 +126,7 @@ def commit_opened(opened: Opened) -> Opened:
         f"open {report.report}/{report.year} from {opened.source}",
         f"{name} <{email}>",
     )
-    return Opened(opened.path, opened.source, opened.owners, commit=sha)
+    return dataclasses.replace(opened, commit=sha)
 
 
 def open_reports(content_dir: Path) -> list[Path]:
