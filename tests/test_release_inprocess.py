@@ -131,17 +131,26 @@ def test_a_released_commit_is_released_already(repo: Path) -> None:
 
 def test_a_lost_release_record_is_committed_again(repo: Path) -> None:
     """The release was killed after its tag: the rerun commits its record, nothing else."""
+    (lost,) = (repo / FOLDER / "signoffs").glob("*-release-v2.json")
+    before = json.loads(lost.read_text("utf-8"))
     git(repo, "reset", "-q", "--hard", f"{V2}^{{commit}}")  # as if killed before the record
     assert not list((repo / FOLDER / "signoffs").glob("*-release-v2.json"))
     head = git(repo, "rev-parse", "HEAD").strip()
-    found = release.release(repo / FOLDER, key=releaser_key())
+    steps: list[str] = []
+    found = release.release(repo / FOLDER, key=releaser_key(), on_step=steps.append)
+    assert steps[-1] == "record"  # the step the run shows while it commits the record
     assert found == Released(
         2, V2, _commit_of(repo, V2), str(entry(repo, 2)), _digest(repo, 2), already=True
     )
     assert git(repo, "rev-parse", "HEAD^").strip() == head  # one commit: the record
     added = git(repo, "diff", "--name-only", "HEAD^", "HEAD").split()
     assert len(added) == 1 and added[0].endswith("-release-v2.json")
-    assert json.loads((repo / added[0]).read_text("utf-8"))["version"] == 2
+    again = json.loads((repo / added[0]).read_text("utf-8"))
+    assert again["version"] == 2
+    # the same record as the one lost: the tagged commit, the manifest's digest, the releaser
+    same = ("report", "year", "scope", "fingerprint", "commit", "reviewer", "decision")
+    assert {k: again.get(k) for k in same} == {k: before.get(k) for k in same}
+    assert again["commit"] == _commit_of(repo, V2) and again["reviewer"]
 
 
 def test_only_new_sign_offs_since_the_latest_version_is_nothing_to_release(
