@@ -163,3 +163,32 @@ def test_a_final_approval_link_does_not_hold_once_the_report_changed(cli, setup)
     commit_all(rdir.parents[2], "report.yaml: a comment")
     got = client.get(made.out.strip().removeprefix("https://localhost"))
     assert got.status_code == 403 and "the text has changed since this link was sent" in got.text
+
+
+def test_the_link_page_shows_the_text_its_link_was_checked_against(setup, monkeypatch) -> None:
+    """An author's commit lands between the link's check and the page (helper review of
+    46b97ea): the page must lay out the checked decision, the link's text, not a second read
+    of HEAD; else an edit and its revert around one request let the approval name a text the
+    reviewer never saw."""
+    from reportflow.serve import linkpages
+
+    rdir, client, _secret = setup
+    path = make_link(setup, "deputy-head-1", "problems")
+    checked = linkpages._current
+    added = "\n作者在此期间补写的一句。\n"
+
+    def then_an_author_commits(state, text):
+        found = checked(state, text)
+        edit(section_file(rdir, "problems"), added)
+        commit_all(rdir.parents[2], "problems: written while the link opened")
+        return found
+
+    monkeypatch.setattr(linkpages, "_current", then_an_author_commits)
+    page = client.get(path)
+    monkeypatch.setattr(linkpages, "_current", checked)
+    assert page.status_code == 200, page.text
+    assert "作者在此期间补写的一句" not in page.text
+    assert "Deciding by personal link as" in page.text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text)[1]  # type: ignore[index]
+    done = client.post("/link-decide", data={"csrf": token, "decision": "approve"})
+    assert done.status_code == 409 and "the text has changed since this link was sent" in done.text

@@ -684,6 +684,13 @@ def commit_files(repo: git.Repo, paths: list[str], message: str, author: str) ->
     return repo.head.commit.hexsha
 
 
+def first_parent(repo: git.Repo, commit: str) -> str | None:
+    """``commit``'s first parent as the commit object names it (None for a root commit): the
+    parent of a commit just made, whatever HEAD was read as before it."""
+    parents = repo.commit(commit).parents
+    return parents[0].hexsha if parents else None
+
+
 def commit_tree(
     repo: git.Repo, parent: str, files: Mapping[str, bytes], message: str, author: tuple[str, str]
 ) -> str:

@@ -254,7 +254,12 @@ def _kept(key: tuple[object, ...], make: Callable[[], object]) -> object:
         with _guard:
             if key in _derived:
                 return _derived[key]
-        value = make()
+        try:
+            value = make()
+        except BaseException:  # no lock left behind: the next caller makes it again
+            with _guard:
+                _making.pop(key, None)
+            raise
         with _guard:
             _derived[key] = value
             _making.pop(key, None)

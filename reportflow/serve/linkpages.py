@@ -35,14 +35,17 @@ def _used(state: State) -> links.Used:
     return state.used_links  # type: ignore[no-any-return]
 
 
-def _current(state: State, text: str) -> links.Link:
-    """The link, checked: mac, expiry, unused, and the text still the one it was sent for."""
+def _current(state: State, text: str) -> tuple[links.Link, review.Decision]:
+    """The link, checked: mac, expiry, unused, and the text still the one it was sent for;
+    with the decision it was checked against, which the page then lays out: a second read of
+    HEAD could show a text committed in between, while the approval binds the link's."""
     if state.config.server_key is None:
         raise Refused(_("personal links are not enabled on this server"))
     link = links.read(state.config.secret.encode(), text)
     if _used(state).seen(link.nonce):
         raise Refused(_("this link has been used already"), hint=_("ask for a new link"))
-    facts = review.decision(state.config.report_dir).ctx.facts
+    d = review.decision(state.config.report_dir)
+    facts = d.ctx.facts
     if link.scope == "report":
         now = facts.report_fingerprint
     else:
@@ -52,7 +55,7 @@ def _current(state: State, text: str) -> links.Link:
             _("the text has changed since this link was sent: the link no longer holds"),
             hint=_("ask for a new link to read the new text"),
         )
-    return link
+    return link, d
 
 
 async def open_link(request: Request) -> Response:
@@ -61,14 +64,14 @@ async def open_link(request: Request) -> Response:
         return _page(request, "error.html", 429, message=_("too many links opened; wait a minute"))
     text = request.path_params["token"]
     try:
-        link = await run_in_threadpool(_current, state, text)
+        link, d = await run_in_threadpool(_current, state, text)
         if link.scope == "report":  # the final approval: the report page, with the link's form
-            view = await run_in_threadpool(review.report_view, state.config.report_dir)
+            view = await run_in_threadpool(review.report_view, state.config.report_dir, d)
             request.session["link"] = text
             return _page(request, "report.html", view=view, link=True, link_person=link.person)
         sid = link.scope.split(":", 1)[1]
         page = await run_in_threadpool(
-            sectionview.section_page, state.config.report_dir, sid, link.person
+            sectionview.section_page, state.config.report_dir, sid, link.person, d
         )
     except ReportflowError as exc:
         return _page(request, "error.html", 403, message=_message(exc))
@@ -77,7 +80,7 @@ async def open_link(request: Request) -> Response:
 
 
 def _decide(state: State, text: str, decision: str, comment: str) -> dict[str, str]:
-    link = _current(state, text)
+    link, _checked = _current(state, text)
     _used(state).use(link.nonce)  # single use, before anything is written
     d = review.decision(state.config.report_dir)
     req = signoff_request.Request(link.scope, link.person, decision, comment[:4000], channel="web",

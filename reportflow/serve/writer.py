@@ -121,7 +121,6 @@ class Writer:
                 return "", []
             repo = ready[0][0].ctx.repo
             paths = [gitio.relpath(repo, p) for _, p in ready]
-            parent = gitio.head_id(repo)
             try:
                 commit = gitio.commit_files(repo, paths, *_message(ready[0][0].ctx, ready))
             except Exception:
@@ -130,7 +129,11 @@ class Writer:
                     path.unlink(missing_ok=True)
                 raise
             self.commits += 1
-            review.records_added(parent, commit)  # pages may show the decision before it
+            # the parent the commit names, not HEAD read before it: an author committing in
+            # the server's worktree in between would be hidden behind "records only"
+            parent = gitio.first_parent(repo, commit)
+            if parent is not None:
+                review.records_added(parent, commit)  # pages may show the decision before it
         for (job, _path), rel in zip(ready, paths, strict=True):
             job.done.set_result({
                 "file": rel, "commit": commit, "scope": job.record.scope,

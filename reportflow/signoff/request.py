@@ -210,8 +210,9 @@ def _validation_check(
     """Errors block approval (README, Validation): an approval of a section is refused while
     that section has validation errors, the final approval while the report has any. A
     reject, or a roster sign-off, is never blocked: rejecting a text with errors is right.
-    The working tree equals the commit here (``_dirty_check``), so its findings are the
-    commit's."""
+    ``known`` are the commit's findings (the review server's, from git); without them the
+    report read here is the commit's too: the CLI's working tree equals the commit
+    (``_dirty_check``)."""
     if req.decision != "approve" or req.scope == "roster":
         return
     from reportflow import validate
