@@ -45,3 +45,39 @@ def test_first_parent_is_the_one_the_commit_names(tmp_path: Path) -> None:
     assert gitio.first_parent(repo, first) is None
     assert gitio.first_parent(repo, second) == first
     assert gitio.first_parent(repo, merge) == second != side
+
+
+def test_a_push_behind_a_colleague_never_touches_the_operators_uncommitted_work(
+    tmp_path: Path,
+) -> None:
+    """The server commits records with a dirty tree beside them (worktree=False); a push that
+    must rebase refuses rather than stash and pop the operator's edit onto a colleague's change
+    of the same file, even with rebase.autoStash set, and leaves no rebase half done."""
+    from reportflow.core.errors import GitError
+
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    server, colleague = tmp_path / "server", tmp_path / "colleague"
+    git(tmp_path, "clone", "-q", str(remote), str(server))
+    (server / "NOTE.md").write_text("原文。\n", encoding="utf-8")
+    commit_all(server, "a note")
+    git(server, "push", "-q", "origin", "HEAD:main")
+    git(tmp_path, "clone", "-q", str(remote), str(colleague))
+    (colleague / "NOTE.md").write_text("同事改的。\n", encoding="utf-8")
+    commit_all(colleague, "a colleague's change, pushed first")
+    git(colleague, "push", "-q", "origin", "main")
+    git(server, "config", "rebase.autoStash", "true")
+    (server / "signoffs").mkdir()
+    (server / "signoffs" / "r.json").write_text("{}\n", encoding="utf-8")
+    ours = commit_all(server, "a record")
+    (server / "NOTE.md").write_text("操作员未提交的修改。\n", encoding="utf-8")
+    with pytest.raises(GitError):
+        gitio.push(gitio.require_repo(server))
+    assert (server / "NOTE.md").read_text(encoding="utf-8") == "操作员未提交的修改。\n"
+    assert git(server, "rev-parse", "HEAD").strip() == ours
+    assert not (server / ".git" / "rebase-merge").exists()
+    assert not (server / ".git" / "rebase-apply").exists()
+    assert (
+        git(remote, "log", "-1", "--format=%s", "main").strip()
+        == "a colleague's change, pushed first"
+    )

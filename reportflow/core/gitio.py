@@ -7,6 +7,7 @@ git once for a whole folder instead of once per file.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -673,8 +674,21 @@ def push(
             if attempt == attempts or not any(m in exc.message for m in _BEHIND):
                 raise
             run(repo, "fetch", "--quiet", "origin", branch)
-            run(repo, "rebase", "--quiet", f"origin/{branch}")
+            _rebase(repo, f"origin/{branch}")
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _rebase(repo: git.Repo, onto: str) -> None:
+    """Our commits onto ``onto``, never touching uncommitted work: ``--no-autostash`` whatever
+    the operator's ``rebase.autoStash`` (a stash popped onto a colleague's change of the same
+    file leaves conflict markers in it), so a dirty tree makes git refuse; a rebase that
+    stops part way is aborted, leaving the branch as it was."""
+    try:
+        run(repo, "rebase", "--quiet", "--no-autostash", onto)
+    except GitError:
+        with contextlib.suppress(GitError):  # nothing to abort when git refused to start
+            run(repo, "rebase", "--abort")
+        raise
 
 
 def commit_files(repo: git.Repo, paths: list[str], message: str, author: str) -> str:
