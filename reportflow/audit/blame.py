@@ -4,9 +4,11 @@ in which it first appeared in its present form.
 ``git blame --porcelain -M -C`` (``gitio.blame``) gives each line its last commit, following
 the file through renames and lines moved or copied from other files of the same commit (a
 paragraph moved from another section keeps its author). A paragraph's last change is the
-newest of its lines' commits; its author is mapped to a person of the roster by e-mail.
-"First released": the oldest release tag of this report whose version of the section holds
-the paragraph's exact text (the section found by id, so a renamed file still matches).
+newest of its lines' commits by the commit graph, never by date: a date is what the author
+claims (``GIT_AUTHOR_DATE``), so a backdated edit would otherwise hide behind an older one.
+Its author is mapped to a person of the roster by e-mail. "First released": the lowest
+release number of this report whose version of the section holds the paragraph's exact text
+(the section found by id, so a renamed file still matches); numbers, not tag dates.
 """
 
 from __future__ import annotations
@@ -109,6 +111,23 @@ def _released_texts(
     return found
 
 
+def topo_positions(repo: Any, commit: str) -> dict[str, int]:
+    """Each commit reachable from ``commit`` by its place in ``git log --topo-order`` (0: the
+    newest), from the walk the gate uses. No commit comes before one of its descendants, so
+    the smallest position among a paragraph's commits is the one descending from the others;
+    commits of parallel branches keep git's topological order, which depends on the graph
+    alone, so the choice is stable and no date can move it."""
+    return {sha: i for i, sha in enumerate(gitio.walk(repo, commit).commits)}
+
+
+def newest(lines: list[Line], order: dict[str, int]) -> Line:
+    """The line whose commit is the last change among ``lines``: first in topological order
+    (``topo_positions``). Not ``max`` by ``Line.time``: that is the author's claim. A commit
+    missing from ``order`` (git blame gives only ancestors of the blamed revision, so none
+    should be) counts as the oldest; the commit id breaks any remaining tie."""
+    return min(lines, key=lambda ln: (order.get(ln.commit, len(order)), ln.commit))
+
+
 def blame(
     report_dir: Path, section_id: str, rev: str = "HEAD"
 ) -> tuple[model.Report, str, list[Paragraph]]:
@@ -122,6 +141,7 @@ def blame(
     lines = parse_porcelain(gitio.blame(repo, commit, path))
     people = {p.email.lower(): (p.id, p.name) for p in report.people.values() if p.email}
     releases = _released_texts(repo, report.report, report.year, folder, sec.id)
+    order = topo_positions(repo, commit)
     blocks: list[list[tuple[int, Line]]] = [[]]
     for number, line in enumerate(lines, 1):
         if number < sec.body_line:
@@ -132,12 +152,13 @@ def blame(
             blocks.append([])
     out = []
     for block in (b for b in blocks if b):
-        newest = max((ln for _n, ln in block), key=lambda ln: ln.time)
+        last = newest([ln for _n, ln in block], order)
         text = "\n".join(ln.text for _n, ln in block).strip()
-        pid, name = people.get(newest.email, (f"{newest.author} <{newest.email}>", newest.author))
+        pid, name = people.get(last.email, (f"{last.author} <{last.email}>", last.author))
         first = next((n for n, paras in releases if text in paras), None)
+        # the time shown is the author's claim, as git records it; it chose nothing
         out.append(
-            Paragraph(len(out) + 1, block[0][0], text, pid, name, _iso(newest.time, newest.tz),
-                      newest.commit, first)
+            Paragraph(len(out) + 1, block[0][0], text, pid, name, _iso(last.time, last.tz),
+                      last.commit, first)
         )  # fmt: skip
     return report, commit, out
