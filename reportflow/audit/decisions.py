@@ -1,23 +1,28 @@
 """Sign-off and roster events: every ledger record, whether it counts and why.
 
 "Counts" is the gate's verdict at the audited commit (``approval.decide``), and for older texts
-the releases' manifests, which hold the records that approved each released version. A record
-that counts in neither says why: it approved a text that changed since (stale), its signature
-does not verify, separation of duties excluded its reviewer, the reviewer may not approve that
-scope, or the edge refused it (named in the gate's problems).
+the verified releases' manifests, which hold the records that approved each released version. A
+record that counts in neither says why: it approved a text that changed since (stale), its
+signature does not verify, separation of duties excluded its reviewer, the reviewer may not
+approve that scope, or the edge refused it (named in the gate's problems).
+
+The gate verifies only the signatures its decision depends on (the current texts'); a record
+file is anyone's to write with plain git, so the audit verifies every other one too
+(``signatures``) before it calls a record stale or released: a forged or edited record is
+"invalid", never an honest old approval.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from reportflow.audit.timeline import Event
 from reportflow.core import gitio
 from reportflow.release.sheet import meaning_of
-from reportflow.signoff import approval, gate
+from reportflow.signoff import approval, gate, ledger
 from reportflow.signoff.ledger import SignoffRecord
 from reportflow.signoff.ledgerview import NULL
 from reportflow.signoff.roster import Roster, from_yaml
@@ -40,6 +45,39 @@ def _verdicts(result: gate.GateResult) -> dict[str, gate.SectionVerdict]:
     return found
 
 
+def _keys_of(ctx: approval.Context, eff: Roster | None) -> dict[str, tuple[str, ...]]:
+    """Each person's keys in any roster of the chain from the trust root and the effective
+    one: an older record was signed with the key listed when it was made (keys rotate). Not
+    report.yaml's roster unless it is in force: an author can list any key there."""
+    rosters = [link.roster for link in ctx.chain.links] if ctx.chain is not None else []
+    if eff is not None:
+        rosters.append(eff)
+    found: dict[str, dict[str, None]] = {}
+    for r in rosters:
+        for person, listed in r.keys_of().items():
+            found.setdefault(person, {}).update(dict.fromkeys(listed))
+    return {person: tuple(listed) for person, listed in found.items()}
+
+
+def signatures(
+    ctx: approval.Context,
+    result: gate.GateResult,
+    eff: Roster | None,
+    only: str | None = None,
+) -> dict[str, ledger.Verification]:
+    """Every section, report and roster record's signature (``only``: of that scope), by
+    record digest: the gate's answers where it verified, the others verified here (about
+    0.1-0.5 ms each in process)."""
+    known: dict[str, ledger.Verification] = {r.digest: "valid" for r in result.counted}
+    known |= {r.digest: "invalid" for r in result.invalid}
+    todo = [
+        r
+        for r in ctx.records
+        if r.scope != "release" and r.digest not in known and only in (None, r.scope)
+    ]
+    return known | ledger.verify_many(todo, _keys_of(ctx, eff))
+
+
 @dataclass(frozen=True)
 class Verdicts:
     """What every record's status is judged against, computed once for all of them."""
@@ -48,14 +86,23 @@ class Verdicts:
     invalid: frozenset[str]
     now: Mapping[str, str]
     by_scope: Mapping[str, gate.SectionVerdict]
+    signature: Mapping[str, ledger.Verification] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     @classmethod
-    def of(cls, ctx: approval.Context, result: gate.GateResult) -> Verdicts:
+    def of(
+        cls,
+        ctx: approval.Context,
+        result: gate.GateResult,
+        checked: Mapping[str, ledger.Verification] | None = None,
+    ) -> Verdicts:
         return cls(
             frozenset(r.digest for r in result.counted),
             frozenset(r.digest for r in result.invalid),
             _current(ctx),
             _verdicts(result),
+            MappingProxyType(dict(checked or {})),
         )
 
 
@@ -77,6 +124,11 @@ def status(
         return False, "invalid", "signature does not verify with the reviewer's listed keys"
     if problems.get(rec.source):
         return False, "refused", "; ".join(problems[rec.source])
+    signed = v.signature.get(rec.digest)
+    if signed == "invalid":
+        return False, "invalid", "signature does not verify with any key the roster listed for it"
+    if signed == "unsigned" and eff is not None and eff.signature_required(rec.reviewer):
+        return False, "invalid", f"unsigned, and the policy requires {rec.reviewer}'s signature"
     if rec.decision == "reject" and rec.fingerprint == now.get(rec.scope):
         if verdict is not None and verdict.status == "rejected":
             return True, "counted", "the text is rejected"
@@ -121,9 +173,13 @@ def signoff_events(
     released: Mapping[str, list[int]],
     eff: Roster | None,
     commit_time: Mapping[str, str],
+    checked: Mapping[str, ledger.Verification] | None = None,
 ) -> list[Event]:
+    """``checked``: ``signatures``' answers, when the caller has them (the roster events
+    use them too)."""
     problems = problems_by_source(ctx, ctx.records)
-    judged = Verdicts.of(ctx, result)
+    checked = dict(signatures(ctx, result, eff)) if checked is None else checked
+    judged = Verdicts.of(ctx, result, checked)
     events = []
     for rec in ctx.records:
         if rec.scope == "release":
@@ -142,6 +198,7 @@ def signoff_events(
             "channel": rec.channel,
             "comment": rec.comment,
             "signed": rec.signature is not None,
+            "signature": checked.get(rec.digest, "unsigned"),
             "record_time": rec.time,
             "added_time": commit_time.get(added, ""),
             "file": rec.source,
@@ -159,6 +216,7 @@ def roster_events(
     yaml_path: str,
     person_at: Mapping[str, str],
     commit_time: Mapping[str, str],
+    checked: Mapping[str, ledger.Verification] | None = None,
 ) -> list[Event]:
     """One event per commit whose report.yaml has another roster than the version before it
     (people's roles, e-mails and keys, and the policy), oldest first: the first one is trust
@@ -170,6 +228,9 @@ def roster_events(
     changes = [c for c in reversed(walk.changes.get(yaml_path, ())) if c.blob != NULL]
     blobs = gitio.read_blobs(ctx.repo, sorted({c.blob for c in changes}))
     counted = {r.digest for r in result.counted}
+    signed = checked
+    if signed is None:
+        signed = signatures(ctx, result, result.roster.roster, only="roster")
     effective = result.roster.roster.digest if result.roster.roster is not None else None
     in_force = ctx.in_force.digest if ctx.in_force is not None else None
     events: list[Event] = []
@@ -180,7 +241,12 @@ def roster_events(
         if step is None or step.digest == last:
             continue
         signers = [
-            {"person": r.reviewer, "decision": r.decision, "counted": r.digest in counted}
+            {
+                "person": r.reviewer,
+                "decision": r.decision,
+                "counted": r.digest in counted,
+                "signature": signed.get(r.digest, "unsigned"),
+            }
             for r in ctx.records
             if r.scope == "roster" and r.fingerprint == step.digest
         ]
@@ -188,7 +254,7 @@ def roster_events(
             state, origin = "in force", "first policy (trust on first use)"
         elif any(s["counted"] for s in signers) or step.digest in (effective, in_force):
             state, origin = "approved", "signed off by the final approvers in force"
-        elif any(s["decision"] == "reject" for s in signers):
+        elif any(s["decision"] == "reject" and s["signature"] == "valid" for s in signers):
             state, origin = "rejected", ""
         else:
             state, origin = "pending", ""

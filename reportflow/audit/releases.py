@@ -5,8 +5,11 @@ the archive holds its manifest, the tag is annotated, points at the manifest's c
 carries the manifest's digest, the tag, the manifest and the ledger's release record are
 signed by a releaser, and the manifest chains to the previous one (``Verifier.anchor_checks``,
 the signatures judged by the roster at HEAD first: ``release/headfirst.py``). A tag that fails
-any of these is also a ``flag``. The archived files' hashes and the approvals are
-``reportflow verify``'s to recompute.
+any of these is also a ``flag``, and its manifest vouches for no sign-off (an archive folder
+is a folder: anyone can put a manifest there); so is a release whose commit is not in the
+audited history (rewritten since). The person of a release event is the releaser whose key
+verifies it, else the tagger line's claim, marked ``releaser_verified: false``. The archived
+files' hashes and the approvals are ``reportflow verify``'s to recompute.
 
 Flags from the history: a record added to the ledger and no longer there (deleted, renamed,
 edited, dropped by a merge), and a merge commit that put text of its own into a section.
@@ -50,6 +53,7 @@ def release_events(
         ctx = approval.load_context(report_dir, "HEAD")
         head = (ctx, approval.decide(ctx)[1].roster.roster)
     verifier = Verifier(report_dir, report=report, context=head[0])
+    dag, audited = getattr(head[0], "dag", None), str(getattr(head[0], "commit", ""))
     checked = headfirst.anchor_checks(verifier, head[1])
     released: dict[str, list[int]] = {}
     events: list[Event] = []
@@ -62,17 +66,18 @@ def release_events(
                 manifest = json.loads(raw)
             except ValueError:
                 manifest = {}
-        for i, rec in enumerate(manifest.get("signoffs", []) or [], 1):
-            parsed = ledger.parse_or_problem(json.dumps(rec).encode(), f"v{number} record {i}")
-            if not isinstance(parsed, str):
-                released.setdefault(parsed.digest, []).append(number)
         checks = checked[number]
         failed = [f"{c.name}{': ' + c.detail if c.detail else ''}" for c in checks if not c.ok]
+        if not failed:  # an archive folder is anyone's to write: only a verified release vouches
+            for i, rec in enumerate(manifest.get("signoffs", []) or [], 1):
+                parsed = ledger.parse_or_problem(json.dumps(rec).encode(), f"v{number} record {i}")
+                if not isinstance(parsed, str):
+                    released.setdefault(parsed.digest, []).append(number)
         commit = tag.commit if tag else str(manifest.get("commit", ""))
-        tagger = tag.tagger if tag else str(manifest.get("released_by", ""))
-        email = tagger.rsplit("<", 1)[-1].rstrip(">").strip().lower() if "<" in tagger else ""
-        person = person_of.get(email, tagger)
+        releaser = verifier.releaser(number)
+        person = releaser or _claimed_releaser(tag, manifest, person_of)
         when = tag.date if tag else str(manifest.get("created", ""))
+        name = tag.name if tag else f"v{number}"
         data = {
             "version": number,
             "tag": tag.name if tag else None,
@@ -80,13 +85,34 @@ def release_events(
             "manifest_sha256": ledger.sha256(raw) if raw is not None else None,
             "verified": not failed,
             "problems": failed,
+            "releaser_verified": releaser is not None,
         }
         events.append(Event("release", when, commit, person, None, MappingProxyType(data)))
         if failed:
-            name = tag.name if tag else f"v{number}"
             detail = f"release {name} does not verify: " + "; ".join(failed)
             events.append(_flag("tag-unverified", commit, person, None, detail, when))
+        if commit and dag is not None and commit not in dag:
+            detail = (
+                f"release {name} is of {commit[:10]}, which is not in the history of "
+                f"{audited[:10]}: the history was rewritten after the release (a reset or a "
+                "force-push) or it was released from another branch; what was dropped is not "
+                "in this timeline (the archive entry's history.bundle holds what was released)"
+            )
+            events.append(_flag("history-rewritten", commit, person, None, detail, when))
     return events, released
+
+
+def _claimed_releaser(tag: Any, manifest: Mapping[str, Any], person_of: Mapping[str, str]) -> str:
+    """Who the tag's tagger line, or else the manifest, says released it, when no releaser's
+    key verifies it (the event then says ``releaser_verified: false``)."""
+    if tag is not None:
+        tagger = str(tag.tagger)
+        email = tagger.rsplit("<", 1)[-1].rstrip(">").strip().lower() if "<" in tagger else ""
+        return person_of.get(email, tagger)
+    who = manifest.get("released_by", "")
+    if isinstance(who, Mapping):
+        return str(who.get("person", ""))
+    return str(who)
 
 
 def ledger_flags(

@@ -269,6 +269,22 @@ class Verifier:
             checks += self._record_check(self.versions[version])
         return checks + list(self._chain_check(version, manifest))
 
+    def releaser(self, version: int) -> str | None:
+        """The releaser whose listed key verifies the version's signed manifest (format 2),
+        else its tag; None when neither verifies. The person a release event names: the
+        tagger line is whatever the tag's maker typed."""
+        v = self.versions.get(version)
+        if v is None:
+            return None
+        if v.format == assess.FORMAT_2:
+            by = assess.manifest_signer(
+                v, self._roster(str(v.manifest["commit"]) if v.manifest else None)
+            )
+            if isinstance(by, anchors.Signer):
+                return by.person
+        signer = assess.tag_signer(v, self._roster(v.tag.commit if v.tag else None))
+        return signer.person if isinstance(signer, anchors.Signer) else None
+
     def _signature_checks(self, v: assess.Version) -> Iterator[Check]:
         tag_roster = self._roster(v.tag.commit if v.tag else None)
         signer = assess.tag_signer(v, tag_roster)
