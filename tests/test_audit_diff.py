@@ -125,17 +125,20 @@ def test_tracked_changes_docx_with_authors_opens_in_libreoffice(history, tmp_pat
     out = tmp_path / "changes.docx"
     proc = reportflow("diff", root / FOLDER, named["merge"], "v2", "--format", "docx", "--out", out)
     assert proc.returncode == 0, proc.stderr
+    # every author "(claimed)": the diff checks no commit signature, and an e-mail is a claim
     expected = [
-        ("ins", "区政府办公室主任", "成效明显。"),  # office-director, preface
-        ("del", "副区长", "一"),  # deputy-head-2, situation
-        ("ins", "副区长", "两"),
+        ("ins", "区政府办公室主任 (claimed)", "成效明显。"),  # office-director, preface
+        ("del", "副区长 (claimed)", "一"),  # deputy-head-2, situation
+        ("ins", "副区长 (claimed)", "两"),
     ]
     assert _tracked(out) == expected
     import docx
 
     document = docx.Document(str(out))  # python-docx reads it, and it has the reference styles
     styles = [p.style.name for p in document.paragraphs]
-    assert styles[:3] == ["Title", "Body Text", "Heading 1"] and styles.count("Heading 1") == 4
+    assert styles[:4] == ["Title", "Body Text", "Body Text", "Heading 1"]  # the title, the note
+    assert styles.count("Heading 1") == 4
+    assert document.paragraphs[2].text.startswith("Each change's author is as git records it")
     section = document.sections[0]
     assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
     exe = shutil.which("soffice") or shutil.which("libreoffice")
@@ -165,12 +168,13 @@ def test_whole_paragraph_changes_are_tracked_with_their_paragraph_mark(history, 
         xml = etree.fromstring(z.read("word/document.xml"))
     marks = xml.findall(f".//{W}pPr/{W}rPr/{W}ins")
     assert len(marks) == 3  # three paragraphs of their own: their paragraph marks are tracked
+    od, d2 = "区政府办公室主任 (claimed)", "副区长 (claimed)"
     assert _tracked(out) == [
-        ("ins", "区政府办公室主任", "成效明显。"),  # preface, office-director
-        ("ins", "副区长", "补充两句。"),  # situation, deputy-head-2 (written, then reworded)
-        ("del", "区政府办公室主任", "学习"),  # problems, office-director on the branch
-        ("ins", "区政府办公室主任", "武装"),
-        ("ins", "副区长", "坚持不懈。"),  # measures, deputy-head-2, file renamed since
+        ("ins", od, "成效明显。"),  # preface, office-director
+        ("ins", d2, "补充两句。"),  # situation, deputy-head-2 (written, then reworded)
+        ("del", od, "学习"),  # problems, office-director on the branch
+        ("ins", od, "武装"),
+        ("ins", d2, "坚持不懈。"),  # measures, deputy-head-2, file renamed since
     ]
 
 

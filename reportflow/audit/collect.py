@@ -3,17 +3,20 @@
 One history walk serves both the gate's decision and the audit (``approval.load_context``
 with the walk started early by ``core.prewalk``; its text also gives each change's previous
 blob, ``history.old_blobs``). Commit subjects and author times come from a second, diff-less
-``git log`` run on the other core while the context is read.
+``git log`` run on the other core while the context is read; the edits' commit objects, whose
+signatures say whether an author is verified (``edits.signers``), are read while the gate
+decides. The walk's committer times give the date flags (``timeline.date_flags``).
 """
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import MappingProxyType
 
 from reportflow.audit import decisions, edits, releases, versions
-from reportflow.audit.timeline import Timeline, ordered
+from reportflow.audit.timeline import Timeline, date_flags, ordered
 from reportflow.content import model
 from reportflow.core import gitio, history
 from reportflow.core.prewalk import Prewalk
@@ -44,7 +47,7 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
     folder = gitio.relpath(repo, report_dir)
     prefix = (f"{folder}/" if folder not in ("", ".") else "") + model.SECTIONS_DIR + "/"
     yaml_path = (f"{folder}/" if folder not in ("", ".") else "") + model.REPORT_FILE
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         notes_job = pool.submit(gitio.commit_notes, repo, commit)
         # git reads every version of every section while the gate reads its context and
         # decides; the thread waits for the walk, so the gate's snapshot and parse go on
@@ -58,6 +61,8 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
         assert walk is not None  # load_context always sets it
         before = history.old_blobs(text_job.result(), (prefix,))
         found = edits.touches(walk, prefix, before)
+        # the edits' commit objects (is each signed?) are read while the gate decides
+        raw_job = pool.submit(gitio.read_blobs, repo, sorted({t.commit for t in found}))
         notes = notes_job.result()
         _approval, result = approval.decide(ctx)
         versions_read = edits.read_versions(repo, found, blobs_job.result())
@@ -74,7 +79,11 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
 
     person_at = {sha: person(sha) for sha in walk.commits}
     commit_time = {sha: when for sha, (when, _subject) in notes.items()}
-    edit_list = edits.edit_events(versions_read, found, person_of, notes)
+    # approved rosters only (the one judging the commit first, then the chain newest first):
+    # report.yaml's own roster lists whatever keys its last editor typed
+    chain = [link.roster for link in reversed(ctx.chain.links)] if ctx.chain is not None else []
+    signed_by = edits.signers(raw_job.result(), person_at, [result.roster.roster, *chain])
+    edit_list = edits.edit_events(versions_read, found, person_of, notes, signed_by)
     # the releases are judged as at HEAD (their records are committed after their tags)
     at_head = commit == gitio.resolve(repo, "HEAD")
     head = (ctx, result.roster.roster) if at_head else None
@@ -90,6 +99,7 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
         *releases.merge_flags(edit_list),
         *release_list,
         *releases.problem_flags(ctx, used, commit_time),
+        *date_flags(walk.commits, person_at, commit_time, time.time()),
     ]
     place = {sha: i for i, sha in enumerate(reversed(list(walk.commits)))}
     people = {pid: p.name for pid, p in ctx.report.people.items()}

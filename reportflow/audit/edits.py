@@ -10,18 +10,30 @@ the edit, not the whole file twice.
 
 The characters come from the two versions of the file (one ``git cat-file --batch`` for all
 of them) through ``textdiff.count``.
+
+An edit's person is whom the commit's author e-mail names, which anyone with plain git sets
+(``GIT_AUTHOR_EMAIL``): a claim. It is ``author_verified`` only when the commit carries an SSH
+signature (``git commit -S``) that a key listed for that very person verifies, in the roster
+in force or an earlier roster of the chain from the trust root (``signers``, through
+``signoff.commitsig`` as the gate's ``policy.signed_commits`` checks). Never report.yaml's
+roster as such: anyone can list a key there. ``signed_by`` names whoever's listed key signed,
+which may be someone other than the e-mail claims. Only commits whose object has a ``gpgsig``
+header are checked; an unsigned one is "claimed" at the cost of reading its object.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from reportflow.audit import textdiff
 from reportflow.audit.timeline import Event
 from reportflow.content.model import SECTION_FILE_RE
 from reportflow.core import gitio, history
+from reportflow.signoff import commitsig
+from reportflow.signoff.ledger import key_core
+from reportflow.signoff.roster import Member, Roster
 
 NULL = "0" * 40
 
@@ -140,13 +152,58 @@ def read_versions(
     return {**have, **read}
 
 
+def _keyring(rosters: Sequence[Roster | None]) -> dict[str, Member]:
+    """Each person with every key any of ``rosters`` (approved ones: the chain from the trust
+    root and the roster in force) listed for them: a commit made before a key was rotated was
+    signed with the key listed then."""
+    found: dict[str, Member] = {}
+    for roster in rosters:
+        for pid, member in (roster.people if roster is not None else {}).items():
+            had = found.get(pid)
+            keys = tuple(dict.fromkeys([*(had.keys if had else ()), *map(key_core, member.keys)]))
+            found[pid] = replace(had or member, keys=keys)
+    return found
+
+
+def signers(
+    raw: Mapping[str, bytes], claimed: Mapping[str, str], rosters: Sequence[Roster | None]
+) -> dict[str, str]:
+    """``commit -> person`` whose listed key signed it, for the commits of ``raw`` (commit
+    objects, as ``cat-file`` gives them) that carry a signature one verifies; the others are
+    left out. The person ``claimed`` (the author e-mail's) is tried first, alone: one
+    verification for an honest signed commit, not one per key of the roster."""
+    signed = {sha: data for sha, data in raw.items() if b"\ngpgsig " in data.partition(b"\n\n")[0]}
+    base = next((r for r in rosters if r is not None), None)
+    if not signed or base is None:
+        return {}  # the common case: nothing signed, nothing verified, sshsig never imported
+    ring = _keyring(rosters)
+    everyone = replace(base, people=ring)
+    alone: dict[str, Roster] = {}
+    found: dict[str, str] = {}
+    for sha, data in signed.items():
+        pid = claimed.get(sha, "")
+        if pid in ring:
+            if pid not in alone:
+                alone[pid] = replace(base, people={pid: ring[pid]})
+            if commitsig.signer(data, alone[pid]) == pid:
+                found[sha] = pid
+                continue
+        who = commitsig.signer(data, everyone)
+        if who not in (commitsig.UNSIGNED, commitsig.UNKNOWN):
+            found[sha] = who
+    return found
+
+
 def edit_events(
     blobs: Mapping[str, bytes],
     found: list[Touch],
     person_of: Mapping[str, str],
     notes: Mapping[str, tuple[str, str]],
+    signed_by: Mapping[str, str] | None = None,
 ) -> list[Event]:
-    """One ``edit`` event per touch, with characters added and removed."""
+    """One ``edit`` event per touch, with characters added and removed. ``signed_by``:
+    ``signers``' answers (None: nothing was checked, every author is claimed)."""
+    signed_by = signed_by or {}
     texts: dict[str, str] = {}
 
     def text(blob: str) -> str:
@@ -194,5 +251,8 @@ def edit_events(
             "people": list(persons),  # its own list: the cached one is shared
         }
         person = persons[0] if persons else t.change.author
+        signer = signed_by.get(t.commit)
+        data["author_verified"] = signer is not None and signer == person
+        data["signed_by"] = signer
         events.append(Event("edit", when, t.commit, person, t.sid, MappingProxyType(data)))
     return events

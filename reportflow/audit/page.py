@@ -3,19 +3,25 @@
 No network: no script, no web font, no link to anything outside the page (the styles are in
 it; the fonts are the reader's own CJK fonts, named in order of preference). Everything that
 came from the repository (names, messages, comments, paths) is escaped with ``html.escape``,
-quotes included, so a commit message ``<script>`` is shown, never run. A Content-Security-
-Policy meta tag forbids every fetch and script in case a browser is ever tricked into one.
+quotes included, so a commit message ``<script>`` is shown, never run; before that its control
+characters and bidi overrides (U+202E reverses what follows) are shown as their escapes, as
+the terminal shows them (``safe_text.shown``), so a message cannot make a cell read otherwise
+than it is. An edit's author is the printed name marked "(claimed)" unless the commit's
+signature verified as theirs (``table.marked``), and the note under the counts says so. A
+Content-Security-Policy meta tag forbids every fetch and script in case a browser is ever
+tricked into one.
 A ``reportflow-audit`` meta tag names the report and the audited commit, which ``verify``
 compares with the manifest of the archive entry that carries the page.
 """
 
 from __future__ import annotations
 
-from html import escape
+from html import escape as _escape
 
-from reportflow.audit.table import COLUMNS, rows
+from reportflow.audit.table import COLUMNS, authorship, marked, rows
 from reportflow.audit.timeline import Timeline
 from reportflow.core.i18n import _
+from reportflow.core.safe_text import shown
 from reportflow.release.attach import AUDIT_MARK
 
 _CSS = """
@@ -27,6 +33,7 @@ th, td { border: 1px solid #bbb; padding: 0.3em 0.5em; vertical-align: top; text
 th { background: #eee; position: sticky; top: 0; }
 td.time, td.commit { white-space: nowrap; font-family: monospace; }
 td.person { white-space: nowrap; } small { color: #555; }
+td.person.claimed { color: #8a4b00; } td.person.verified { color: #14612a; }
 tr.flag td { background: #fde2e1; } tr.release td { background: #e3f1e3; }
 tr.roster td { background: #e8ecfa; } tr.signoff.no td.what { color: #777; }
 .counts span { margin-right: 1.5em; }
@@ -34,6 +41,11 @@ tr.roster td { background: #e8ecfa; } tr.signoff.no td.what { color: #777; }
 """
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def escape(value: object) -> str:
+    """``value`` for HTML: control and bidi characters visible as escapes, then escaped."""
+    return _escape(shown(value))
 
 
 def render(timeline: Timeline) -> str:
@@ -49,18 +61,25 @@ def render(timeline: Timeline) -> str:
         if event.kind == "signoff" and not event.data["counted"]:
             classes.append("no")
         names = ("seq", "time", "kind", "person", "section", "what", "commit")
-        shown = dict(zip(names, map(escape, cells), strict=True))
+        html = dict(zip(names, map(escape, cells), strict=True))
         name = t.people.get(event.person)
-        if name:  # the printed name a reader knows, the roster id under it
-            shown["person"] = f"{escape(name)}<br><small>{shown['person']}</small>"
-        shown["time"] = shown["time"].replace("T", "<br>", 1)
-        tds = "".join(f'<td class="{n}">{shown[n]}</td>' for n in names)
+        if name:  # the printed name a reader knows, marked as the cell is; the roster id under it
+            html["person"] = (
+                f"{escape(marked(event, name))}<br><small>{escape(event.person)}</small>"
+            )
+        html["time"] = html["time"].replace("T", "<br>", 1)
+        how = {n: n for n in names} | {"person": f"person {authorship(event)}".strip()}
+        tds = "".join(f'<td class="{how[n]}">{html[n]}</td>' for n in names)
         title = escape(event.commit)
         body.append(f'<tr class="{" ".join(classes)}" title="{title}">{tds}</tr>')
     summary = "".join(f"<span>{escape(k)}: {v}</span>" for k, v in sorted(counts.items()))
     people = ", ".join(f"{escape(pid)} = {escape(name)}" for pid, name in t.people.items())
     title = _("Audit of {report}").format(report=t.title)
-    note = _("Events are in the order of the commit graph; times are as recorded.")
+    note = _(
+        "Events are in the order of the commit graph. An edit's author is who git records, which "
+        "anyone can set, unless marked verified (the commit is signed by a key the roster lists "
+        "for that person); every time is as recorded, verified or not."
+    )
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>

@@ -2,12 +2,16 @@
 
 Text marks deletions ``[-like this-]`` and insertions ``{+like this+}`` (git's word-diff
 notation), one paragraph a line, unchanged paragraphs left out but counted. The HTML page uses
-``<del>``/``<ins>``, escapes everything and loads nothing (as the audit page).
+``<del>``/``<ins>``, escapes everything and loads nothing (as the audit page). In both, the
+control characters and bidi overrides of repository text are shown as their escapes
+(``safe_text.shown``) before anything else: a U+202E in a paragraph would otherwise show its
+words reversed, and a reader could not tell what was inserted from what was deleted. The HTML
+keeps a paragraph's line breaks (HTML folds them into spaces anyway).
 """
 
 from __future__ import annotations
 
-from html import escape
+from html import escape as _escape
 
 from reportflow.audit.textdiff import Para
 from reportflow.audit.versions import SectionDiff, VersionDiff
@@ -77,6 +81,11 @@ p.who { color: #666; font-size: 0.85em; margin: 0; }
 section.same { color: #777; } h2 { font-size: 1.2em; border-bottom: 1px solid #ccc; }
 """
 _CSP = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+def escape(value: object) -> str:
+    """``value`` for HTML: each line's control and bidi characters as escapes, then escaped."""
+    return _escape("\n".join(shown(line) for line in str(value).split("\n")))
 
 
 def _mark(op: str, text: str) -> str:

@@ -1,5 +1,10 @@
 """The timeline as rows a person reads: one line of text per event, for the terminal table,
-the CSV export and the HTML page alike, so the three say the same thing."""
+the CSV export and the HTML page alike, so the three say the same thing.
+
+An edit's person is marked "(claimed)" unless a key the roster lists for that person signed
+the commit ("(verified)", ``edits.py``): the e-mail that names them is anyone's to type, and
+a table that printed it bare would read as fact. The CSV keeps the person column as the bare
+id (a spreadsheet joins and filters on it) and says the same in its ``author`` column."""
 
 from __future__ import annotations
 
@@ -21,7 +26,25 @@ COLUMNS = (N_("#"), N_("time"), N_("kind"), N_("person"), N_("section"), N_("wha
 CSV_COLUMNS = (
     "seq", "time", "kind", "person", "section", "what", "commit", "action", "added", "removed",
     "decision", "counted", "status", "fingerprint", "channel", "tag", "manifest_sha256", "flag",
+    "author", "signed_by",
 )  # fmt: skip
+
+
+def authorship(event: Event) -> str:
+    """``verified`` or ``claimed`` for an edit (``author_verified``), "" for other kinds."""
+    if event.kind != "edit":
+        return ""
+    return "verified" if event.data.get("author_verified") else "claimed"
+
+
+def marked(event: Event, who: str) -> str:
+    """``who`` (the person's id or printed name) with the edit's ``authorship`` after it."""
+    how = authorship(event)
+    if how == "verified":
+        return _("{person} (verified)").format(person=who)
+    if how == "claimed":
+        return _("{person} (claimed)").format(person=who)
+    return who
 
 
 def what(event: Event) -> str:
@@ -72,7 +95,7 @@ def rows(timeline: Timeline) -> Iterator[tuple[str, ...]]:
             str(seq),
             event.time,
             _(KIND[event.kind]),
-            event.person,
+            marked(event, event.person),
             event.section or "",
             what(event),
             event.commit[:10],
@@ -89,7 +112,8 @@ def cell(value: object) -> str:
 
 def to_csv(timeline: Timeline) -> str:
     """CSV with a header row and one row per event: the table's columns plus the fields a
-    reviewer checks one by one (characters, decision, fingerprint, tag, digest)."""
+    reviewer checks one by one (characters, decision, fingerprint, tag, digest, whether an
+    edit's author is verified or claimed and whose key signed it)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -102,6 +126,7 @@ def to_csv(timeline: Timeline) -> str:
                 d.get("decision", ""), d.get("counted", ""), d.get("status", ""),
                 d.get("fingerprint", d.get("digest", "")), d.get("channel", ""),
                 d.get("tag", "") or "", d.get("manifest_sha256", "") or "", d.get("flag", ""),
+                authorship(event), d.get("signed_by") or "",
             ]
         )  # fmt: skip
     return out.getvalue()

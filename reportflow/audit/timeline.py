@@ -11,7 +11,14 @@ Kinds (``schemas/audit.schema.json`` documents every field):
 - ``roster``: a roster that came into force or was proposed, and who signed it off;
 - ``release``: a release tag with its approvers and manifest digest, and whether it verifies;
 - ``flag``: what the trust chain flags (a record deleted or edited, a merge with text of its
-  own, a tag that does not verify, a record refused).
+  own, a tag that does not verify, a record refused), and commits whose dates are out of order
+  (``date_flags``).
+
+Dates are checked only against each other and the auditor's clock: git lets anyone write any
+date, so a backdated commit shows the date it claims. What can be seen is a committer date
+earlier than a parent's (the clock went back, or was set back) and a date in the future;
+``date_flags`` flags those, and ``select``'s ``--since``/``--until`` keep such a flag whatever
+its date, since it is about the dates those filters select by.
 """
 
 from __future__ import annotations
@@ -23,12 +30,17 @@ from types import MappingProxyType
 from typing import Any
 
 from reportflow.core.errors import InputError
+from reportflow.core.history import Commit
 from reportflow.core.i18n import _
 
 FORMAT = "reportflow-audit/1"
 SCHEMA_ID = "https://reportflow.example/schemas/audit.schema.json"
 KINDS = ("edit", "signoff", "roster", "release", "flag")
 _RANK = {kind: i for i, kind in enumerate(("roster", "edit", "signoff", "flag", "release"))}
+DATE_FLAG = "date-out-of-order"
+#: how far a date may be ahead of the auditor's clock before it is "in the future": two
+#: machines' clocks differ by seconds, a forged date by days
+FUTURE_SLACK = 300
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,71 @@ def ordered(events: Iterable[Event], place: Mapping[str, int]) -> tuple[Event, .
     return tuple(sorted(events, key=lambda e: (place.get(e.commit, late), _RANK[e.kind])))
 
 
+def _utc(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat()
+
+
+def _epoch(stamp: str) -> float | None:
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def date_flags(
+    commits: Mapping[str, Commit],
+    person_at: Mapping[str, str],
+    author_time: Mapping[str, str],
+    now: float,
+) -> list[Event]:
+    """A ``date-out-of-order`` flag for each commit of the walk whose committer date is earlier
+    than a parent's, or whose committer or author date is later than ``now`` (the auditor's
+    clock; ``FUTURE_SLACK`` allowed for clocks that differ). From the walk's committer times
+    and the notes' author times, nothing read again; the flag's time is the author date, as
+    the commit's other events show.
+
+    An author date earlier than its parent's is not flagged: a rebase or cherry-pick keeps the
+    author date and makes every such history look backdated. An author date is parsed only
+    when its day is no earlier than yesterday (an ISO date's day is within a day of UTC's), so
+    a long history costs a string comparison a commit."""
+    limit = now + FUTURE_SLACK
+    yesterday = datetime.fromtimestamp(limit - 86400, UTC).date().isoformat()
+    flags = []
+    for sha, commit in commits.items():
+        reasons = []
+        for parent_sha in commit.parents:
+            parent = commits.get(parent_sha)
+            if parent is not None and commit.ctime < parent.ctime:
+                reasons.append(
+                    _(
+                        "committer date {date} is earlier than its parent {parent}'s ({then})"
+                    ).format(
+                        date=_utc(commit.ctime), parent=parent_sha[:10], then=_utc(parent.ctime)
+                    )
+                )
+        if commit.ctime > limit:
+            reasons.append(
+                _("committer date {date} is in the future (later than the audit's clock)").format(
+                    date=_utc(commit.ctime)
+                )
+            )
+        authored = author_time.get(sha, "")
+        if authored[:10] >= yesterday and (_epoch(authored) or 0) > limit:
+            reasons.append(
+                _("author date {date} is in the future (later than the audit's clock)").format(
+                    date=authored
+                )
+            )
+        if reasons:
+            note = _("dates are self-declared; the timeline follows the commit graph")
+            detail = _("{reasons} ({note})").format(reasons=_("; ").join(reasons), note=note)
+            data = {"flag": DATE_FLAG, "detail": detail}
+            person = person_at.get(sha, "")
+            flags.append(Event("flag", authored, sha, person, None, MappingProxyType(data)))
+    return flags
+
+
 def _moment(value: str, option: str) -> datetime | date:
     try:
         if len(value) == 10:
@@ -132,14 +209,28 @@ def select(
 ) -> Timeline:
     """The events that match every filter given. ``section``: events about that section
     (its edits, sign-offs and flags); ``person``: events whose actor is that person (author,
-    reviewer, releaser). Times compare as written (self-declared), dates as calendar days."""
+    reviewer, releaser). Times compare as written (self-declared), dates as calendar days.
+
+    A ``date-out-of-order`` flag is kept whatever ``since`` and ``until`` say: the dates it
+    doubts are the ones they compare, and the events of its commit may be outside the window
+    for no other reason than a clock set back or ahead. With ``section`` it is kept when its
+    commit carries an event about that section."""
     start = _moment(since, "--since") if since else None
     end = _moment(until, "--until") if until else None
+    about = {e.commit for e in timeline.events if e.section == section} if section else set()
     kept = []
     for event in timeline.events:
-        if section is not None and event.section != section:
+        dates = event.kind == "flag" and event.data.get("flag") == DATE_FLAG
+        if (
+            section is not None
+            and event.section != section
+            and not (dates and event.commit in about)
+        ):
             continue
         if person is not None and event.person != person:
+            continue
+        if dates:
+            kept.append(event)
             continue
         timed = _valid_time(event.time)
         if start is not None and not (timed and _after(event.time, start)):

@@ -7,11 +7,22 @@ wholly inserted or deleted paragraph has its paragraph mark tracked too (accepti
 removes the paragraph, not just its text). The document starts from the render's reference
 document (``render.word.REFERENCE_DOCX``: page, fonts, heading styles), emptied of its sample
 paragraphs, and is written with python-docx (lxml for the two elements it has no API for).
+
+``w:author`` is the person's printed name, suffixed "（自称）" ("(claimed)" in English) unless
+the change's commit is among ``verified`` (its signature verified with a key the roster lists
+for that person, ``audit.edits.signers``). Why in the name: Word and WPS show the author in
+every change balloon and in the reviewing pane, and have no field for "unverified"; a bare
+name reads as a fact there, while who made a commit is only what its e-mail claims. The name
+stays first, so a person's changes still sort together, and only claimed ones get the suffix,
+so a verified author reads as Word users expect and Word's "show changes by reviewer" filter
+lists the claimed changes apart. A paragraph under the title says what the mark means, and
+that ``w:date`` is the date git records (anyone's to set) in either case.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +46,13 @@ def _date(when: str) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def author(by: By, verified: Collection[str]) -> str:
+    """The ``w:author`` of a change: the printed name (else the person), "（自称）" after it
+    unless ``by.commit`` is verified."""
+    who = by.name or by.person
+    return who if by.commit in verified else _("{person} (claimed)").format(person=who)
+
+
 class Writer:
     def __init__(self) -> None:
         import docx
@@ -49,12 +67,13 @@ class Writer:
                 body.remove(child)
         self.next_id = 1
         self.styles: dict[str, str] = {}
+        self.verified: Collection[str] = frozenset()  # commits whose author is verified
         self.end = body.find(qn("w:sectPr"))  # paragraphs go before the section properties
 
     def _mark(self, tag: str, by: By) -> Any:
         node = self.el(tag)
         node.set(self.qn("w:id"), str(self.next_id))
-        node.set(self.qn("w:author"), by.name or by.person)
+        node.set(self.qn("w:author"), author(by, self.verified))
         node.set(self.qn("w:date"), _date(by.when))
         self.next_id += 1
         return node
@@ -120,14 +139,28 @@ def _pieces(para: Para) -> list[Piece]:
     return list(para.pieces)
 
 
-def write(diff: VersionDiff, out: Path, w: Writer | None = None) -> Path:
-    """``w``: a new ``Writer`` made beforehand (loading it takes a tenth of a second)."""
+def write(
+    diff: VersionDiff,
+    out: Path,
+    w: Writer | None = None,
+    verified: Collection[str] = frozenset(),
+) -> Path:
+    """``w``: a new ``Writer`` made beforehand (loading it takes a tenth of a second).
+    ``verified``: the commits whose author is verified (default none: every author is
+    claimed, which is all a diff that checked no signature can say)."""
     w = w if w is not None else Writer()
+    w.verified = verified
     title = _("Changes in {title}: {old} -> {new}").format(
         title=diff.title, old=diff.old_rev, new=diff.new_rev
     )
     w.paragraph("Title", [Piece("=", diff.title)], None, None)
     w.paragraph("Body Text", [Piece("=", title)], None, None)
+    note = _(
+        "Each change's author is as git records it (an e-mail anyone can set) where marked "
+        "(claimed); an author without the mark signed the commit with a key the roster lists "
+        "for them. The dates are as recorded."
+    )
+    w.paragraph("Body Text", [Piece("=", note)], None, None)
     for sec in diff.sections:
         first = next(iter([*sec.inserted_by.values(), *sec.deleted_by.values()]), None)
         if sec.status == "added":
