@@ -243,3 +243,23 @@ def test_bidi_controls_are_shown_as_escapes_on_the_audit_page_and_the_redline(
     redline = reportflow("diff", copy / FOLDER, "HEAD~1", "HEAD", "--format", "html").stdout
     assert "\u202e" not in redline and "\u2066" not in redline
     assert "<p><ins>甲\\u202e乙丙\\u2066丁</ins></p>" in redline
+
+
+def test_blame_marks_each_paragraphs_author_claimed_unless_their_key_signed(history) -> None:
+    """``blame`` names the last changer by e-mail as the audit does, so it says the same: the
+    situation's new paragraph was signed by deputy head 2's own key (verified); the measures'
+    claims the office director but deputy head 2's key signed it (claimed); the problems'
+    is unsigned (claimed)."""
+    root, named = history
+    shown = {}
+    for sid, text in (("situation", "补充一句。"), ("problems", "再补一句。"),
+                      ("measures", "坚持不懈。")):  # fmt: skip
+        proc = reportflow("blame", root / FOLDER, sid, "--format", "json")
+        assert proc.returncode == 0, proc.stderr
+        para = next(p for p in json.loads(proc.stdout)["paragraphs"] if p["text"] == text)
+        shown[sid] = (para["commit"], para["person"], para["author_verified"])
+    assert shown == {
+        "situation": (named["signed"], D2, True),
+        "problems": (named["unsigned"], D2, False),
+        "measures": (named["other"], OD, False),
+    }

@@ -132,6 +132,13 @@ def test_an_unsigned_roster_record_is_shown_unsigned_and_signs_off_nothing(
         {"person": "party-secretary", "decision": "approve", "counted": False,
          "signature": "unsigned"}
     ]  # fmt: skip
+    from reportflow.audit import collect
+    from reportflow.audit.table import rows
+
+    timeline = collect.collect(report_dir)
+    shown = [cells[5] for cells, e in zip(rows(timeline), timeline.events, strict=True)
+             if e.kind == "roster"][-1]  # fmt: skip
+    assert shown.endswith("pending; signed off by party-secretary approve (unsigned)"), shown
 
 
 def test_a_release_event_names_the_releaser_whose_key_verifies_not_the_tagger(

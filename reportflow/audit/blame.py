@@ -6,7 +6,9 @@ the file through renames and lines moved or copied from other files of the same 
 paragraph moved from another section keeps its author). A paragraph's last change is the
 newest of its lines' commits by the commit graph, never by date: a date is what the author
 claims (``GIT_AUTHOR_DATE``), so a backdated edit would otherwise hide behind an older one.
-Its author is mapped to a person of the roster by e-mail. "First released": the lowest
+Its author is mapped to a person of the roster by e-mail, which anyone can type: a claim,
+``author_verified`` only when a key the approved rosters list for that person signed the
+commit (``edits.signers``, as the audit's edits). "First released": the lowest
 release number of this report whose version of the section holds the paragraph's exact text
 (the section found by id, so a renamed file still matches); numbers, not tag dates.
 """
@@ -42,6 +44,7 @@ class Paragraph:
     when: str  # ISO 8601 with the author's offset
     commit: str
     released: int | None  # first release holding this text, None: not released yet
+    author_verified: bool = False  # the commit signed by a key listed for ``person``
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +56,7 @@ class Paragraph:
             "time": self.when,
             "commit": self.commit,
             "first_released": f"v{self.released}" if self.released else None,
+            "author_verified": self.author_verified,
         }
 
 
@@ -150,15 +154,34 @@ def blame(
             blocks[-1].append((number, line))
         elif blocks[-1]:
             blocks.append([])
+    lasts = [newest([ln for _n, ln in block], order) for block in blocks if block]
+    claimed = {ln.commit: people.get(ln.email, ("", ""))[0] for ln in lasts}
+    signed_by = _signers(repo, report_dir, commit, claimed)
     out = []
-    for block in (b for b in blocks if b):
-        last = newest([ln for _n, ln in block], order)
+    for block, last in zip((b for b in blocks if b), lasts, strict=True):
         text = "\n".join(ln.text for _n, ln in block).strip()
         pid, name = people.get(last.email, (f"{last.author} <{last.email}>", last.author))
         first = next((n for n, paras in releases if text in paras), None)
         # the time shown is the author's claim, as git records it; it chose nothing
         out.append(
             Paragraph(len(out) + 1, block[0][0], text, pid, name, _iso(last.time, last.tz),
-                      last.commit, first)
+                      last.commit, first, signed_by.get(last.commit) == pid)
         )  # fmt: skip
     return report, commit, out
+
+
+def _signers(repo: Any, report_dir: Path, commit: str, claimed: dict[str, str]) -> dict[str, str]:
+    """commit -> the person whose key, in a roster approved from the trust root, signed it
+    (``edits.signers``). Only when one of the commits carries a signature are the rosters
+    read (a decision at ``commit``); an unsigned commit is a claim at no cost."""
+    from reportflow.audit import edits
+
+    raw = gitio.read_blobs(repo, sorted(claimed))
+    if not any(b"\ngpgsig " in data.partition(b"\n\n")[0] for data in raw.values()):
+        return {}
+    from reportflow.signoff import approval
+
+    ctx = approval.load_context(report_dir, commit)
+    result = approval.decide(ctx)[1]
+    chain = [link.roster for link in reversed(ctx.chain.links)] if ctx.chain is not None else []
+    return edits.signers(raw, claimed, [result.roster.roster, *chain])

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from reportflow.audit.timeline import Event, Timeline
 from reportflow.core.i18n import N_, _
@@ -74,7 +75,7 @@ def what(event: Event) -> str:
         text = (f"{d['meaning']}：" if d.get("meaning") else "") + text  # the policy's word
         return text + (f" “{d['comment']}”" if d["comment"] else "")
     if event.kind == "roster":
-        signed = ", ".join(f"{s['person']} {s['decision']}" for s in d["signed_by"]) or "-"
+        signed = ", ".join(_signer(s) for s in d["signed_by"]) or "-"
         return _("roster {digest}: {status}; signed off by {signed}").format(
             digest=d["digest"][:19], status=d["status"], signed=signed
         )
@@ -87,6 +88,15 @@ def what(event: Event) -> str:
             ok=ok,
         )
     return f"{d['flag']}: {d['detail']}"
+
+
+def _signer(s: Mapping[str, Any]) -> str:
+    """A roster sign-off as ``person decision``, marked when its signature is no evidence
+    that the person made it (anyone can write a record file naming them)."""
+    mark = {"unsigned": _("(unsigned)"), "invalid": _("(signature does not verify)")}
+    shown = f"{s['person']} {s['decision']}"
+    state = s.get("signature", "valid")
+    return f"{shown} {mark[state]}" if state in mark else shown
 
 
 def rows(timeline: Timeline) -> Iterator[tuple[str, ...]]:

@@ -35,7 +35,8 @@ def run(report_dir: Path, section: str, rev: str = "HEAD", fmt: str = "table") -
         start = p.text if len(p.text) <= 24 else p.text[:24] + "…"
         released = f"v{p.released}" if p.released else _("not released")
         when = p.when[:16].replace("T", " ")
-        cells = (str(p.number), str(p.line), start, f"{p.name} ({p.person})", when,
+        mark = _("(verified)") if p.author_verified else _("(claimed)")
+        cells = (str(p.number), str(p.line), start, f"{p.name} ({p.person}) {mark}", when,
                  p.commit[:10], released)  # fmt: skip
         table.add_row(*map(safe_text.text, cells))
     Console().print(table)
