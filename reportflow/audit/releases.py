@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from reportflow.audit.timeline import Event
+from reportflow.core.i18n import _
 from reportflow.signoff import approval, ledger
 from reportflow.signoff.ledgerview import NULL
 
@@ -89,15 +90,17 @@ def release_events(
         }
         events.append(Event("release", when, commit, person, None, MappingProxyType(data)))
         if failed:
-            detail = f"release {name} does not verify: " + "; ".join(failed)
+            detail = _("release {tag} does not verify: {problems}").format(
+                tag=name, problems=_("; ").join(failed)
+            )
             events.append(_flag("tag-unverified", commit, person, None, detail, when))
         if commit and dag is not None and commit not in dag:
-            detail = (
-                f"release {name} is of {commit[:10]}, which is not in the history of "
-                f"{audited[:10]}: the history was rewritten after the release (a reset or a "
-                "force-push) or it was released from another branch; what was dropped is not "
-                "in this timeline (the archive entry's history.bundle holds what was released)"
-            )
+            detail = _(
+                "release {tag} is of {commit}, which is not in the history of {audited}: the "
+                "history was rewritten after the release (a reset or a force-push) or it was "
+                "released from another branch; what was dropped is not in this timeline (the "
+                "archive entry's history.bundle holds what was released)"
+            ).format(tag=name, commit=commit[:10], audited=audited[:10])
             events.append(_flag("history-rewritten", commit, person, None, detail, when))
     return events, released
 
@@ -134,10 +137,12 @@ def ledger_flags(
         edited = culprit is not None and culprit.blob != NULL
         kind = "record-edited" if edited else "record-deleted"
         commit = culprit.commit if culprit else entry.commit
-        what = "edited" if edited else "deleted, renamed or dropped by a merge"
-        detail = (
-            f"{entry.path}, added in {entry.commit[:10]}, was {what}; it still counts: "
-            f"git checkout {entry.commit[:10]} -- {entry.path}"
+        what = _("edited") if edited else _("deleted, renamed or dropped by a merge")
+        detail = _("{path}, added in {commit}, was {what}; it still counts: {command}").format(
+            path=entry.path,
+            commit=entry.commit[:10],
+            what=what,
+            command=f"git checkout {entry.commit[:10]} -- {entry.path}",
         )
         flags.append(
             _flag(
@@ -156,9 +161,15 @@ def merge_flags(edits: list[Event]) -> list[Event]:
             e.commit,
             e.person,
             e.section,
-            f"merge {e.commit[:10]} put text of its own into {e.data['path']} "
-            f"(+{e.data['added']} -{e.data['removed']} characters against the parent nearest "
-            "to it)",
+            _(
+                "merge {commit} put text of its own into {path} (+{added} -{removed} "
+                "characters against the parent nearest to it)"
+            ).format(
+                commit=e.commit[:10],
+                path=e.data["path"],
+                added=e.data["added"],
+                removed=e.data["removed"],
+            ),
             e.time,
         )
         for e in edits
