@@ -21,6 +21,7 @@ from typing import Any
 
 from reportflow.audit.timeline import Event
 from reportflow.core import gitio
+from reportflow.core.i18n import _
 from reportflow.release.sheet import meaning_of
 from reportflow.signoff import approval, gate, ledger
 from reportflow.signoff.ledger import SignoffRecord
@@ -119,33 +120,55 @@ def status(
     versions = released.get(rec.digest, [])
     in_release = ", ".join(f"v{n}" for n in versions)
     if rec.digest in counted:
-        return True, "counted", "counts at the audited commit"
+        return True, "counted", _("counts at the audited commit")
     if rec.digest in invalid:
-        return False, "invalid", "signature does not verify with the reviewer's listed keys"
+        return False, "invalid", _("signature does not verify with the reviewer's listed keys")
     if problems.get(rec.source):
         return False, "refused", "; ".join(problems[rec.source])
     signed = v.signature.get(rec.digest)
     if signed == "invalid":
-        return False, "invalid", "signature does not verify with any key the roster listed for it"
+        return (
+            False,
+            "invalid",
+            _("signature does not verify with any key the roster listed for it"),
+        )
     if signed == "unsigned" and eff is not None and eff.signature_required(rec.reviewer):
-        return False, "invalid", f"unsigned, and the policy requires {rec.reviewer}'s signature"
+        return (
+            False,
+            "invalid",
+            _("unsigned, and the policy requires {person}'s signature").format(person=rec.reviewer),
+        )
     if rec.decision == "reject" and rec.fingerprint == now.get(rec.scope):
         if verdict is not None and verdict.status == "rejected":
-            return True, "counted", "the text is rejected"
-        return False, "answered", "a later approval answered this reject"
+            return True, "counted", _("the text is rejected")
+        return False, "answered", _("a later approval answered this reject")
     if versions:
-        return True, "released", f"approved the text released as {in_release}"
+        return (
+            True,
+            "released",
+            _("approved the text released as {versions}").format(versions=in_release),
+        )
     if rec.fingerprint != now.get(rec.scope):
         if rec.decision == "reject":
-            return False, "stale", "rejected a text that was changed since"
-        return False, "stale", "approved a text that was changed since"
+            return False, "stale", _("rejected a text that was changed since")
+        return False, "stale", _("approved a text that was changed since")
     excluded = dict(verdict.excluded) if verdict is not None else {}
     if rec.reviewer in excluded:
-        return False, "excluded", f"separation of duties: {excluded[rec.reviewer]}"
+        return (
+            False,
+            "excluded",
+            _("separation of duties: {why}").format(why=excluded[rec.reviewer]),
+        )
     if eff is not None and not _eligible(eff, rec):
-        return False, "not-eligible", f"{rec.reviewer} may not approve {rec.scope} under the policy"
+        return (
+            False,
+            "not-eligible",
+            _("{person} may not approve {scope} under the policy").format(
+                person=rec.reviewer, scope=rec.scope
+            ),
+        )
     if verdict is not None and verdict.status == "rejected":
-        return False, "outranked", "made before an unanswered reject"
+        return False, "outranked", _("made before an unanswered reject")
     return False, "not-counted", verdict.still_needed if verdict is not None else ""
 
 
@@ -251,9 +274,9 @@ def roster_events(
             if r.scope == "roster" and r.fingerprint == step.digest
         ]
         if last is None:
-            state, origin = "in force", "first policy (trust on first use)"
+            state, origin = "in force", _("first policy (trust on first use)")
         elif any(s["counted"] for s in signers) or step.digest in (effective, in_force):
-            state, origin = "approved", "signed off by the final approvers in force"
+            state, origin = "approved", _("signed off by the final approvers in force")
         elif any(s["decision"] == "reject" and s["signature"] == "valid" for s in signers):
             state, origin = "rejected", ""
         else:
