@@ -155,6 +155,15 @@ def test_the_word_diff_suffixes_claimed_authors(history, tmp_path) -> None:
         ("ins", "副区长 (claimed)", "再补一句。"),  # problems: unsigned
         ("ins", "区政府办公室主任 (claimed)", "坚持不懈。"),  # measures: his e-mail, her key
     ]
+    # the command works out the same itself (edits.signers_at at the newer version)
+    made = tmp_path / "cli.docx"
+    proc = reportflow("diff", root / FOLDER, f"{named['signed']}~1", "HEAD", "--format", "docx",
+                      "--out", made)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(made) as z:
+        xml = etree.fromstring(z.read("word/document.xml"))
+    assert [(n.tag.removeprefix(W), n.get(f"{W}author"), "".join(n.itertext()))
+            for n in xml.iter(f"{W}ins", f"{W}del") if "".join(n.itertext())] == marks
 
 
 def _utc(epoch: str) -> str:

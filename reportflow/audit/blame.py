@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportflow.audit import textdiff, versions
+from reportflow.audit import edits, textdiff, versions
 from reportflow.content import model
 from reportflow.core import gitio
 
@@ -156,7 +156,7 @@ def blame(
             blocks.append([])
     lasts = [newest([ln for _n, ln in block], order) for block in blocks if block]
     claimed = {ln.commit: people.get(ln.email, ("", ""))[0] for ln in lasts}
-    signed_by = _signers(repo, report_dir, commit, claimed)
+    signed_by = edits.signers_at(repo, report_dir, commit, claimed)
     out = []
     for block, last in zip((b for b in blocks if b), lasts, strict=True):
         text = "\n".join(ln.text for _n, ln in block).strip()
@@ -168,20 +168,3 @@ def blame(
                       last.commit, first, signed_by.get(last.commit) == pid)
         )  # fmt: skip
     return report, commit, out
-
-
-def _signers(repo: Any, report_dir: Path, commit: str, claimed: dict[str, str]) -> dict[str, str]:
-    """commit -> the person whose key, in a roster approved from the trust root, signed it
-    (``edits.signers``). Only when one of the commits carries a signature are the rosters
-    read (a decision at ``commit``); an unsigned commit is a claim at no cost."""
-    from reportflow.audit import edits
-
-    raw = gitio.read_blobs(repo, sorted(claimed))
-    if not any(b"\ngpgsig " in data.partition(b"\n\n")[0] for data in raw.values()):
-        return {}
-    from reportflow.signoff import approval
-
-    ctx = approval.load_context(report_dir, commit)
-    result = approval.decide(ctx)[1]
-    chain = [link.roster for link in reversed(ctx.chain.links)] if ctx.chain is not None else []
-    return edits.signers(raw, claimed, [result.roster.roster, *chain])

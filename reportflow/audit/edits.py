@@ -25,7 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from reportflow.audit import textdiff
 from reportflow.audit.timeline import Event
@@ -256,3 +258,21 @@ def edit_events(
         data["signed_by"] = signer
         events.append(Event("edit", when, t.commit, person, t.sid, MappingProxyType(data)))
     return events
+
+
+def signers_at(
+    repo: Any, report_dir: Path, commit: str, claimed: Mapping[str, str]
+) -> dict[str, str]:
+    """``signers`` for a few commits outside the audit (blame's paragraphs, diff's changes),
+    judged by the rosters approved at ``commit``. Only when one of them carries a signature
+    are the rosters read (a gate decision at ``commit``); an unsigned commit is a claim at no
+    cost, which is every commit of an office that does not sign them."""
+    raw = gitio.read_blobs(repo, sorted(claimed))
+    if not any(b"\ngpgsig " in data.partition(b"\n\n")[0] for data in raw.values()):
+        return {}
+    from reportflow.signoff import approval
+
+    ctx = approval.load_context(report_dir, commit)
+    result = approval.decide(ctx)[1]
+    chain = [link.roster for link in reversed(ctx.chain.links)] if ctx.chain is not None else []
+    return signers(raw, claimed, [result.roster.roster, *chain])

@@ -6,9 +6,13 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportflow.core.i18n import _
 from reportflow.core.prewalk import RangeWalk
+
+if TYPE_CHECKING:
+    from reportflow.audit.versions import VersionDiff
 
 
 def _default_out(diff_report: str, year: int, old: str, new: str) -> Path:
@@ -34,6 +38,24 @@ def _early(report_dir: Path, old: str, new: str) -> RangeWalk | None:
     return RangeWalk(Path(report_dir), rev(old), rev(new))
 
 
+def _verified(report_dir: Path, diff: VersionDiff) -> frozenset[str]:
+    """The changes' commits whose author a key the approved rosters list for that person
+    signed (``edits.signers_at``, judged at the newer version): Word shows the others'
+    authors marked claimed. Nothing is read beyond the commit objects unless one is signed."""
+    from reportflow.audit import edits
+    from reportflow.core import gitio
+
+    claimed: dict[str, str] = {}
+    for sec in diff.sections:
+        for by in (*sec.inserted_by.values(), *sec.deleted_by.values()):
+            claimed[by.commit] = by.person
+    if not claimed:
+        return frozenset()
+    repo = gitio.require_repo(report_dir)
+    found = edits.signers_at(repo, report_dir, diff.new_commit, claimed)
+    return frozenset(sha for sha, pid in found.items() if claimed.get(sha) == pid)
+
+
 def run(report_dir: Path, old: str, new: str, fmt: str = "text", out: Path | None = None) -> None:
     early = _early(report_dir, old, new)
     from reportflow.audit import versions  # imported while git walks
@@ -49,7 +71,7 @@ def run(report_dir: Path, old: str, new: str, fmt: str = "text", out: Path | Non
             diff = versions.compare(Path(report_dir), old, new, early)
             writer = blank.result()
         target = out or _default_out(diff.report, diff.year, old, new)
-        written = tracked.write(diff, target, writer)
+        written = tracked.write(diff, target, writer, _verified(Path(report_dir), diff))
         print(_("tracked changes: {file}").format(file=written))
         return
     diff = versions.compare(Path(report_dir), old, new, early)
