@@ -162,8 +162,11 @@ def test_the_word_diff_suffixes_claimed_authors(history, tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr
     with zipfile.ZipFile(made) as z:
         xml = etree.fromstring(z.read("word/document.xml"))
-    assert [(n.tag.removeprefix(W), n.get(f"{W}author"), "".join(n.itertext()))
-            for n in xml.iter(f"{W}ins", f"{W}del") if "".join(n.itertext())] == marks
+    assert [
+        (n.tag.removeprefix(W), n.get(f"{W}author"), "".join(n.itertext()))
+        for n in xml.iter(f"{W}ins", f"{W}del")
+        if "".join(n.itertext())
+    ] == marks
 
 
 def _utc(epoch: str) -> str:
