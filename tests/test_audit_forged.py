@@ -171,3 +171,84 @@ def test_a_history_reset_below_a_release_is_flagged(history, tmp_path) -> None:
     flags = [e for e in doc["events"] if e["kind"] == "flag" and e["flag"] == "history-rewritten"]
     assert [(f["commit"], f["person"]) for f in flags] == [(v2, "party-secretary")]
     assert f"{v2[:10]}, which is not in the history of {head[:10]}" in flags[0]["detail"]
+
+
+def test_a_key_rotated_out_verifies_nothing_signed_after_the_rotation(history, tmp_path) -> None:
+    """The party secretary's key is replaced by a signed-off roster change (it leaked, say);
+    a record signed with the old key and added afterwards is not hers, while her records from
+    before the change still are. Judged by the roster in force where each record was added
+    (audit/inforce.py), not by every key any roster ever listed."""
+    import subprocess
+
+    from audit_support import KEYS, sign
+
+    from reportflow.signoff import ledger
+
+    copy = _copy(history, tmp_path)
+    report_dir = copy / FOLDER
+    new_key = tmp_path / "party-secretary-new"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(new_key)], check=True)
+    new_pub = " ".join(new_key.with_suffix(".pub").read_text().split()[:2])
+    yaml_path = report_dir / "report.yaml"
+    text = yaml_path.read_text(encoding="utf-8")
+    old_pub = KEYS["party-secretary"][1]
+    assert old_pub in text
+    yaml_path.write_text(text.replace(old_pub, new_pub), "utf-8")
+    commit_all(copy, "roster: the party secretary's new key", "office-director")
+    sign(report_dir, "party-secretary", "--roster")  # approved with the key in force: the old
+    rotated = [e for e in audit_json(copy)["events"] if e["kind"] == "roster"][-1]
+    assert rotated["status"] == "approved"
+    # a section record in her name (no decision needs it), signed with the old key afterwards
+    honest = sorted((report_dir / "signoffs").glob("*party-secretary-report.json"))[0]
+    doc = json.loads(honest.read_text(encoding="utf-8"))
+    older = git(copy, "rev-parse", f"HEAD~14:{FOLDER}/sections/01-situation.md").strip()
+    doc.update(scope="section:situation", fingerprint=older, decision="approve", comment="")
+    doc.pop("signature")
+    doc["signature"] = ledger.sign(ledger.canonical(doc), KEYS["party-secretary"][0])
+    late = report_dir / "signoffs" / "29990101T000000Z-party-secretary-section-situation.json"
+    late.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    commit_all(copy, "a sign-off", "deputy-head-2")
+    events = audit_json(copy)["events"]
+    event = _event_of({"events": events}, late)
+    assert (event["signature"], event["status"]) == ("invalid", "invalid")
+    before = _event_of({"events": events}, honest)
+    assert before["signature"] == "valid"
+
+
+def test_a_trust_root_members_record_is_judged_by_the_roots_keys(history, tmp_path) -> None:
+    """The records officer is a member of the trust root, not of the report's people: a
+    record of hers on the trust-root channel (here for a roster no chain step has, so no
+    decision verifies it) verifies with the root's keys, not "invalid" for want of a roster
+    key."""
+    from conftest import root_key
+
+    from reportflow.signoff import ledger
+
+    copy = _copy(history, tmp_path)
+    report_dir = copy / FOLDER
+    genesis = next(p for p in sorted((report_dir / "signoffs").glob("*roster*.json"))
+                   if '"trust-root"' in p.read_text(encoding="utf-8"))  # fmt: skip
+    doc = json.loads(genesis.read_text(encoding="utf-8"))
+    assert doc["reviewer"] != "records-officer"
+    doc.update(reviewer="records-officer", fingerprint="sha256:" + "5" * 64)
+    doc.pop("signature")
+    doc["signature"] = ledger.sign(ledger.canonical(doc), root_key("records-officer"))
+    made = report_dir / "signoffs" / genesis.name.replace(genesis.name.split("-")[1], "records")
+    assert not made.exists()
+    made.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    commit_all(copy, "the records officer's approval too", "office-director")
+    event = _event_of(audit_json(copy), made)
+    assert (event["signature"], event["scope"], event["counted"]) == ("valid", "roster", False)
+
+
+def test_a_signed_manifest_copied_into_another_entry_names_no_verified_releaser(
+    history, tmp_path
+) -> None:
+    """v2's entry copied whole to v3: manifest.sig still verifies its bytes, but they are v2's;
+    v3 neither verifies nor has a verified releaser."""
+    copy = _copy(history, tmp_path)
+    v2 = next(copy.rglob("political-ecology/2022/v2/manifest.json")).parent
+    shutil.copytree(v2, v2.parent / "v3")
+    doc = audit_json(copy)
+    v3 = next(e for e in doc["events"] if e["kind"] == "release" and e["version"] == 3)
+    assert (v3["verified"], v3["releaser_verified"]) == (False, False)

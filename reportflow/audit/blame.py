@@ -116,12 +116,13 @@ def _released_texts(
 
 
 def topo_positions(repo: Any, commit: str) -> dict[str, int]:
-    """Each commit reachable from ``commit`` by its place in ``git log --topo-order`` (0: the
-    newest), from the walk the gate uses. No commit comes before one of its descendants, so
+    """Each commit reachable from ``commit`` by its place in ``git rev-list --topo-order`` (0:
+    the newest; the gate's walk has the same order, with each commit's changes, which blame
+    does not need). No commit comes before one of its descendants, so
     the smallest position among a paragraph's commits is the one descending from the others;
     commits of parallel branches keep git's topological order, which depends on the graph
     alone, so the choice is stable and no date can move it."""
-    return {sha: i for i, sha in enumerate(gitio.walk(repo, commit).commits)}
+    return {sha: i for i, sha in enumerate(gitio.topo_order(repo, commit))}
 
 
 def newest(lines: list[Line], order: dict[str, int]) -> Line:

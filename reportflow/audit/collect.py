@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import MappingProxyType
 
-from reportflow.audit import decisions, edits, releases, versions
+from reportflow.audit import decisions, edits, inforce, releases, versions
 from reportflow.audit.timeline import Timeline, date_flags, ordered
 from reportflow.content import model
 from reportflow.core import gitio, history
@@ -79,20 +79,23 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
 
     person_at = {sha: person(sha) for sha in walk.commits}
     commit_time = {sha: when for sha, (when, _subject) in notes.items()}
-    # approved rosters only (the one judging the commit first, then the chain newest first):
-    # report.yaml's own roster lists whatever keys its last editor typed
-    chain = [link.roster for link in reversed(ctx.chain.links)] if ctx.chain is not None else []
-    signed_by = edits.signers(raw_job.result(), person_at, [result.roster.roster, *chain])
+    # approved rosters only, the one in force at each commit: report.yaml's own roster lists
+    # whatever keys its last editor typed
+    place = inforce.of(ctx, result)
+    signed_by = edits.signers(raw_job.result(), person_at, place.roster_at)
     edit_list = edits.edit_events(versions_read, found, person_of, notes, signed_by)
     # the releases are judged as at HEAD (their records are committed after their tags)
     at_head = commit == gitio.resolve(repo, "HEAD")
     head = (ctx, result.roster.roster) if at_head else None
     release_list, released = releases.release_events(report_dir, person_of, ctx.report, head)
-    signoffs = decisions.signoff_events(ctx, result, released, result.roster.roster, commit_time)
+    checked = decisions.signatures(ctx, result, result.roster.roster)
+    signoffs = decisions.signoff_events(
+        ctx, result, released, result.roster.roster, commit_time, checked
+    )
     sources = tuple(f"{r.source}:" for r in ctx.records if r.source)
     used = {line for line in ctx.problems if line.startswith(sources)}
     events = [
-        *decisions.roster_events(ctx, result, yaml_path, person_at, commit_time),
+        *decisions.roster_events(ctx, result, yaml_path, person_at, commit_time, checked),
         *edit_list,
         *signoffs,
         *releases.ledger_flags(ctx, person_at, commit_time),

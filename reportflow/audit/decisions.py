@@ -8,8 +8,9 @@ approve that scope, or the edge refused it (named in the gate's problems).
 
 The gate verifies only the signatures its decision depends on (the current texts'); a record
 file is anyone's to write with plain git, so the audit verifies every other one too
-(``signatures``) before it calls a record stale or released: a forged or edited record is
-"invalid", never an honest old approval.
+(``signatures``, by the roster in force where it was added: ``inforce``) before it calls a
+record stale or released: a forged or edited record, or one signed with a key rotated out
+before, is "invalid", never an honest old approval.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from reportflow.audit import inforce
 from reportflow.audit.timeline import Event
 from reportflow.core import gitio
 from reportflow.core.i18n import _
@@ -46,20 +48,6 @@ def _verdicts(result: gate.GateResult) -> dict[str, gate.SectionVerdict]:
     return found
 
 
-def _keys_of(ctx: approval.Context, eff: Roster | None) -> dict[str, tuple[str, ...]]:
-    """Each person's keys in any roster of the chain from the trust root and the effective
-    one: an older record was signed with the key listed when it was made (keys rotate). Not
-    report.yaml's roster unless it is in force: an author can list any key there."""
-    rosters = [link.roster for link in ctx.chain.links] if ctx.chain is not None else []
-    if eff is not None:
-        rosters.append(eff)
-    found: dict[str, dict[str, None]] = {}
-    for r in rosters:
-        for person, listed in r.keys_of().items():
-            found.setdefault(person, {}).update(dict.fromkeys(listed))
-    return {person: tuple(listed) for person, listed in found.items()}
-
-
 def signatures(
     ctx: approval.Context,
     result: gate.GateResult,
@@ -68,7 +56,9 @@ def signatures(
 ) -> dict[str, ledger.Verification]:
     """Every section, report and roster record's signature (``only``: of that scope), by
     record digest: the gate's answers where it verified, the others verified here (about
-    0.1-0.5 ms each in process)."""
+    0.1-0.5 ms each in process), each against the keys of the roster in force where the
+    record was added (``inforce``: a key rotated out before it verifies nothing). ``eff``:
+    the roster judging the audited commit, ``result.roster.roster`` (kept for callers)."""
     known: dict[str, ledger.Verification] = {r.digest: "valid" for r in result.counted}
     known |= {r.digest: "invalid" for r in result.invalid}
     todo = [
@@ -76,7 +66,14 @@ def signatures(
         for r in ctx.records
         if r.scope != "release" and r.digest not in known and only in (None, r.scope)
     ]
-    return known | ledger.verify_many(todo, _keys_of(ctx, eff))
+    place = inforce.of(ctx, result)
+    groups: dict[int, tuple[dict[str, tuple[str, ...]], list[SignoffRecord]]] = {}
+    for rec in todo:
+        keys = place.keys_at(ctx.added_in.get(rec.digest), rec.channel)
+        groups.setdefault(id(keys), (keys, []))[1].append(rec)
+    for keys, recs in groups.values():
+        known |= ledger.verify_many(recs, keys)
+    return known
 
 
 @dataclass(frozen=True)

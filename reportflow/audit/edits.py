@@ -14,8 +14,8 @@ of them) through ``textdiff.count``.
 An edit's person is whom the commit's author e-mail names, which anyone with plain git sets
 (``GIT_AUTHOR_EMAIL``): a claim. It is ``author_verified`` only when the commit carries an SSH
 signature (``git commit -S``) that a key listed for that very person verifies, in the roster
-in force or an earlier roster of the chain from the trust root (``signers``, through
-``signoff.commitsig`` as the gate's ``policy.signed_commits`` checks). Never report.yaml's
+in force at that commit (``signers``, ``inforce``: a key rotated out before verifies nobody),
+through ``signoff.commitsig`` as the gate's ``policy.signed_commits`` checks. Never report.yaml's
 roster as such: anyone can list a key there. ``signed_by`` names whoever's listed key signed,
 which may be someone other than the e-mail claims. Only commits whose object has a ``gpgsig``
 header are checked; an unsigned one is "claimed" at the cost of reading its object.
@@ -23,7 +23,7 @@ header are checked; an unsigned one is "claimed" at the cost of reading its obje
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -34,8 +34,7 @@ from reportflow.audit.timeline import Event
 from reportflow.content.model import SECTION_FILE_RE
 from reportflow.core import gitio, history
 from reportflow.signoff import commitsig
-from reportflow.signoff.ledger import key_core
-from reportflow.signoff.roster import Member, Roster
+from reportflow.signoff.roster import Roster
 
 NULL = "0" * 40
 
@@ -154,43 +153,35 @@ def read_versions(
     return {**have, **read}
 
 
-def _keyring(rosters: Sequence[Roster | None]) -> dict[str, Member]:
-    """Each person with every key any of ``rosters`` (approved ones: the chain from the trust
-    root and the roster in force) listed for them: a commit made before a key was rotated was
-    signed with the key listed then."""
-    found: dict[str, Member] = {}
-    for roster in rosters:
-        for pid, member in (roster.people if roster is not None else {}).items():
-            had = found.get(pid)
-            keys = tuple(dict.fromkeys([*(had.keys if had else ()), *map(key_core, member.keys)]))
-            found[pid] = replace(had or member, keys=keys)
-    return found
-
-
 def signers(
-    raw: Mapping[str, bytes], claimed: Mapping[str, str], rosters: Sequence[Roster | None]
+    raw: Mapping[str, bytes],
+    claimed: Mapping[str, str],
+    roster_at: Callable[[str], Roster | None],
 ) -> dict[str, str]:
-    """``commit -> person`` whose listed key signed it, for the commits of ``raw`` (commit
-    objects, as ``cat-file`` gives them) that carry a signature one verifies; the others are
-    left out. The person ``claimed`` (the author e-mail's) is tried first, alone: one
-    verification for an honest signed commit, not one per key of the roster."""
+    """``commit -> person`` whose key, listed in the roster in force at that commit
+    (``roster_at``, ``inforce.InForce.roster_at``: a key rotated out before verifies nobody),
+    signed it, for the commits of ``raw`` (commit objects, as ``cat-file`` gives them) that
+    carry a signature one verifies; the others are left out. The person ``claimed`` (the
+    author e-mail's) is tried first, alone: one verification for an honest signed commit,
+    not one per key of the roster."""
     signed = {sha: data for sha, data in raw.items() if b"\ngpgsig " in data.partition(b"\n\n")[0]}
-    base = next((r for r in rosters if r is not None), None)
-    if not signed or base is None:
+    if not signed:
         return {}  # the common case: nothing signed, nothing verified, sshsig never imported
-    ring = _keyring(rosters)
-    everyone = replace(base, people=ring)
-    alone: dict[str, Roster] = {}
+    alone: dict[tuple[str, str], Roster] = {}
     found: dict[str, str] = {}
     for sha, data in signed.items():
+        roster = roster_at(sha)
+        if roster is None:
+            continue
         pid = claimed.get(sha, "")
-        if pid in ring:
-            if pid not in alone:
-                alone[pid] = replace(base, people={pid: ring[pid]})
-            if commitsig.signer(data, alone[pid]) == pid:
+        if pid in roster.people:
+            key = (roster.digest, pid)
+            if key not in alone:
+                alone[key] = replace(roster, people={pid: roster.people[pid]})
+            if commitsig.signer(data, alone[key]) == pid:
                 found[sha] = pid
                 continue
-        who = commitsig.signer(data, everyone)
+        who = commitsig.signer(data, roster)
         if who not in (commitsig.UNSIGNED, commitsig.UNKNOWN):
             found[sha] = who
     return found
@@ -270,9 +261,9 @@ def signers_at(
     raw = gitio.read_blobs(repo, sorted(claimed))
     if not any(b"\ngpgsig " in data.partition(b"\n\n")[0] for data in raw.values()):
         return {}
+    from reportflow.audit import inforce
     from reportflow.signoff import approval
 
     ctx = approval.load_context(report_dir, commit)
     result = approval.decide(ctx)[1]
-    chain = [link.roster for link in reversed(ctx.chain.links)] if ctx.chain is not None else []
-    return signers(raw, claimed, [result.roster.roster, *chain])
+    return signers(raw, claimed, inforce.of(ctx, result).roster_at)

@@ -118,10 +118,10 @@ def date_flags(
     now: float,
 ) -> list[Event]:
     """A ``date-out-of-order`` flag for each commit of the walk whose committer date is earlier
-    than a parent's, or whose committer or author date is later than ``now`` (the auditor's
-    clock; ``FUTURE_SLACK`` allowed for clocks that differ). From the walk's committer times
-    and the notes' author times, nothing read again; the flag's time is the author date, as
-    the commit's other events show.
+    than a parent's by more than ``FUTURE_SLACK``, or whose committer or author date is later
+    than ``now`` (the auditor's clock; ``FUTURE_SLACK`` allowed for clocks that differ). From
+    the walk's committer times and the notes' author times, nothing read again; the flag's
+    time is the author date, as the commit's other events show.
 
     An author date earlier than its parent's is not flagged: a rebase or cherry-pick keeps the
     author date and makes every such history look backdated. An author date is parsed only
@@ -134,7 +134,8 @@ def date_flags(
         reasons = []
         for parent_sha in commit.parents:
             parent = commits.get(parent_sha)
-            if parent is not None and commit.ctime < parent.ctime:
+            # FUTURE_SLACK here too: a colleague's PC a minute fast is no backdating
+            if parent is not None and commit.ctime + FUTURE_SLACK < parent.ctime:
                 reasons.append(
                     _(
                         "committer date {date} is earlier than its parent {parent}'s ({then})"

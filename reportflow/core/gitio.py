@@ -698,6 +698,12 @@ def commit_files(repo: git.Repo, paths: list[str], message: str, author: str) ->
     return repo.head.commit.hexsha
 
 
+def topo_order(repo: git.Repo, commit: str) -> list[str]:
+    """Every commit reachable from ``commit``, newest first, none before a descendant
+    (``git rev-list --topo-order``): the graph's order, which no date can change."""
+    return run(repo, "rev-list", "--topo-order", commit).split()
+
+
 def first_parent(repo: git.Repo, commit: str) -> str | None:
     """``commit``'s first parent as the commit object names it (None for a root commit): the
     parent of a commit just made, whatever HEAD was read as before it."""

@@ -271,11 +271,11 @@ class Verifier:
 
     def releaser(self, version: int) -> str | None:
         """The releaser whose listed key verifies the version's signed manifest (format 2),
-        else its tag; None when neither verifies. The person a release event names: the
-        tagger line is whatever the tag's maker typed."""
+        else its tag; None when neither verifies, or the manifest is another version's. The
+        person a release event names: the tagger line is whatever the tag's maker typed."""
         v = self.versions.get(version)
-        if v is None:
-            return None
+        if v is None or (v.manifest or {}).get("version") != version:
+            return None  # a manifest signed for another version, copied into this entry
         if v.format == assess.FORMAT_2:
             by = assess.manifest_signer(
                 v, self._roster(str(v.manifest["commit"]) if v.manifest else None)
