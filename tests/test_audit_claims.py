@@ -98,7 +98,11 @@ def test_an_edit_author_is_verified_only_by_a_signature_of_their_own_key(
         (OD, "claimed", D2),
         (D2, "claimed", ""),
     ]
-    assert {r["author"] for r in rows if r["kind"] != "edit"} == {""}
+    # the others: a sign-off's reviewer is verified by the record's signature, a roster
+    # change's person is the git author (a claim)
+    assert {(r["kind"], r["author"]) for r in rows if r["kind"] != "edit"} == {
+        ("signoff", "verified"), ("roster", "claimed")
+    }  # fmt: skip
     # the table (terminal, and the rows the page and CSV share) marks every edit's person
     from reportflow.audit import collect
     from reportflow.audit.table import rows as table_rows
@@ -125,10 +129,7 @@ def test_an_edit_author_is_verified_only_by_a_signature_of_their_own_key(
         'class="person claimed">副区长 (claimed)<br><small>deputy-head-2</small>',
         'class="person claimed">副区长 (claimed)<br><small>deputy-head-2</small>',
     ]
-    assert (
-        "An edit&#x27;s author is who git records, which anyone can set, unless marked verified"
-        in page
-    )
+    assert "A person marked claimed is who git or a file records, which anyone can set" in page
 
 
 def test_the_word_diff_suffixes_claimed_authors(history, tmp_path) -> None:

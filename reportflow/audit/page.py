@@ -76,9 +76,10 @@ def render(timeline: Timeline) -> str:
     people = ", ".join(f"{escape(pid)} = {escape(name)}" for pid, name in t.people.items())
     title = _("Audit of {report}").format(report=t.title)
     note = _(
-        "Events are in the order of the commit graph. An edit's author is who git records, which "
-        "anyone can set, unless marked verified (the commit is signed by a key the roster lists "
-        "for that person); every time is as recorded, verified or not."
+        "Events are in the order of the commit graph. A person marked claimed is who git or a "
+        "file records, which anyone can set; one marked verified signed with a key the roster "
+        "in force lists for them (the commit, the sign-off record or the release); every time "
+        "is as recorded, verified or not."
     )
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">

@@ -32,10 +32,22 @@ CSV_COLUMNS = (
 
 
 def authorship(event: Event) -> str:
-    """``verified`` or ``claimed`` for an edit (``author_verified``), "" for other kinds."""
-    if event.kind != "edit":
+    """``verified`` or ``claimed``: how far the event's person is known. An edit's author by
+    ``author_verified``; a sign-off's reviewer by the record's own signature; a release's
+    releaser by ``releaser_verified``; a roster change's or a flag's person is the git author
+    or committer, always a claim."""
+    d = event.data
+    if event.kind == "edit":
+        ok = bool(d.get("author_verified"))
+    elif event.kind == "signoff":
+        ok = d.get("signature") == "valid"
+    elif event.kind == "release":
+        ok = bool(d.get("releaser_verified"))
+    else:
+        ok = False
+    if not event.person:
         return ""
-    return "verified" if event.data.get("author_verified") else "claimed"
+    return "verified" if ok else "claimed"
 
 
 def marked(event: Event, who: str) -> str:
