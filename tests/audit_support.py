@@ -10,12 +10,15 @@ in a folder isolated as every test is (``conftest.isolate``).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import author_env, commit_all, git
+import jsonschema
+import pytest
+from conftest import ROOT, author_env, commit_all, git, isolate
 from signoff_support import make_keys, make_repo
 
 FOLDER = Path("content") / "political-ecology" / "2022"
@@ -111,3 +114,24 @@ def build(root: Path) -> dict[str, str]:
     sign(report_dir, "party-secretary", "--report")
     _ok("release", report_dir, "--key", KEYS["party-secretary"][0])  # the releaser signs
     return named
+
+
+SCHEMA = json.loads((ROOT / "schemas" / "audit.schema.json").read_text(encoding="utf-8"))
+
+
+def scripted_history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The scripted history in its own isolated home: each test module's ``history`` fixture
+    (module scope) builds it once."""
+    with pytest.MonkeyPatch.context() as mp:
+        isolate(mp, tmp_path_factory.mktemp("home"))
+        root = tmp_path_factory.mktemp("audit") / "reports"
+        return root, build(root)
+
+
+def audit_json(root: Path, *args: str, folder: Path = FOLDER) -> dict:
+    """``reportflow audit --format json`` of the report at ``root``, checked by its schema."""
+    proc = reportflow("audit", root / folder, "--format", "json", *args)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+    return doc

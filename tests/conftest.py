@@ -168,16 +168,23 @@ def cli() -> Callable[..., Result]:
     return run
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A real git repository holding the sample report, committed by the office director."""
-    root = tmp_path / "reports"
-    root.mkdir()
+def sample_repo(root: Path) -> Path:
+    """A real git repository at ``root`` holding the sample report, committed by the office
+    director, with the demo trust root's approval of its roster; returns the report folder."""
+    root.mkdir(parents=True)
     git(root, "init", "-q", "-b", "main")
     dest = root / "content" / "political-ecology" / "2022"
     shutil.copytree(SAMPLE_REPORT, dest)
     commit_all(root, "import the 2022 report")
     trusted(root, dest)
+    return dest
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A real git repository holding the sample report, committed by the office director."""
+    root = tmp_path / "reports"
+    sample_repo(root)
     return root
 
 

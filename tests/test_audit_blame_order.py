@@ -9,10 +9,9 @@ one came after it.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-from conftest import SAMPLE_REPORT, author_env, commit_all, git, trusted
+from conftest import author_env, commit_all, git, sample_repo
 
 from reportflow.audit import blame
 
@@ -22,13 +21,7 @@ SITUATION = Path("content") / "political-ecology" / "2022" / "sections" / "01-si
 def _report_repo(root: Path) -> Path:
     """A repository with the sample report (its roster knows the four people), as the shared
     ``repo`` fixture makes it; returns the report folder."""
-    root.mkdir(parents=True)
-    git(root, "init", "-q", "-b", "main")
-    dest = root / "content" / "political-ecology" / "2022"
-    shutil.copytree(SAMPLE_REPORT, dest)
-    commit_all(root, "import the 2022 report")
-    trusted(root, dest)
-    return dest
+    return sample_repo(root)
 
 
 def _edit(root: Path, old: str, new: str) -> None:

@@ -11,28 +11,14 @@ import json
 import shutil
 from pathlib import Path
 
-import jsonschema
 import pytest
-from audit_support import FOLDER, SECTIONS, append, build, reportflow
-from conftest import ROOT, author_env, commit_all, git, isolate
-
-SCHEMA = json.loads((ROOT / "schemas" / "audit.schema.json").read_text(encoding="utf-8"))
+from audit_support import FOLDER, SECTIONS, append, audit_json, scripted_history
+from conftest import author_env, commit_all, git
 
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    with pytest.MonkeyPatch.context() as mp:
-        isolate(mp, tmp_path_factory.mktemp("home"))
-        root = tmp_path_factory.mktemp("audit") / "reports"
-        return root, build(root)
-
-
-def audit_json(root: Path) -> dict:
-    proc = reportflow("audit", root / FOLDER, "--format", "json")
-    assert proc.returncode == 0, proc.stderr
-    doc = json.loads(proc.stdout)
-    jsonschema.Draft202012Validator(SCHEMA).validate(doc)
-    return doc
+    return scripted_history(tmp_path_factory)
 
 
 def _copy(history, tmp_path: Path) -> Path:
