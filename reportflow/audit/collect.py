@@ -81,14 +81,14 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
     commit_time = {sha: when for sha, (when, _subject) in notes.items()}
     # approved rosters only, the one in force at each commit: report.yaml's own roster lists
     # whatever keys its last editor typed
-    place = inforce.of(ctx, result)
-    signed_by = edits.signers(raw_job.result(), person_at, place.roster_at)
+    in_force = inforce.of(ctx, result)
+    signed_by = edits.signers(raw_job.result(), person_at, in_force.roster_at)
     edit_list = edits.edit_events(versions_read, found, person_of, notes, signed_by)
     # the releases are judged as at HEAD (their records are committed after their tags)
     at_head = commit == gitio.resolve(repo, "HEAD")
     head = (ctx, result.roster.roster) if at_head else None
     release_list, released = releases.release_events(report_dir, person_of, ctx.report, head)
-    checked = decisions.signatures(ctx, result, result.roster.roster)
+    checked = decisions.signatures(ctx, result, in_force=in_force)
     signoffs = decisions.signoff_events(
         ctx, result, released, result.roster.roster, commit_time, checked
     )

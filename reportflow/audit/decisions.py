@@ -51,14 +51,14 @@ def _verdicts(result: gate.GateResult) -> dict[str, gate.SectionVerdict]:
 def signatures(
     ctx: approval.Context,
     result: gate.GateResult,
-    eff: Roster | None,
     only: str | None = None,
+    in_force: inforce.InForce | None = None,
 ) -> dict[str, ledger.Verification]:
     """Every section, report and roster record's signature (``only``: of that scope), by
     record digest: the gate's answers where it verified, the others verified here (about
     0.1-0.5 ms each in process), each against the keys of the roster in force where the
-    record was added (``inforce``: a key rotated out before it verifies nothing). ``eff``:
-    the roster judging the audited commit, ``result.roster.roster`` (kept for callers)."""
+    record was added (``inforce``: a key rotated out before it verifies nothing; the
+    caller's ``in_force`` when it has one)."""
     known: dict[str, ledger.Verification] = {r.digest: "valid" for r in result.counted}
     known |= {r.digest: "invalid" for r in result.invalid}
     todo = [
@@ -66,7 +66,9 @@ def signatures(
         for r in ctx.records
         if r.scope != "release" and r.digest not in known and only in (None, r.scope)
     ]
-    place = inforce.of(ctx, result)
+    place = in_force if in_force is not None else inforce.of(ctx, result)
+    # keys_at gives one dict per roster (and one for the root), so the records are verified
+    # in one verify_many per roster in force
     groups: dict[int, tuple[dict[str, tuple[str, ...]], list[SignoffRecord]]] = {}
     for rec in todo:
         keys = place.keys_at(ctx.added_in.get(rec.digest), rec.channel)
@@ -198,7 +200,7 @@ def signoff_events(
     """``checked``: ``signatures``' answers, when the caller has them (the roster events
     use them too)."""
     problems = problems_by_source(ctx, ctx.records)
-    checked = dict(signatures(ctx, result, eff)) if checked is None else checked
+    checked = signatures(ctx, result) if checked is None else checked
     judged = Verdicts.of(ctx, result, checked)
     events = []
     for rec in ctx.records:
@@ -250,7 +252,7 @@ def roster_events(
     counted = {r.digest for r in result.counted}
     signed = checked
     if signed is None:
-        signed = signatures(ctx, result, result.roster.roster, only="roster")
+        signed = signatures(ctx, result, only="roster")
     effective = result.roster.roster.digest if result.roster.roster is not None else None
     in_force = ctx.in_force.digest if ctx.in_force is not None else None
     events: list[Event] = []

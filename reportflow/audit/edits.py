@@ -153,6 +153,11 @@ def read_versions(
     return {**have, **read}
 
 
+def _carries_signature(raw: bytes) -> bool:
+    """A ``gpgsig`` header in the commit object: the only commits worth verifying."""
+    return b"\ngpgsig " in raw.partition(b"\n\n")[0]
+
+
 def signers(
     raw: Mapping[str, bytes],
     claimed: Mapping[str, str],
@@ -164,7 +169,7 @@ def signers(
     carry a signature one verifies; the others are left out. The person ``claimed`` (the
     author e-mail's) is tried first, alone: one verification for an honest signed commit,
     not one per key of the roster."""
-    signed = {sha: data for sha, data in raw.items() if b"\ngpgsig " in data.partition(b"\n\n")[0]}
+    signed = {sha: data for sha, data in raw.items() if _carries_signature(data)}
     if not signed:
         return {}  # the common case: nothing signed, nothing verified, sshsig never imported
     alone: dict[tuple[str, str], Roster] = {}
@@ -259,7 +264,7 @@ def signers_at(
     are the rosters read (a gate decision at ``commit``); an unsigned commit is a claim at no
     cost, which is every commit of an office that does not sign them."""
     raw = gitio.read_blobs(repo, sorted(claimed))
-    if not any(b"\ngpgsig " in data.partition(b"\n\n")[0] for data in raw.values()):
+    if not any(map(_carries_signature, raw.values())):
         return {}
     from reportflow.audit import inforce
     from reportflow.signoff import approval

@@ -54,7 +54,7 @@ def release_events(
         ctx = approval.load_context(report_dir, "HEAD")
         head = (ctx, approval.decide(ctx)[1].roster.roster)
     verifier = Verifier(report_dir, report=report, context=head[0])
-    dag, audited = getattr(head[0], "dag", None), str(getattr(head[0], "commit", ""))
+    dag, audited = head[0].dag, head[0].commit
     checked = headfirst.anchor_checks(verifier, head[1])
     released: dict[str, list[int]] = {}
     events: list[Event] = []
