@@ -5,7 +5,7 @@ it; the fonts are the reader's own CJK fonts, named in order of preference). Eve
 came from the repository (names, messages, comments, paths) is escaped with ``html.escape``,
 quotes included, so a commit message ``<script>`` is shown, never run; before that its control
 characters and bidi overrides (U+202E reverses what follows) are shown as their escapes, as
-the terminal shows them (``safe_text.shown``), so a message cannot make a cell read otherwise
+the terminal shows them (``safe_text.html``), so a message cannot make a cell read otherwise
 than it is. An edit's author is the printed name marked "(claimed)" unless the commit's
 signature verified as theirs (``table.marked``), and the note under the counts says so. A
 Content-Security-Policy meta tag forbids every fetch and script in case a browser is ever
@@ -16,12 +16,10 @@ compares with the manifest of the archive entry that carries the page.
 
 from __future__ import annotations
 
-from html import escape as _escape
-
 from reportflow.audit.table import COLUMNS, authorship, marked, rows
 from reportflow.audit.timeline import Timeline
 from reportflow.core.i18n import _
-from reportflow.core.safe_text import shown
+from reportflow.core.safe_text import html as escape
 from reportflow.release.attach import AUDIT_MARK
 
 _CSS = """
@@ -41,11 +39,6 @@ tr.roster td { background: #e8ecfa; } tr.signoff.no td.what { color: #777; }
 """
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-
-
-def escape(value: object) -> str:
-    """``value`` for HTML: control and bidi characters visible as escapes, then escaped."""
-    return _escape(shown(value))
 
 
 def render(timeline: Timeline) -> str:

@@ -11,10 +11,9 @@ keeps a paragraph's line breaks (HTML folds them into spaces anyway).
 
 from __future__ import annotations
 
-from html import escape as _escape
-
 from reportflow.audit.textdiff import Para
 from reportflow.audit.versions import SectionDiff, VersionDiff
+from reportflow.core import safe_text
 from reportflow.core.i18n import _
 from reportflow.core.safe_text import shown
 
@@ -84,8 +83,8 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 
 def escape(value: object) -> str:
-    """``value`` for HTML: each line's control and bidi characters as escapes, then escaped."""
-    return _escape("\n".join(shown(line) for line in str(value).split("\n")))
+    """``value`` for HTML, its line breaks kept (``safe_text.html``)."""
+    return safe_text.html(value, lines=True)
 
 
 def _mark(op: str, text: str) -> str:

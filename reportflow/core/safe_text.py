@@ -60,3 +60,15 @@ def markup(value: object) -> str:
     from rich.markup import escape
 
     return escape(shown(value))
+
+
+def html(value: object, lines: bool = False) -> str:
+    """``shown(value)`` escaped for HTML, quotes included (the audit page, the redline): a
+    U+202E in repository text would otherwise reverse what a reader sees. ``lines``: keep
+    the line breaks, each line shown on its own."""
+    from html import escape
+
+    text = str(value)
+    if lines:
+        return escape("\n".join(shown(line) for line in text.split("\n")))
+    return escape(shown(text))
