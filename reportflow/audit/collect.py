@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from reportflow.audit import decisions, edits, inforce, releases, versions
-from reportflow.audit.timeline import Timeline, date_flags, ordered
+from reportflow.audit.timeline import Timeline, date_flags, future_dated, ordered
 from reportflow.content import model
 from reportflow.core import gitio, history
 from reportflow.core.prewalk import Prewalk
@@ -92,6 +92,7 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
     signoffs = decisions.signoff_events(
         ctx, result, released, result.roster.roster, commit_time, checked
     )
+    now = time.time()
     sources = tuple(f"{r.source}:" for r in ctx.records if r.source)
     used = {line for line in ctx.problems if line.startswith(sources)}
     events = [
@@ -102,7 +103,7 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
         *releases.merge_flags(edit_list),
         *release_list,
         *releases.problem_flags(ctx, used, commit_time),
-        *date_flags(walk.commits, person_at, commit_time, time.time()),
+        *date_flags(walk.commits, person_at, commit_time, now),
     ]
     place = {sha: i for i, sha in enumerate(reversed(list(walk.commits)))}
     people = {pid: p.name for pid, p in ctx.report.people.items()}
@@ -113,6 +114,7 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
         commit,
         MappingProxyType(people),
         ordered(events, place),
+        clock_bound=future_dated(walk.commits, commit_time, now),
     )
 
 

@@ -73,6 +73,29 @@ class Timeline:
     people: Mapping[str, str]  # person id -> printed name
     events: tuple[Event, ...]
     filters: Mapping[str, str | None] = field(default_factory=lambda: MappingProxyType({}))
+    #: a date was ahead of the auditor's clock (``future_dated``): the date flags would read
+    #: differently later, so this timeline is not kept for later runs (``audit/memo.py``)
+    clock_bound: bool = field(default=False, compare=False)
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> Timeline:
+        """The timeline ``to_json`` wrote (the audit's memo): every event's fields back, the
+        sequence numbers dropped (``to_json`` numbers what is shown)."""
+        events = []
+        for raw in doc["events"]:
+            data = dict(raw)
+            del data["seq"]
+            head = [data.pop(k) for k in ("kind", "time", "commit", "person", "section")]
+            events.append(Event(*head, MappingProxyType(data)))
+        return cls(
+            doc["report"],
+            doc["year"],
+            doc["title"],
+            doc["commit"],
+            MappingProxyType(dict(doc["people"])),
+            tuple(events),
+            MappingProxyType(dict(doc["filters"])),
+        )
 
     def to_json(self) -> dict[str, Any]:
         counts = {kind: 0 for kind in KINDS}
@@ -150,7 +173,7 @@ def date_flags(
                 )
             )
         authored = author_time.get(sha, "")
-        if authored[:10] >= yesterday and (_epoch(authored) or 0) > limit:
+        if _authored_after(authored, limit, yesterday):
             reasons.append(
                 _("author date {date} is in the future (later than the audit's clock)").format(
                     date=authored
@@ -163,6 +186,20 @@ def date_flags(
             person = person_at.get(sha, "")
             flags.append(Event("flag", authored, sha, person, None, MappingProxyType(data)))
     return flags
+
+
+def _authored_after(authored: str, limit: float, yesterday: str) -> bool:
+    return authored[:10] >= yesterday and (_epoch(authored) or 0) > limit
+
+
+def future_dated(commits: Mapping[str, Commit], author_time: Mapping[str, str], now: float) -> bool:
+    """Whether any date ``date_flags`` reads is in the future at ``now``: only then do its
+    flags change as the clock goes on (a date not ahead of the clock now never will be)."""
+    limit = now + FUTURE_SLACK
+    yesterday = datetime.fromtimestamp(limit - 86400, UTC).date().isoformat()
+    return any(c.ctime > limit for c in commits.values()) or any(
+        _authored_after(a, limit, yesterday) for a in author_time.values()
+    )
 
 
 def _moment(value: str, option: str) -> datetime | date:

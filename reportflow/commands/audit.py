@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportflow.core import safe_text
 from reportflow.core.i18n import _
 from reportflow.core.prewalk import Prewalk
+
+if TYPE_CHECKING:
+    from reportflow.audit.timeline import Timeline
 
 
 def as_json(doc: dict[str, Any]) -> str:
@@ -23,6 +27,31 @@ def as_json(doc: dict[str, Any]) -> str:
     return f'{head}, "events": [\n{lines}\n]}}\n'
 
 
+def _timeline(report_dir: Path, rev: str, use_memo: bool) -> tuple[Timeline | None, str | None]:
+    """The audit of ``rev``: (None, the kept JSON) when a memo of this very state is there
+    (``audit/memo.py``), else (the timeline collected now, its unfiltered JSON when it was
+    kept for the next run)."""
+    from reportflow.audit import memo
+    from reportflow.release import archive
+
+    place = memo.key(report_dir, rev) if use_memo else None
+    if place is not None:
+        text = memo.load(place)
+        if text is not None:
+            return None, text
+    early = Prewalk(report_dir, rev) if report_dir.is_dir() else None
+    from reportflow.audit import collect, timeline  # imported while git walks
+
+    with archive.watch() as reads:
+        found = collect.collect(report_dir, rev, early)
+    # kept only if nothing moved while it was read (a commit, a tag), nor was any date ahead
+    if place is None or reads is None or found.clock_bound or memo.key(report_dir, rev) != place:
+        return found, None
+    whole = as_json(timeline.select(found).to_json())  # the filters of a run without any
+    memo.store(place, whole, reads, time.time())
+    return found, whole
+
+
 def run(
     report_dir: Path,
     fmt: str = "table",
@@ -32,11 +61,17 @@ def run(
     section: str | None = None,
     person: str | None = None,
     rev: str = "HEAD",
+    memo: str = "on",
 ) -> None:
-    early = Prewalk(Path(report_dir), rev) if Path(report_dir).is_dir() else None
-    from reportflow.audit import collect, timeline  # imported while git walks
+    from reportflow.audit import timeline
 
-    found = collect.collect(Path(report_dir), rev, early)
+    found, text = _timeline(Path(report_dir), rev, memo != "off")
+    if text is not None and fmt == "json" and not (since or until or section or person):
+        sys.stdout.write(text)  # the unfiltered JSON is this run's output as it is
+        return
+    if found is None:
+        assert text is not None
+        found = timeline.Timeline.from_json(json.loads(text))
     chosen = timeline.select(found, since=since, until=until, section=section, person=person)
     if fmt == "json":
         sys.stdout.write(as_json(chosen.to_json()))

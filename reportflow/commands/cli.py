@@ -456,6 +456,11 @@ def versions_cmd(
     versions.run(path, fmt.value)
 
 
+class MemoUse(StrEnum):
+    on = "on"
+    off = "off"
+
+
 class AuditFormat(StrEnum):
     table = "table"
     json = "json"
@@ -484,10 +489,17 @@ def audit_cmd(
     ] = None,
     person: Annotated[str | None, typer.Option(help=_("only events by this person id"))] = None,
     rev: Annotated[str, typer.Option(help=_("audit the history up to this commit"))] = "HEAD",
+    memo: Annotated[
+        MemoUse,
+        typer.Option(help=_("off: read and verify everything again, not the kept audit")),
+    ] = MemoUse.on,
 ) -> None:
     from reportflow.commands import audit
 
-    audit.run(path, fmt.value, since=since, until=until, section=section, person=person, rev=rev)
+    audit.run(
+        path, fmt.value, since=since, until=until, section=section, person=person, rev=rev,
+        memo=memo.value,
+    )  # fmt: skip
 
 
 class DiffFormat(StrEnum):

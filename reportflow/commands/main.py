@@ -45,7 +45,8 @@ def fast_validate_args(argv: list[str]) -> tuple[list[Path], str] | None:
 #: command -> (positional arguments, {option: accepted values, None: any})
 _PLAIN = {
     "audit": (1, {"--format": ("table", "json", "csv", "html"), "--since": None,
-                  "--until": None, "--section": None, "--person": None, "--rev": None}),
+                  "--until": None, "--section": None, "--person": None, "--rev": None,
+                  "--memo": ("on", "off")}),
     "diff": (3, {"--format": ("text", "html", "docx"), "--out": None}),
     "gate": (1, {"--rev": None, "--format": ("text", "json"), "--trust": None}),
 }  # fmt: skip
@@ -93,6 +94,7 @@ def _run_plain(command: str, positional: list[str], options: dict[str, str]) -> 
             section=options.get("--section"),
             person=options.get("--person"),
             rev=options.get("--rev", "HEAD"),
+            memo=options.get("--memo", "on"),
         )
         return
     if command == "gate":

@@ -108,3 +108,38 @@ class RangeWalk:
     def output_for(self, old_commit: str, new_commit: str) -> str | None:
         self._thread.join()
         return self._out if self._commits == (old_commit, new_commit) else None
+
+
+def state(folder: Path, rev: str) -> tuple[str, str, bytes] | None:
+    """(HEAD's commit, ``rev``'s commit, everything else that decides what git shows of
+    them: where the repository is, every ref with its object, the config, grafts and the
+    shallow list), read with nothing but ``subprocess``: the audit's memo key
+    (``audit/memo.py``), computed before anything else is imported. None when git cannot
+    say (no commit yet, an unknown revision): the audit itself then says what is wrong."""
+    if rev.startswith("-"):
+        return None
+
+    def git(*args: str) -> bytes | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(folder), *args],
+                capture_output=True,
+                stdin=subprocess.DEVNULL,
+            )
+        except OSError:
+            return None
+        return done.stdout if done.returncode == 0 else None
+
+    parsed = git("rev-parse", "--absolute-git-dir", "HEAD^{commit}", f"{rev}^{{commit}}")
+    refs = git("for-each-ref", "--format=%(objectname) %(refname)")
+    config = git("config", "--list", "-z")
+    if parsed is None or refs is None or config is None:
+        return None
+    git_dir, head, commit = parsed.decode("utf-8", "surrogateescape").split("\n")[:3]
+    extra = []
+    for name in ("info/grafts", "shallow"):
+        try:
+            extra.append(Path(git_dir, name).read_bytes())
+        except OSError:
+            extra.append(b"")
+    return head, commit, b"\0\0".join([parsed, refs, config, *extra])

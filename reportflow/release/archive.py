@@ -17,7 +17,9 @@ import re
 import shutil
 import socket
 import stat
+import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +32,78 @@ MANIFEST_SIG = "manifest.sig"
 #: Beside an entry on an object store: the create-only marker of the writer that owns it.
 CLAIM_SUFFIX = ".claim"
 _VERSION_DIR = re.compile(r"^v([1-9][0-9]*)$")
+
+#: What every ArchiveStore read while someone watches (``watch``); None: no one does.
+_watched: list[tuple[tuple[object, ...], object]] | None = None
+_watch_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def watch() -> Iterator[list[tuple[tuple[object, ...], object]] | None]:
+    """Every archive read made inside, as ((method, url, *arguments), what it found: the
+    listing, or the bytes' SHA-256, or None for a missing file): what the audit's memo
+    depends on outside git, asked again by ``replay`` (``audit/memo.py``). One watcher at a
+    time (a second one gets None and keeps nothing)."""
+    global _watched
+    with _watch_lock:
+        if _watched is not None:
+            yield None
+            return
+        _watched = mine = []
+    try:
+        yield mine
+    finally:
+        with _watch_lock:
+            _watched = None
+
+
+def _note(call: tuple[object, ...], found: object) -> None:
+    if _watched is not None:
+        with _watch_lock:
+            if _watched is not None:
+                _watched.append((call, found))
+
+
+def locate(top: str, configured: str | None) -> str:
+    """The archive's URL: ``configured`` (a URL, or a folder relative to the repository's
+    top ``top``, symbolic links resolved), else ``archive/`` at the top."""
+    if not configured:
+        found = str(Path(top) / "archive")
+    elif "://" in configured:
+        found = configured
+    else:
+        found = str((Path(top) / configured).resolve())
+    _note(("locate", top, configured), found)
+    return found
+
+
+def replay(reads: list[tuple[tuple[object, ...], object]]) -> bool:
+    """True if every read ``watch`` recorded finds the same again (the same location, the
+    same listings, the same bytes); False at the first difference or error."""
+    import hashlib
+
+    stores: dict[str, ArchiveStore] = {}
+    for (method, url, *args), found in reads:
+        try:
+            if method == "locate":
+                again: object = locate(str(url), *args)  # type: ignore[arg-type]
+            elif method in ("read", "versions", "files"):
+                if str(url) not in stores:
+                    stores[str(url)] = ArchiveStore(str(url))
+                if method == "read":
+                    try:
+                        again = hashlib.sha256(stores[str(url)].read(*args)).hexdigest()  # type: ignore[arg-type]
+                    except (FileNotFoundError, OSError):
+                        again = None
+                else:
+                    again = getattr(stores[str(url)], method)(*args)
+            else:
+                return False
+        except (ToolError, OSError, TypeError, ValueError):
+            return False
+        if again != found:
+            return False
+    return True
 
 
 class ArchiveStore:
@@ -60,12 +134,14 @@ class ArchiveStore:
         try:
             names = [p.rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(base, detail=False)]
         except FileNotFoundError:
+            _note(("versions", self.url, report, year), [])
             return []
         found = []
         for name in names:
             match = _VERSION_DIR.match(name)
             if match and self.fs.exists(f"{base}/{name}/{MANIFEST}"):
                 found.append(int(match[1]))
+        _note(("versions", self.url, report, year), sorted(found))
         return sorted(found)
 
     def occupied(self, report: str, year: int, version: int) -> bool:
@@ -73,15 +149,26 @@ class ArchiveStore:
         return bool(self.fs.exists(self.entry(report, year, version)))
 
     def read(self, report: str, year: int, version: int, name: str) -> bytes:
-        return self.fs.cat_file(f"{self.entry(report, year, version)}/{name}")
+        try:
+            data = self.fs.cat_file(f"{self.entry(report, year, version)}/{name}")
+        except (FileNotFoundError, OSError):
+            _note(("read", self.url, report, year, version, name), None)
+            raise
+        if _watched is not None:
+            import hashlib
+
+            _note(("read", self.url, report, year, version, name), hashlib.sha256(data).hexdigest())
+        return data
 
     def files(self, report: str, year: int, version: int) -> list[str]:
         entry = self.entry(report, year, version)
-        return sorted(
+        names = sorted(
             p.rstrip("/").rsplit("/", 1)[-1]
             for p in self.fs.ls(entry, detail=False)
             if not self.fs.isdir(p)
         )
+        _note(("files", self.url, report, year, version), names)
+        return names
 
     def claim_path(self, report: str, year: int, version: int) -> str:
         """Where a writer on an object store claims v<version> (see ``_publish_remote``)."""

@@ -28,7 +28,7 @@ from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import Refused
 from reportflow.core.i18n import _
-from reportflow.release import anchors, assess, bundle, signing
+from reportflow.release import anchors, archive, assess, bundle, signing
 from reportflow.release.archive import MANIFEST, MANIFEST_SIG, ArchiveStore
 from reportflow.release.attach import Attaching, Attachment
 
@@ -54,13 +54,8 @@ class Released:
 
 def archive_location(repo: Any, report: model.Report) -> str:
     """REPORTFLOW_ARCHIVE, else report.yaml ``archive:``, else ``archive/`` at the repo root."""
-    top = Path(repo.working_tree_dir)
     configured = os.environ.get("REPORTFLOW_ARCHIVE") or report.archive
-    if not configured:
-        return str(top / "archive")
-    if "://" in configured:
-        return configured
-    return str((top / configured).resolve())
+    return archive.locate(str(repo.working_tree_dir), configured or None)
 
 
 def sha256_bytes(data: bytes) -> str:
