@@ -54,6 +54,16 @@ class Prewalk:
             self._out = raw.decode("utf-8", "surrogateescape") if code == 0 else None
             return self._out
 
+    def cancel(self) -> None:
+        """Stop the walk (the audit's memo answered instead): git killed, its file closed."""
+        if self._proc is None:
+            return
+        with self._lock:
+            if not self._sink.closed:
+                self._proc.kill()
+                self._proc.wait()
+                self._sink.close()
+
     def output_for(self, commit: str) -> str | None:
         """The log text if it starts at ``commit`` (the newest commit comes first), else None."""
         if self._proc is None:
