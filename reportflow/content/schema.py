@@ -133,7 +133,7 @@ def parse_report_yaml(text: str, file: str | Path) -> Any:
     path = folder / "yaml" / f"{name}.json" if folder is not None else None
     if path is not None:
         try:
-            kept = json.loads(path.read_bytes())
+            kept = json.loads(cache.unseal(path.read_bytes()) or b"null")
             if isinstance(kept, dict) and kept.get("text") == digest:
                 return kept["doc"]
         except (OSError, ValueError):
@@ -141,8 +141,11 @@ def parse_report_yaml(text: str, file: str | Path) -> Any:
     doc = parse_yaml(text, file)
     if path is not None:
         data = json.dumps({"text": digest, "doc": doc}, ensure_ascii=False)
-        if json.loads(data)["doc"] == doc:
-            cache.write_atomic(path, data.encode("utf-8"))
+        # sealed (``cache.seal``): a kept parse is the roster the gate trusts, and a cache
+        # folder can come from elsewhere (a CI job's restored cache)
+        sealed = cache.seal(data.encode("utf-8")) if json.loads(data)["doc"] == doc else None
+        if sealed is not None:
+            cache.write_atomic(path, sealed)
     return doc
 
 
@@ -261,11 +264,14 @@ def _validator_code(schema_name: str) -> CodeType | None:
         place = hashlib.sha256(os.path.dirname(__file__).encode()).hexdigest()[:8]
         path = folder / "schemas" / f"{schema_name}.{place}.{key[:32]}.bin"
         try:
-            code = marshal.loads(path.read_bytes())
+            # sealed (``cache.seal``): this is code we run, and a cache folder can come from
+            # elsewhere (a CI job's restored cache, a shared XDG_CACHE_HOME)
+            raw = cache.unseal(path.read_bytes())
+            code = marshal.loads(raw) if raw is not None else None
             if isinstance(code, CodeType):
                 return code
         except (OSError, ValueError, EOFError, TypeError):
-            pass  # absent or damaged: generate it again
+            pass  # absent, damaged or not sealed by this user: generate it again
     import fastjsonschema
 
     try:
@@ -273,7 +279,8 @@ def _validator_code(schema_name: str) -> CodeType | None:
     except fastjsonschema.JsonSchemaDefinitionException:
         return None
     code = compile(source.replace(_GENERATED_IMPORT, ""), f"<schema {schema_name}>", "exec")
-    if path is not None and cache.write_atomic(path, marshal.dumps(code)):
+    sealed = cache.seal(marshal.dumps(code)) if path is not None else None
+    if path is not None and sealed is not None and cache.write_atomic(path, sealed):
         # from an older schema or tool, of this checkout (or of a name before the checkout's)
         for stale in path.parent.glob(f"{schema_name}.*.bin"):
             parts = stale.name[len(schema_name) + 1 :].split(".")

@@ -1,7 +1,10 @@
 """Files that only make later runs faster: losing or damaging one costs time, never a result.
 
 Per-user caches live under ``$XDG_CACHE_HOME/reportflow`` (``~/.cache/reportflow``), next to
-the error log; per-repository ones under ``.git/reportflow`` (``gitio.cache_dir``).
+the error log; per-repository ones under ``.git/reportflow`` (``gitio.cache_dir``). What a
+later run takes from the user's cache as it is (a report.yaml's parse, the compiled schema
+validators, the audit's memo) is sealed with the user's key (``seal``/``unseal``): a cache
+folder is not always written by its user alone.
 """
 
 from __future__ import annotations
