@@ -124,6 +124,7 @@ def main() -> None:
         def forget() -> None:
             for path in memos.glob("*.memo"):
                 path.unlink()
+
         v1 = f"{bench_gate.REPORT}/{bench_gate.YEAR}/v1"
         v20 = f"{bench_gate.REPORT}/{bench_gate.YEAR}/v{RELEASES}"
         docx = [sys.executable, "-m", "reportflow", "diff", FOLDER, "v1", f"v{RELEASES}",
