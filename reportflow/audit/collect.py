@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import MappingProxyType
 
-from reportflow.audit import decisions, edits, inforce, releases, versions
+from reportflow.audit import decisions, edits, inforce, names, releases, versions
 from reportflow.audit.timeline import Timeline, date_flags, future_dated, ordered
 from reportflow.content import model
 from reportflow.core import gitio, history
@@ -105,8 +105,18 @@ def collect(report_dir: Path, rev: str = "HEAD", early: Prewalk | None = None) -
         *releases.problem_flags(ctx, used, commit_time),
         *date_flags(walk.commits, person_at, commit_time, now),
     ]
+    yaml_changes = walk.changes.get(yaml_path, ())
+    last = yaml_changes[0].commit if yaml_changes else None
+    people, name_flags = names.approved(
+        repo,
+        yaml_path,
+        {pid: p.name for pid, p in ctx.report.people.items()},
+        release_list,
+        lambda sha: sha in walk.commits,
+        (last, person_at.get(last, ""), commit_time.get(last, "")) if last else None,
+    )
+    events += name_flags
     place = {sha: i for i, sha in enumerate(reversed(list(walk.commits)))}
-    people = {pid: p.name for pid, p in ctx.report.people.items()}
     return Timeline(
         ctx.report.report,
         ctx.report.year,
