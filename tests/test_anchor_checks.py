@@ -16,7 +16,7 @@ from audit_support import FOLDER, scripted_history
 from conftest import git
 
 from reportflow.release import headfirst
-from reportflow.release.verify import Verifier
+from reportflow.release.verify import Check, Verifier
 from reportflow.signoff import approval
 
 TAG = "political-ecology/2022/v{}"
@@ -34,13 +34,19 @@ def copy(history, tmp_path: Path) -> Path:
     return target
 
 
-def _checks(root: Path) -> dict[int, list[tuple[str, bool]]]:
+def _full(root: Path) -> dict[int, list[Check]]:
     report_dir = root / FOLDER
     ctx = approval.load_context(report_dir, "HEAD")
     roster = approval.decide(ctx)[1].roster.roster
     verifier = Verifier(report_dir, report=ctx.report, context=ctx)
     found = headfirst.anchor_checks(verifier, roster)
-    return {n: [(c.name, c.ok) for c in checks] for n, checks in found.items()}
+    for n, checks in found.items():
+        assert all(c.version == n for c in checks), checks
+    return found
+
+
+def _checks(root: Path) -> dict[int, list[tuple[str, bool]]]:
+    return {n: [(c.name, c.ok) for c in checks] for n, checks in _full(root).items()}
 
 
 def _honest(n: int) -> list[tuple[str, bool]]:
@@ -60,24 +66,49 @@ def _manifest(root: Path, n: int) -> Path:
 
 
 def test_two_honest_releases_pass_every_anchor(copy: Path) -> None:
-    assert _checks(copy) == {1: _honest(1), 2: _honest(2)}
+    found = _full(copy)
+    assert {n: [(c.name, c.ok) for c in checks] for n, checks in found.items()} == {
+        1: _honest(1),
+        2: _honest(2),
+    }
+    for n in (1, 2):
+        manifest = json.loads(_manifest(copy, n).read_text(encoding="utf-8"))
+        tag = git(copy, "rev-parse", f"{TAG.format(n)}^{{commit}}").strip()
+        assert tag == manifest["commit"]
+        detail = {c.name: c.detail for c in found[n]}
+        assert (
+            detail["tag points at the manifest's commit"] == f"tag {tag[:10]}, manifest {tag[:10]}"
+        )
+        assert detail[f"tag {TAG.format(n)} is signed by a releaser"].startswith(
+            "party-secretary ssh-ed25519 "
+        )
+        assert (
+            detail["manifest.sig is the releaser's signature of the manifest"] == "party-secretary"
+        )
 
 
 def test_an_entry_without_its_manifest(copy: Path) -> None:
-    _manifest(copy, 2).unlink()
-    found = _checks(copy)
-    assert found[2] == [("archive entry has a manifest", False)]
-    assert found[1] == _honest(1)
+    path = _manifest(copy, 2)
+    path.unlink()
+    found = _full(copy)
+    assert found[2] == [
+        Check(2, "archive entry has a manifest", False, f"no manifest.json in {path.parent}")
+    ]
+    assert [(c.name, c.ok) for c in found[1]] == _honest(1)
 
 
 def test_a_manifest_that_is_not_json_or_not_a_manifest(copy: Path) -> None:
     path = _manifest(copy, 2)
     path.write_text("{not json", encoding="utf-8")
-    assert _checks(copy)[2] == [("manifest is well-formed", False)]
+    (broken,) = _full(copy)[2]
+    assert (broken.name, broken.ok) == ("manifest is well-formed", False)
+    assert broken.detail.startswith("Expecting property name"), broken.detail
     doc = json.loads(_manifest(copy, 1).read_text(encoding="utf-8"))
     del doc["commit"]
     path.write_text(json.dumps(doc), encoding="utf-8")
-    assert _checks(copy)[2] == [("manifest is well-formed", False)]
+    (invalid,) = _full(copy)[2]
+    assert (invalid.name, invalid.ok) == ("manifest is well-formed", False)
+    assert "v2/manifest.json" in invalid.detail and "commit" in invalid.detail, invalid.detail
 
 
 def test_an_edited_first_manifest_breaks_its_tag_its_signature_and_the_chain(copy: Path) -> None:

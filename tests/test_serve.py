@@ -188,6 +188,21 @@ def test_section_text_is_escaped(cli, keys, rdir: Path, client: TestClient) -> N
     assert '<script>alert("x")</script>' not in page and "&lt;script&gt;" in page
 
 
+def test_bidi_controls_in_the_text_are_shown_not_obeyed(
+    cli, keys, rdir: Path, client: TestClient
+) -> None:
+    """A U+202E in a section reverses what follows it on screen: "同意" typed as U+202E
+    "意同" reads "同意". The page shows the escape in the text as it will print (rendered
+    HTML, passed ``|safe``), as it does in every other value."""
+    auth = enrolled(cli, keys, rdir, client, "deputy-head-1")
+    edit(section_file(rdir, "situation"), "\n本段\u202e意同\u202c完。\n")
+    commit_all(rdir.parents[2], "situation: a bidi override")
+    assert login(client, auth, "deputy-head-1").status_code == 200
+    page = client.get("/section/situation").text
+    assert "\u202e" not in page and "\u202c" not in page
+    assert "<p>本段\\u202e意同\\u202c完。</p>" in page
+
+
 def test_the_diff_starts_at_the_reviewers_last_verified_approval(
     cli, keys, rdir: Path, client: TestClient
 ) -> None:

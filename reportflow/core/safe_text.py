@@ -32,6 +32,8 @@ _ONE_LINE = re.compile(f"[\x00-\x1f{_OTHERS}]")  # newline and tab too: one line
 
 
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+#: the same, less the line breaks and tabs a page or a paragraph keeps (``visible``)
+_IN_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_OTHERS}]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -46,6 +48,12 @@ def shown(value: object) -> str:
     """``value`` as one line with every control character visible as its escape."""
     text = str(value)
     return _ONE_LINE.sub(_escape, text) if _ONE_LINE.search(text) else text
+
+
+def visible(value: str) -> str:
+    """``value`` with its control characters and bidi controls shown as their escapes, its
+    line breaks and tabs kept: for text that stays text over several lines (a web page)."""
+    return _IN_TEXT.sub(_escape, value) if _IN_TEXT.search(value) else value
 
 
 def text(value: object, style: str = "") -> Text:

@@ -25,6 +25,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -32,7 +33,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from reportflow.core import i18n
+from reportflow.core import i18n, safe_text
 from reportflow.serve import linkpages, pages
 from reportflow.serve.ceremony import RelyingParty
 from reportflow.serve.fragments import Fragments
@@ -44,6 +45,18 @@ SESSION_COOKIE = "reportflow_session"
 SESSION_AGE = 8 * 3600  # a working day; then the passkey again
 
 
+def _visible(value: object) -> object:
+    """Every value a page prints, with bidi controls (U+202E ...) and other control
+    characters shown as their escapes (``safe_text.visible``): one in a section, a comment or
+    a name would otherwise reverse what the reviewer reads beside the button that approves
+    it. The section as it will print (Markup, ``|safe``) too: its text is the repository's."""
+    if isinstance(value, Markup):
+        return Markup(safe_text.visible(str(value)))
+    if isinstance(value, str):
+        return safe_text.visible(value)
+    return value
+
+
 def templates(lang: str) -> Environment:
     """Jinja2 with autoescape on for every template (all page text is escaped) and the
     report's message catalogue, so pages read in the same Chinese as the CLI."""
@@ -52,6 +65,7 @@ def templates(lang: str) -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         extensions=["jinja2.ext.i18n"],
         auto_reload=False,  # the package's own files: no stat of each template per page
+        finalize=_visible,
     )
     if lang == i18n.ENGLISH:
         catalogue: gettext.NullTranslations = gettext.NullTranslations()
