@@ -51,8 +51,12 @@ def _code() -> list[str]:
     import importlib.util
     import shutil
 
+    from reportflow.core import resources
+
     found = []
-    for top, dirs, files in os.walk(_PACKAGE):
+    # the schemas, templates and lists: in a checkout they are outside the package's folder
+    places = dict.fromkeys([_PACKAGE, resources.data_path().resolve()])
+    for top, dirs, files in (entry for place in places for entry in os.walk(place)):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
             info = os.stat(os.path.join(top, name))
