@@ -17,6 +17,10 @@
 # (the selection's measured test time + 1 s) x N of wall time; the measured time leaves out a
 # module fixture's setup, so release's in-process tests (a real release in the fixture, 17 s)
 # were all "timeouts" on a busy machine. 60 gives them their real verdict.
+# MUTMUT_PROCESS_ISOLATION=forkserver: each mutant's run forked from a process that imported
+# pytest but ran nothing, not from mutmut's own, which ran the tests once (the stats) and so
+# holds the locks of the thread pools and git readers those tests started: release's mutants
+# forked from it hung until the timeout, every one (killed in 5 s when run by hand).
 set -eu
 work=$1 only=$2 names=$3
 shift 3
@@ -40,6 +44,9 @@ s = re.sub(
 multiplier = __import__("os").environ.get("MUTMUT_TIMEOUT_MULTIPLIER")
 if multiplier:
     s = s.replace("[tool.mutmut]\n", f"[tool.mutmut]\ntimeout_multiplier = {float(multiplier)}\n", 1)
+isolation = __import__("os").environ.get("MUTMUT_PROCESS_ISOLATION")
+if isolation:
+    s = s.replace("[tool.mutmut]\n", f'[tool.mutmut]\nprocess_isolation = "{isolation}"\n', 1)
 open("pyproject.toml", "w", encoding="utf-8").write(s)
 PY
 # shellcheck disable=SC2086 # the names are globs for mutmut, not for the shell

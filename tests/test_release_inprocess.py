@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from reportflow.content import model
 from reportflow.core import gitio
 from reportflow.core.errors import Refused
 from reportflow.release import release
+from reportflow.release.attach import Attaching
 from reportflow.release.release import Released, sha256_bytes
 
 released = test_verify_exact.released  # the repository with v1 and v2, built once
@@ -229,9 +231,31 @@ def test_a_new_text_is_released_as_the_next_version(repo: Path) -> None:
 
     approve_all(cli, repo / FOLDER, reviewer="deputy-head-2")
     commit = git(repo, "rev-parse", "HEAD").strip()
+
+    def fails_at_the_record(name: str) -> None:
+        if name == "record":
+            raise KeyboardInterrupt  # killed after its tag, before its record
+
+    with pytest.raises(KeyboardInterrupt):
+        release.release(repo / FOLDER, key=releaser_key(), on_step=fails_at_the_record)
+    # all or nothing: no tag, no entry, nothing committed; the rerun starts clean
+    assert git(repo, "tag", "-l", "political-ecology/2022/v3") == ""
+    assert not entry(repo, 3).exists()
+    assert git(repo, "rev-parse", "HEAD").strip() == commit
     steps: list[str] = []
-    found = release.release(repo / FOLDER, key=releaser_key(), on_step=steps.append)
+    told: list[Attaching] = []
+
+    def probe(facts: Attaching) -> dict[str, bytes]:
+        told.append(facts)
+        return {"probe.txt": f"{facts.tag} {facts.commit}".encode()}
+
+    found = release.release(
+        repo / FOLDER, key=releaser_key(), on_step=steps.append, attachments=[probe]
+    )
     assert steps == list(release.STEPS)
+    assert told == [Attaching(repo / FOLDER, commit, 3, "political-ecology/2022/v3")]
+    probe_file = entry(repo, 3) / "probe.txt"
+    assert probe_file.read_text("utf-8") == f"political-ecology/2022/v3 {commit}"
     assert found == Released(3, "political-ecology/2022/v3", commit, str(entry(repo, 3)),
                              _digest(repo, 3))  # fmt: skip
     manifest = json.loads((entry(repo, 3) / "manifest.json").read_bytes())
@@ -240,6 +264,10 @@ def test_a_new_text_is_released_as_the_next_version(repo: Path) -> None:
     assert manifest["approvers"] == ["deputy-head-1", "deputy-head-2", "party-secretary"]
     assert manifest["released_by"]["person"] == "party-secretary"
     assert manifest["format"] == release.MANIFEST_FORMAT
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", manifest["created"]), manifest
+    v2 = json.loads((entry(repo, 2) / "manifest.json").read_bytes())
+    assert manifest["root"] == v2["root"] and manifest["root"]["pin"].startswith("sha256:")
+    assert "probe.txt" in [f["name"] for f in manifest["files"]]
     assert [f["name"] for f in manifest["files"]] == sorted(
         p.name for p in entry(repo, 3).iterdir() if p.name not in ("manifest.json", "manifest.sig")
     )
@@ -252,3 +280,42 @@ def test_a_new_text_is_released_as_the_next_version(repo: Path) -> None:
     from reportflow.release import verify
 
     assert [c for c in verify.verify(repo / FOLDER, all_versions=True) if not c.ok] == []
+
+
+def test_a_repository_rolled_back_below_what_this_machine_saw_is_not_released(
+    repo: Path,
+) -> None:
+    """This machine saw v2; the repository is reset to v2's text with v2's tag, entry and
+    record gone (a consistent picture, older than seen): releasing it again as v2 would put
+    another manifest in v2's place. Refused, naming the rollback, before anything is made."""
+    from reportflow.release import signing
+    from reportflow.signoff import approval
+
+    ctx = approval.load_context(repo / FOLDER, "HEAD")
+    signing.remember(gitio.require_repo(repo), ctx, 2, _digest(repo, 2))
+    tagged = _commit_of(repo, V2)
+    git(repo, "tag", "-d", V2)
+    git(repo, "reset", "-q", "--hard", tagged)  # v2's record was committed after its tag
+    import shutil
+
+    shutil.rmtree(entry(repo, 2))
+    with pytest.raises(Refused) as refused:
+        release.release(repo / FOLDER, key=releaser_key())
+    assert "nothing was released" in str(refused.value)
+    assert "v2" in str(refused.value), refused.value
+    assert git(repo, "tag", "-l", V2) == "" and not entry(repo, 2).exists()
+
+
+def test_a_first_release_of_an_unapproved_report_is_refused_by_the_gate(
+    tmp_path: Path,
+) -> None:
+    """No tag yet (the first release): the gate's refusal, for v1, nothing made."""
+    from signoff_support import make_keys, make_repo
+
+    report_dir = make_repo(tmp_path / "reports", make_keys(tmp_path / "keys"))
+    with pytest.raises(Refused) as refused:
+        release.release(report_dir, key=releaser_key())
+    assert ": the report is not approved at " in str(refused.value)
+    assert "report (final approval): pending" in str(refused.value)
+    assert git(tmp_path / "reports", "tag", "-l") == ""
+    assert not (tmp_path / "reports" / "archive").exists()
