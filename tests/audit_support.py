@@ -128,6 +128,27 @@ def scripted_history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, di
         return root, build(root)
 
 
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The scripted history, once per test module that imports this fixture."""
+    return scripted_history(tmp_path_factory)
+
+
+@pytest.fixture
+def copy(history, tmp_path: Path) -> Path:
+    """A copy of it for one test to change."""
+    return copy_of(history, tmp_path)
+
+
+def copy_of(history: tuple[Path, dict[str, str]], tmp_path: Path) -> Path:
+    """A copy of the scripted history for one test to change (symbolic links kept)."""
+    import shutil
+
+    target = tmp_path / "reports"
+    shutil.copytree(history[0], target, symlinks=True)
+    return target
+
+
 def audit_json(root: Path, *args: str, folder: Path = FOLDER) -> dict:
     """``reportflow audit --format json`` of the report at ``root``, checked by its schema."""
     proc = reportflow("audit", root / folder, "--format", "json", *args)

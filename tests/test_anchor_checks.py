@@ -11,27 +11,17 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-from audit_support import FOLDER, scripted_history
+import audit_support
+from audit_support import FOLDER
 from conftest import git
 
 from reportflow.release import headfirst
 from reportflow.release.verify import Check, Verifier
 from reportflow.signoff import approval
 
+history, copy = audit_support.history, audit_support.copy  # the shared fixtures
+
 TAG = "political-ecology/2022/v{}"
-
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    return scripted_history(tmp_path_factory)
-
-
-@pytest.fixture
-def copy(history, tmp_path: Path) -> Path:
-    target = tmp_path / "reports"
-    shutil.copytree(history[0], target, symlinks=True)
-    return target
 
 
 def _full(root: Path) -> dict[int, list[Check]]:

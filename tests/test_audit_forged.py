@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from audit_support import FOLDER, SECTIONS, append, audit_json, scripted_history
+from audit_support import FOLDER, SECTIONS, append, audit_json, copy_of, scripted_history
 from conftest import author_env, commit_all, git
 
 
@@ -21,10 +21,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
     return scripted_history(tmp_path_factory)
 
 
-def _copy(history, tmp_path: Path) -> Path:
-    copy = tmp_path / "reports"
-    shutil.copytree(history[0], copy, symlinks=True)
-    return copy
+_copy = copy_of
 
 
 def _forge_old_approval(copy: Path, reviewer: str = "deputy-head-1") -> tuple[Path, dict]:

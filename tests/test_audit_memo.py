@@ -12,25 +12,16 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import audit_support
 import pytest
-from audit_support import FOLDER, SECTIONS, append, reportflow, scripted_history
+from audit_support import FOLDER, SECTIONS, append, reportflow
 from conftest import author_env, commit_all, git
 
 from reportflow.audit import memo
 from reportflow.audit.timeline import Timeline
 from reportflow.core import cache
 
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    return scripted_history(tmp_path_factory)
-
-
-@pytest.fixture
-def copy(history, tmp_path: Path) -> Path:
-    target = tmp_path / "reports"
-    shutil.copytree(history[0], target, symlinks=True)
-    return target
+history, copy = audit_support.history, audit_support.copy  # the shared fixtures
 
 
 def _audit(root: Path, *args: str) -> str:

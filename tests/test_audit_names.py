@@ -5,11 +5,10 @@ audit_support (two releases), the real CLI."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from audit_support import FOLDER, audit_json, replace, reportflow, scripted_history
+from audit_support import FOLDER, audit_json, copy_of, replace, reportflow, scripted_history
 from conftest import commit_all
 
 
@@ -26,8 +25,7 @@ def test_the_honest_history_prints_the_released_names_and_flags_none(history) ->
 
 
 def test_a_reviewer_renamed_after_the_release_keeps_the_released_name(history, tmp_path) -> None:
-    copy = tmp_path / "reports"
-    shutil.copytree(history[0], copy, symlinks=True)
+    copy = copy_of(history, tmp_path)
     yaml_path = copy / FOLDER / "report.yaml"
     replace(yaml_path, "name: 常务副区长", "name: 区政府党组书记")  # the secretary's title
     renamed = commit_all(copy, "report.yaml: a name", "office-director")

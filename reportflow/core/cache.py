@@ -14,19 +14,25 @@ import threading
 from pathlib import Path
 
 
-def user_dir() -> Path | None:
-    """None when there is no home folder to keep a cache in (a service account without
-    one): then nothing is cached, and nothing fails for it. A relative ``XDG_CACHE_HOME`` is
-    ignored, as the XDG specification asks, so a cache never lands in the working folder."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
+def _xdg(variable: str, fallback: str) -> Path | None:
+    """``$<variable>/reportflow``, else ``~/<fallback>/reportflow``; None when there is no home
+    folder (a service account without one). A relative value is ignored, as the XDG
+    specification asks, so nothing lands in the working folder."""
+    base = os.environ.get(variable, "")
     if not os.path.isabs(base):
         try:
-            base = str(Path.home() / ".cache")
+            base = str(Path.home() / fallback)
         except (RuntimeError, KeyError):
             return None
         if not os.path.isabs(base):
             return None
     return Path(base) / "reportflow"
+
+
+def user_dir() -> Path | None:
+    """``$XDG_CACHE_HOME/reportflow`` (``~/.cache/reportflow``); None without a home folder:
+    then nothing is cached, and nothing fails for it."""
+    return _xdg("XDG_CACHE_HOME", ".cache")
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
@@ -46,15 +52,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
 def config_dir() -> Path | None:
     """``$XDG_CONFIG_HOME/reportflow`` (``~/.config/reportflow``), where the trust pin's
     config lives too; None without a home folder."""
-    base = os.environ.get("XDG_CONFIG_HOME", "")
-    if not os.path.isabs(base):
-        try:
-            base = str(Path.home() / ".config")
-        except (RuntimeError, KeyError):
-            return None
-        if not os.path.isabs(base):
-            return None
-    return Path(base) / "reportflow"
+    return _xdg("XDG_CONFIG_HOME", ".config")
 
 
 SEAL_FILE = "cache-seal.key"
