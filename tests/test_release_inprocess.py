@@ -186,6 +186,17 @@ def test_uncommitted_changes_are_refused_and_named(repo: Path) -> None:
         "nothing was released"
     )
     assert err.value.hint == "commit or stash them first"
+    assert Path(err.value.file) == repo / FOLDER
+    git(repo, "checkout", "--", str(FOLDER))
+    for name in ("a.md", "b.md", "c.md"):
+        (repo / FOLDER / name).write_text("x", "utf-8")  # untracked files count too
+    with pytest.raises(Refused) as err:
+        release.release(repo / FOLDER)
+    assert err.value.message == (  # three: each named, no "…"
+        f"the report folder has uncommitted changes ({FOLDER}/a.md, {FOLDER}/b.md, {FOLDER}/c.md"
+        "); nothing was released"
+    )
+    first.write_text(first.read_text("utf-8") + "改\n", "utf-8")
     for name in ("a.md", "b.md", "c.md"):
         (repo / FOLDER / name).write_text("x", "utf-8")  # untracked files count too
     with pytest.raises(Refused) as err:
@@ -209,6 +220,7 @@ def test_a_commit_outside_the_history_of_head_is_refused(repo: Path) -> None:
         "nothing was released"
     )
     assert err.value.hint == "check out the branch that holds it, then release"
+    assert Path(err.value.file) == repo / FOLDER
 
 
 def test_a_new_text_is_released_as_the_next_version(repo: Path) -> None:
@@ -231,17 +243,21 @@ def test_a_new_text_is_released_as_the_next_version(repo: Path) -> None:
 
     approve_all(cli, repo / FOLDER, reviewer="deputy-head-2")
     commit = git(repo, "rev-parse", "HEAD").strip()
+    # HEAD moves on to a text nobody approved: the release of ``commit`` judges that commit
+    section.write_text(section.read_text("utf-8") + "\n六是尚未审核。\n", "utf-8")
+    _commit(repo, "problems: a sixth point, not approved")
 
     def fails_at_the_record(name: str) -> None:
         if name == "record":
             raise KeyboardInterrupt  # killed after its tag, before its record
 
+    head = git(repo, "rev-parse", "HEAD").strip()
     with pytest.raises(KeyboardInterrupt):
-        release.release(repo / FOLDER, key=releaser_key(), on_step=fails_at_the_record)
+        release.release(repo / FOLDER, commit, key=releaser_key(), on_step=fails_at_the_record)
     # all or nothing: no tag, no entry, nothing committed; the rerun starts clean
     assert git(repo, "tag", "-l", "political-ecology/2022/v3") == ""
     assert not entry(repo, 3).exists()
-    assert git(repo, "rev-parse", "HEAD").strip() == commit
+    assert git(repo, "rev-parse", "HEAD").strip() == head
     steps: list[str] = []
     told: list[Attaching] = []
 
@@ -250,7 +266,7 @@ def test_a_new_text_is_released_as_the_next_version(repo: Path) -> None:
         return {"probe.txt": f"{facts.tag} {facts.commit}".encode()}
 
     found = release.release(
-        repo / FOLDER, key=releaser_key(), on_step=steps.append, attachments=[probe]
+        repo / FOLDER, commit, key=releaser_key(), on_step=steps.append, attachments=[probe]
     )
     assert steps == list(release.STEPS)
     assert told == [Attaching(repo / FOLDER, commit, 3, "political-ecology/2022/v3")]
@@ -273,6 +289,20 @@ def test_a_new_text_is_released_as_the_next_version(repo: Path) -> None:
     )
     message = git(repo, "tag", "-l", "--format=%(contents)", found.tag)
     assert f"manifest-sha256: {found.manifest_sha256}\n" in message
+    assert f"archive: {entry(repo, 3)}\n" in message
+    import zipfile
+
+    docx = next(p for p in entry(repo, 3).iterdir() if p.suffix == ".docx")
+    core = zipfile.ZipFile(docx).read("docProps/core.xml").decode("utf-8")
+    assert f">{commit}</dc:identifier>" in core and ">v3</cp:version>" in core
+    from reportflow.signoff import chainio, seen
+
+    names = chainio.repo_names(gitio.require_repo(repo))
+    pin = os.environ["REPORTFLOW_TRUST"]
+    assert (
+        seen.latest_problem(names, pin, "political-ecology", 2022, 3, found.manifest_sha256) is None
+    )
+    assert seen.latest_problem(names, pin, "political-ecology", 2022, 3, "0" * 64) is not None
     assert message.startswith(f"political-ecology 2022 v3: {manifest['title']}\n")
     record = git(repo, "diff", "--name-only", "HEAD^", "HEAD").split()
     assert len(record) == 1 and record[0].endswith("-release-v3.json")
@@ -303,6 +333,7 @@ def test_a_repository_rolled_back_below_what_this_machine_saw_is_not_released(
         release.release(repo / FOLDER, key=releaser_key())
     assert "nothing was released" in str(refused.value)
     assert "v2" in str(refused.value), refused.value
+    assert Path(refused.value.file) == repo / FOLDER
     assert git(repo, "tag", "-l", V2) == "" and not entry(repo, 2).exists()
 
 
