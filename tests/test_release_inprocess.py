@@ -247,17 +247,19 @@ def test_a_new_text_is_released_as_the_next_version(repo: Path) -> None:
     section.write_text(section.read_text("utf-8") + "\n六是尚未审核。\n", "utf-8")
     _commit(repo, "problems: a sixth point, not approved")
 
-    def fails_at_the_record(name: str) -> None:
-        if name == "record":
-            raise KeyboardInterrupt  # killed after its tag, before its record
-
     head = git(repo, "rev-parse", "HEAD").strip()
-    with pytest.raises(KeyboardInterrupt):
-        release.release(repo / FOLDER, commit, key=releaser_key(), on_step=fails_at_the_record)
-    # all or nothing: no tag, no entry, nothing committed; the rerun starts clean
-    assert git(repo, "tag", "-l", "political-ecology/2022/v3") == ""
-    assert not entry(repo, 3).exists()
-    assert git(repo, "rev-parse", "HEAD").strip() == head
+    for killed_at in ("publish", "record"):  # before its tag, and after it
+
+        def fails(name: str, at: str = killed_at) -> None:
+            if name == at:
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):  # the interruption itself, nothing in its place
+            release.release(repo / FOLDER, commit, key=releaser_key(), on_step=fails)
+        # all or nothing: no tag, no entry, nothing committed; the rerun starts clean
+        assert git(repo, "tag", "-l", "political-ecology/2022/v3") == ""
+        assert not entry(repo, 3).exists()
+        assert git(repo, "rev-parse", "HEAD").strip() == head
     steps: list[str] = []
     told: list[Attaching] = []
 
