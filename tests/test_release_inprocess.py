@@ -248,7 +248,7 @@ def test_a_new_text_is_released_as_the_next_version(repo: Path) -> None:
     _commit(repo, "problems: a sixth point, not approved")
 
     head = git(repo, "rev-parse", "HEAD").strip()
-    for killed_at in ("publish", "record"):  # before its tag, and after it
+    for killed_at in ("tag", "record"):  # published, before its tag; and after it
 
         def fails(name: str, at: str = killed_at) -> None:
             if name == at:
