@@ -192,3 +192,29 @@ def test_an_uncommitted_edit_changes_nothing(copy: Path) -> None:
     append(copy / SECTIONS / "00-preface.md", "\n未提交。\n")
     assert _kept(copy) == before
     assert _audit(copy, "--format", "json", "--memo", "off") == before
+
+
+def test_a_second_watcher_keeps_nothing_and_blocks_no_read(copy: Path) -> None:
+    """Two audits at once in one process (threads): the first records the archive's reads,
+    the second records none (so keeps no memo), and neither holds the other up."""
+    import threading
+
+    from reportflow.release import archive
+
+    store = archive.ArchiveStore(str(copy / "archive"))
+    with archive.watch() as first:
+        done = []
+
+        def second() -> None:
+            with archive.watch() as other:
+                done.append(other)
+                store.versions("political-ecology", 2022)
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=10)
+        assert not thread.is_alive() and done == [None]
+        store.read("political-ecology", 2022, 1, "manifest.json")
+    assert first is not None and [call[0] for call, _found in first] == ["versions", "read"]
+    with archive.watch() as again:  # the first one's end freed the place
+        assert again == []

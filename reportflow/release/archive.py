@@ -45,16 +45,18 @@ def watch() -> Iterator[list[tuple[tuple[object, ...], object]] | None]:
     depends on outside git, asked again by ``replay`` (``audit/memo.py``). One watcher at a
     time (a second one gets None and keeps nothing)."""
     global _watched
-    with _watch_lock:
-        if _watched is not None:
-            yield None
-            return
-        _watched = mine = []
+    mine: list[tuple[tuple[object, ...], object]] | None = []
+    with _watch_lock:  # decided under the lock, yielded outside it (reads take it to note)
+        if _watched is None:
+            _watched = mine
+        else:
+            mine = None
     try:
         yield mine
     finally:
-        with _watch_lock:
-            _watched = None
+        if mine is not None:
+            with _watch_lock:
+                _watched = None
 
 
 def _note(call: tuple[object, ...], found: object) -> None:
