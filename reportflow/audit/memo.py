@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -39,9 +38,6 @@ from reportflow.core import cache, prewalk
 
 FORMAT = b"reportflow-audit-memo/1"
 _ENV = ("GIT_", "REPORTFLOW_", "XDG_", "LANG", "LC_", "TZ", "FSSPEC_", "HOME")
-#: ``v<N>`` names a release, resolved from the working tree's report.yaml and the archive
-#: (``versions.resolve_at``): such an audit is not kept
-_RELEASE = re.compile(r"^v[1-9][0-9]*$")
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -79,7 +75,9 @@ def key(report_dir: Path, rev: str) -> tuple[str, Path] | None:
     file); None when the audit of ``rev`` is not kept (a release name, no cache, git cannot
     resolve it)."""
     folder = cache.user_dir()
-    if folder is None or _RELEASE.match(rev) or not Path(report_dir).is_dir():
+    # v<N> is resolved from the working tree's report.yaml and the archive
+    # (``versions.resolve_at``): such an audit is not kept
+    if folder is None or prewalk.RELEASE_REV.match(rev) or not Path(report_dir).is_dir():
         return None
     found = prewalk.state(Path(report_dir), rev)
     if found is None:

@@ -150,8 +150,7 @@ def date_flags(
     author date and makes every such history look backdated. An author date is parsed only
     when its day is no earlier than yesterday (an ISO date's day is within a day of UTC's), so
     a long history costs a string comparison a commit."""
-    limit = now + FUTURE_SLACK
-    yesterday = datetime.fromtimestamp(limit - 86400, UTC).date().isoformat()
+    limit, yesterday = _clock(now)
     flags = []
     for sha, commit in commits.items():
         reasons = []
@@ -188,6 +187,13 @@ def date_flags(
     return flags
 
 
+def _clock(now: float) -> tuple[float, str]:
+    """(the latest time not in the future, ``FUTURE_SLACK`` allowed; the day before it, as an
+    ISO date: an author date from an earlier day cannot be after the limit)."""
+    limit = now + FUTURE_SLACK
+    return limit, datetime.fromtimestamp(limit - 86400, UTC).date().isoformat()
+
+
 def _authored_after(authored: str, limit: float, yesterday: str) -> bool:
     return authored[:10] >= yesterday and (_epoch(authored) or 0) > limit
 
@@ -195,8 +201,7 @@ def _authored_after(authored: str, limit: float, yesterday: str) -> bool:
 def future_dated(commits: Mapping[str, Commit], author_time: Mapping[str, str], now: float) -> bool:
     """Whether any date ``date_flags`` reads is in the future at ``now``: only then do its
     flags change as the clock goes on (a date not ahead of the clock now never will be)."""
-    limit = now + FUTURE_SLACK
-    yesterday = datetime.fromtimestamp(limit - 86400, UTC).date().isoformat()
+    limit, yesterday = _clock(now)
     return any(c.ctime > limit for c in commits.values()) or any(
         _authored_after(a, limit, yesterday) for a in author_time.values()
     )

@@ -14,7 +14,6 @@ final form, which is the person an inspector asks.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,12 +24,12 @@ from typing import Any
 from reportflow.audit import textdiff
 from reportflow.audit.textdiff import Para
 from reportflow.content import model
-from reportflow.core import gitio, history
+from reportflow.core import gitio, history, prewalk
 from reportflow.core.errors import GitInputError, ReportflowError
 from reportflow.core.i18n import _
 from reportflow.core.prewalk import RangeWalk
 
-_VERSION = re.compile(r"^v([1-9][0-9]*)$")
+_VERSION = prewalk.RELEASE_REV
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reportflow.core.i18n import _
-from reportflow.core.prewalk import RangeWalk
+from reportflow.core.prewalk import RELEASE_REV, RangeWalk
 
 if TYPE_CHECKING:
     from reportflow.audit.versions import VersionDiff
@@ -33,7 +33,7 @@ def _early(report_dir: Path, old: str, new: str) -> RangeWalk | None:
         return None
 
     def rev(name: str) -> str:
-        return f"{report[1]}/{year[1]}/{name}" if re.fullmatch(r"v[1-9][0-9]*", name) else name
+        return f"{report[1]}/{year[1]}/{name}" if RELEASE_REV.fullmatch(name) else name
 
     return RangeWalk(Path(report_dir), rev(old), rev(new))
 

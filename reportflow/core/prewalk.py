@@ -10,12 +10,17 @@ starts the walk first, with nothing but ``subprocess`` and ``threading``, and ha
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 import threading
 from pathlib import Path
 
 from reportflow.core.history import HEADER, LOG_FORMAT
+
+#: ``v<N>``, a release named by its number (``versions.resolve`` reads it as the tag
+#: ``<report>/<year>/v<N>``); here, with nothing imported, for the walks and keys read early
+RELEASE_REV = re.compile(r"^v([1-9][0-9]*)$")
 
 LOG_ARGS = ("-c", "core.quotePath=false", "log", "--topo-order", "--no-renames", "--raw")
 LOG_ARGS += ("--no-abbrev", "-c", LOG_FORMAT)
